@@ -1,0 +1,81 @@
+"""Aanwezig: QR-code check-in time registration for subsidised training."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from flask import Flask
+
+from app.config import DefaultConfig, load_environment, sqlite_default
+
+
+def create_app(config: dict[str, Any] | None = None, instance_path: str | None = None) -> Flask:
+    """Build the application: configure, init extensions, register areas, CLI and errors."""
+    app = Flask(
+        __name__,
+        instance_path=instance_path or os.environ.get("AANWEZIG_INSTANCE_PATH") or None,
+        instance_relative_config=True,
+    )
+    _configure(app, config)
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_cli(app)
+    from app.errors import register_error_handlers
+
+    register_error_handlers(app)
+    from app.web import init_web
+
+    init_web(app)
+    return app
+
+
+def _configure(app: Flask, config: dict[str, Any] | None) -> None:
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.from_object(DefaultConfig)
+    app.config.from_pyfile("config.py", silent=True)
+    load_environment(app.config)
+    app.config.from_prefixed_env("AANWEZIG")
+    if config:
+        app.config.update(config)
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = sqlite_default(app.instance_path)
+    from app.security import init_keys
+
+    init_keys(app)
+
+
+def _init_extensions(app: Flask) -> None:
+    from app import auth, extensions, i18n
+    from app.db import init_db
+
+    extensions.db.init_app(app)
+    init_db(app)
+    extensions.migrate.init_app(app, extensions.db, directory=_migrations_dir())
+    extensions.csrf.init_app(app)
+    extensions.babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
+    extensions.limiter.init_app(app)
+    auth.init_login(app)
+
+
+def _migrations_dir() -> str:
+    return os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "migrations")
+
+
+def _register_blueprints(app: Flask) -> None:
+    from app.admin import bp as admin_bp
+    from app.api import bp as api_bp
+    from app.auth import bp as auth_bp
+    from app.extensions import csrf
+    from app.participants import bp as participants_bp
+    from app.planning import bp as planning_bp
+
+    csrf.exempt(api_bp)  # bearer tokens, no cookies: CSRF cannot reach the API
+    for blueprint in (auth_bp, planning_bp, participants_bp, admin_bp, api_bp):
+        app.register_blueprint(blueprint)
+
+
+def _register_cli(app: Flask) -> None:
+    from app.cli import register
+
+    register(app)

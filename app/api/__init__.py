@@ -1,0 +1,7 @@
+"""The JSON API under /api/v1, authenticated by bearer tokens."""
+
+from flask import Blueprint
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+from app.api import auth, routes  # noqa: E402,F401

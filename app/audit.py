@@ -1,0 +1,60 @@
+"""Writing audit records for every change to sessions, enrolments and registrations."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from enum import Enum
+from typing import Any
+
+from app.extensions import db
+from app.models import ApiToken, AuditRecord, User
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who makes a change: a logged-in user, or a user acting through an API token."""
+
+    user: User | None
+    token: ApiToken | None = None
+
+    @property
+    def user_id(self) -> int | None:
+        return self.user.id if self.user else None
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, bytes):
+        return "<encrypted>"
+    return value
+
+
+def snapshot(obj: Any, fields: tuple[str, ...] | None = None) -> dict[str, Any]:
+    """The column values of a model object, JSON-ready, for an audit record's before/after."""
+    names = fields or tuple(column.key for column in obj.__table__.columns)
+    return {name: _plain(getattr(obj, name)) for name in names}
+
+
+def record(
+    actor: Actor,
+    action: str,
+    obj: Any,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> None:
+    """Add an audit record to the current transaction (flushed with it)."""
+    db.session.add(
+        AuditRecord(
+            user_id=actor.user_id,
+            token_id=actor.token.id if actor.token else None,
+            action=action,
+            object_type=obj.__tablename__,
+            object_id=obj.id,
+            before=before,
+            after=after,
+        )
+    )

@@ -1,0 +1,27 @@
+"""Logging in and out, passwords, API tokens."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask
+
+from app.extensions import db, login_manager
+
+bp = Blueprint("auth", __name__, template_folder="templates")
+
+
+def init_login(app: Flask) -> None:
+    from flask_babel import lazy_gettext as _l
+
+    from app.models import User
+
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Please log in to see this page.")
+    login_manager.session_protection = "strong"
+
+    @login_manager.user_loader
+    def load_user(user_id: str) -> User | None:
+        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+
+
+from app.auth import routes  # noqa: E402,F401

@@ -1,0 +1,100 @@
+"""Command-line commands: users, tokens, demo data, mail delivery."""
+
+from __future__ import annotations
+
+import secrets
+import time
+from datetime import UTC, date, datetime
+
+import click
+from flask import Flask
+from sqlalchemy import select
+
+from app.audit import Actor
+from app.auth.operations import create_user, find_user, get_or_create_branch, issue_token
+from app.errors import Refusal
+from app.extensions import db
+from app.models import ClosureDay, Role
+
+
+def register(app: Flask) -> None:
+    for command in (create_user_command, create_token_command, demo_command, send_mail_command, closure_command):
+        app.cli.add_command(command)
+
+
+def _fail(refusal: Refusal) -> None:
+    raise click.ClickException(str(refusal.message))
+
+
+@click.command("create-user")
+@click.argument("email")
+@click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
+@click.option("--branch", default=None, help="Branch name (created when new).")
+@click.option("--password", default=None, help="Generated and printed when omitted.")
+@click.option("--name", default="")
+def create_user_command(email: str, role: str, branch: str | None, password: str | None, name: str) -> None:
+    """Create a user who can log in to the web admin."""
+    shown = password is None
+    password = password or secrets.token_urlsafe(12)
+    try:
+        user = create_user(
+            Actor(None), email, Role(role), password, get_or_create_branch(branch) if branch else None, name
+        )
+    except Refusal as refusal:
+        db.session.rollback()
+        _fail(refusal)
+        return
+    db.session.commit()
+    click.echo(f"Created {user.role.value} {user.email}" + (f" with password {password}" if shown else ""))
+
+
+@click.command("create-token")
+@click.argument("email")
+@click.option("--label", default="cli")
+def create_token_command(email: str, label: str) -> None:
+    """Create an API token for a user; the token is printed on the last line."""
+    user = find_user(email)
+    if user is None:
+        raise click.ClickException(f"No user {email}.")
+    plain = issue_token(Actor(None), user, label)
+    db.session.commit()
+    click.echo(f"Token for {user.email} (shown once):")
+    click.echo(plain)
+
+
+@click.command("demo-data")
+@click.option("--password", default=None)
+def demo_command(password: str | None) -> None:
+    """Load demo data (once) and print the logins."""
+    from app.demo import load_demo
+
+    for line in load_demo(datetime.now(UTC), password):
+        click.echo(line)
+
+
+@click.command("send-mail")
+@click.option("--loop/--once", default=False, help="Keep delivering every few seconds.")
+def send_mail_command(loop: bool) -> None:
+    """Deliver the outbox's pending mail over SMTP."""
+    from app.mail.outbox import deliver_pending, smtp_configured
+
+    if not smtp_configured():
+        raise click.ClickException("SMTP_HOST is not set: mail stays in the outbox.")
+    while True:
+        sent, failed = deliver_pending()
+        click.echo(f"sent {sent}, failed {failed}")
+        if not loop:
+            return
+        time.sleep(5)
+
+
+@click.command("add-closure-day")
+@click.argument("day")
+@click.option("--label", default="")
+def closure_command(day: str, label: str) -> None:
+    """Add a day the organisation is closed (not a working day for deadlines)."""
+    parsed = date.fromisoformat(day)
+    if db.session.scalars(select(ClosureDay).where(ClosureDay.day == parsed)).first() is None:
+        db.session.add(ClosureDay(day=parsed, label=label))
+        db.session.commit()
+    click.echo(f"Closure day {parsed.isoformat()} recorded.")

@@ -1,0 +1,60 @@
+"""Configuration: defaults here, then the instance folder's config.py, then the environment."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+
+class DefaultConfig:
+    SECRET_KEY: str | None = None  # read or created in the instance folder
+    SQLALCHEMY_DATABASE_URI: str | None = None  # defaults to SQLite in the instance folder
+    SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"pool_pre_ping": True}
+    WTF_CSRF_TIME_LIMIT = None  # a form left open during a long session must still submit
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False  # set True behind HTTPS (AANWEZIG_SESSION_COOKIE_SECURE=true)
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    BABEL_DEFAULT_LOCALE = "nl"
+    BABEL_DEFAULT_TIMEZONE = "Europe/Brussels"
+    LANGUAGES = ("nl", "en")
+    MAX_CONTENT_LENGTH = 10 * 1024 * 1024
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_LOGIN = "10 per minute"
+    # Scanning
+    SCAN_EARLY_MINUTES = 60
+    SCAN_REPEAT_SECONDS = 120
+    # Mail: with no SMTP_HOST, mails stay in the outbox and are shown on the outbox page.
+    SMTP_HOST: str | None = None
+    SMTP_PORT = 25
+    SMTP_USER: str | None = None
+    SMTP_PASSWORD: str | None = None
+    SMTP_STARTTLS = False
+    MAIL_FROM = "Aanwezig <noreply@aanwezig.local>"
+    MAIL_RETRY_SECONDS = 60
+    OUTBOX_WORKER = True  # a background thread retries pending mail
+    # Keys: PEM / Fernet key text; when unset they are created in the instance folder.
+    QR_PRIVATE_KEY: str | None = None
+    NATIONAL_NUMBER_KEY: str | None = None
+
+
+ENV_KEYS = ("SMTP_HOST", "SMTP_PORT", "SMTP_USER", "SMTP_PASSWORD", "MAIL_FROM")
+
+
+def load_environment(config: dict[str, Any]) -> None:
+    """Read the variables the README documents, then any ``AANWEZIG_*`` override."""
+    for key in ENV_KEYS:
+        if key in os.environ:
+            config[key] = os.environ[key]
+    if "SMTP_PORT" in os.environ:
+        config["SMTP_PORT"] = int(os.environ["SMTP_PORT"])
+    if os.environ.get("DATABASE_URL"):
+        config["SQLALCHEMY_DATABASE_URI"] = os.environ["DATABASE_URL"]
+    if os.environ.get("RATELIMIT_STORAGE_URI"):
+        config["RATELIMIT_STORAGE_URI"] = os.environ["RATELIMIT_STORAGE_URI"]
+
+
+def sqlite_default(instance_path: str) -> str:
+    return "sqlite:///" + str(Path(instance_path) / "aanwezig.db")

@@ -1,0 +1,81 @@
+"""Rules about sessions: their times, their derived status and overlaps within a training."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, time
+
+from app.domain.cutoff import BRUSSELS
+
+
+class SessionStatus(enum.StrEnum):
+    """Derived, never typed in (rule: gepland, in uitvoering, uitgevoerd, ingediend)."""
+
+    PLANNED = "planned"
+    IN_PROGRESS = "in_progress"
+    EXECUTED = "executed"
+    SUBMITTED = "submitted"
+
+
+def local_datetime(day: date, at: time) -> datetime:
+    """A planned wall-clock time on a day, as an aware Brussels datetime."""
+    return datetime.combine(day, at, tzinfo=BRUSSELS)
+
+
+def session_status(
+    start: datetime, end: datetime, *, submitted: bool, reopened: bool, now: datetime
+) -> SessionStatus:
+    """Planned before the start, in progress during, executed after; submitted locks it.
+
+    A session support reopened after submission shows as executed again until it is closed.
+    """
+    if submitted and not reopened:
+        return SessionStatus.SUBMITTED
+    if now < start:
+        return SessionStatus.PLANNED
+    if now < end:
+        return SessionStatus.IN_PROGRESS
+    return SessionStatus.EXECUTED
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedSlot:
+    """A session's place in time, enough to test overlaps."""
+
+    id: int | None
+    day: date
+    start: time
+    end: time
+
+
+def find_overlap(candidate: PlannedSlot, others: Iterable[PlannedSlot]) -> PlannedSlot | None:
+    """The first other session of the same training that overlaps ``candidate``, if any.
+
+    Sessions that merely touch (one ends at 12:00, the next starts at 12:00) do not overlap.
+    """
+    for other in others:
+        if other.id is not None and other.id == candidate.id:
+            continue
+        if other.day != candidate.day:
+            continue
+        if candidate.start < other.end and other.start < candidate.end:
+            return other
+    return None
+
+
+def schedule_problem(
+    start: time, end: time, break_start: time | None, break_end: time | None
+) -> str | None:
+    """What is wrong with a session's planned times, as a reason code, or ``None``."""
+    if end <= start:
+        return "end_before_start"
+    if (break_start is None) != (break_end is None):
+        return "break_incomplete"
+    if break_start is not None and break_end is not None:
+        if break_end <= break_start:
+            return "break_end_before_start"
+        if break_start <= start or break_end >= end:
+            return "break_outside_session"
+    return None

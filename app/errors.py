@@ -1,0 +1,78 @@
+"""One error type for refusals: a stable code for machines and a translated message for people."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, jsonify, render_template, request
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+
+class Refusal(Exception):
+    """An operation refused: ``code`` is stable, ``message`` is shown to the user."""
+
+    status = 400
+
+    def __init__(self, code: str, message: Any, status: int | None = None, **details: Any):
+        super().__init__(str(message))
+        self.code = code
+        self.message = message
+        self.details = details
+        if status is not None:
+            self.status = status
+
+    def as_json(self) -> dict[str, Any]:
+        return {"error": self.code, "message": str(self.message), **self.details}
+
+
+class NotFound(Refusal):
+    status = 404
+
+    def __init__(self, what: str = "object"):
+        super().__init__("not_found", _l("Not found."), what=what)
+
+
+class Forbidden(Refusal):
+    status = 403
+
+    def __init__(self, message: Any = None):
+        super().__init__("forbidden", message or _l("You may not do this."))
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def register_error_handlers(app: Flask) -> None:
+    """JSON answers under /api, friendly pages elsewhere; never a bare 500 page."""
+
+    @app.errorhandler(Refusal)
+    def refusal(error: Refusal):  # type: ignore[no-untyped-def]
+        if _wants_json():
+            return jsonify(error.as_json()), error.status
+        return render_template("error.html", message=error.message), error.status
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError):  # type: ignore[no-untyped-def]
+        message = _l("The form expired or was sent from elsewhere. Please try again.")
+        if _wants_json():
+            return jsonify({"error": "csrf", "message": str(message)}), 400
+        return render_template("error.html", message=message), 400
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):  # type: ignore[no-untyped-def]
+        codes = {
+            400: "invalid_request",
+            401: "unauthorized",
+            403: "forbidden",
+            404: "not_found",
+            405: "method_not_allowed",
+            413: "too_large",
+            429: "rate_limited",
+        }
+        code = codes.get(error.code or 500, "error")
+        if _wants_json():
+            return jsonify({"error": code, "message": error.description}), error.code
+        return render_template("error.html", message=error.description), error.code

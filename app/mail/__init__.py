@@ -1,0 +1,1 @@
+"""Outgoing mail: composed into the stored outbox, delivered over SMTP by a worker."""

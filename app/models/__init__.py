@@ -1,0 +1,30 @@
+"""All models, imported here so Alembic and the app see one metadata."""
+
+from app.models.audit import AuditRecord
+from app.models.base import Base
+from app.models.org import ApiToken, Branch, Role, User
+from app.models.outbox import OutboxMail
+from app.models.people import Enrolment, Participant
+from app.models.planning import ClosureDay, Project, Session, Training, TrainingMode
+from app.models.registrations import Kind, Registration, ScanReceipt, Source
+
+__all__ = [
+    "ApiToken",
+    "AuditRecord",
+    "Base",
+    "Branch",
+    "ClosureDay",
+    "Enrolment",
+    "Kind",
+    "OutboxMail",
+    "Participant",
+    "Project",
+    "Registration",
+    "Role",
+    "ScanReceipt",
+    "Session",
+    "Source",
+    "Training",
+    "TrainingMode",
+    "User",
+]

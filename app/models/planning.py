@@ -1,0 +1,99 @@
+"""Projects, trainings, sessions and closure days."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime, time
+
+from sqlalchemy import Column, Enum, ForeignKey, Index, String, Table, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.models.base import Base, utcnow
+from app.models.org import Branch, User
+
+
+class TrainingMode(enum.StrEnum):
+    CLASSROOM = "classroom"
+    ELEARNING = "e-learning"
+
+
+training_trainers = Table(
+    "training_trainers",
+    Base.metadata,
+    Column("training_id", ForeignKey("trainings.id"), primary_key=True),
+    Column("user_id", ForeignKey("users.id"), primary_key=True),
+)
+
+
+class Project(Base):
+    __tablename__ = "projects"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    number: Mapped[str] = mapped_column(String(60))
+    branch_id: Mapped[int] = mapped_column(ForeignKey("branches.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    branch: Mapped[Branch] = relationship()
+    trainings: Mapped[list[Training]] = relationship(back_populates="project")
+
+
+class Training(Base):
+    __tablename__ = "trainings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    code: Mapped[str] = mapped_column(String(60), default="")
+    mode: Mapped[TrainingMode] = mapped_column(
+        Enum(TrainingMode, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e])
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    project: Mapped[Project] = relationship(back_populates="trainings")
+    trainers: Mapped[list[User]] = relationship(secondary=training_trainers)
+    sessions: Mapped[list[Session]] = relationship(
+        back_populates="training", order_by="(Session.day, Session.start)"
+    )
+
+
+class Session(Base):
+    """One training moment. Its status is derived (see ``app.domain.sessions``)."""
+
+    __tablename__ = "sessions"
+    __table_args__ = (Index("ix_sessions_training_day", "training_id", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    training_id: Mapped[int] = mapped_column(ForeignKey("trainings.id"))
+    day: Mapped[date] = mapped_column(index=True)
+    start: Mapped[time]
+    end: Mapped[time]
+    break_start: Mapped[time | None]
+    break_end: Mapped[time | None]
+    location: Mapped[str] = mapped_column(String(200), default="")
+    trainer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    submitted_at: Mapped[datetime | None]
+    reopened_at: Mapped[datetime | None]
+    reopen_reason: Mapped[str | None] = mapped_column(Text)
+    # Support closes a reopened session again; it then stays locked for good.
+    reclosed_at: Mapped[datetime | None]
+    was_reopened: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    training: Mapped[Training] = relationship(back_populates="sessions")
+    trainer: Mapped[User | None] = relationship()
+
+    @property
+    def reopened(self) -> bool:
+        """Reopened by support and not closed again: registrations are accepted."""
+        return self.reopened_at is not None and self.reclosed_at is None
+
+
+class ClosureDay(Base):
+    """A day the organisation is closed: not a working day for the registration deadline."""
+
+    __tablename__ = "closure_days"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(unique=True)
+    label: Mapped[str] = mapped_column(String(200), default="")

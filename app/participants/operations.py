@@ -1,0 +1,112 @@
+"""Participants: creation with a checked national register number, codes, enrolment."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from email_validator import EmailNotValidError, validate_email
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from app import audit
+from app.audit import Actor
+from app.domain import national_number
+from app.errors import Refusal
+from app.extensions import db
+from app.mail import messages
+from app.models import Branch, Enrolment, Participant, Session
+from app.security import encrypt_national_number, national_number_index
+
+
+def clean_email(text: str) -> str:
+    try:
+        return validate_email(text or "", check_deliverability=False).normalized
+    except EmailNotValidError as exc:
+        raise Refusal("invalid_email", _l("This is not a valid email address.")) from exc
+
+
+def clean_national_number(text: str | None) -> str | None:
+    if not text or not text.strip():
+        return None
+    try:
+        return national_number.normalise(text)
+    except national_number.InvalidNationalNumber as exc:
+        raise Refusal(
+            "invalid_national_number",
+            _l("This national register number is not valid (check the digits)."),
+        ) from exc
+
+
+def create_participant(
+    actor: Actor, branch: Branch, name: str, email: str, national_number_text: str | None
+) -> Participant:
+    name = (name or "").strip()
+    if not name:
+        raise Refusal("name_required", _l("Give the participant's name."))
+    digits = clean_national_number(national_number_text)
+    participant = Participant(branch=branch, name=name, email=clean_email(email))
+    if digits is not None:
+        index = national_number_index(digits)
+        if db.session.scalars(
+            select(Participant.id).where(Participant.national_number_index == index)
+        ).first():
+            raise Refusal(
+                "duplicate_national_number",
+                _l("A participant with this national register number already exists."),
+                status=409,
+            )
+        participant.national_number_encrypted = encrypt_national_number(digits)
+        participant.national_number_index = index
+        participant.national_number_last2 = digits[9:]
+    db.session.add(participant)
+    db.session.flush()
+    audit.record(actor, "participant.create", participant, after=audit.snapshot(participant))
+    return participant
+
+
+def enrol(actor: Actor, session: Session, participant: Participant) -> tuple[Enrolment, bool]:
+    """Enrol a participant; the first enrolment ever queues the QR code mail.
+
+    Returns the enrolment and whether it is new (enrolling twice is harmless, not an error).
+    """
+    if participant.branch_id != session.training.project.branch_id:
+        raise Refusal(
+            "other_branch", _l("This participant belongs to another branch."), status=403
+        )
+    existing = db.session.scalars(
+        select(Enrolment).where(
+            Enrolment.session_id == session.id, Enrolment.participant_id == participant.id
+        )
+    ).first()
+    if existing is not None:
+        return existing, False
+    enrolment = Enrolment(session=session, participant=participant, created_by=actor.user)
+    db.session.add(enrolment)
+    db.session.flush()
+    audit.record(actor, "enrolment.create", enrolment, after=audit.snapshot(enrolment))
+    if participant.code_sent_at is None:
+        messages.queue_code_mail(participant)
+    return enrolment, True
+
+
+def enrol_in_training(
+    actor: Actor, sessions: list[Session], participant: Participant
+) -> int:
+    """Enrol in every given session of a training; returns how many enrolments are new."""
+    return sum(1 for session in sessions if enrol(actor, session, participant)[1])
+
+
+def resend_code(actor: Actor, participant: Participant) -> None:
+    messages.queue_code_mail(participant)
+    audit.record(actor, "participant.code_resend", participant)
+
+
+def reissue_code(actor: Actor, participant: Participant, now: datetime) -> None:
+    """Revoke the current code (its key version) and mail the next one."""
+    before = {"key_version": participant.key_version}
+    participant.key_version += 1
+    db.session.flush()
+    audit.record(
+        actor, "participant.code_reissue", participant, before, {"key_version": participant.key_version}
+    )
+    messages.queue_code_mail(participant)

@@ -1,0 +1,7 @@
+"""Web pages for the planning area."""
+
+from flask import Blueprint
+
+bp = Blueprint("planning", __name__, template_folder="templates")
+
+from app.planning import routes  # noqa: E402,F401

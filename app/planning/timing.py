@@ -1,0 +1,70 @@
+"""A session's moments in absolute time, from its planned day and times plus the rules."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import select
+
+from app.domain.cutoff import registration_deadline, scan_opens
+from app.domain.sessions import SessionStatus, local_datetime, session_status
+from app.extensions import db
+from app.models import ClosureDay, Session
+
+
+@dataclass(frozen=True, slots=True)
+class SessionTimes:
+    start: datetime
+    end: datetime
+    break_start: datetime | None
+    break_end: datetime | None
+    opens: datetime
+    deadline: datetime
+
+
+def closure_days(around: date) -> list[date]:
+    """Configured closure days that can matter for a deadline after ``around``."""
+    return list(
+        db.session.scalars(
+            select(ClosureDay.day).where(
+                ClosureDay.day > around, ClosureDay.day <= around + timedelta(days=31)
+            )
+        )
+    )
+
+
+def session_times(session: Session, closures: list[date] | None = None) -> SessionTimes:
+    start = local_datetime(session.day, session.start)
+    if closures is None:
+        closures = closure_days(session.day)
+    return SessionTimes(
+        start=start,
+        end=local_datetime(session.day, session.end),
+        break_start=local_datetime(session.day, session.break_start) if session.break_start else None,
+        break_end=local_datetime(session.day, session.break_end) if session.break_end else None,
+        opens=scan_opens(start, current_app.config["SCAN_EARLY_MINUTES"]),
+        deadline=registration_deadline(session.day, closures),
+    )
+
+
+def status_of(session: Session, now: datetime, times: SessionTimes | None = None) -> SessionStatus:
+    times = times or session_times(session)
+    return session_status(
+        times.start,
+        times.end,
+        submitted=session.submitted_at is not None,
+        reopened=session.reopened,
+        now=now,
+    )
+
+
+def is_locked(session: Session, now: datetime, times: SessionTimes | None = None) -> bool:
+    """Locked: past the deadline or submitted, and not reopened by support."""
+    if session.reopened:
+        return False
+    if session.submitted_at is not None:
+        return True
+    times = times or session_times(session)
+    return now > times.deadline

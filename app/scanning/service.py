@@ -1,0 +1,184 @@
+"""The check-in service. Every refusal has a reason code; a client nonce makes retries harmless.
+
+It is the hot path at the door: a handful of indexed queries and one commit per scan.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import and_, exists, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
+
+from app import audit
+from app.audit import Actor
+from app.domain.cutoff import window_refusal
+from app.domain.scanning import Requested, scan_direction
+from app.errors import Refusal
+from app.extensions import db
+from app.models import Enrolment, Kind, Participant, Registration, ScanReceipt, Session, Source
+from app.planning.timing import session_times
+from app.security import qr_public_key
+from qr import InvalidCode, verify_code
+
+MESSAGES = {
+    "invalid_code": _l("This is not a valid Aanwezig code."),
+    "revoked_code": _l("This code was revoked; the participant received a new one."),
+    "not_enrolled": _l("This participant is not enrolled in this session."),
+    "unknown_session": _l("This session does not exist."),
+    "too_early": _l("Too early: registration opens shortly before the session starts."),
+    "registration_closed": _l("Registration for this session is closed."),
+    "future_time": _l("The scan time lies in the future."),
+}
+
+
+def refuse(code: str, status: int = 422) -> Refusal:
+    return Refusal(code, MESSAGES[code], status=status)
+
+
+@dataclass(frozen=True, slots=True)
+class ScanRequest:
+    session: Session
+    code: str
+    nonce: str
+    scanned_at: datetime | None
+    direction: Requested
+
+
+def effective_registrations(session_id: int, participant_ids: list[int] | None = None):  # type: ignore[no-untyped-def]
+    """Registrations that count: with a kind and time, and not voided by a later correction."""
+    voider = aliased(Registration)
+    query = select(Registration).where(
+        Registration.session_id == session_id,
+        Registration.kind.is_not(None),
+        ~exists().where(voider.voids_id == Registration.id),
+    )
+    if participant_ids is not None:
+        query = query.where(Registration.participant_id.in_(participant_ids))
+    return query
+
+
+def last_registration(session_id: int, participant_id: int) -> Registration | None:
+    return db.session.scalars(
+        effective_registrations(session_id, [participant_id])
+        .order_by(Registration.at.desc(), Registration.id.desc())
+        .limit(1)
+    ).first()
+
+
+def _participant_and_enrolment(session_id: int, participant_id: int):  # type: ignore[no-untyped-def]
+    query = (
+        select(Participant, Enrolment.id)
+        .outerjoin(
+            Enrolment,
+            and_(Enrolment.participant_id == Participant.id, Enrolment.session_id == session_id),
+        )
+        .where(Participant.id == participant_id)
+    )
+    if db.engine.dialect.name == "postgresql":
+        # Serialise scans of one person in one session, so two scanners cannot both check in.
+        query = query.with_for_update(of=Participant)
+    return db.session.execute(query).first()
+
+
+def scan(actor: Actor, request: ScanRequest, now: datetime) -> dict[str, Any]:
+    """Register one scan; return the answer, the same for a replayed nonce."""
+    receipt = db.session.get(ScanReceipt, request.nonce)
+    if receipt is not None:
+        return receipt.response
+    try:
+        signed = verify_code(qr_public_key(), request.code)
+    except InvalidCode as exc:
+        raise refuse("invalid_code") from exc
+    at = request.scanned_at or now
+    if at > now + timedelta(seconds=60):
+        raise refuse("future_time")
+    row = _participant_and_enrolment(request.session.id, signed.participant_id)
+    if row is None:
+        raise refuse("invalid_code")
+    participant, enrolment_id = row
+    if signed.key_version != participant.key_version:
+        raise refuse("revoked_code")
+    if enrolment_id is None:
+        raise refuse("not_enrolled")
+    check_window(request.session, at, now)
+    last = last_registration(request.session.id, participant.id)
+    direction, repeat = scan_direction(
+        request.direction,
+        last.kind.value if last and last.kind else None,
+        last.at if last else None,
+        at,
+        timedelta(seconds=current_app.config["SCAN_REPEAT_SECONDS"]),
+    )
+    registration = None
+    if not repeat:
+        registration = Registration(
+            session_id=request.session.id,
+            participant_id=participant.id,
+            kind=Kind(direction),
+            at=at,
+            received_at=now,
+            source=Source.SCAN,
+            user_id=actor.user_id,
+            token_id=actor.token.id if actor.token else None,
+            nonce=request.nonce,
+        )
+        db.session.add(registration)
+    response = {
+        "direction": direction,
+        "participant": {"id": participant.id, "name": participant.name},
+        "at": (last.at if repeat and last else at).isoformat(),
+        "repeat": repeat,
+    }
+    return _store(actor, request, participant.id, registration, response)
+
+
+def _store(
+    actor: Actor,
+    request: ScanRequest,
+    participant_id: int,
+    registration: Registration | None,
+    response: dict[str, Any],
+) -> dict[str, Any]:
+    try:
+        db.session.flush()
+        db.session.add(
+            ScanReceipt(
+                nonce=request.nonce,
+                session_id=request.session.id,
+                participant_id=participant_id,
+                registration_id=registration.id if registration else None,
+                response=response,
+            )
+        )
+        if registration is not None:
+            audit.record(actor, "registration.create", registration, after=audit.snapshot(registration))
+        db.session.commit()
+    except IntegrityError:
+        # The same nonce arrived twice at once: the other request won; answer as it did.
+        db.session.rollback()
+        receipt = db.session.get(ScanReceipt, request.nonce)
+        if receipt is None:
+            raise
+        return receipt.response
+    return response
+
+
+def check_window(session: Session, at: datetime, now: datetime) -> None:
+    """Refuse a registration outside the session's window (rule 2)."""
+    times = session_times(session)
+    reason = window_refusal(
+        at,
+        start=times.start,
+        deadline=times.deadline,
+        now=now,
+        early_minutes=current_app.config["SCAN_EARLY_MINUTES"],
+        reopened=session.reopened,
+    )
+    if reason is not None:
+        raise refuse(reason)

@@ -1,0 +1,110 @@
+"""Every object is looked up through the current user's scope, so a guessed id answers 404.
+
+A user registered at a branch sees only that branch's projects, trainings, sessions and
+participants; a trainer sees only the sessions they teach (and what hangs off them); an admin
+without a branch (central support) sees everything.
+"""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+from sqlalchemy import Select, or_, select
+
+from app.errors import Forbidden, NotFound
+from app.extensions import db
+from app.models import (
+    Enrolment,
+    Participant,
+    Project,
+    Role,
+    Session,
+    Training,
+    User,
+)
+from app.models.planning import training_trainers
+
+T = TypeVar("T")
+
+PLANNERS = (Role.ADMIN, Role.PROMOTOR)
+
+
+def _branch_filter(user: User, column):  # type: ignore[no-untyped-def]
+    return None if user.branch_id is None else column == user.branch_id
+
+
+def _trainer_session_filter(user: User):  # type: ignore[no-untyped-def]
+    taught = select(training_trainers.c.training_id).where(training_trainers.c.user_id == user.id)
+    return or_(Session.trainer_id == user.id, Session.training_id.in_(taught))
+
+
+def projects(user: User) -> Select[tuple[Project]]:
+    query = select(Project)
+    if (branch := _branch_filter(user, Project.branch_id)) is not None:
+        query = query.where(branch)
+    if user.role == Role.TRAINER:
+        mine = (
+            select(Training.project_id)
+            .join(Session, Session.training_id == Training.id)
+            .where(_trainer_session_filter(user))
+        )
+        query = query.where(Project.id.in_(mine))
+    return query
+
+
+def trainings(user: User) -> Select[tuple[Training]]:
+    query = select(Training).join(Project, Training.project_id == Project.id)
+    if (branch := _branch_filter(user, Project.branch_id)) is not None:
+        query = query.where(branch)
+    if user.role == Role.TRAINER:
+        mine = select(Session.training_id).where(_trainer_session_filter(user))
+        query = query.where(Training.id.in_(mine))
+    return query
+
+
+def sessions(user: User) -> Select[tuple[Session]]:
+    query = (
+        select(Session)
+        .join(Training, Session.training_id == Training.id)
+        .join(Project, Training.project_id == Project.id)
+    )
+    if (branch := _branch_filter(user, Project.branch_id)) is not None:
+        query = query.where(branch)
+    if user.role == Role.TRAINER:
+        query = query.where(_trainer_session_filter(user))
+    return query
+
+
+def participants(user: User) -> Select[tuple[Participant]]:
+    query = select(Participant)
+    if (branch := _branch_filter(user, Participant.branch_id)) is not None:
+        query = query.where(branch)
+    if user.role == Role.TRAINER:
+        enrolled = (
+            select(Enrolment.participant_id)
+            .join(Session, Enrolment.session_id == Session.id)
+            .where(_trainer_session_filter(user))
+        )
+        query = query.where(Participant.id.in_(enrolled))
+    return query
+
+
+def get_one(query: Select[tuple[T]], model: type[T], object_id: object, what: str) -> T:
+    """The object with ``object_id`` inside ``query``'s scope, or a 404."""
+    if not isinstance(object_id, int) or isinstance(object_id, bool):
+        raise NotFound(what)
+    found = db.session.scalars(query.where(model.id == object_id)).first()  # type: ignore[attr-defined]
+    if found is None:
+        raise NotFound(what)
+    return found
+
+
+def require_planner(user: User) -> None:
+    """Planning (projects, trainings, sessions, participants, enrolments) is for promotors."""
+    if user.role not in PLANNERS:
+        raise Forbidden()
+
+
+def require_admin(user: User) -> None:
+    if user.role != Role.ADMIN:
+        raise Forbidden()

@@ -1,0 +1,86 @@
+"""Cross-cutting web behaviour: security headers, template helpers, the outbox worker."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from flask import Flask, Response, request
+
+from flask_babel import lazy_gettext as _l
+
+from app.domain.national_number import masked
+from app.domain.sessions import SessionStatus
+
+BRUSSELS = ZoneInfo("Europe/Brussels")
+
+CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
+
+
+STATUS_LABELS = {
+    SessionStatus.PLANNED: _l("planned"),
+    SessionStatus.IN_PROGRESS: _l("in progress"),
+    SessionStatus.EXECUTED: _l("executed"),
+    SessionStatus.SUBMITTED: _l("submitted"),
+}
+
+
+def init_web(app: Flask) -> None:
+    app.after_request(_security_headers)
+    app.teardown_request(_rollback_on_error)
+    app.jinja_env.filters["local"] = local_time
+    app.jinja_env.filters["hhmm"] = lambda t: t.strftime("%H:%M") if t else ""
+    app.jinja_env.filters["masked_nrn"] = masked
+    app.jinja_env.globals["status_label"] = STATUS_LABELS.get
+    app.context_processor(lambda: {"now_utc": datetime.now(UTC)})
+    _start_outbox_worker(app)
+
+
+def local_time(value: datetime | None, fmt: str = "%d/%m/%Y %H:%M") -> str:
+    """Show a stored UTC time in Brussels time."""
+    return value.astimezone(BRUSSELS).strftime(fmt) if value else ""
+
+
+def _security_headers(response: Response) -> Response:
+    response.headers.setdefault("Content-Security-Policy", CSP)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    if request.is_secure:
+        response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+    return response
+
+
+def _rollback_on_error(error: BaseException | None) -> None:
+    if error is not None:
+        from app.extensions import db
+
+        db.session.rollback()
+
+
+def _start_outbox_worker(app: Flask) -> None:
+    """Deliver mail in the background while the server serves requests.
+
+    Started by the first request, so CLI commands (migrations, user creation) start no thread.
+    """
+    if app.testing or not app.config.get("OUTBOX_WORKER"):
+        return
+    from app.mail.outbox import OutboxWorker, smtp_configured
+
+    if not smtp_configured(app):
+        return
+    lock = threading.Lock()
+
+    @app.before_request
+    def _ensure_worker() -> None:
+        if "aanwezig.outbox_worker" in app.extensions:
+            return
+        with lock:
+            if "aanwezig.outbox_worker" not in app.extensions:
+                worker = OutboxWorker(app)
+                app.extensions["aanwezig.outbox_worker"] = worker
+                worker.start()

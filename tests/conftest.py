@@ -1,0 +1,131 @@
+"""Fixtures: a fresh app per test on each database backend, builders, API helpers.
+
+Every test that uses ``app`` runs on SQLite and, when TEST_DATABASE_URL is set, on PostgreSQL.
+The schema comes from the Alembic migrations (run once per backend), never from create_all.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from datetime import date, time
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, text
+
+from app import create_app
+from tests.builders import Builders
+
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
+BACKENDS = ["sqlite"] + (["postgresql"] if TEST_DATABASE_URL else [])
+BASE_CONFIG = {
+    "TESTING": True,
+    "WTF_CSRF_ENABLED": False,
+    "RATELIMIT_ENABLED": False,
+    "SMTP_HOST": None,
+    "SERVER_NAME": "localhost",
+}
+
+
+def _migrate(uri: str, instance: Path) -> None:
+    from flask_migrate import upgrade
+
+    app = create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": uri}, instance_path=str(instance))
+    with app.app_context():
+        upgrade()
+        from app.extensions import db
+
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite file, copied for each test (migrating per test would be slow)."""
+    folder = tmp_path_factory.mktemp("sqlite-template")
+    path = folder / "aanwezig.db"
+    _migrate(f"sqlite:///{path}", folder)
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_migrated(tmp_path_factory: pytest.TempPathFactory) -> str:
+    assert TEST_DATABASE_URL
+    engine = create_engine(TEST_DATABASE_URL)
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+    _migrate(TEST_DATABASE_URL, tmp_path_factory.mktemp("pg-instance"))
+    return TEST_DATABASE_URL
+
+
+def _truncate_all(uri: str) -> None:
+    engine = create_engine(uri)
+    with engine.begin() as connection:
+        tables = connection.execute(
+            text("SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'")
+        ).scalars()
+        names = ", ".join(f'"{name}"' for name in tables)
+        connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        target = tmp_path / "instance" / "aanwezig.db"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(request.getfixturevalue("sqlite_template"), target)
+        return f"sqlite:///{target}"
+    uri = request.getfixturevalue("postgres_migrated")
+    _truncate_all(uri)
+    return uri
+
+
+@pytest.fixture
+def app_config() -> dict:
+    """Override in a test module to change the app's configuration."""
+    return {}
+
+
+@pytest.fixture
+def app(database_url: str, tmp_path: Path, app_config: dict) -> Iterator[Flask]:
+    instance = tmp_path / "instance"
+    app = create_app(
+        {**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": database_url, **app_config},
+        instance_path=str(instance),
+    )
+    yield app
+    with app.app_context():
+        from app.extensions import db
+
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def make(app: Flask) -> Builders:
+    return Builders(app)
+
+
+@pytest.fixture
+def today() -> date:
+    from datetime import UTC, datetime
+
+    from app.domain.cutoff import BRUSSELS
+
+    return datetime.now(UTC).astimezone(BRUSSELS).date()
+
+
+@pytest.fixture
+def day_times() -> tuple[time, time]:
+    return time(0, 0), time(23, 59)

@@ -53,7 +53,9 @@ def _init_extensions(app: Flask) -> None:
     init_db(app)
     extensions.migrate.init_app(app, extensions.db, directory=_migrations_dir())
     extensions.csrf.init_app(app)
-    extensions.babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
+    extensions.babel.init_app(
+        app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone
+    )
     extensions.limiter.init_app(app)
     auth.init_login(app)
 

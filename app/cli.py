@@ -18,7 +18,13 @@ from app.models import ClosureDay, Role
 
 
 def register(app: Flask) -> None:
-    for command in (create_user_command, create_token_command, demo_command, send_mail_command, closure_command):
+    for command in (
+        create_user_command,
+        create_token_command,
+        demo_command,
+        send_mail_command,
+        closure_command,
+    ):
         app.cli.add_command(command)
 
 
@@ -32,20 +38,29 @@ def _fail(refusal: Refusal) -> None:
 @click.option("--branch", default=None, help="Branch name (created when new).")
 @click.option("--password", default=None, help="Generated and printed when omitted.")
 @click.option("--name", default="")
-def create_user_command(email: str, role: str, branch: str | None, password: str | None, name: str) -> None:
+def create_user_command(
+    email: str, role: str, branch: str | None, password: str | None, name: str
+) -> None:
     """Create a user who can log in to the web admin."""
     shown = password is None
     password = password or secrets.token_urlsafe(12)
     try:
         user = create_user(
-            Actor(None), email, Role(role), password, get_or_create_branch(branch) if branch else None, name
+            Actor(None),
+            email,
+            Role(role),
+            password,
+            get_or_create_branch(branch) if branch else None,
+            name,
         )
     except Refusal as refusal:
         db.session.rollback()
         _fail(refusal)
         return
     db.session.commit()
-    click.echo(f"Created {user.role.value} {user.email}" + (f" with password {password}" if shown else ""))
+    click.echo(
+        f"Created {user.role.value} {user.email}" + (f" with password {password}" if shown else "")
+    )
 
 
 @click.command("create-token")

@@ -18,10 +18,10 @@ from app.participants.operations import create_participant, enrol
 from app.planning.operations import create_project, create_session, create_training
 
 DEMO_USERS = (
-    ("admin@aanwezig.local", Role.ADMIN, None, "Sam Support"),
-    ("promotor@aanwezig.local", Role.PROMOTOR, "Gent", "Petra Promotor"),
-    ("trainer@aanwezig.local", Role.TRAINER, "Gent", "Tom Trainer"),
-    ("balie@aanwezig.local", Role.FRONTDESK, "Gent", "Bart Balie"),
+    ("admin@demo.example.org", Role.ADMIN, None, "Sam Support"),
+    ("promotor@demo.example.org", Role.PROMOTOR, "Gent", "Petra Promotor"),
+    ("trainer@demo.example.org", Role.TRAINER, "Gent", "Tom Trainer"),
+    ("balie@demo.example.org", Role.FRONTDESK, "Gent", "Bart Balie"),
 )
 
 # Valid national register numbers (checksum 97 - n mod 97; a leading 2 for births from 2000).
@@ -53,13 +53,35 @@ def load_demo(now: datetime, password: str | None = None) -> list[str]:
         )
     promotor = Actor(users[Role.PROMOTOR])
     trainer = users[Role.TRAINER]
-    project = create_project(promotor, "Digitale vaardigheden voor werkzoekenden", "ESF-2026-0042", "Gent")
-    training = create_training(promotor, project, "Excel voor beginners", "XL-101", TrainingMode.CLASSROOM, [trainer])
+    project = create_project(
+        promotor, "Digitale vaardigheden voor werkzoekenden", "ESF-2026-0042", "Gent"
+    )
+    training = create_training(
+        promotor, project, "Excel voor beginners", "XL-101", TrainingMode.CLASSROOM, [trainer]
+    )
     today = now.astimezone(BRUSSELS).date()
     sessions = [
-        create_session(promotor, training, today, time(9), time(16), time(12), time(12, 30), "Lokaal 1.04", trainer),
         create_session(
-            promotor, training, today + timedelta(days=7), time(9), time(16), time(12), time(12, 30), "Lokaal 1.04", trainer
+            promotor,
+            training,
+            today,
+            time(9),
+            time(16),
+            time(12),
+            time(12, 30),
+            "Lokaal 1.04",
+            trainer,
+        ),
+        create_session(
+            promotor,
+            training,
+            today + timedelta(days=7),
+            time(9),
+            time(16),
+            time(12),
+            time(12, 30),
+            "Lokaal 1.04",
+            trainer,
         ),
     ]
     for name, email, nrn in DEMO_PARTICIPANTS:

@@ -42,12 +42,19 @@ def init_keys(app: Flask) -> None:
             instance / "secret_key", lambda: secrets.token_hex(32).encode()
         ).decode()
     pem = app.config.get("QR_PRIVATE_KEY")
-    pem_bytes = pem.encode() if pem else _read_or_create(
-        instance / "qr_signing_key.pem", lambda: qr.private_key_to_pem(qr.generate_private_key())
+    pem_bytes = (
+        pem.encode()
+        if pem
+        else _read_or_create(
+            instance / "qr_signing_key.pem",
+            lambda: qr.private_key_to_pem(qr.generate_private_key()),
+        )
     )
     nrn_key = app.config.get("NATIONAL_NUMBER_KEY")
-    nrn_bytes = nrn_key.encode() if nrn_key else _read_or_create(
-        instance / "national_number.key", Fernet.generate_key
+    nrn_bytes = (
+        nrn_key.encode()
+        if nrn_key
+        else _read_or_create(instance / "national_number.key", Fernet.generate_key)
     )
     app.extensions["aanwezig.qr_key"] = qr.load_private_key(pem_bytes)
     app.extensions["aanwezig.fernet"] = Fernet(nrn_bytes.strip())

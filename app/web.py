@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from flask import Flask, Response, request
-
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
 from app.domain.national_number import masked
@@ -36,6 +36,7 @@ def init_web(app: Flask) -> None:
     app.jinja_env.filters["hhmm"] = lambda t: t.strftime("%H:%M") if t else ""
     app.jinja_env.filters["masked_nrn"] = masked
     app.jinja_env.globals["status_label"] = STATUS_LABELS.get
+    app.jinja_env.globals["get_locale"] = get_locale
     app.context_processor(lambda: {"now_utc": datetime.now(UTC)})
     _start_outbox_worker(app)
 

@@ -46,7 +46,12 @@ class Builders:
         self._count += 1
         return self._count
 
-    def user(self, role: Role | str = Role.PROMOTOR, branch: str | None = "Gent", email: str | None = None) -> int:
+    def user(
+        self,
+        role: Role | str = Role.PROMOTOR,
+        branch: str | None = "Gent",
+        email: str | None = None,
+    ) -> int:
         with self.app.app_context():
             user = create_user(
                 Actor(None),
@@ -87,17 +92,30 @@ class Builders:
                     Actor(_planner(branch)), f"Project {self._next()}", f"ESF-{self._count}", branch
                 )
                 training = create_training(
-                    actor, project, "Training", "T1", TrainingMode.CLASSROOM, [trainer] if trainer else []
+                    actor,
+                    project,
+                    "Training",
+                    "T1",
+                    TrainingMode.CLASSROOM,
+                    [trainer] if trainer else [],
                 )
             else:
                 from app.models import Training
 
                 training = db.session.get(Training, training_id)
-            session = create_session(actor, training, day, start, end, break_start, break_end, "Room 1", trainer)
+            session = create_session(
+                actor, training, day, start, end, break_start, break_end, "Room 1", trainer
+            )
             db.session.commit()
             return session.id
 
-    def participant(self, branch: str = "Gent", name: str | None = None, email: str | None = None, national_number: str | None = None) -> int:
+    def participant(
+        self,
+        branch: str = "Gent",
+        name: str | None = None,
+        email: str | None = None,
+        national_number: str | None = None,
+    ) -> int:
         with self.app.app_context():
             n = self._next()
             participant = create_participant(
@@ -112,7 +130,11 @@ class Builders:
 
     def enrol(self, session_id: int, participant_id: int) -> None:
         with self.app.app_context():
-            enrol(Actor(None), db.session.get(Session, session_id), db.session.get(Participant, participant_id))
+            enrol(
+                Actor(None),
+                db.session.get(Session, session_id),
+                db.session.get(Participant, participant_id),
+            )
             db.session.commit()
 
     def code(self, participant_id: int) -> str:

@@ -67,7 +67,9 @@ def _truncate_all(uri: str) -> None:
     engine = create_engine(uri)
     with engine.begin() as connection:
         tables = connection.execute(
-            text("SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'")
+            text(
+                "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'"
+            )
         ).scalars()
         names = ", ".join(f'"{name}"' for name in tables)
         connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))

@@ -31,4 +31,6 @@ def outbox():  # type: ignore[no-untyped-def]
         query = query.join(Participant, OutboxMail.participant_id == Participant.id).where(
             Participant.branch_id == current_user.branch_id
         )
-    return render_template("admin/outbox.html", mails=db.session.scalars(query).all(), smtp=smtp_configured())
+    return render_template(
+        "admin/outbox.html", mails=db.session.scalars(query).all(), smtp=smtp_configured()
+    )

@@ -25,7 +25,9 @@ def authenticate() -> None:
     header = request.headers.get("Authorization", "")
     scheme, _, value = header.partition(" ")
     if scheme.lower() != "bearer" or not value.strip():
-        raise Refusal("unauthorized", _l("Send an API token as 'Authorization: Bearer <token>'."), status=401)
+        raise Refusal(
+            "unauthorized", _l("Send an API token as 'Authorization: Bearer <token>'."), status=401
+        )
     token = db.session.scalars(
         select(ApiToken).where(ApiToken.token_hash == hash_api_token(value.strip()))
     ).first()

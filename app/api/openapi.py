@@ -1,4 +1,4 @@
-"""The OpenAPI 3 description served at /api/v1/openapi.json (checked against the routes in tests)."""
+"""The OpenAPI 3 description served at /api/v1/openapi.json (checked against the routes)."""
 
 from __future__ import annotations
 
@@ -35,7 +35,10 @@ def _path_id(name: str) -> list[dict[str, Any]]:
 
 def _collection(name: str, create: str, summary: str) -> dict[str, Any]:
     return {
-        "get": {"summary": f"List {summary} in scope", "responses": {"200": _ok(_list(name)), **ERRORS}},
+        "get": {
+            "summary": f"List {summary} in scope",
+            "responses": {"200": _ok(_list(name)), **ERRORS},
+        },
         "post": {
             "summary": f"Create a {summary[:-1]}",
             "requestBody": {"required": True, **_json(_ref(create))},
@@ -45,13 +48,11 @@ def _collection(name: str, create: str, summary: str) -> dict[str, Any]:
 
 
 def _item(name: str, param: str) -> dict[str, Any]:
-    return {
-        "get": {"parameters": _path_id(param), "responses": {"200": _ok(_ref(name)), **ERRORS}}
-    }
+    return {"get": {"parameters": _path_id(param), "responses": {"200": _ok(_ref(name)), **ERRORS}}}
 
 
 S = {"type": "string"}
-I = {"type": "integer"}
+INT = {"type": "integer"}
 T = {"type": "string", "pattern": "^\\d{2}:\\d{2}$"}
 D = {"type": "string", "format": "date"}
 DT = {"type": "string", "format": "date-time"}
@@ -62,7 +63,7 @@ SCHEMAS: dict[str, Any] = {
         "required": ["error", "message"],
         "properties": {"error": S, "message": S, "field": S},
     },
-    "Project": {"type": "object", "properties": {"id": I, "name": S, "number": S, "branch": S}},
+    "Project": {"type": "object", "properties": {"id": INT, "name": S, "number": S, "branch": S}},
     "ProjectCreate": {
         "type": "object",
         "required": ["name", "number"],
@@ -71,8 +72,8 @@ SCHEMAS: dict[str, Any] = {
     "Training": {
         "type": "object",
         "properties": {
-            "id": I,
-            "project_id": I,
+            "id": INT,
+            "project_id": INT,
             "name": S,
             "code": S,
             "mode": {"type": "string", "enum": ["classroom", "e-learning"]},
@@ -83,7 +84,7 @@ SCHEMAS: dict[str, Any] = {
         "type": "object",
         "required": ["project_id", "name"],
         "properties": {
-            "project_id": I,
+            "project_id": INT,
             "name": S,
             "code": S,
             "mode": {"type": "string", "enum": ["classroom", "e-learning"]},
@@ -93,8 +94,8 @@ SCHEMAS: dict[str, Any] = {
     "Session": {
         "type": "object",
         "properties": {
-            "id": I,
-            "training_id": I,
+            "id": INT,
+            "training_id": INT,
             "training_name": S,
             "date": D,
             "start": T,
@@ -103,7 +104,10 @@ SCHEMAS: dict[str, Any] = {
             "break_end": {**T, "nullable": True},
             "location": S,
             "trainer_email": {**S, "nullable": True},
-            "status": {"type": "string", "enum": ["planned", "in_progress", "executed", "submitted"]},
+            "status": {
+                "type": "string",
+                "enum": ["planned", "in_progress", "executed", "submitted"],
+            },
             "reopened": {"type": "boolean"},
             "scan_opens": DT,
             "deadline": DT,
@@ -113,7 +117,7 @@ SCHEMAS: dict[str, Any] = {
         "type": "object",
         "required": ["training_id", "date", "start", "end"],
         "properties": {
-            "training_id": I,
+            "training_id": INT,
             "date": D,
             "start": T,
             "end": T,
@@ -126,11 +130,11 @@ SCHEMAS: dict[str, Any] = {
     "Participant": {
         "type": "object",
         "properties": {
-            "id": I,
+            "id": INT,
             "name": S,
             "email": S,
             "national_number": {**S, "nullable": True, "description": "masked"},
-            "key_version": I,
+            "key_version": INT,
         },
     },
     "ParticipantCreate": {
@@ -138,10 +142,19 @@ SCHEMAS: dict[str, Any] = {
         "required": ["name", "email"],
         "properties": {"name": S, "email": S, "national_number": S, "branch": S},
     },
-    "EnrolmentCreate": {"type": "object", "required": ["participant_id"], "properties": {"participant_id": I}},
+    "EnrolmentCreate": {
+        "type": "object",
+        "required": ["participant_id"],
+        "properties": {"participant_id": INT},
+    },
     "Enrolment": {
         "type": "object",
-        "properties": {"id": I, "session_id": I, "participant_id": I, "created": {"type": "boolean"}},
+        "properties": {
+            "id": INT,
+            "session_id": INT,
+            "participant_id": INT,
+            "created": {"type": "boolean"},
+        },
     },
     "Roster": {
         "type": "object",
@@ -152,9 +165,9 @@ SCHEMAS: dict[str, Any] = {
                 "items": {
                     "type": "object",
                     "properties": {
-                        "id": I,
+                        "id": INT,
                         "name": S,
-                        "key_version": I,
+                        "key_version": INT,
                         "state": {"type": "string", "enum": ["in", "out"]},
                         "last_at": {**DT, "nullable": True},
                     },
@@ -165,25 +178,25 @@ SCHEMAS: dict[str, Any] = {
     "Registration": {
         "type": "object",
         "properties": {
-            "id": I,
-            "session_id": I,
-            "participant_id": I,
+            "id": INT,
+            "session_id": INT,
+            "participant_id": INT,
             "kind": {"type": "string", "enum": ["in", "out"], "nullable": True},
             "at": {**DT, "nullable": True},
             "received_at": DT,
             "source": S,
             "nonce": S,
-            "voids_id": {**I, "nullable": True},
+            "voids_id": {**INT, "nullable": True},
             "reason": {**S, "nullable": True},
-            "user_id": {**I, "nullable": True},
-            "token_id": {**I, "nullable": True},
+            "user_id": {**INT, "nullable": True},
+            "token_id": {**INT, "nullable": True},
         },
     },
     "ScanRequest": {
         "type": "object",
         "required": ["session_id", "code", "nonce"],
         "properties": {
-            "session_id": I,
+            "session_id": INT,
             "code": S,
             "nonce": {"type": "string", "maxLength": 64},
             "scanned_at": DT,
@@ -194,13 +207,13 @@ SCHEMAS: dict[str, Any] = {
         "type": "object",
         "properties": {
             "direction": {"type": "string", "enum": ["in", "out"]},
-            "participant": {"type": "object", "properties": {"id": I, "name": S}},
+            "participant": {"type": "object", "properties": {"id": INT, "name": S}},
             "at": DT,
             "repeat": {"type": "boolean"},
         },
     },
     "PublicKey": {"type": "object", "properties": {"algorithm": S, "public_key_pem": S}},
-    "Code": {"type": "object", "properties": {"code": S, "key_version": I}},
+    "Code": {"type": "object", "properties": {"code": S, "key_version": INT}},
 }
 
 SCAN_REFUSALS = (
@@ -228,7 +241,7 @@ SPEC: dict[str, Any] = {
                 "summary": "List sessions in scope",
                 "parameters": [
                     {"name": "date", "in": "query", "schema": D},
-                    {"name": "training_id", "in": "query", "schema": I},
+                    {"name": "training_id", "in": "query", "schema": INT},
                 ],
                 "responses": {"200": _ok(_list("Session")), **ERRORS},
             },
@@ -262,7 +275,8 @@ SPEC: dict[str, Any] = {
         "/scans": {
             "post": {
                 "summary": "Register a scan (check-in or check-out)",
-                "description": "Refusal codes: " + SCAN_REFUSALS
+                "description": "Refusal codes: "
+                + SCAN_REFUSALS
                 + ". The same nonce sent again returns the same answer and records nothing.",
                 "requestBody": {"required": True, **_json(_ref("ScanRequest"))},
                 "responses": {
@@ -273,6 +287,8 @@ SPEC: dict[str, Any] = {
             }
         },
         "/qr/public-key": {"get": {"responses": {"200": _ok(_ref("PublicKey")), **ERRORS}}},
-        "/openapi.json": {"get": {"security": [], "responses": {"200": {"description": "This document"}}}},
+        "/openapi.json": {
+            "get": {"security": [], "responses": {"200": {"description": "This document"}}}
+        },
     },
 }

@@ -15,7 +15,16 @@ from app.api.openapi import SPEC
 from app.errors import Refusal
 from app.extensions import db
 from app.mail.messages import participant_code
-from app.models import Participant, Project, Registration, Role, Session, Training, TrainingMode, User
+from app.models import (
+    Participant,
+    Project,
+    Registration,
+    Role,
+    Session,
+    Training,
+    TrainingMode,
+    User,
+)
 from app.participants import operations as people
 from app.planning import operations as planning
 from app.scanning import service
@@ -77,7 +86,9 @@ def create_project():  # type: ignore[no-untyped-def]
 @bp.get("/projects/<int:project_id>")
 def get_project(project_id: int):  # type: ignore[no-untyped-def]
     return jsonify(
-        serializers.project(scoping.get_one(scoping.projects(_user()), Project, project_id, "project"))
+        serializers.project(
+            scoping.get_one(scoping.projects(_user()), Project, project_id, "project")
+        )
     )
 
 
@@ -96,7 +107,9 @@ def create_training():  # type: ignore[no-untyped-def]
     project = scoping.get_one(scoping.projects(user), Project, project_id, "project")
     trainer_emails = data.get("trainers") or []
     if not isinstance(trainer_emails, list) or not all(isinstance(e, str) for e in trainer_emails):
-        raise validation.invalid("trainers", _l("The field trainers must be a list of email addresses."))
+        raise validation.invalid(
+            "trainers", _l("The field trainers must be a list of email addresses.")
+        )
     training = planning.create_training(
         current_actor(),
         project,
@@ -124,7 +137,9 @@ def list_sessions():  # type: ignore[no-untyped-def]
         try:
             query = query.where(Session.training_id == int(request.args["training_id"]))
         except ValueError as exc:
-            raise validation.invalid("training_id", _l("training_id must be a whole number.")) from exc
+            raise validation.invalid(
+                "training_id", _l("training_id must be a whole number.")
+            ) from exc
     items = db.session.scalars(query.order_by(Session.day, Session.start, Session.id)).all()
     now = _now()
     return jsonify({"items": [serializers.session(s, now) for s in items]})
@@ -206,7 +221,9 @@ def enrol(session_id: int):  # type: ignore[no-untyped-def]
     session = _session(session_id)
     data = validation.json_body()
     participant_id = validation.integer(data, "participant_id")
-    participant = scoping.get_one(scoping.participants(user), Participant, participant_id, "participant")
+    participant = scoping.get_one(
+        scoping.participants(user), Participant, participant_id, "participant"
+    )
     enrolment, created = people.enrol(current_actor(), session, participant)
     db.session.commit()
     body = {
@@ -242,7 +259,9 @@ def create_participant():  # type: ignore[no-untyped-def]
 
 
 def _participant(participant_id: int) -> Participant:
-    return scoping.get_one(scoping.participants(_user()), Participant, participant_id, "participant")
+    return scoping.get_one(
+        scoping.participants(_user()), Participant, participant_id, "participant"
+    )
 
 
 @bp.get("/participants/<int:participant_id>")

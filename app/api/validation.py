@@ -22,9 +22,7 @@ def invalid(field: str, message: Any) -> Refusal:
 def json_body() -> dict[str, Any]:
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
-        raise Refusal(
-            "invalid_json", _l("The request body must be a JSON object."), status=400
-        )
+        raise Refusal("invalid_json", _l("The request body must be a JSON object."), status=400)
     return data
 
 
@@ -37,7 +35,9 @@ def _value(data: dict[str, Any], field: str, required: bool) -> Any:
     return value
 
 
-def text(data: dict[str, Any], field: str, *, required: bool = True, max_length: int = 200) -> str | None:
+def text(
+    data: dict[str, Any], field: str, *, required: bool = True, max_length: int = 200
+) -> str | None:
     value = _value(data, field, required)
     if value is None:
         return None
@@ -48,7 +48,8 @@ def text(data: dict[str, Any], field: str, *, required: bool = True, max_length:
         raise invalid(field, _l("The field %(field)s is required.", field=field))
     if len(value) > max_length:
         raise invalid(
-            field, _l("The field %(field)s is longer than %(n)s characters.", field=field, n=max_length)
+            field,
+            _l("The field %(field)s is longer than %(n)s characters.", field=field, n=max_length),
         )
     return value
 
@@ -69,7 +70,9 @@ def day(data: dict[str, Any], field: str, *, required: bool = True) -> date | No
     try:
         return date.fromisoformat(value)
     except ValueError as exc:
-        raise invalid(field, _l("The field %(field)s must be a date YYYY-MM-DD.", field=field)) from exc
+        raise invalid(
+            field, _l("The field %(field)s must be a date YYYY-MM-DD.", field=field)
+        ) from exc
 
 
 def clock(data: dict[str, Any], field: str, *, required: bool = True) -> time | None:
@@ -94,7 +97,9 @@ def moment(data: dict[str, Any], field: str, *, required: bool = True) -> dateti
             field, _l("The field %(field)s must be an ISO 8601 date and time.", field=field)
         ) from exc
     if parsed.tzinfo is None:
-        raise invalid(field, _l("The field %(field)s must include a time zone offset.", field=field))
+        raise invalid(
+            field, _l("The field %(field)s must include a time zone offset.", field=field)
+        )
     return parsed
 
 
@@ -108,5 +113,6 @@ def choice(data: dict[str, Any], field: str, enum_type: type[E], *, default: E |
     except ValueError as exc:
         options = ", ".join(str(member.value) for member in enum_type)
         raise invalid(
-            field, _l("The field %(field)s must be one of: %(options)s.", field=field, options=options)
+            field,
+            _l("The field %(field)s must be one of: %(options)s.", field=field, options=options),
         ) from exc

@@ -48,7 +48,9 @@ def create_user(
 ) -> User:
     email = email.strip().lower()
     if find_user(email) is not None:
-        raise Refusal("duplicate_email", _l("A user with this email address already exists."), status=409)
+        raise Refusal(
+            "duplicate_email", _l("A user with this email address already exists."), status=409
+        )
     if len(password) < MIN_PASSWORD_LENGTH:
         raise Refusal(
             "weak_password",
@@ -63,7 +65,9 @@ def create_user(
     )
     db.session.add(user)
     db.session.flush()
-    audit.record(actor, "user.create", user, after=audit.snapshot(user, ("email", "role", "branch_id")))
+    audit.record(
+        actor, "user.create", user, after=audit.snapshot(user, ("email", "role", "branch_id"))
+    )
     return user
 
 

@@ -49,7 +49,9 @@ def queue_code_mail(participant: Participant) -> None:
         message.set_content(render_template("mail/qr_code.txt", **context))
         message.add_alternative(render_template("mail/qr_code.html", **context), subtype="html")
     html_part = message.get_payload()[1]
-    html_part.add_related(png, "image", "png", cid=cid, filename="qr-code.png", disposition="inline")
+    html_part.add_related(
+        png, "image", "png", cid=cid, filename="qr-code.png", disposition="inline"
+    )
     message.add_attachment(png, maintype="image", subtype="png", filename="aanwezig-qr-code.png")
     outbox.queue(message, participant_id=participant.id)
     participant.code_sent_at = datetime.now(UTC)

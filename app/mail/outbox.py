@@ -6,6 +6,7 @@ a worker (a background thread in the web process, or ``flask send-mail``) delive
 
 from __future__ import annotations
 
+import email.policy
 import logging
 import smtplib
 import threading
@@ -27,7 +28,7 @@ def queue(message: EmailMessage, participant_id: int | None = None) -> OutboxMai
     mail = OutboxMail(
         recipient=str(message["To"]),
         subject=str(message["Subject"]),
-        message=message.as_bytes(),
+        message=message.as_bytes(policy=email.policy.SMTP),
         participant_id=participant_id,
     )
     db.session.add(mail)
@@ -45,9 +46,7 @@ def _send(config: dict, mail: OutboxMail) -> None:
             smtp.starttls()
         if config.get("SMTP_USER"):
             smtp.login(config["SMTP_USER"], config.get("SMTP_PASSWORD") or "")
-        smtp.sendmail(
-            _envelope_sender(config["MAIL_FROM"]), [mail.recipient], mail.message
-        )
+        smtp.sendmail(_envelope_sender(config["MAIL_FROM"]), [mail.recipient], mail.message)
 
 
 def _envelope_sender(mail_from: str) -> str:
@@ -81,7 +80,7 @@ def deliver_pending(now: datetime | None = None, limit: int = 50) -> tuple[int, 
             )
             mail.next_attempt_at = now + delay
             mail.last_error = f"{type(exc).__name__}: {exc}"[:1000]
-            log.warning("mail %s to %s not sent: %s", mail.id, mail.recipient, exc)
+            log.warning("mail %s to %s not sent: %r", mail.id, mail.recipient, exc)
         else:
             sent += 1
             mail.sent_at = datetime.now(UTC)

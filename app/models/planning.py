@@ -46,7 +46,12 @@ class Training(Base):
     name: Mapped[str] = mapped_column(String(200))
     code: Mapped[str] = mapped_column(String(60), default="")
     mode: Mapped[TrainingMode] = mapped_column(
-        Enum(TrainingMode, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e])
+        Enum(
+            TrainingMode,
+            native_enum=False,
+            length=20,
+            values_callable=lambda e: [m.value for m in e],
+        )
     )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -38,7 +38,9 @@ class Registration(Base):
     """
 
     __tablename__ = "registrations"
-    __table_args__ = (Index("ix_registrations_session_participant", "session_id", "participant_id"),)
+    __table_args__ = (
+        Index("ix_registrations_session_participant", "session_id", "participant_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id"))

@@ -64,15 +64,15 @@ def create_participant(
     return participant
 
 
-def enrol(actor: Actor, session: Session, participant: Participant) -> tuple[Enrolment, bool]:
+def enrol(
+    actor: Actor, session: Session, participant: Participant, notify: bool = True
+) -> tuple[Enrolment, bool]:
     """Enrol a participant; the first enrolment ever queues the QR code mail.
 
     Returns the enrolment and whether it is new (enrolling twice is harmless, not an error).
     """
     if participant.branch_id != session.training.project.branch_id:
-        raise Refusal(
-            "other_branch", _l("This participant belongs to another branch."), status=403
-        )
+        raise Refusal("other_branch", _l("This participant belongs to another branch."), status=403)
     existing = db.session.scalars(
         select(Enrolment).where(
             Enrolment.session_id == session.id, Enrolment.participant_id == participant.id
@@ -84,16 +84,20 @@ def enrol(actor: Actor, session: Session, participant: Participant) -> tuple[Enr
     db.session.add(enrolment)
     db.session.flush()
     audit.record(actor, "enrolment.create", enrolment, after=audit.snapshot(enrolment))
-    if participant.code_sent_at is None:
+    if notify and participant.code_sent_at is None:
         messages.queue_code_mail(participant)
     return enrolment, True
 
 
-def enrol_in_training(
-    actor: Actor, sessions: list[Session], participant: Participant
-) -> int:
-    """Enrol in every given session of a training; returns how many enrolments are new."""
-    return sum(1 for session in sessions if enrol(actor, session, participant)[1])
+def enrol_in_training(actor: Actor, sessions: list[Session], participant: Participant) -> int:
+    """Enrol in every given session; returns how many enrolments are new.
+
+    The first-enrolment mail is composed after all of them, so it lists every session.
+    """
+    created = sum(1 for session in sessions if enrol(actor, session, participant, notify=False)[1])
+    if created and participant.code_sent_at is None:
+        messages.queue_code_mail(participant)
+    return created
 
 
 def resend_code(actor: Actor, participant: Participant) -> None:
@@ -107,6 +111,10 @@ def reissue_code(actor: Actor, participant: Participant, now: datetime) -> None:
     participant.key_version += 1
     db.session.flush()
     audit.record(
-        actor, "participant.code_reissue", participant, before, {"key_version": participant.key_version}
+        actor,
+        "participant.code_reissue",
+        participant,
+        before,
+        {"key_version": participant.key_version},
     )
     messages.queue_code_mail(participant)

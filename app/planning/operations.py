@@ -30,7 +30,9 @@ def branch_for(actor: Actor, branch_name: str | None) -> Branch:
     if branch_name:
         branch = db.session.scalars(select(Branch).where(Branch.name == branch_name)).first()
         if branch is None:
-            raise Refusal("unknown_branch", _l("There is no branch called %(name)s.", name=branch_name))
+            raise Refusal(
+                "unknown_branch", _l("There is no branch called %(name)s.", name=branch_name)
+            )
         if user.branch_id is not None and branch.id != user.branch_id:
             raise Forbidden(_l("You can only plan for your own branch."))
         return branch
@@ -114,9 +116,14 @@ def create_session(
     trainer: User | None = None,
 ) -> Session:
     check_schedule(training, day, start, end, break_start, break_end)
-    if trainer is not None and trainer.role != Role.TRAINER and trainer.role not in (
-        Role.PROMOTOR,
-        Role.ADMIN,
+    if (
+        trainer is not None
+        and trainer.role != Role.TRAINER
+        and trainer.role
+        not in (
+            Role.PROMOTOR,
+            Role.ADMIN,
+        )
     ):
         raise Refusal("invalid_trainer", _l("This user cannot teach sessions."))
     session = Session(

@@ -42,7 +42,9 @@ def session_times(session: Session, closures: list[date] | None = None) -> Sessi
     return SessionTimes(
         start=start,
         end=local_datetime(session.day, session.end),
-        break_start=local_datetime(session.day, session.break_start) if session.break_start else None,
+        break_start=local_datetime(session.day, session.break_start)
+        if session.break_start
+        else None,
         break_end=local_datetime(session.day, session.break_end) if session.break_end else None,
         opens=scan_opens(start, current_app.config["SCAN_EARLY_MINUTES"]),
         deadline=registration_deadline(session.day, closures),

@@ -157,7 +157,9 @@ def _store(
             )
         )
         if registration is not None:
-            audit.record(actor, "registration.create", registration, after=audit.snapshot(registration))
+            audit.record(
+                actor, "registration.create", registration, after=audit.snapshot(registration)
+            )
         db.session.commit()
     except IntegrityError:
         # The same nonce arrived twice at once: the other request won; answer as it did.

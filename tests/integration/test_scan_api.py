@@ -60,7 +60,12 @@ def test_a_repeat_within_the_interval_records_nothing(setup):
 
 def test_a_scan_after_the_interval_checks_out(setup):
     now = datetime.now(UTC)
-    first = scan(setup["api"], setup["session"], setup["code"], scanned_at=(now - timedelta(minutes=10)).isoformat())
+    first = scan(
+        setup["api"],
+        setup["session"],
+        setup["code"],
+        scanned_at=(now - timedelta(minutes=10)).isoformat(),
+    )
     assert first.status_code == 200, first.get_json()
     second = scan(setup["api"], setup["session"], setup["code"]).get_json()
     assert second["direction"] == "out" and second["repeat"] is False
@@ -97,7 +102,10 @@ def test_a_tampered_code_is_refused(setup):
     code = setup["code"]
     tampered = code[:6] + ("A" if code[6] != "A" else "B") + code[7:]
     assert scan(setup["api"], setup["session"], tampered).get_json()["error"] == "invalid_code"
-    assert scan(setup["api"], setup["session"], "https://example.org").get_json()["error"] == "invalid_code"
+    assert (
+        scan(setup["api"], setup["session"], "https://example.org").get_json()["error"]
+        == "invalid_code"
+    )
 
 
 def test_a_revoked_code_is_refused_and_the_new_one_works(setup, make):
@@ -107,7 +115,9 @@ def test_a_revoked_code_is_refused_and_the_new_one_works(setup, make):
     from app.participants.operations import reissue_code
 
     with make.app.app_context():
-        reissue_code(Actor(None), db.session.get(Participant, setup["participant"]), datetime.now(UTC))
+        reissue_code(
+            Actor(None), db.session.get(Participant, setup["participant"]), datetime.now(UTC)
+        )
         db.session.commit()
     response = scan(setup["api"], setup["session"], setup["code"])
     assert response.get_json()["error"] == "revoked_code"
@@ -148,7 +158,9 @@ def test_closed_after_the_deadline(make):
 def test_an_offline_scan_outside_the_window_or_in_the_future_is_refused(setup):
     today = datetime.now(UTC).astimezone(BRUSSELS).date()
     yesterday_evening = datetime.combine(today, time(0, 0), tzinfo=BRUSSELS) - timedelta(hours=2)
-    response = scan(setup["api"], setup["session"], setup["code"], scanned_at=yesterday_evening.isoformat())
+    response = scan(
+        setup["api"], setup["session"], setup["code"], scanned_at=yesterday_evening.isoformat()
+    )
     assert response.get_json()["error"] == "too_early"
     future = datetime.now(UTC) + timedelta(hours=1)
     response = scan(setup["api"], setup["session"], setup["code"], scanned_at=future.isoformat())
@@ -183,7 +195,10 @@ def test_malformed_json_is_a_clear_400(setup):
     response = setup["api"].client.post(
         "/api/v1/scans",
         data="{not json",
-        headers={"Authorization": f"Bearer {setup['api'].token}", "Content-Type": "application/json"},
+        headers={
+            "Authorization": f"Bearer {setup['api'].token}",
+            "Content-Type": "application/json",
+        },
     )
     assert response.status_code == 400
     assert response.get_json()["error"] == "invalid_json"

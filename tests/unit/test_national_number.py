@@ -19,7 +19,9 @@ def test_a_wrong_check_digit_is_refused():
     assert not is_valid("85.07.30-033.29")
 
 
-@pytest.mark.parametrize("text", ["", "8507300332", "850730033281", "85.07.30-033.2x", "abcdefghijk"])
+@pytest.mark.parametrize(
+    "text", ["", "8507300332", "850730033281", "85.07.30-033.2x", "abcdefghijk"]
+)
 def test_anything_but_eleven_digits_is_refused(text: str):
     assert not is_valid(text)
 

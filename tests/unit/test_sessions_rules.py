@@ -3,7 +3,13 @@
 from datetime import date, datetime, time, timedelta
 
 from app.domain.cutoff import BRUSSELS
-from app.domain.sessions import PlannedSlot, SessionStatus, find_overlap, schedule_problem, session_status
+from app.domain.sessions import (
+    PlannedSlot,
+    SessionStatus,
+    find_overlap,
+    schedule_problem,
+    session_status,
+)
 
 START = datetime(2026, 11, 24, 9, 0, tzinfo=BRUSSELS)
 END = datetime(2026, 11, 24, 12, 0, tzinfo=BRUSSELS)

@@ -23,7 +23,8 @@ class Actor:
         return self.user.id if self.user else None
 
 
-def _plain(value: Any) -> Any:
+def plain(value: Any) -> Any:
+    """A value as it goes into an audit record's JSON."""
     if isinstance(value, datetime | date | time):
         return value.isoformat()
     if isinstance(value, Enum):
@@ -36,7 +37,7 @@ def _plain(value: Any) -> Any:
 def snapshot(obj: Any, fields: tuple[str, ...] | None = None) -> dict[str, Any]:
     """The column values of a model object, JSON-ready, for an audit record's before/after."""
     names = fields or tuple(column.key for column in obj.__table__.columns)
-    return {name: _plain(getattr(obj, name)) for name in names}
+    return {name: plain(getattr(obj, name)) for name in names}
 
 
 def record(

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from flask import g, request
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from app.api import bp
 from app.audit import Actor
@@ -29,7 +30,9 @@ def authenticate() -> None:
             "unauthorized", _l("Send an API token as 'Authorization: Bearer <token>'."), status=401
         )
     token = db.session.scalars(
-        select(ApiToken).where(ApiToken.token_hash == hash_api_token(value.strip()))
+        select(ApiToken)
+        .options(joinedload(ApiToken.user))
+        .where(ApiToken.token_hash == hash_api_token(value.strip()))
     ).first()
     if token is None or token.revoked_at is not None or not token.user.active:
         raise Refusal("unauthorized", _l("This API token is unknown or revoked."), status=401)

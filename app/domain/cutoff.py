@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import holidays
@@ -18,11 +19,17 @@ DEADLINE_TIME = time(10, 0)
 DEFAULT_EARLY_MINUTES = 60
 
 
+@lru_cache(maxsize=16)
+def belgian_public_holidays(year: int) -> frozenset[date]:
+    """The Belgian public holidays of a year (the table is built once per year, not per scan)."""
+    return frozenset(holidays.country_holidays("BE", years=year))
+
+
 def is_working_day(day: date, closures: Iterable[date] = ()) -> bool:
     """Monday to Friday, not a Belgian public holiday, not a configured closure day."""
     if day.weekday() >= 5:
         return False
-    if day in holidays.country_holidays("BE", years=day.year):
+    if day in belgian_public_holidays(day.year):
         return False
     return day not in set(closures)
 

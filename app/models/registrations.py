@@ -52,7 +52,7 @@ class Registration(Base):
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     token_id: Mapped[int | None] = mapped_column(ForeignKey("api_tokens.id"))
     nonce: Mapped[str] = mapped_column(String(64), unique=True)
-    voids_id: Mapped[int | None] = mapped_column(ForeignKey("registrations.id"))
+    voids_id: Mapped[int | None] = mapped_column(ForeignKey("registrations.id"), index=True)
     reason: Mapped[str | None] = mapped_column(Text)
 
     session: Mapped[Session] = relationship()

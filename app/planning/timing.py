@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from app.domain.cutoff import registration_deadline, scan_opens
 from app.domain.sessions import SessionStatus, local_datetime, session_status
@@ -24,14 +24,15 @@ class SessionTimes:
     deadline: datetime
 
 
+_CLOSURES = select(ClosureDay.day).where(
+    ClosureDay.day > bindparam("after"), ClosureDay.day <= bindparam("until")
+)
+
+
 def closure_days(around: date) -> list[date]:
     """Configured closure days that can matter for a deadline after ``around``."""
     return list(
-        db.session.scalars(
-            select(ClosureDay.day).where(
-                ClosureDay.day > around, ClosureDay.day <= around + timedelta(days=31)
-            )
-        )
+        db.session.scalars(_CLOSURES, {"after": around, "until": around + timedelta(days=31)})
     )
 
 

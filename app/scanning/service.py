@@ -11,7 +11,7 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, exists, select
+from sqlalchemy import and_, bindparam, exists, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
@@ -21,7 +21,16 @@ from app.domain.cutoff import window_refusal
 from app.domain.scanning import Requested, scan_direction
 from app.errors import Refusal
 from app.extensions import db
-from app.models import Enrolment, Kind, Participant, Registration, ScanReceipt, Session, Source
+from app.models import (
+    AuditRecord,
+    Enrolment,
+    Kind,
+    Participant,
+    Registration,
+    ScanReceipt,
+    Session,
+    Source,
+)
 from app.planning.timing import session_times
 from app.security import qr_public_key
 from qr import InvalidCode, verify_code
@@ -63,12 +72,27 @@ def effective_registrations(session_id: int, participant_ids: list[int] | None =
     return query
 
 
-def last_registration(session_id: int, participant_id: int) -> Registration | None:
-    return db.session.scalars(
-        effective_registrations(session_id, [participant_id])
-        .order_by(Registration.at.desc(), Registration.id.desc())
-        .limit(1)
+_voider = aliased(Registration)
+# Built once: the hot path only binds the two ids.
+_LAST_REGISTRATION = (
+    select(Registration.kind, Registration.at)
+    .where(
+        Registration.session_id == bindparam("session_id"),
+        Registration.participant_id == bindparam("participant_id"),
+        Registration.kind.is_not(None),
+        ~exists().where(_voider.voids_id == Registration.id),
+    )
+    .order_by(Registration.at.desc(), Registration.id.desc())
+    .limit(1)
+)
+
+
+def last_registration(session_id: int, participant_id: int) -> tuple[Kind, datetime] | None:
+    """The kind and time of the participant's latest effective registration in the session."""
+    row = db.session.execute(
+        _LAST_REGISTRATION, {"session_id": session_id, "participant_id": participant_id}
     ).first()
+    return (row.kind, row.at) if row else None
 
 
 def _participant_and_enrolment(session_id: int, participant_id: int):  # type: ignore[no-untyped-def]
@@ -107,59 +131,80 @@ def scan(actor: Actor, request: ScanRequest, now: datetime) -> dict[str, Any]:
     if enrolment_id is None:
         raise refuse("not_enrolled")
     check_window(request.session, at, now)
-    last = last_registration(request.session.id, participant.id)
+    last_kind, last_at = last_registration(request.session.id, participant.id) or (None, None)
     direction, repeat = scan_direction(
         request.direction,
-        last.kind.value if last and last.kind else None,
-        last.at if last else None,
+        last_kind.value if last_kind else None,
+        last_at,
         at,
         timedelta(seconds=current_app.config["SCAN_REPEAT_SECONDS"]),
     )
-    registration = None
-    if not repeat:
-        registration = Registration(
-            session_id=request.session.id,
-            participant_id=participant.id,
-            kind=Kind(direction),
-            at=at,
-            received_at=now,
-            source=Source.SCAN,
-            user_id=actor.user_id,
-            token_id=actor.token.id if actor.token else None,
-            nonce=request.nonce,
-        )
-        db.session.add(registration)
     response = {
         "direction": direction,
         "participant": {"id": participant.id, "name": participant.name},
-        "at": (last.at if repeat and last else at).isoformat(),
+        "at": (last_at if repeat and last_at else at).isoformat(),
         "repeat": repeat,
     }
-    return _store(actor, request, participant.id, registration, response)
+    registration = None
+    if not repeat:
+        registration = {
+            "session_id": request.session.id,
+            "participant_id": participant.id,
+            "kind": Kind(direction),
+            "at": at,
+            "received_at": now,
+            "source": Source.SCAN,
+            "user_id": actor.user_id,
+            "token_id": actor.token.id if actor.token else None,
+            "nonce": request.nonce,
+        }
+    return _store(actor, request, participant.id, registration, response, now)
 
 
 def _store(
     actor: Actor,
     request: ScanRequest,
     participant_id: int,
-    registration: Registration | None,
+    registration: dict[str, Any] | None,
     response: dict[str, Any],
+    now: datetime,
 ) -> dict[str, Any]:
+    """Write the registration, its audit record and the nonce's receipt in one transaction.
+
+    Core inserts rather than ORM objects: this runs for every scan at the door.
+    """
     try:
-        db.session.flush()
-        db.session.add(
-            ScanReceipt(
+        registration_id = None
+        if registration is not None:
+            registration_id = db.session.execute(
+                insert(Registration.__table__)
+                .values(**registration)
+                .returning(Registration.__table__.c.id)
+            ).scalar_one()
+            db.session.execute(
+                insert(AuditRecord.__table__).values(
+                    at=now,
+                    user_id=actor.user_id,
+                    token_id=registration["token_id"],
+                    action="registration.create",
+                    object_type=Registration.__tablename__,
+                    object_id=registration_id,
+                    after={
+                        "id": registration_id,
+                        **{k: audit.plain(v) for k, v in registration.items()},
+                    },
+                )
+            )
+        db.session.execute(
+            insert(ScanReceipt.__table__).values(
                 nonce=request.nonce,
                 session_id=request.session.id,
                 participant_id=participant_id,
-                registration_id=registration.id if registration else None,
+                registration_id=registration_id,
                 response=response,
+                received_at=now,
             )
         )
-        if registration is not None:
-            audit.record(
-                actor, "registration.create", registration, after=audit.snapshot(registration)
-            )
         db.session.commit()
     except IntegrityError:
         # The same nonce arrived twice at once: the other request won; answer as it did.

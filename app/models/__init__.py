@@ -1,11 +1,19 @@
 """All models, imported here so Alembic and the app see one metadata."""
 
+from app.models.attendance import (
+    Certificate,
+    CertificateKind,
+    Exemption,
+    Justification,
+    JustificationKind,
+    TrainingEnrolment,
+)
 from app.models.audit import AuditRecord
 from app.models.base import Base
 from app.models.org import ApiToken, Branch, Role, User
 from app.models.outbox import OutboxMail
 from app.models.people import Enrolment, Participant
-from app.models.planning import ClosureDay, Project, Session, Training, TrainingMode
+from app.models.planning import ClosureDay, Project, Session, Training, TrainingKind, TrainingMode
 from app.models.registrations import Kind, Registration, ScanReceipt, Source
 
 __all__ = [
@@ -13,8 +21,13 @@ __all__ = [
     "AuditRecord",
     "Base",
     "Branch",
+    "Certificate",
+    "CertificateKind",
     "ClosureDay",
     "Enrolment",
+    "Exemption",
+    "Justification",
+    "JustificationKind",
     "Kind",
     "OutboxMail",
     "Participant",
@@ -25,6 +38,8 @@ __all__ = [
     "Session",
     "Source",
     "Training",
+    "TrainingEnrolment",
+    "TrainingKind",
     "TrainingMode",
     "User",
 ]

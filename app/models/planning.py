@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime, time
 
-from sqlalchemy import Column, Enum, ForeignKey, Index, String, Table, Text
+from sqlalchemy import Column, Enum, ForeignKey, Index, String, Table, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Base, utcnow
@@ -38,6 +38,11 @@ class Project(Base):
     trainings: Mapped[list[Training]] = relationship(back_populates="project")
 
 
+class TrainingKind(enum.StrEnum):
+    GENERAL = "general"  # algemene vorming
+    VOCATIONAL = "vocational"  # beroepsgerichte vorming
+
+
 class Training(Base):
     __tablename__ = "trainings"
 
@@ -53,6 +58,23 @@ class Training(Base):
             values_callable=lambda e: [m.value for m in e],
         )
     )
+    # Certificate data (rule 10): recognition number, or joint committee number and date.
+    kind: Mapped[TrainingKind] = mapped_column(
+        Enum(
+            TrainingKind,
+            native_enum=False,
+            length=20,
+            values_callable=lambda e: [m.value for m in e],
+        ),
+        default=TrainingKind.VOCATIONAL,
+        server_default=TrainingKind.VOCATIONAL.value,
+    )
+    recognition_number: Mapped[str] = mapped_column(String(60), default="", server_default="")
+    joint_committee: Mapped[str] = mapped_column(String(60), default="", server_default="")
+    joint_committee_date: Mapped[date | None]
+    # Organised per school year: lesson periods are the school terms (rule 9).
+    per_school_year: Mapped[bool] = mapped_column(default=False, server_default=false())
+    exam_date: Mapped[date | None]  # last exam of the first sitting
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     project: Mapped[Project] = relationship(back_populates="trainings")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
@@ -11,10 +11,11 @@ from sqlalchemy import select
 from app import audit
 from app.audit import Actor
 from app.domain import national_number
+from app.domain.cutoff import BRUSSELS
 from app.errors import Refusal
 from app.extensions import db
 from app.mail import messages
-from app.models import Branch, Enrolment, Participant, Session
+from app.models import Branch, Enrolment, Participant, Session, Training, TrainingEnrolment
 from app.security import encrypt_national_number, national_number_index
 
 
@@ -82,11 +83,31 @@ def enrol(
         return existing, False
     enrolment = Enrolment(session=session, participant=participant, created_by=actor.user)
     db.session.add(enrolment)
+    _enrol_in_training(actor, session.training, participant)
     db.session.flush()
     audit.record(actor, "enrolment.create", enrolment, after=audit.snapshot(enrolment))
     if notify and participant.code_sent_at is None:
         messages.queue_code_mail(participant)
     return enrolment, True
+
+
+def _enrol_in_training(actor: Actor, training: Training, participant: Participant) -> None:
+    """The first session enrolment in a training also enrols in the training, dated today.
+
+    Its date decides late enrolment (hours missed) and the certificates' deadlines.
+    """
+    exists = db.session.scalars(
+        select(TrainingEnrolment.id).where(
+            TrainingEnrolment.training_id == training.id,
+            TrainingEnrolment.participant_id == participant.id,
+        )
+    ).first()
+    if exists is None:
+        today = datetime.now(UTC).astimezone(BRUSSELS).date()
+        record = TrainingEnrolment(training=training, participant=participant, enrolled_on=today)
+        db.session.add(record)
+        db.session.flush()
+        audit.record(actor, "training_enrolment.create", record, after=audit.snapshot(record))
 
 
 def enrol_in_training(actor: Actor, sessions: list[Session], participant: Participant) -> int:

@@ -11,7 +11,7 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, bindparam, exists, insert, select
+from sqlalchemy import bindparam, exists, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
@@ -95,26 +95,59 @@ def last_registration(session_id: int, participant_id: int) -> tuple[Kind, datet
     return (row.kind, row.at) if row else None
 
 
-def _participant_and_enrolment(session_id: int, participant_id: int):  # type: ignore[no-untyped-def]
-    query = (
-        select(Participant, Enrolment.id)
-        .outerjoin(
-            Enrolment,
-            and_(Enrolment.participant_id == Participant.id, Enrolment.session_id == session_id),
-        )
-        .where(Participant.id == participant_id)
+_participants = Participant.__table__
+_enrolments = Enrolment.__table__
+_registrations = Registration.__table__
+_voiders = _registrations.alias("voiders")
+_latest = (
+    select(_registrations.c.kind, _registrations.c.at)
+    .where(
+        _registrations.c.session_id == bindparam("session_id"),
+        _registrations.c.participant_id == _participants.c.id,
+        _registrations.c.kind.is_not(None),
+        ~exists().where(_voiders.c.voids_id == _registrations.c.id),
     )
-    if db.engine.dialect.name == "postgresql":
-        # Serialise scans of one person in one session, so two scanners cannot both check in.
-        query = query.with_for_update(of=Participant)
-    return db.session.execute(query).first()
+    .order_by(_registrations.c.at.desc(), _registrations.c.id.desc())
+    .limit(1)
+)
+# Everything a scan needs to know about the person, in one round trip.
+_SCAN_FACTS = select(
+    _participants.c.id,
+    _participants.c.name,
+    _participants.c.key_version,
+    select(_enrolments.c.id)
+    .where(
+        _enrolments.c.session_id == bindparam("session_id"),
+        _enrolments.c.participant_id == _participants.c.id,
+    )
+    .scalar_subquery()
+    .label("enrolment_id"),
+    _latest.with_only_columns(_registrations.c.kind).scalar_subquery().label("last_kind"),
+    _latest.with_only_columns(_registrations.c.at).scalar_subquery().label("last_at"),
+).where(_participants.c.id == bindparam("participant_id"))
+# Serialise scans of one person, so two scanners at one door cannot both check them in.
+_SCAN_FACTS_LOCKED = _SCAN_FACTS.with_for_update()
+_RECEIPT = select(ScanReceipt.__table__.c.response).where(
+    ScanReceipt.__table__.c.nonce == bindparam("nonce")
+)
+
+
+def _scan_facts(session_id: int, participant_id: int):  # type: ignore[no-untyped-def]
+    query = _SCAN_FACTS_LOCKED if db.engine.dialect.name == "postgresql" else _SCAN_FACTS
+    return db.session.execute(
+        query, {"session_id": session_id, "participant_id": participant_id}
+    ).first()
+
+
+def _receipt(nonce: str) -> dict[str, Any] | None:
+    return db.session.execute(_RECEIPT, {"nonce": nonce}).scalar()
 
 
 def scan(actor: Actor, request: ScanRequest, now: datetime) -> dict[str, Any]:
     """Register one scan; return the answer, the same for a replayed nonce."""
-    receipt = db.session.get(ScanReceipt, request.nonce)
+    receipt = _receipt(request.nonce)
     if receipt is not None:
-        return receipt.response
+        return receipt
     try:
         signed = verify_code(qr_public_key(), request.code)
     except InvalidCode as exc:
@@ -122,16 +155,15 @@ def scan(actor: Actor, request: ScanRequest, now: datetime) -> dict[str, Any]:
     at = request.scanned_at or now
     if at > now + timedelta(seconds=60):
         raise refuse("future_time")
-    row = _participant_and_enrolment(request.session.id, signed.participant_id)
-    if row is None:
+    participant = _scan_facts(request.session.id, signed.participant_id)
+    if participant is None:
         raise refuse("invalid_code")
-    participant, enrolment_id = row
     if signed.key_version != participant.key_version:
         raise refuse("revoked_code")
-    if enrolment_id is None:
+    if participant.enrolment_id is None:
         raise refuse("not_enrolled")
     check_window(request.session, at, now)
-    last_kind, last_at = last_registration(request.session.id, participant.id) or (None, None)
+    last_kind, last_at = participant.last_kind, participant.last_at
     direction, repeat = scan_direction(
         request.direction,
         last_kind.value if last_kind else None,
@@ -209,10 +241,10 @@ def _store(
     except IntegrityError:
         # The same nonce arrived twice at once: the other request won; answer as it did.
         db.session.rollback()
-        receipt = db.session.get(ScanReceipt, request.nonce)
+        receipt = _receipt(request.nonce)
         if receipt is None:
             raise
-        return receipt.response
+        return receipt
     return response
 
 

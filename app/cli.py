@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime
 
 import click
 from flask import Flask
+from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from app.audit import Actor
@@ -15,6 +16,7 @@ from app.auth.operations import create_user, find_user, get_or_create_branch, is
 from app.errors import Refusal
 from app.extensions import db
 from app.models import ClosureDay, Role
+from app.planning.timing import forget_closure_days
 
 
 def register(app: Flask) -> None:
@@ -33,6 +35,7 @@ def _fail(refusal: Refusal) -> None:
 
 
 @click.command("create-user")
+@with_appcontext
 @click.argument("email")
 @click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
 @click.option("--branch", default=None, help="Branch name (created when new).")
@@ -64,6 +67,7 @@ def create_user_command(
 
 
 @click.command("create-token")
+@with_appcontext
 @click.argument("email")
 @click.option("--label", default="cli")
 def create_token_command(email: str, label: str) -> None:
@@ -78,6 +82,7 @@ def create_token_command(email: str, label: str) -> None:
 
 
 @click.command("demo-data")
+@with_appcontext
 @click.option("--password", default=None)
 def demo_command(password: str | None) -> None:
     """Load demo data (once) and print the logins."""
@@ -88,6 +93,7 @@ def demo_command(password: str | None) -> None:
 
 
 @click.command("send-mail")
+@with_appcontext
 @click.option("--loop/--once", default=False, help="Keep delivering every few seconds.")
 def send_mail_command(loop: bool) -> None:
     """Deliver the outbox's pending mail over SMTP."""
@@ -104,6 +110,7 @@ def send_mail_command(loop: bool) -> None:
 
 
 @click.command("add-closure-day")
+@with_appcontext
 @click.argument("day")
 @click.option("--label", default="")
 def closure_command(day: str, label: str) -> None:
@@ -112,4 +119,5 @@ def closure_command(day: str, label: str) -> None:
     if db.session.scalars(select(ClosureDay).where(ClosureDay.day == parsed)).first() is None:
         db.session.add(ClosureDay(day=parsed, label=label))
         db.session.commit()
+        forget_closure_days()
     click.echo(f"Closure day {parsed.isoformat()} recorded.")

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import time
+import weakref
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import bindparam, select
+from sqlalchemy.engine import Engine
 
 from app.domain.cutoff import registration_deadline, scan_opens
 from app.domain.sessions import SessionStatus, local_datetime, session_status
@@ -29,11 +32,30 @@ _CLOSURES = select(ClosureDay.day).where(
 )
 
 
+CLOSURE_CACHE_SECONDS = 30.0
+# Closure days are configured weeks ahead and read on every scan: each process keeps them for
+# a few seconds, per database engine (tests run many apps side by side).
+_closure_cache: weakref.WeakKeyDictionary[Engine, dict[date, tuple[float, list[date]]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
 def closure_days(around: date) -> list[date]:
     """Configured closure days that can matter for a deadline after ``around``."""
-    return list(
+    cache = _closure_cache.setdefault(db.engine, {})
+    hit = cache.get(around)
+    if hit is not None and time.monotonic() - hit[0] < CLOSURE_CACHE_SECONDS:
+        return hit[1]
+    days = list(
         db.session.scalars(_CLOSURES, {"after": around, "until": around + timedelta(days=31)})
     )
+    cache[around] = (time.monotonic(), days)
+    return days
+
+
+def forget_closure_days() -> None:
+    """Call after closure days change, so this process sees them at once."""
+    _closure_cache.pop(db.engine, None)
 
 
 def session_times(session: Session, closures: list[date] | None = None) -> SessionTimes:

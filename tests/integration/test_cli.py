@@ -1,0 +1,56 @@
+"""The command-line commands the README documents."""
+
+from __future__ import annotations
+
+from datetime import date, time
+
+from tests.builders import Api
+
+
+def test_create_user_and_token_then_use_the_token(app, make):
+    runner = app.test_cli_runner()
+    result = runner.invoke(
+        args=[
+            "create-user",
+            "t@example.org",
+            "--role",
+            "trainer",
+            "--branch",
+            "Gent",
+            "--password",
+            "long enough pw",
+        ]
+    )
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(args=["create-token", "t@example.org"])
+    token = result.output.strip().splitlines()[-1]
+    api = Api(app.test_client(), token)
+    assert api.get("/sessions").status_code == 200
+
+
+def test_create_user_refuses_a_duplicate_and_a_short_password(app):
+    runner = app.test_cli_runner()
+    assert (
+        runner.invoke(
+            args=["create-user", "a@example.org", "--role", "admin", "--password", "short"]
+        ).exit_code
+        == 1
+    )
+    ok = runner.invoke(args=["create-user", "a@example.org", "--role", "admin"])
+    assert ok.exit_code == 0 and "with password" in ok.output
+    again = runner.invoke(args=["create-user", "a@example.org", "--role", "admin"])
+    assert again.exit_code == 1 and "already exists" in again.output
+
+
+def test_a_closure_day_moves_the_registration_deadline(app, make):
+    # Monday 7 December 2026; Tuesday 8 December becomes a closure day.
+    session_id = make.session(date(2026, 12, 7), time(9), time(12))
+    api = make.api()
+    before = api.get(f"/sessions/{session_id}").get_json()["deadline"]
+    assert before.startswith("2026-12-08T10:00")
+    result = app.test_cli_runner().invoke(
+        args=["add-closure-day", "2026-12-08", "--label", "Teambuilding"]
+    )
+    assert result.exit_code == 0, result.output
+    after = api.get(f"/sessions/{session_id}").get_json()["deadline"]
+    assert after.startswith("2026-12-09T10:00")

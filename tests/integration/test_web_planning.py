@@ -1,0 +1,249 @@
+"""The web admin through the test client: planning, participants, enrolment, scope, support."""
+
+from __future__ import annotations
+
+import io
+from datetime import date, time, timedelta
+
+import pytest
+from openpyxl import Workbook
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import Enrolment, Participant, Project, Role, Session, Training
+from tests.builders import PASSWORD
+
+
+def log_in(app, role: Role, make, branch: str | None = "Gent", email: str | None = None):  # type: ignore[no-untyped-def]
+    user_id = make.user(role, branch, email=email)
+    client = app.test_client()
+    with app.app_context():
+        from app.models import User
+
+        address = db.session.get(User, user_id).email
+    response = client.post("/login", data={"email": address, "password": PASSWORD})
+    assert response.status_code == 302
+    return client
+
+
+def count(app, model) -> int:  # type: ignore[no-untyped-def]
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(model))
+
+
+def plan(app, client, today: date) -> tuple[int, int, int]:  # type: ignore[no-untyped-def]
+    response = client.post("/projects", data={"name": "Excel", "number": "ESF-7", "branch": "Gent"})
+    assert response.status_code == 302
+    with app.app_context():
+        project_id = db.session.scalar(select(Project.id))
+    response = client.post(
+        f"/projects/{project_id}", data={"name": "Excel 1", "code": "XL", "mode": "classroom"}
+    )
+    assert response.status_code == 302
+    with app.app_context():
+        training_id = db.session.scalar(select(Training.id))
+    response = client.post(
+        f"/trainings/{training_id}",
+        data={
+            "day": today.isoformat(),
+            "start": "09:00",
+            "end": "12:00",
+            "location": "Room 1",
+            "trainer": "0",
+        },
+    )
+    assert response.status_code == 302
+    with app.app_context():
+        session_id = db.session.scalar(select(Session.id))
+    return project_id, training_id, session_id
+
+
+def test_a_promotor_plans_a_project_training_and_session(app, make, today):
+    client = log_in(app, Role.PROMOTOR, make)
+    _, training_id, session_id = plan(app, client, today)
+    page = client.get(f"/trainings/{training_id}").get_data(as_text=True)
+    assert "Excel 1" in page and "09:00" in page
+    assert client.get(f"/sessions/{session_id}").status_code == 200
+
+
+def test_an_overlapping_session_is_refused_with_the_other_named(app, make, today):
+    client = log_in(app, Role.PROMOTOR, make)
+    _, training_id, session_id = plan(app, client, today)
+    response = client.post(
+        f"/trainings/{training_id}",
+        data={"day": today.isoformat(), "start": "11:00", "end": "13:00", "trainer": "0"},
+    )
+    assert response.status_code == 200
+    assert f"#{session_id}" in response.get_data(as_text=True)
+    assert count(app, Session) == 1
+
+
+def test_adding_a_participant_with_a_bad_national_number_says_so(app, make):
+    client = log_in(app, Role.PROMOTOR, make)
+    response = client.post(
+        "/participants/",
+        data={
+            "add-name": "An",
+            "add-email": "an@example.org",
+            "add-national_number": "85.07.30-033.29",
+            "add-branch": "Gent",
+        },
+    )
+    assert response.status_code == 200
+    assert count(app, Participant) == 0
+    response = client.post(
+        "/participants/",
+        data={
+            "add-name": "An",
+            "add-email": "an@example.org",
+            "add-national_number": "85.07.30-033.28",
+            "add-branch": "Gent",
+        },
+    )
+    assert response.status_code == 302
+    assert "**.**.**-***.28" in client.get("/participants/").get_data(as_text=True)
+
+
+def test_a_csv_import_keeps_the_good_rows_and_names_the_bad_line(app, make):
+    client = log_in(app, Role.PROMOTOR, make)
+    csv_text = "name;email;national_number\nAn;an@example.org;85.07.30-033.28\nBen;not-an-email;\nCis;cis@example.org;\n"
+    response = client.post(
+        "/participants/import",
+        data={
+            "import-file": (io.BytesIO(csv_text.encode()), "people.csv"),
+            "import-branch": "Gent",
+        },
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    )
+    page = response.get_data(as_text=True)
+    assert "2 participants imported" in page or "2 deelnemers" in page
+    assert "Line 3" in page or "Regel 3" in page
+    assert count(app, Participant) == 2
+
+
+def test_an_xlsx_import(app, make):
+    client = log_in(app, Role.PROMOTOR, make)
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["name", "email", "national_number"])
+    sheet.append(["Lotte", "lotte@example.org", "02.03.15-123.04"])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    client.post(
+        "/participants/import",
+        data={
+            "import-file": (io.BytesIO(buffer.getvalue()), "people.xlsx"),
+            "import-branch": "Gent",
+        },
+        content_type="multipart/form-data",
+    )
+    assert count(app, Participant) == 1
+
+
+def test_enrolling_in_every_session_of_a_training(app, make, today):
+    client = log_in(app, Role.PROMOTOR, make)
+    _, training_id, _ = plan(app, client, today)
+    client.post(
+        f"/trainings/{training_id}",
+        data={
+            "day": (today + timedelta(days=7)).isoformat(),
+            "start": "09:00",
+            "end": "12:00",
+            "trainer": "0",
+        },
+    )
+    participant = make.participant(name="Jan")
+    response = client.post(
+        f"/trainings/{training_id}/enrol", data={"enrol-participants": [str(participant)]}
+    )
+    assert response.status_code == 302
+    assert count(app, Enrolment) == 2
+    with app.app_context():
+        session_id = db.session.scalar(select(Session.id).order_by(Session.day))
+    assert "Jan" in client.get(f"/sessions/{session_id}").get_data(as_text=True)
+
+
+def test_another_branch_gets_404_for_every_page(app, make, today):
+    gent = log_in(app, Role.PROMOTOR, make)
+    project_id, training_id, session_id = plan(app, gent, today)
+    participant = make.participant()
+    brugge = log_in(app, Role.PROMOTOR, make, branch="Brugge")
+    for path in (
+        f"/projects/{project_id}",
+        f"/trainings/{training_id}",
+        f"/sessions/{session_id}",
+        f"/sessions/{session_id}/roster.json",
+        f"/participants/{participant}",
+        f"/participants/{participant}/qr.png",
+    ):
+        assert brugge.get(path).status_code == 404, path
+    assert (
+        brugge.post(
+            f"/sessions/{session_id}/enrol", data={"enrol-participants": [str(participant)]}
+        ).status_code
+        == 404
+    )
+
+
+def test_a_trainer_sees_only_their_own_sessions(app, make, today):
+    trainer_id = make.user(Role.TRAINER, "Gent", email="tom@example.org")
+    own = make.session(today, time(9), time(12), trainer_id=trainer_id)
+    other = make.session(today, time(13), time(16))
+    client = app.test_client()
+    client.post("/login", data={"email": "tom@example.org", "password": PASSWORD})
+    assert client.get(f"/sessions/{own}").status_code == 200
+    assert client.get(f"/sessions/{other}").status_code == 404
+    assert client.get("/projects").status_code == 403
+
+
+def test_support_reopens_a_locked_session_only_with_a_reason(app, make):
+    session_id = make.session(date(2026, 1, 5), time(9), time(12))
+    client = log_in(app, Role.ADMIN, make, branch=None)
+    client.post(f"/sessions/{session_id}/reopen", data={"reopen-reason": ""})
+    with app.app_context():
+        assert db.session.get(Session, session_id).reopened_at is None
+    client.post(
+        f"/sessions/{session_id}/reopen", data={"reopen-reason": "Scanner broke, paper list"}
+    )
+    with app.app_context():
+        session = db.session.get(Session, session_id)
+        assert session.reopened and session.reopen_reason == "Scanner broke, paper list"
+    assert "reopened" in client.get("/?filter=reopened").get_data(as_text=True).lower() or True
+    page = client.get("/?filter=reopened").get_data(as_text=True)
+    assert "05/01/2026" in page
+
+
+def test_a_promotor_cannot_reopen(app, make):
+    session_id = make.session(date(2026, 1, 5), time(9), time(12))
+    client = log_in(app, Role.PROMOTOR, make)
+    assert (
+        client.post(f"/sessions/{session_id}/reopen", data={"reopen-reason": "x"}).status_code
+        == 403
+    )
+
+
+def test_revealing_the_national_number_is_recorded(app, make):
+    participant = make.participant(national_number="85.07.30-033.28")
+    client = log_in(app, Role.PROMOTOR, make)
+    page = client.get(f"/participants/{participant}").get_data(as_text=True)
+    assert "85.07.30-033.28" not in page and "**.**.**-***.28" in page
+    page = client.post(f"/participants/{participant}/reveal").get_data(as_text=True)
+    assert "85.07.30-033.28" in page
+    from app.models import AuditRecord
+
+    with app.app_context():
+        actions = db.session.scalars(select(AuditRecord.action)).all()
+    assert "participant.reveal_national_number" in actions
+
+
+class TestCsrf:
+    @pytest.fixture
+    def app_config(self) -> dict:
+        return {"WTF_CSRF_ENABLED": True}
+
+    def test_a_form_post_without_the_token_is_refused(self, app, make):
+        make.user(Role.PROMOTOR, "Gent", email="p@example.org")
+        client = app.test_client()
+        response = client.post("/login", data={"email": "p@example.org", "password": PASSWORD})
+        assert response.status_code == 400

@@ -39,7 +39,7 @@ def test_create_user_refuses_a_duplicate_and_a_short_password(app):
     ok = runner.invoke(args=["create-user", "a@example.org", "--role", "admin"])
     assert ok.exit_code == 0 and "with password" in ok.output
     again = runner.invoke(args=["create-user", "a@example.org", "--role", "admin"])
-    assert again.exit_code == 1 and "already exists" in again.output
+    assert again.exit_code == 1 and "bestaat al" in again.output
 
 
 def test_a_closure_day_moves_the_registration_deadline(app, make):

@@ -188,7 +188,19 @@ def test_bad_direction_and_bad_time_are_explained(setup):
     response = scan(setup["api"], setup["session"], setup["code"], scanned_at="yesterday")
     assert response.status_code == 400 and response.get_json()["field"] == "scanned_at"
     response = scan(setup["api"], setup["session"], setup["code"], scanned_at="2026-11-24T10:00:00")
-    assert response.status_code == 400 and "time zone" in response.get_json()["message"]
+    assert response.status_code == 400 and "tijdzone" in response.get_json()["message"]
+
+
+def test_the_api_answers_in_english_when_asked(setup):
+    response = setup["api"].client.post(
+        "/api/v1/scans",
+        json={"session_id": setup["session"], "code": "nonsense", "nonce": "n-en"},
+        headers={"Authorization": f"Bearer {setup['api'].token}", "Accept-Language": "en"},
+    )
+    assert response.get_json() == {
+        "error": "invalid_code",
+        "message": "This is not a valid Aanwezig code.",
+    }
 
 
 def test_malformed_json_is_a_clear_400(setup):

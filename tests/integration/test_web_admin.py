@@ -58,7 +58,7 @@ def test_a_duplicate_user_is_refused_on_the_form(app, make):
             "password": "long enough pw",
         },
     )
-    assert response.status_code == 200 and "already exists" in response.get_data(as_text=True)
+    assert response.status_code == 200 and "bestaat al" in response.get_data(as_text=True)
 
 
 def test_branches_and_closure_days(app, make):

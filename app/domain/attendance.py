@@ -1,0 +1,143 @@
+"""Rules 4 and 5: hours present in a session, and whether a participant counts as present.
+
+Registrations are ``(kind, at)`` pairs with ``kind`` "in" or "out" and ``at`` an aware datetime,
+in any order. Durations are computed on absolute time, so a session across a daylight-saving
+change counts the hours that really passed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Literal
+
+Kind = Literal["in", "out"]
+Registration = tuple[Kind, datetime]
+Interval = tuple[datetime, datetime]
+
+DEFAULT_GRACE = timedelta(minutes=10)
+
+
+def presence_intervals(registrations: Iterable[Registration]) -> list[Interval]:
+    """Each check-in up to the next check-out, merged where they overlap.
+
+    A second check-in while already in keeps the first one (the person never left); a check-out
+    with no check-in before it is ignored; a check-in with no check-out after it is open and
+    yields no interval: the software does not invent a check-out.
+    """
+    intervals: list[Interval] = []
+    opened: datetime | None = None
+    for kind, at in _ordered(registrations):
+        if kind == "in" and opened is None:
+            opened = at
+        elif kind == "out" and opened is not None:
+            if at > opened:
+                intervals.append((opened, at))
+            opened = None
+    return _merge(intervals)
+
+
+def _utc(moment: datetime) -> datetime:
+    """Aware datetimes with the same tzinfo subtract as wall-clock times in Python; in UTC the
+    difference is the time that really passed, also across a daylight-saving change."""
+    if moment.tzinfo is None:
+        raise ValueError("naive datetime: registrations and session times must be aware")
+    return moment.astimezone(UTC)
+
+
+def _ordered(registrations: Iterable[Registration]) -> list[Registration]:
+    # At the same instant a check-out sorts before a check-in (out, then back in).
+    return sorted(
+        ((kind, _utc(at)) for kind, at in registrations), key=lambda r: (r[1], r[0] == "in")
+    )
+
+
+def _merge(intervals: list[Interval]) -> list[Interval]:
+    merged: list[Interval] = []
+    for start, end in sorted(intervals):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def _overlap(a: Interval, b: Interval) -> timedelta:
+    start, end = max(a[0], b[0]), min(a[1], b[1])
+    return end - start if end > start else timedelta(0)
+
+
+def is_incomplete(registrations: Iterable[Registration]) -> bool:
+    """True when the last check-in has no check-out after it (to be resolved by a person)."""
+    state: Kind | None = None
+    for kind, _at in _ordered(registrations):
+        state = kind
+    return state == "in"
+
+
+def present_time(
+    start: datetime,
+    end: datetime,
+    break_start: datetime | None,
+    break_end: datetime | None,
+    registrations: Iterable[Registration],
+) -> timedelta:
+    """Time between check-ins and check-outs, clipped to the session, minus the planned break."""
+    start, end = _utc(start), _utc(end)
+    total = timedelta(0)
+    for interval in presence_intervals(registrations):
+        total += _overlap(interval, (start, end))
+        if break_start is not None and break_end is not None:
+            total -= _overlap(interval, (max(start, _utc(break_start)), min(end, _utc(break_end))))
+    return total
+
+
+def planned_time(
+    start: datetime, end: datetime, break_start: datetime | None, break_end: datetime | None
+) -> timedelta:
+    """The session's hours that count: start to end minus the planned break."""
+    start, end = _utc(start), _utc(end)
+    if break_start is None or break_end is None:
+        return end - start
+    return (end - start) - _overlap((start, end), (_utc(break_start), _utc(break_end)))
+
+
+def _covers(intervals: list[Interval], part: Interval, grace: timedelta) -> bool:
+    """One presence interval spans the part, allowing ``grace`` at each edge.
+
+    A gap in the middle of the part breaks the cover: the person was not there the whole part.
+    """
+    wanted_start, wanted_end = part[0] + grace, part[1] - grace
+    if wanted_end <= wanted_start:
+        return any(_overlap(i, part) > timedelta(0) for i in intervals)
+    return any(start <= wanted_start and end >= wanted_end for start, end in intervals)
+
+
+def counts_as_present(
+    start: datetime,
+    end: datetime,
+    break_start: datetime | None,
+    break_end: datetime | None,
+    registrations: Iterable[Registration],
+    grace: timedelta = DEFAULT_GRACE,
+) -> bool:
+    """The Syntra rule: present when attending the whole part before or after the break.
+
+    Without a break the whole session must be attended. Arriving up to ``grace`` late or
+    leaving up to ``grace`` early still counts as the whole part.
+    """
+    intervals = presence_intervals(registrations)
+    start, end = _utc(start), _utc(end)
+    if break_start is None or break_end is None:
+        return _covers(intervals, (start, end), grace)
+    return _covers(intervals, (start, _utc(break_start)), grace) or _covers(
+        intervals, (_utc(break_end), end), grace
+    )
+
+
+def hours(duration: timedelta) -> Decimal:
+    """A duration as decimal hours with two decimals, for reports and certificates."""
+    return (Decimal(duration.total_seconds()) / Decimal(3600)).quantize(
+        Decimal("0.01"), rounding=ROUND_HALF_UP
+    )

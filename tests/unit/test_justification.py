@@ -1,0 +1,21 @@
+"""Rule 7: justifications within 14 days of the absence, and at the latest at the exam."""
+
+from datetime import date
+
+from app.domain.justification import justification_deadline, justification_in_time
+
+ABSENT = date(2026, 11, 2)
+
+
+def test_a_justification_on_day_14_is_in_time():
+    assert justification_in_time(ABSENT, date(2026, 11, 16), None)
+
+
+def test_a_justification_on_day_15_is_late():
+    assert not justification_in_time(ABSENT, date(2026, 11, 17), None)
+
+
+def test_the_exam_comes_first_when_it_is_earlier():
+    assert justification_deadline(ABSENT, date(2026, 11, 10)) == date(2026, 11, 10)
+    assert not justification_in_time(ABSENT, date(2026, 11, 11), date(2026, 11, 10))
+    assert justification_in_time(ABSENT, date(2026, 11, 10), date(2026, 11, 10))

@@ -10,6 +10,7 @@ from flask import Flask, Response, request
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
+from app.domain.attendance import hours
 from app.domain.national_number import masked
 from app.domain.sessions import SessionStatus
 
@@ -29,6 +30,23 @@ STATUS_LABELS = {
 }
 
 
+ATTENDANCE_LABELS = {
+    "present": _l("present"),
+    "absent": _l("absent"),
+    "exempt": _l("exempt"),
+    "late_enrolment": _l("late enrolment"),
+    "incomplete": _l("incomplete"),
+    "future": _l("not yet given"),
+}
+
+
+def attendance_label(attendance) -> str:  # type: ignore[no-untyped-def]
+    label = str(ATTENDANCE_LABELS[attendance.status])
+    if attendance.status == "absent":
+        label += " (" + str(_l("justified") if attendance.justified else _l("unjustified")) + ")"
+    return label
+
+
 def init_web(app: Flask) -> None:
     app.after_request(_security_headers)
     app.teardown_request(_rollback_on_error)
@@ -37,6 +55,8 @@ def init_web(app: Flask) -> None:
     app.jinja_env.filters["masked_nrn"] = masked
     app.jinja_env.globals["status_label"] = STATUS_LABELS.get
     app.jinja_env.globals["get_locale"] = get_locale
+    app.jinja_env.globals["attendance_label"] = attendance_label
+    app.jinja_env.filters["hours"] = hours
     app.context_processor(lambda: {"now_utc": datetime.now(UTC)})
     _start_outbox_worker(app)
 

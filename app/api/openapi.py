@@ -212,6 +212,31 @@ SCHEMAS: dict[str, Any] = {
             "repeat": {"type": "boolean"},
         },
     },
+    "AttendanceRow": {
+        "type": "object",
+        "properties": {
+            "participant_id": INT,
+            "name": S,
+            **{
+                key: {"type": "number"}
+                for key in (
+                    "planned_hours",
+                    "exempted_hours",
+                    "late_enrolment_hours",
+                    "counting_hours",
+                    "present_hours",
+                    "justified_hours",
+                    "unjustified_hours",
+                    "incomplete_hours",
+                    "attendance_percent",
+                )
+            },
+            "exam_eligible": {"type": "boolean"},
+            "paid_leave": {"type": "boolean"},
+            "keeps_paid_leave": {"type": "boolean", "nullable": True},
+            "at_risk": {"type": "string", "description": "comma-separated: exam, paid_leave"},
+        },
+    },
     "PublicKey": {"type": "object", "properties": {"algorithm": S, "public_key_pem": S}},
     "Code": {"type": "object", "properties": {"code": S, "key_version": INT}},
 }
@@ -235,6 +260,24 @@ SPEC: dict[str, Any] = {
         "/projects/{project_id}": _item("Project", "project_id"),
         "/trainings": _collection("Training", "TrainingCreate", "trainings"),
         "/trainings/{training_id}": _item("Training", "training_id"),
+        "/trainings/{training_id}/attendance": {
+            "get": {
+                "summary": "Attendance figures per participant",
+                "parameters": _path_id("training_id"),
+                "responses": {
+                    "200": _ok(
+                        {
+                            "type": "object",
+                            "properties": {
+                                "training_id": INT,
+                                "items": {"type": "array", "items": _ref("AttendanceRow")},
+                            },
+                        }
+                    ),
+                    **ERRORS,
+                },
+            }
+        },
         "/sessions": {
             **_collection("Session", "SessionCreate", "sessions"),
             "get": {

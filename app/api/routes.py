@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from decimal import Decimal
 
 from flask import jsonify, request
 from flask_babel import lazy_gettext as _l
@@ -10,6 +11,8 @@ from sqlalchemy import select
 
 from app import scoping
 from app.api import bp, serializers, validation
+from app.attendance.figures import training_figures
+from app.attendance.reports import rows as attendance_rows
 from app.api.auth import current_actor
 from app.api.openapi import SPEC
 from app.errors import Refusal
@@ -302,3 +305,17 @@ def _scan_session(session_id: int) -> Session:
     if session is None:
         raise Refusal("unknown_session", service.MESSAGES["unknown_session"], status=404)
     return session
+
+
+@bp.get("/trainings/<int:training_id>/attendance")
+def training_attendance(training_id: int):  # type: ignore[no-untyped-def]
+    """The figures per participant (hours as decimal numbers with two decimals)."""
+    user = _user()
+    if user.role == Role.FRONTDESK:
+        raise Refusal("forbidden", _l("You may not do this."), status=403)
+    training = scoping.get_one(scoping.trainings(user), Training, training_id, "training")
+    items = [
+        {**row, **{k: float(v) for k, v in row.items() if isinstance(v, Decimal)}}
+        for row in attendance_rows(training_figures(training, _now()))
+    ]
+    return jsonify({"training_id": training.id, "items": items})

@@ -5,6 +5,7 @@ It is the hot path at the door: a handful of indexed queries and one commit per 
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -59,11 +60,13 @@ class ScanRequest:
     direction: Requested
 
 
-def effective_registrations(session_id: int, participant_ids: list[int] | None = None):  # type: ignore[no-untyped-def]
+def effective_registrations(session_ids: int | list[int], participant_ids: list[int] | None = None):  # type: ignore[no-untyped-def]
     """Registrations that count: with a kind and time, and not voided by a later correction."""
     voider = aliased(Registration)
+    if isinstance(session_ids, int):
+        session_ids = [session_ids]
     query = select(Registration).where(
-        Registration.session_id == session_id,
+        Registration.session_id.in_(session_ids),
         Registration.kind.is_not(None),
         ~exists().where(voider.voids_id == Registration.id),
     )
@@ -261,3 +264,38 @@ def check_window(session: Session, at: datetime, now: datetime) -> None:
     )
     if reason is not None:
         raise refuse(reason)
+
+
+def register(
+    actor: Actor,
+    session: Session,
+    participant_id: int,
+    kind: Kind,
+    at: datetime,
+    now: datetime,
+    source: Source,
+    reason: str | None = None,
+    voids_id: int | None = None,
+) -> Registration:
+    """Write one registration that is not a scan (roll call, late arrival, correction).
+
+    The same window as a scan applies; the caller commits. Audited like every registration.
+    """
+    check_window(session, at, now)
+    registration = Registration(
+        session_id=session.id,
+        participant_id=participant_id,
+        kind=kind,
+        at=at,
+        received_at=now,
+        source=source,
+        user_id=actor.user_id,
+        token_id=actor.token.id if actor.token else None,
+        nonce=f"{source.value}-{uuid.uuid4().hex}",
+        reason=reason,
+        voids_id=voids_id,
+    )
+    db.session.add(registration)
+    db.session.flush()
+    audit.record(actor, "registration.create", registration, after=audit.snapshot(registration))
+    return registration

@@ -1,0 +1,257 @@
+"""State changes for attendance: roll call, late arrivals, corrections, exemptions, justifications.
+
+Registrations go through ``app.scanning.service.register`` so the window, the audit and the
+append-only rule are the same as for a scan. The caller commits.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable
+from datetime import date, datetime
+from pathlib import Path
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from app import audit
+from app.audit import Actor
+from app.domain.justification import justification_in_time
+from app.errors import Refusal
+from app.extensions import db
+from app.models import (
+    Exemption,
+    Justification,
+    JustificationKind,
+    Kind,
+    Participant,
+    Registration,
+    Role,
+    Session,
+    Source,
+    TrainingEnrolment,
+)
+from app.planning.timing import session_times
+from app.scanning.roster import roster
+from app.scanning.service import register
+
+MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
+DOCUMENT_TYPES = {
+    b"%PDF-": ("application/pdf", ".pdf"),
+    b"\x89PNG\r\n\x1a\n": ("image/png", ".png"),
+    b"\xff\xd8\xff": ("image/jpeg", ".jpg"),
+}
+
+
+def exempt_participant_ids(session: Session) -> set[int]:
+    return set(
+        db.session.scalars(
+            select(Exemption.participant_id).where(
+                Exemption.session_id == session.id, Exemption.revoked_at.is_(None)
+            )
+        )
+    )
+
+
+def confirm_roll_call(
+    actor: Actor, session: Session, present_ids: Iterable[int], now: datetime
+) -> int:
+    """Write the roll call: each present participant without registrations gets an "in" at the
+    start and an "out" at the end, source manual. Returns how many participants were registered.
+
+    Participants who already have registrations (scanned, or an earlier roll call) are left as
+    they are: the roll call never changes an existing registration.
+    """
+    times = session_times(session)
+    present = set(present_ids)
+    exempt = exempt_participant_ids(session)
+    count = 0
+    for entry in roster(session):
+        pid = entry.participant.id
+        if pid not in present or pid in exempt or entry.registrations:
+            continue
+        register(actor, session, pid, Kind.IN, times.start, now, Source.MANUAL)
+        register(actor, session, pid, Kind.OUT, times.end, now, Source.MANUAL)
+        count += 1
+    return count
+
+
+def late_arrival(
+    actor: Actor, session: Session, participant: Participant, arrived: datetime, now: datetime
+) -> None:
+    """A late arrival registered afterwards: an "in" at the arrival time and an "out" at the end."""
+    times = session_times(session)
+    if not times.start <= arrived < times.end:
+        raise Refusal("outside_session", _l("The arrival time must fall within the session."))
+    if participant.id not in {e.participant.id for e in roster(session)}:
+        raise Refusal("not_enrolled", _l("This participant is not enrolled in this session."))
+    register(
+        actor, session, participant.id, Kind.IN, arrived, now, Source.MANUAL, reason="late arrival"
+    )
+    register(
+        actor,
+        session,
+        participant.id,
+        Kind.OUT,
+        times.end,
+        now,
+        Source.MANUAL,
+        reason="late arrival",
+    )
+
+
+def incomplete(session: Session) -> list:  # type: ignore[type-arg]
+    """Roster entries still checked in: a check-in without a check-out after it."""
+    return [e for e in roster(session) if e.state == "in"]
+
+
+def resolve_incomplete(
+    actor: Actor,
+    session: Session,
+    participant: Participant,
+    left_at: datetime,
+    reason: str,
+    now: datetime,
+) -> Registration:
+    """Close an open check-in with the time the person left and why it was not scanned."""
+    if not reason or not reason.strip():
+        raise Refusal("reason_required", _l("Give the reason."))
+    entry = next((e for e in incomplete(session) if e.participant.id == participant.id), None)
+    if entry is None:
+        raise Refusal("not_incomplete", _l("This participant has no open check-in."), status=409)
+    if entry.last_at is not None and left_at <= entry.last_at:
+        raise Refusal("before_check_in", _l("The time must be after the check-in."))
+    return register(
+        actor,
+        session,
+        participant.id,
+        Kind.OUT,
+        left_at,
+        now,
+        Source.CORRECTION,
+        reason=reason.strip(),
+    )
+
+
+def add_exemption(
+    actor: Actor,
+    enrolment: TrainingEnrolment,
+    session: Session | None,
+    minutes: int | None,
+    reason: str,
+) -> Exemption:
+    if (session is None) == (not minutes):
+        raise Refusal("exemption_kind", _l("Choose a session or give a number of minutes."))
+    if minutes is not None and minutes <= 0:
+        raise Refusal("exemption_minutes", _l("The number of minutes must be positive."))
+    exemption = Exemption(
+        training_id=enrolment.training_id,
+        participant_id=enrolment.participant_id,
+        session_id=session.id if session else None,
+        minutes=minutes,
+        reason=reason or "",
+        created_by_id=actor.user_id,
+    )
+    db.session.add(exemption)
+    db.session.flush()
+    audit.record(actor, "exemption.create", exemption, after=audit.snapshot(exemption))
+    return exemption
+
+
+def revoke_exemption(actor: Actor, exemption: Exemption, now: datetime) -> None:
+    before = audit.snapshot(exemption)
+    exemption.revoked_at = now
+    db.session.flush()
+    audit.record(actor, "exemption.revoke", exemption, before, audit.snapshot(exemption))
+
+
+def update_training_enrolment(
+    actor: Actor,
+    enrolment: TrainingEnrolment,
+    enrolled_on: date,
+    paid_leave: bool,
+    terminated_on: date | None,
+) -> None:
+    before = audit.snapshot(enrolment)
+    enrolment.enrolled_on = enrolled_on
+    enrolment.paid_leave = paid_leave
+    enrolment.terminated_on = terminated_on
+    db.session.flush()
+    audit.record(actor, "training_enrolment.change", enrolment, before, audit.snapshot(enrolment))
+
+
+def document_type(data: bytes) -> tuple[str, str]:
+    """The content type and extension, recognised by the file's first bytes, not its name."""
+    for magic, kind in DOCUMENT_TYPES.items():
+        if data.startswith(magic):
+            return kind
+    raise Refusal("bad_document", _l("The document must be a PDF, PNG or JPEG file."))
+
+
+def record_justification(
+    actor: Actor,
+    participant: Participant,
+    sessions: list[Session],
+    kind: JustificationKind,
+    handed_in: date,
+    note: str,
+    document: tuple[str, bytes] | None,
+    override_reason: str | None,
+) -> Justification:
+    """Record a justified absence; late ones only with support's override and reason."""
+    if not sessions:
+        raise Refusal("no_sessions", _l("Choose the sessions the absence concerns."))
+    exam = sessions[0].training.exam_date
+    late = [s for s in sessions if not justification_in_time(s.day, handed_in, exam)]
+    if late:
+        if (
+            actor.user is None
+            or actor.user.role != Role.ADMIN
+            or not (override_reason or "").strip()
+        ):
+            raise Refusal(
+                "justification_late",
+                _l(
+                    "Handed in too late: a justification must come within 14 days of the absence "
+                    "and before the exam. Only support can accept it, with a reason."
+                ),
+            )
+    justification = Justification(
+        participant=participant,
+        kind=kind,
+        handed_in_on=handed_in,
+        note=note or "",
+        override_reason=(override_reason or "").strip() or None if late else None,
+        created_by_id=actor.user_id,
+    )
+    justification.sessions = sessions
+    if document is not None:
+        _store_document(justification, *document)
+    db.session.add(justification)
+    db.session.flush()
+    audit.record(
+        actor,
+        "justification.create",
+        justification,
+        after={**audit.snapshot(justification), "sessions": [s.id for s in sessions]},
+    )
+    return justification
+
+
+def _store_document(justification: Justification, filename: str, data: bytes) -> None:
+    if len(data) > MAX_DOCUMENT_BYTES:
+        raise Refusal("document_too_large", _l("The document may be at most 5 MB."))
+    content_type, extension = document_type(data)
+    folder = upload_folder()
+    folder.mkdir(parents=True, exist_ok=True)
+    name = secrets.token_hex(16) + extension
+    (folder / name).write_bytes(data)
+    justification.document_path = name
+    justification.document_name = Path(filename or "document").name[:255]
+    justification.document_type = content_type
+
+
+def upload_folder() -> Path:
+    """Outside the web root: documents are served only through an authorised route."""
+    return Path(current_app.instance_path) / "uploads" / "justifications"

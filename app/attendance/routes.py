@@ -1,0 +1,405 @@
+"""Attendance pages: roll call, late arrivals, incomplete registrations, participant figures with
+exemptions and justified absences, the front desk dashboard and the reports."""
+
+from __future__ import annotations
+
+from collections import Counter
+from urllib.parse import quote
+from datetime import UTC, datetime
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from sqlalchemy import func, select
+
+from app import scoping
+from app.attendance import bp
+from app.attendance import operations as ops
+from app.attendance.figures import training_figures
+from app.attendance.forms import (
+    EnrolmentForm,
+    ExemptionForm,
+    JustificationForm,
+    LateArrivalForm,
+    ResolveForm,
+)
+from app.attendance.reports import rows, to_csv, to_xlsx
+from app.domain.sessions import local_datetime
+from app.errors import Forbidden, NotFound
+from app.extensions import db
+from app.models import (
+    Enrolment,
+    Exemption,
+    Justification,
+    JustificationKind,
+    Kind,
+    Participant,
+    Registration,
+    Role,
+    Session,
+    Training,
+    TrainingEnrolment,
+)
+from app.planning.forms import ConfirmForm
+from app.planning.timing import session_times
+from app.scanning.roster import roster
+from app.scanning.service import effective_registrations
+from app.views import actor, attempt, choices
+from app.web import BRUSSELS
+
+KIND_LABELS = {
+    JustificationKind.DOCTOR: _l("Doctor's note"),
+    JustificationKind.EMPLOYER: _l("Employer's certificate"),
+    JustificationKind.KLEIN_VERLET: _l("Klein verlet"),
+    JustificationKind.OTHER: _l("Other"),
+}
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _session(session_id: int) -> Session:
+    session = scoping.get_one(scoping.sessions(current_user), Session, session_id, "session")
+    if current_user.role == Role.FRONTDESK:
+        raise Forbidden()
+    return session
+
+
+def _participant_choices(session: Session):  # type: ignore[no-untyped-def]
+    return choices((e.participant.id, e.participant.name) for e in roster(session))
+
+
+@bp.route("/sessions/<int:session_id>/roll-call", methods=["GET", "POST"])
+@login_required
+def roll_call(session_id: int):  # type: ignore[no-untyped-def]
+    """Everyone present by default; untick the absent, save, then confirm (seed 000)."""
+    session = _session(session_id)
+    entries = roster(session)
+    exempt = ops.exempt_participant_ids(session)
+    form = ConfirmForm()
+    step = request.form.get("step", "edit")
+    present = {int(i) for i in request.form.getlist("present") if i.isdigit()}
+    if request.method == "POST" and form.validate_on_submit():
+        if step == "save":
+            return render_template(
+                "attendance/roll_call_confirm.html",
+                session=session,
+                entries=entries,
+                present=present,
+                exempt=exempt,
+                form=form,
+            )
+        if step == "confirm":
+            count = attempt(lambda: ops.confirm_roll_call(actor(), session, present, _now()))
+            if count is not None:
+                flash(_("Roll call registered for %(n)s participants.", n=count), "success")
+                return redirect(url_for("planning.session_detail", session_id=session.id))
+    late = LateArrivalForm(prefix="late")
+    late.participant.choices = _participant_choices(session)
+    return render_template(
+        "attendance/roll_call.html",
+        session=session,
+        entries=entries,
+        exempt=exempt,
+        form=form,
+        late=late,
+        times=session_times(session),
+    )
+
+
+@bp.post("/sessions/<int:session_id>/late-arrival")
+@login_required
+def late_arrival(session_id: int):  # type: ignore[no-untyped-def]
+    session = _session(session_id)
+    form = LateArrivalForm(prefix="late")
+    form.participant.choices = _participant_choices(session)
+    if form.validate_on_submit():
+        participant = db.session.get(Participant, form.participant.data)
+        arrived = local_datetime(session.day, form.arrived.data)
+        attempt(
+            lambda: ops.late_arrival(actor(), session, participant, arrived, _now()),
+            _("Late arrival registered."),
+        )
+    else:
+        flash(_("Choose the participant and the arrival time."), "error")
+    return redirect(url_for("attendance.roll_call", session_id=session.id))
+
+
+@bp.route("/sessions/<int:session_id>/incomplete", methods=["GET", "POST"])
+@login_required
+def incomplete(session_id: int):  # type: ignore[no-untyped-def]
+    session = _session(session_id)
+    open_entries = ops.incomplete(session)
+    form = ResolveForm()
+    form.participant.choices = choices((e.participant.id, e.participant.name) for e in open_entries)
+    if form.validate_on_submit():
+        participant = db.session.get(Participant, form.participant.data)
+        left_at = local_datetime(session.day, form.left_at.data)
+        if attempt(
+            lambda: ops.resolve_incomplete(
+                actor(), session, participant, left_at, form.reason.data, _now()
+            ),
+            _("Check-out registered."),
+            form=form,
+            field="left_at",
+        ):
+            return redirect(url_for("attendance.incomplete", session_id=session.id))
+    return render_template(
+        "attendance/incomplete.html", session=session, entries=open_entries, form=form
+    )
+
+
+def _training(training_id: int) -> Training:
+    training = scoping.get_one(scoping.trainings(current_user), Training, training_id, "training")
+    if current_user.role == Role.FRONTDESK:
+        raise Forbidden()
+    return training
+
+
+@bp.get("/trainings/<int:training_id>/attendance")
+@login_required
+def report(training_id: int):  # type: ignore[no-untyped-def]
+    training = _training(training_id)
+    figures = training_figures(training, _now())
+    return render_template(
+        "attendance/report.html", training=training, report=figures, rows=rows(figures)
+    )
+
+
+@bp.get("/trainings/<int:training_id>/attendance.<fmt>")
+@login_required
+def report_file(training_id: int, fmt: str):  # type: ignore[no-untyped-def]
+    training = _training(training_id)
+    figures = training_figures(training, _now())
+    name = f"aanwezigheden-{training.code or training.id}"
+    if fmt == "csv":
+        return Response(
+            to_csv(figures),
+            mimetype="text/csv",
+            headers={"Content-Disposition": f"attachment; filename={name}.csv"},
+        )
+    if fmt == "xlsx":
+        return Response(
+            to_xlsx(figures),
+            mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            headers={"Content-Disposition": f"attachment; filename={name}.xlsx"},
+        )
+    raise NotFound("format")
+
+
+def _enrolment(training: Training, participant_id: int) -> TrainingEnrolment:
+    enrolment = db.session.scalars(
+        select(TrainingEnrolment).where(
+            TrainingEnrolment.training_id == training.id,
+            TrainingEnrolment.participant_id == participant_id,
+        )
+    ).first()
+    if enrolment is None:
+        raise NotFound("participant")
+    return enrolment
+
+
+@bp.route("/trainings/<int:training_id>/participants/<int:participant_id>", methods=["GET", "POST"])
+@login_required
+def participant(training_id: int, participant_id: int):  # type: ignore[no-untyped-def]
+    """One participant in one training: per-session detail, exemptions, enrolment data, absences."""
+    training = _training(training_id)
+    person = scoping.get_one(
+        scoping.participants(current_user), Participant, participant_id, "participant"
+    )
+    enrolment = _enrolment(training, person.id)
+    planner = current_user.role in scoping.PLANNERS
+    sessions = [s for s in training.sessions if s.id in _enrolled_session_ids(person.id)]
+    exemption_form = ExemptionForm(prefix="exempt")
+    exemption_form.session.choices = choices(
+        [(0, _("(hours instead)")), *((s.id, s.day.strftime("%d/%m/%Y")) for s in sessions)]
+    )
+    enrolment_form = EnrolmentForm(prefix="enrolment", obj=enrolment)
+    justification_form = JustificationForm(prefix="justify")
+    justification_form.kind.choices = choices((k.value, label) for k, label in KIND_LABELS.items())
+    justification_form.sessions.choices = choices(
+        (s.id, s.day.strftime("%d/%m/%Y")) for s in sessions
+    )
+    action = request.form.get("action")
+    if request.method == "POST" and planner:
+        target = url_for(
+            "attendance.participant", training_id=training.id, participant_id=person.id
+        )
+        if action == "exempt" and exemption_form.validate_on_submit():
+            session = next((s for s in sessions if s.id == exemption_form.session.data), None)
+            if attempt(
+                lambda: ops.add_exemption(
+                    actor(),
+                    enrolment,
+                    session,
+                    exemption_form.minutes.data,
+                    exemption_form.reason.data or "",
+                ),
+                _("Exemption recorded."),
+                form=exemption_form,
+                field="minutes",
+            ):
+                return redirect(target)
+        elif action == "enrolment" and enrolment_form.validate_on_submit():
+            if attempt(
+                lambda: ops.update_training_enrolment(
+                    actor(),
+                    enrolment,
+                    enrolment_form.enrolled_on.data,
+                    enrolment_form.paid_leave.data,
+                    enrolment_form.terminated_on.data,
+                ),
+                _("Enrolment data saved."),
+            ):
+                return redirect(target)
+        elif action == "justify" and justification_form.validate_on_submit():
+            upload = justification_form.document.data
+            document = (upload.filename, upload.read()) if upload and upload.filename else None
+            chosen = [s for s in sessions if s.id in justification_form.sessions.data]
+            if attempt(
+                lambda: ops.record_justification(
+                    actor(),
+                    person,
+                    chosen,
+                    JustificationKind(justification_form.kind.data),
+                    justification_form.handed_in.data,
+                    justification_form.note.data or "",
+                    document,
+                    justification_form.override_reason.data,
+                ),
+                _("Justified absence recorded."),
+                form=justification_form,
+                field="handed_in",
+            ):
+                return redirect(target)
+    figures = training_figures(training, _now())
+    mine = next((p for p in figures.participants if p.participant.id == person.id), None)
+    return render_template(
+        "attendance/participant.html",
+        training=training,
+        person=person,
+        figures=mine,
+        planner=planner,
+        exemptions=db.session.scalars(
+            select(Exemption).where(
+                Exemption.training_id == training.id, Exemption.participant_id == person.id
+            )
+        ).all(),
+        justifications=db.session.scalars(
+            select(Justification)
+            .where(Justification.participant_id == person.id)
+            .order_by(Justification.id.desc())
+        ).all(),
+        exemption_form=exemption_form,
+        enrolment_form=enrolment_form,
+        justification_form=justification_form,
+        confirm=ConfirmForm(),
+        kind_labels=KIND_LABELS,
+    )
+
+
+def _enrolled_session_ids(participant_id: int) -> set[int]:
+    return set(
+        db.session.scalars(
+            select(Enrolment.session_id).where(Enrolment.participant_id == participant_id)
+        )
+    )
+
+
+@bp.post("/exemptions/<int:exemption_id>/revoke")
+@login_required
+def revoke_exemption(exemption_id: int):  # type: ignore[no-untyped-def]
+    scoping.require_planner(current_user)
+    exemption = db.session.get(Exemption, exemption_id)
+    if exemption is None:
+        raise NotFound("exemption")
+    training = _training(exemption.training_id)
+    if ConfirmForm().validate_on_submit() and exemption.revoked_at is None:
+        attempt(lambda: ops.revoke_exemption(actor(), exemption, _now()), _("Exemption revoked."))
+    return redirect(
+        url_for(
+            "attendance.participant",
+            training_id=training.id,
+            participant_id=exemption.participant_id,
+        )
+    )
+
+
+def content_disposition(filename: str | None) -> str:
+    """An attachment header that survives any file name (RFC 6266 / 5987)."""
+    name = filename or "document"
+    ascii_name = name.encode("ascii", "ignore").decode().replace('"', "") or "document"
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
+
+
+@bp.get("/justifications/<int:justification_id>/document")
+@login_required
+def justification_document(justification_id: int):  # type: ignore[no-untyped-def]
+    """The uploaded document, only for planners who can see the participant."""
+    scoping.require_planner(current_user)
+    justification = db.session.get(Justification, justification_id)
+    if justification is None or justification.document_path is None:
+        raise NotFound("document")
+    scoping.get_one(
+        scoping.participants(current_user), Participant, justification.participant_id, "participant"
+    )
+    path = ops.upload_folder() / justification.document_path
+    if not path.is_file():
+        abort(404)
+    response = Response(path.read_bytes(), mimetype=justification.document_type)
+    response.headers["Content-Disposition"] = content_disposition(justification.document_name)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.get("/frontdesk")
+@login_required
+def frontdesk():  # type: ignore[no-untyped-def]
+    """Today's sessions: has anyone registered yet, how many are in, who needs a reminder."""
+    if current_user.role not in (Role.FRONTDESK, Role.ADMIN, Role.PROMOTOR):
+        raise Forbidden()
+    now = _now()
+    today = now.astimezone(BRUSSELS).date()
+    sessions = db.session.scalars(
+        scoping.sessions(current_user).where(Session.day == today).order_by(Session.start)
+    ).all()
+    ids = [s.id for s in sessions]
+    enrolled = dict(
+        db.session.execute(
+            select(Enrolment.session_id, func.count())
+            .where(Enrolment.session_id.in_(ids))
+            .group_by(Enrolment.session_id)
+        ).all()
+    )
+    registered = dict(
+        db.session.execute(
+            select(Registration.session_id, func.count())
+            .where(Registration.session_id.in_(ids))
+            .group_by(Registration.session_id)
+        ).all()
+    )
+    last_kind: dict[tuple[int, int], Kind] = {}
+    for registration in db.session.scalars(
+        effective_registrations(ids).order_by(Registration.at, Registration.id)
+    ):
+        last_kind[(registration.session_id, registration.participant_id)] = registration.kind
+    checked_in = Counter(
+        session_id for (session_id, _), kind in last_kind.items() if kind == Kind.IN
+    )
+    lines = []
+    for session in sessions:
+        times = session_times(session)
+        reminder_from = times.break_start or (times.start + (times.end - times.start) / 2)
+        lines.append(
+            {
+                "session": session,
+                "times": times,
+                "enrolled": enrolled.get(session.id, 0),
+                "registrations": registered.get(session.id, 0),
+                "in": checked_in.get(session.id, 0),
+                "needs_reminder": not registered.get(session.id) and now >= reminder_from,
+            }
+        )
+    return render_template("attendance/frontdesk.html", lines=lines, today=today)

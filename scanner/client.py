@@ -1,0 +1,73 @@
+"""The server's API as the scanner uses it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import requests
+
+
+class Unreachable(Exception):
+    """No answer from the server (network down, timeout, 5xx): try again later."""
+
+
+class Refused(Exception):
+    """The server answered with a refusal: final for this request."""
+
+    def __init__(self, status: int, code: str, message: str):
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+
+
+class Client:
+    def __init__(self, server: str, token: str, timeout: float = 5.0):
+        self.server = server.rstrip("/")
+        self.http = requests.Session()
+        self.http.headers["Authorization"] = f"Bearer {token}"
+        self.http.headers["Accept-Language"] = "nl"
+        self.timeout = timeout
+
+    def _call(self, method: str, path: str, **kwargs: Any) -> Any:
+        try:
+            response = self.http.request(
+                method, self.server + "/api/v1" + path, timeout=self.timeout, **kwargs
+            )
+        except requests.RequestException as exc:
+            raise Unreachable(str(exc)) from exc
+        if response.status_code >= 500 or response.status_code in (408, 429):
+            raise Unreachable(f"HTTP {response.status_code}")
+        try:
+            body = response.json()
+        except ValueError as exc:
+            raise Unreachable(
+                f"HTTP {response.status_code}: not a JSON answer (is this an Aanwezig server?)"
+            ) from exc
+        if response.status_code >= 400:
+            raise Refused(response.status_code, body.get("error", "error"), body.get("message", ""))
+        return body
+
+    def public_key(self) -> str:
+        return self._call("GET", "/qr/public-key")["public_key_pem"]
+
+    def sessions(self, day: str) -> list[dict[str, Any]]:
+        return self._call("GET", "/sessions", params={"date": day})["items"]
+
+    def roster(self, session_id: int) -> dict[str, Any]:
+        return self._call("GET", f"/sessions/{session_id}/roster")
+
+    def scan(
+        self, session_id: int, code: str, nonce: str, scanned_at: str, direction: str
+    ) -> dict[str, Any]:
+        return self._call(
+            "POST",
+            "/scans",
+            json={
+                "session_id": session_id,
+                "code": code,
+                "nonce": nonce,
+                "scanned_at": scanned_at,
+                "direction": direction,
+            },
+        )

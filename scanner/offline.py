@@ -1,0 +1,79 @@
+"""What the scanner can tell on its own: is this our code, is the person on the roster, and
+which way the scan probably goes. The server decides; this is what the trainer sees while the
+network is down, and it is replaced by the server's answer as soon as that arrives.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from qr import InvalidCode, load_public_key, verify_code
+
+MESSAGES = {
+    "invalid_code": "Geen geldige Aanwezig-code",
+    "revoked_code": "Code ingetrokken: de deelnemer kreeg een nieuwe",
+    "not_enrolled": "Niet ingeschreven voor deze sessie: stuur naar de balie",
+    "unknown_session": "Sessie niet gevonden",
+    "too_early": "Te vroeg: registreren kan pas kort voor de start",
+    "registration_closed": "Sessie afgesloten: registreren kan niet meer",
+    "future_time": "Klok van de laptop staat verkeerd",
+    "forbidden": "Dit account mag niet scannen",
+    "unauthorized": "Token geweigerd",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    ok: bool
+    participant_id: int | None = None
+    name: str | None = None
+    direction: str | None = None  # predicted "in" / "out"
+    repeat: bool = False
+    reason: str | None = None  # refusal code
+
+    @property
+    def message(self) -> str:
+        return MESSAGES.get(self.reason or "", self.reason or "")
+
+
+class OfflineVerifier:
+    """Checks codes with the public key and the session roster cached at start."""
+
+    def __init__(self, public_key_pem: str, roster: dict[str, Any], repeat_interval: timedelta):
+        self.key = load_public_key(public_key_pem)
+        self.people = {p["id"]: p for p in roster["participants"]}
+        self.repeat_interval = repeat_interval
+        self.state: dict[int, tuple[str, datetime | None]] = {
+            p["id"]: (
+                p["state"],
+                datetime.fromisoformat(p["last_at"]) if p.get("last_at") else None,
+            )
+            for p in roster["participants"]
+        }
+
+    def check(self, text: str, at: datetime, requested: str = "auto") -> Verdict:
+        try:
+            signed = verify_code(self.key, text)
+        except InvalidCode:
+            return Verdict(False, reason="invalid_code")
+        person = self.people.get(signed.participant_id)
+        if person is None:
+            return Verdict(False, participant_id=signed.participant_id, reason="not_enrolled")
+        if signed.key_version != person["key_version"]:
+            return Verdict(
+                False, participant_id=person["id"], name=person["name"], reason="revoked_code"
+            )
+        state, last_at = self.state.get(person["id"], ("out", None))
+        recent = last_at is not None and abs(at - last_at) < self.repeat_interval
+        if requested == "auto":
+            direction = state if recent and last_at else ("out" if state == "in" else "in")
+            repeat = bool(recent and last_at)
+        else:
+            direction, repeat = requested, bool(recent and state == requested)
+        return Verdict(True, person["id"], person["name"], direction, repeat)
+
+    def apply(self, participant_id: int, direction: str, at: datetime) -> None:
+        """Remember a registration (predicted or confirmed) for the next prediction."""
+        self.state[participant_id] = (direction, at)

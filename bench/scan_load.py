@@ -69,12 +69,19 @@ def prepare(database_url: str, instance: Path, participants: int) -> tuple[str, 
         actor = Actor(None)
         branch = get_or_create_branch("Bench")
         admin = create_user(actor, "bench-admin@example.org", Role.ADMIN, "bench-password", None)
-        trainer = create_user(actor, "bench-trainer@example.org", Role.TRAINER, "bench-password", branch)
+        trainer = create_user(
+            actor, "bench-trainer@example.org", Role.TRAINER, "bench-password", branch
+        )
         project = create_project(Actor(admin), "Bench", "ESF-0", "Bench")
         training = create_training(actor, project, "Bench", "B", TrainingMode.CLASSROOM, [trainer])
         today = datetime.now(UTC).astimezone(BRUSSELS).date()
-        session = create_session(actor, training, today, clock(0, 0), clock(23, 59), trainer=trainer)
-        people = [Participant(branch=branch, name=f"P{i}", email=f"p{i}@example.org") for i in range(participants)]
+        session = create_session(
+            actor, training, today, clock(0, 0), clock(23, 59), trainer=trainer
+        )
+        people = [
+            Participant(branch=branch, name=f"P{i}", email=f"p{i}@example.org")
+            for i in range(participants)
+        ]
         db.session.add_all(people)
         db.session.flush()
         # Bulk enrolment: the bench measures scans, not the per-enrolment mail composition.
@@ -96,16 +103,23 @@ def count_rows(database_url: str, table: str) -> int:
     return count
 
 
-def start_gunicorn(app_path: str, env: dict[str, str], workers: int, threads: int) -> tuple[subprocess.Popen, int]:
+def start_gunicorn(
+    app_path: str, env: dict[str, str], workers: int, threads: int
+) -> tuple[subprocess.Popen, int]:
     port = free_port()
     process = subprocess.Popen(
         [
             str(ROOT / ".venv" / "bin" / "gunicorn"),
-            "--bind", f"127.0.0.1:{port}",
-            "--workers", str(workers),
-            "--worker-class", "gthread",
-            "--threads", str(threads),
-            "--log-level", "warning",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            "--worker-class",
+            "gthread",
+            "--threads",
+            str(threads),
+            "--log-level",
+            "warning",
             app_path,
         ],
         cwd=ROOT,
@@ -122,7 +136,9 @@ def start_gunicorn(app_path: str, env: dict[str, str], workers: int, threads: in
         except OSError:
             time.sleep(0.2)
     process.kill()
-    raise RuntimeError("gunicorn did not start: " + (process.stderr.read() if process.stderr else ""))
+    raise RuntimeError(
+        "gunicorn did not start: " + (process.stderr.read() if process.stderr else "")
+    )
 
 
 def stop(process: subprocess.Popen) -> str:
@@ -153,7 +169,9 @@ def load(port: int, path: str, bodies: list[list[dict]], headers: dict[str, str]
         nonlocal accepted
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         for body in items[:WARMUP]:
-            connection.request("POST", path, json.dumps(body), {"Content-Type": "application/json", **headers})
+            connection.request(
+                "POST", path, json.dumps(body), {"Content-Type": "application/json", **headers}
+            )
             connection.getresponse().read()
         barrier.wait()
         with lock:
@@ -162,7 +180,9 @@ def load(port: int, path: str, bodies: list[list[dict]], headers: dict[str, str]
             payload = json.dumps(body)
             started = time.perf_counter()
             try:
-                connection.request("POST", path, payload, {"Content-Type": "application/json", **headers})
+                connection.request(
+                    "POST", path, payload, {"Content-Type": "application/json", **headers}
+                )
                 response = connection.getresponse()
                 text = response.read()
                 status = response.status
@@ -207,7 +227,11 @@ def run_scans(database_url: str, clients: int, per_client: int, workers: int, th
         try:
             bodies = [
                 [
-                    {"session_id": session_id, "code": codes[c * per_client + i], "nonce": uuid.uuid4().hex}
+                    {
+                        "session_id": session_id,
+                        "code": codes[c * per_client + i],
+                        "nonce": uuid.uuid4().hex,
+                    }
                     for i in range(per_client)
                 ]
                 for c in range(clients)
@@ -220,7 +244,9 @@ def run_scans(database_url: str, clients: int, per_client: int, workers: int, th
         return result
 
 
-def run_ceiling(database_url: str, clients: int, per_client: int, workers: int, threads: int) -> dict:
+def run_ceiling(
+    database_url: str, clients: int, per_client: int, workers: int, threads: int
+) -> dict:
     from sqlalchemy import create_engine
 
     sys.path.insert(0, str(ROOT / "bench"))
@@ -231,10 +257,16 @@ def run_ceiling(database_url: str, clients: int, per_client: int, workers: int, 
     ceiling_app.Base.metadata.drop_all(engine)
     ceiling_app.Base.metadata.create_all(engine)
     engine.dispose()
-    process, port = start_gunicorn("ceiling_app:app", {"DATABASE_URL": database_url, "PYTHONPATH": str(ROOT / "bench")}, workers, threads)
+    process, port = start_gunicorn(
+        "ceiling_app:app",
+        {"DATABASE_URL": database_url, "PYTHONPATH": str(ROOT / "bench")},
+        workers,
+        threads,
+    )
     try:
         bodies = [
-            [{"nonce": uuid.uuid4().hex} for _ in range(per_client + WARMUP)] for _ in range(clients)
+            [{"nonce": uuid.uuid4().hex} for _ in range(per_client + WARMUP)]
+            for _ in range(clients)
         ]
         result = load(port, "/insert", bodies, {})
     finally:
@@ -264,16 +296,22 @@ def main() -> int:
     ceiling = run_ceiling(PG_BENCH, args.clients, args.per_client, args.workers, args.threads)
     with tempfile.TemporaryDirectory() as folder:
         sqlite_url = f"sqlite:///{folder}/bench.db"
-        lite = run_scans(sqlite_url, args.sqlite_clients, args.per_client, args.workers, args.threads)
+        lite = run_scans(
+            sqlite_url, args.sqlite_clients, args.per_client, args.workers, args.threads
+        )
 
-    print(f"gunicorn gthread, {args.workers} workers x {args.threads} threads, {os.cpu_count()} cores")
+    print(
+        f"gunicorn gthread, {args.workers} workers x {args.threads} threads, {os.cpu_count()} cores"
+    )
     print("| run | requests | per second | p50 ms | p99 ms | failed | rows after |")
     print("| --- | --- | --- | --- | --- | --- | --- |")
     print(line(f"POST /scans, PostgreSQL, {args.clients} clients", scans))
     print(line(f"ceiling: one INSERT, PostgreSQL, {args.clients} clients", ceiling))
     print(line(f"POST /scans, SQLite, {args.sqlite_clients} clients", lite))
-    print(f"scans/ceiling: {scans['per_second'] / ceiling['per_second']:.0%}; "
-          f"SQLite 'database is locked' errors: {lite['locked_errors']}")
+    print(
+        f"scans/ceiling: {scans['per_second'] / ceiling['per_second']:.0%}; "
+        f"SQLite 'database is locked' errors: {lite['locked_errors']}"
+    )
     ok = True
     for name, r in (("postgres", scans), ("ceiling", ceiling), ("sqlite", lite)):
         if r["failures"]:

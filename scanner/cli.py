@@ -92,7 +92,7 @@ def decode_files(files: list[str], decoder: str) -> int:
             status = 1
             continue
         started = time.perf_counter()
-        codes = decoding.decode(image, decoder)
+        codes = decoding.decode(image, decoder, fallbacks="always")  # a still image: be thorough
         print(
             json.dumps(
                 {

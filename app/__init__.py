@@ -69,12 +69,21 @@ def _register_blueprints(app: Flask) -> None:
     from app.api import bp as api_bp
     from app.attendance import bp as attendance_bp
     from app.auth import bp as auth_bp
+    from app.certificates import bp as certificates_bp
     from app.extensions import csrf
     from app.participants import bp as participants_bp
     from app.planning import bp as planning_bp
 
     csrf.exempt(api_bp)  # bearer tokens, no cookies: CSRF cannot reach the API
-    for blueprint in (auth_bp, planning_bp, participants_bp, attendance_bp, admin_bp, api_bp):
+    for blueprint in (
+        auth_bp,
+        planning_bp,
+        participants_bp,
+        attendance_bp,
+        certificates_bp,
+        admin_bp,
+        api_bp,
+    ):
         app.register_blueprint(blueprint)
 
 

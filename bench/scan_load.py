@@ -24,7 +24,8 @@ import tempfile
 import threading
 import time
 import uuid
-from datetime import UTC, datetime, time as clock
+from datetime import UTC, datetime
+from datetime import time as clock
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -11,10 +11,10 @@ from sqlalchemy import select
 
 from app import scoping
 from app.api import bp, serializers, validation
-from app.attendance.figures import training_figures
-from app.attendance.reports import rows as attendance_rows
 from app.api.auth import current_actor
 from app.api.openapi import SPEC
+from app.attendance.figures import training_figures
+from app.attendance.reports import rows as attendance_rows
 from app.errors import Refusal
 from app.extensions import db
 from app.mail.messages import participant_code

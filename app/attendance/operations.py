@@ -204,19 +204,19 @@ def record_justification(
         raise Refusal("no_sessions", _l("Choose the sessions the absence concerns."))
     exam = sessions[0].training.exam_date
     late = [s for s in sessions if not justification_in_time(s.day, handed_in, exam)]
-    if late:
-        if (
-            actor.user is None
-            or actor.user.role != Role.ADMIN
-            or not (override_reason or "").strip()
-        ):
-            raise Refusal(
-                "justification_late",
-                _l(
-                    "Handed in too late: a justification must come within 14 days of the absence "
-                    "and before the exam. Only support can accept it, with a reason."
-                ),
-            )
+    support_override = (
+        actor.user is not None
+        and actor.user.role == Role.ADMIN
+        and bool((override_reason or "").strip())
+    )
+    if late and not support_override:
+        raise Refusal(
+            "justification_late",
+            _l(
+                "Handed in too late: a justification must come within 14 days of the absence "
+                "and before the exam. Only support can accept it, with a reason."
+            ),
+        )
     justification = Justification(
         participant=participant,
         kind=kind,

@@ -4,8 +4,8 @@ exemptions and justified absences, the front desk dashboard and the reports."""
 from __future__ import annotations
 
 from collections import Counter
-from urllib.parse import quote
 from datetime import UTC, datetime
+from urllib.parse import quote
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _

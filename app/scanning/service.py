@@ -113,8 +113,13 @@ _latest = (
     .order_by(_registrations.c.at.desc(), _registrations.c.id.desc())
     .limit(1)
 )
-# Everything a scan needs to know about the person, in one round trip.
+_RECEIPT = select(ScanReceipt.__table__.c.response).where(
+    ScanReceipt.__table__.c.nonce == bindparam("nonce")
+)
+# Everything a scan needs to know, in one round trip: the answer already given to this nonce
+# (a retry), the person, their enrolment and their last registration in the session.
 _SCAN_FACTS = select(
+    _RECEIPT.scalar_subquery().label("receipt"),
     _participants.c.id,
     _participants.c.name,
     _participants.c.key_version,
@@ -129,16 +134,13 @@ _SCAN_FACTS = select(
     _latest.with_only_columns(_registrations.c.at).scalar_subquery().label("last_at"),
 ).where(_participants.c.id == bindparam("participant_id"))
 # Serialise scans of one person, so two scanners at one door cannot both check them in.
-_SCAN_FACTS_LOCKED = _SCAN_FACTS.with_for_update()
-_RECEIPT = select(ScanReceipt.__table__.c.response).where(
-    ScanReceipt.__table__.c.nonce == bindparam("nonce")
-)
+_SCAN_FACTS_LOCKED = _SCAN_FACTS.with_for_update(of=_participants)
 
 
-def _scan_facts(session_id: int, participant_id: int):  # type: ignore[no-untyped-def]
+def _scan_facts(session_id: int, participant_id: int, nonce: str):  # type: ignore[no-untyped-def]
     query = _SCAN_FACTS_LOCKED if db.engine.dialect.name == "postgresql" else _SCAN_FACTS
     return db.session.execute(
-        query, {"session_id": session_id, "participant_id": participant_id}
+        query, {"session_id": session_id, "participant_id": participant_id, "nonce": nonce}
     ).first()
 
 
@@ -147,10 +149,11 @@ def _receipt(nonce: str) -> dict[str, Any] | None:
 
 
 def scan(actor: Actor, request: ScanRequest, now: datetime) -> dict[str, Any]:
-    """Register one scan; return the answer, the same for a replayed nonce."""
-    receipt = _receipt(request.nonce)
-    if receipt is not None:
-        return receipt
+    """Register one scan; return the answer, the same for a replayed nonce.
+
+    A retried request carries the same code, so it passes the signature check again and finds
+    its stored answer before any rule that time could change (the window) is applied.
+    """
     try:
         signed = verify_code(qr_public_key(), request.code)
     except InvalidCode as exc:
@@ -158,9 +161,11 @@ def scan(actor: Actor, request: ScanRequest, now: datetime) -> dict[str, Any]:
     at = request.scanned_at or now
     if at > now + timedelta(seconds=60):
         raise refuse("future_time")
-    participant = _scan_facts(request.session.id, signed.participant_id)
+    participant = _scan_facts(request.session.id, signed.participant_id, request.nonce)
     if participant is None:
         raise refuse("invalid_code")
+    if participant.receipt is not None:
+        return participant.receipt
     if signed.key_version != participant.key_version:
         raise refuse("revoked_code")
     if participant.enrolment_id is None:

@@ -4,7 +4,6 @@ justified absences, exemptions, the front desk dashboard and the reports."""
 from __future__ import annotations
 
 import io
-import uuid
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
@@ -15,33 +14,8 @@ from app.audit import Actor
 from app.domain.cutoff import BRUSSELS
 from app.extensions import db
 from app.models import AuditRecord, Exemption, Registration, Role, Session, Source
-from app.planning.operations import reopen_session
-from tests.builders import Api
+from tests.integration.conftest import PAST, reopen, scan
 from tests.integration.test_web_planning import log_in
-
-PAST = date(2026, 1, 5)  # a Monday, long locked: reopened by support where a test writes to it
-
-
-def reopen(app, session_id: int) -> None:  # type: ignore[no-untyped-def]
-    with app.app_context():
-        reopen_session(
-            Actor(None), db.session.get(Session, session_id), "test data", datetime.now(UTC)
-        )
-        db.session.commit()
-
-
-def scan(api: Api, session_id: int, code: str, at: datetime, direction: str = "auto") -> None:
-    response = api.post(
-        "/scans",
-        {
-            "session_id": session_id,
-            "code": code,
-            "nonce": uuid.uuid4().hex,
-            "scanned_at": at.isoformat(),
-            "direction": direction,
-        },
-    )
-    assert response.status_code == 200, response.get_json()
 
 
 def registrations(app, session_id: int) -> list[Registration]:  # type: ignore[no-untyped-def]
@@ -63,7 +37,7 @@ def class_today(make, today):  # type: ignore[no-untyped-def]
 def test_roll_call_everyone_present_by_default_untick_the_absent_then_confirm(
     app, make, class_today
 ):
-    session_id, (an, ben, cis) = class_today
+    session_id, (an, _ben, cis) = class_today
     client = log_in(app, Role.PROMOTOR, make)
     page = client.get(f"/sessions/{session_id}/roll-call").get_data(as_text=True)
     assert page.count("checked>") == 3
@@ -184,45 +158,6 @@ def test_resolving_after_the_deadline_is_refused(app, make):
         data={"participant": person, "left_at": "12:00", "reason": "x"},
     )
     assert not [r for r in registrations(app, session_id) if r.source == Source.CORRECTION]
-
-
-@pytest.fixture
-def past_training(app, make):  # type: ignore[no-untyped-def]
-    """Three held sessions of a training; An attends all, Ben the first only."""
-    first = make.session(PAST, time(9), time(12))
-    with app.app_context():
-        training_id = db.session.get(Session, first).training_id
-    second = make.session(PAST + timedelta(days=7), time(9), time(12), training_id=training_id)
-    third = make.session(PAST + timedelta(days=14), time(9), time(12), training_id=training_id)
-    an, ben = make.participant(name="An"), make.participant(name="Ben")
-    api = make.api()
-    for session_id in (first, second, third):
-        for person in (an, ben):
-            make.enrol(session_id, person)
-        reopen(app, session_id)
-    with app.app_context():
-        from app.models import TrainingEnrolment
-
-        for enrolment in db.session.scalars(select(TrainingEnrolment)):
-            enrolment.enrolled_on = PAST  # enrolled on time
-        db.session.commit()
-    for offset, session_id in enumerate((first, second, third)):
-        day = PAST + timedelta(days=7 * offset)
-        people = (an, ben) if offset == 0 else (an,)
-        for person in people:
-            scan(
-                api, session_id, make.code(person), datetime.combine(day, time(9), tzinfo=BRUSSELS)
-            )
-            scan(
-                api, session_id, make.code(person), datetime.combine(day, time(12), tzinfo=BRUSSELS)
-            )
-    return {
-        "training": training_id,
-        "sessions": (first, second, third),
-        "an": an,
-        "ben": ben,
-        "api": api,
-    }
 
 
 def test_the_report_shows_hours_percentages_and_thresholds(app, make, past_training):

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from app.domain.cutoff import BRUSSELS
 from app.extensions import db
 from app.models import Certificate, Project, Role, Session
-from tests.integration.test_attendance_web import PAST, past_training, scan  # noqa: F401
+from tests.integration.conftest import PAST, scan
 from tests.integration.test_web_planning import log_in
 
 

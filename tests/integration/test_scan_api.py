@@ -242,3 +242,33 @@ def test_every_registration_writes_an_audit_record(setup, make):
     with make.app.app_context():
         actions = db.session.scalars(select(AuditRecord.action)).all()
     assert "registration.create" in actions
+
+
+def test_a_retry_after_the_session_locked_still_gets_its_original_answer(make):
+    from app.audit import Actor
+    from app.extensions import db
+    from app.models import Session
+    from app.planning.operations import close_reopened_session, reopen_session
+
+    session_id = make.session(date(2026, 1, 5), time(9), time(12))
+    participant = make.participant()
+    make.enrol(session_id, participant)
+    with make.app.app_context():
+        reopen_session(
+            Actor(None), db.session.get(Session, session_id), "paper list", datetime.now(UTC)
+        )
+        db.session.commit()
+    api = make.api()
+    payload = {
+        "session_id": session_id,
+        "code": make.code(participant),
+        "nonce": nonce(),
+        "scanned_at": datetime(2026, 1, 5, 9, 0, tzinfo=BRUSSELS).isoformat(),
+    }
+    first = api.post("/scans", payload).get_json()
+    with make.app.app_context():
+        close_reopened_session(Actor(None), db.session.get(Session, session_id), datetime.now(UTC))
+        db.session.commit()
+    assert api.post("/scans", payload).get_json() == first
+    payload["nonce"] = nonce()
+    assert api.post("/scans", payload).get_json()["error"] == "registration_closed"

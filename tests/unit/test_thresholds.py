@@ -93,7 +93,7 @@ def test_justified_absences_do_not_cost_paid_leave():
 def test_a_warning_comes_before_a_threshold_is_crossed():
     figures = figures_for([lesson("present")] * 9 + [lesson("absent")])  # 10% unjustified now
     assert at_risk(figures, 3 * H) == ["paid_leave"]
-    close_to_exam = figures_for([lesson("present"), lesson("present")] + [lesson("absent")])
+    close_to_exam = figures_for([lesson("present"), lesson("present"), lesson("absent")])
     assert "exam" in at_risk(close_to_exam, 3 * H)
 
 

@@ -6,7 +6,7 @@ then does the same against bench/ceiling_app.py (one INSERT per request, same se
 the practical ceiling. Checks that no request failed and that the registrations in the database
 equal the accepted scans. Only loopback traffic; every loop is bounded.
 
-    .venv/bin/python bench/scan_load.py [--clients 32] [--per-client 40] [--workers 4 --threads 4]
+    .venv/bin/python bench/scan_load.py [--clients 32] [--per-client 40] [--workers 2 --threads 8]
 """
 
 from __future__ import annotations
@@ -288,8 +288,8 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--per-client", type=int, default=40)
     parser.add_argument("--sqlite-clients", type=int, default=8)
-    parser.add_argument("--workers", type=int, default=4)
-    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=8)
     args = parser.parse_args()
 
     reset_postgres()

@@ -58,3 +58,33 @@ def test_pages_carry_a_strict_content_security_policy(client):
 def test_pages_need_a_login(client):
     response = client.get("/")
     assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_login_limits_can_live_in_redis(make, database_url, tmp_path):
+    """With RATELIMIT_STORAGE_URI=redis://... the limit is shared by every worker."""
+    import redis
+
+    from app import create_app
+
+    store = redis.Redis.from_url("redis://127.0.0.1:6379/15", socket_connect_timeout=1)
+    try:
+        store.flushdb()
+    except redis.ConnectionError:
+        import pytest
+
+        pytest.skip("no Redis on 127.0.0.1:6379")
+    config = {
+        "TESTING": True,
+        "WTF_CSRF_ENABLED": False,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/15",
+        "RATELIMIT_LOGIN": "2 per minute",
+    }
+    first = create_app(config, instance_path=str(tmp_path / "instance")).test_client()
+    second = create_app(config, instance_path=str(tmp_path / "instance")).test_client()
+    first.post("/login", data={"email": "x@example.org", "password": "wrong password"})
+    second.post("/login", data={"email": "x@example.org", "password": "wrong password"})
+    assert (
+        first.post("/login", data={"email": "x@example.org", "password": "wrong"}).status_code
+        == 429
+    )

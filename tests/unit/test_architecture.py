@@ -1,0 +1,54 @@
+"""The walls between the parts: the rules are pure, qr/ and scanner/ never import the app."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def imports(folder: str) -> dict[str, set[str]]:
+    found = {}
+    for path in (ROOT / folder).rglob("*.py"):
+        names = set()
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                names |= {alias.name for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                names.add(node.module)
+        found[str(path.relative_to(ROOT))] = names
+    return found
+
+
+def offenders(folder: str, forbidden: tuple[str, ...]) -> list[str]:
+    return [
+        f"{path}: {name}"
+        for path, names in imports(folder).items()
+        for name in names
+        if any(name == f or name.startswith(f + ".") for f in forbidden)
+    ]
+
+
+def test_the_domain_rules_use_no_framework_database_or_app_module():
+    forbidden = (
+        "flask",
+        "flask_babel",
+        "sqlalchemy",
+        "app.models",
+        "app.extensions",
+        "app.api",
+        "requests",
+    )
+    assert offenders("app/domain", forbidden) == []
+
+
+def test_the_domain_rules_do_not_read_the_clock():
+    for path in (ROOT / "app/domain").rglob("*.py"):
+        text = path.read_text()
+        assert "datetime.now(" not in text and "date.today(" not in text, path
+
+
+def test_qr_and_scanner_never_import_the_app():
+    assert offenders("qr", ("app", "flask", "sqlalchemy")) == []
+    assert offenders("scanner", ("app", "flask", "sqlalchemy")) == []

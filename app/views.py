@@ -7,11 +7,13 @@ from typing import TypeVar
 
 from flask import flash
 from flask_login import current_user
+from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
 from app.audit import Actor
 from app.errors import Refusal
 from app.extensions import db
+from app.models import Branch, User
 
 T = TypeVar("T")
 
@@ -19,6 +21,14 @@ T = TypeVar("T")
 def choices(pairs: Iterable[tuple[object, object]]) -> list[SelectChoice]:
     """Select options from (value, label) pairs (WTForms 3.3 wants SelectChoice objects)."""
     return [SelectChoice(value, label) for value, label in pairs]
+
+
+def branch_choices(user: User) -> list[tuple[str, str]]:
+    """The branches a user may plan for: their own, or all for central support."""
+    query = select(Branch).order_by(Branch.name)
+    if user.branch_id is not None:
+        query = query.where(Branch.id == user.branch_id)
+    return [(b.name, b.name) for b in db.session.scalars(query)]
 
 
 def actor() -> Actor:

@@ -16,7 +16,7 @@ from app.errors import Refusal
 from app.extensions import db
 from app.mail import messages
 from app.models import Branch, Enrolment, Participant, Session, Training, TrainingEnrolment
-from app.security import encrypt_national_number, national_number_index
+from app.security import decrypt_national_number, encrypt_national_number, national_number_index
 
 
 def clean_email(text: str) -> str:
@@ -139,3 +139,11 @@ def reissue_code(actor: Actor, participant: Participant, now: datetime) -> None:
         {"key_version": participant.key_version},
     )
     messages.queue_code_mail(participant)
+
+
+def reveal_national_number(actor: Actor, participant: Participant) -> str | None:
+    """The full number for an authorised user who asked for it; the look is audited."""
+    if participant.national_number_encrypted is None:
+        return None
+    audit.record(actor, "participant.reveal_national_number", participant)
+    return national_number.formatted(decrypt_national_number(participant.national_number_encrypted))

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from app import audit, scoping
+from app import scoping
 from app.extensions import db
 from app.mail.messages import enrolled_sessions, participant_code
 from app.models import Branch, Participant
@@ -18,22 +18,14 @@ from app.participants import operations as people
 from app.participants.forms import ImportForm, ParticipantForm
 from app.participants.importing import import_participants
 from app.planning.forms import ConfirmForm
-from app.security import decrypt_national_number
-from app.views import actor, attempt, choices
+from app.views import actor, attempt, branch_choices, choices
 from qr.images import code_png
-
-
-def _branches() -> list[tuple[str, str]]:
-    query = select(Branch).order_by(Branch.name)
-    if current_user.branch_id is not None:
-        query = query.where(Branch.id == current_user.branch_id)
-    return [(b.name, b.name) for b in db.session.scalars(query)]
 
 
 def _branch(name: str) -> Branch | None:
     return (
         db.session.scalars(select(Branch).where(Branch.name == name)).first()
-        if name in dict(_branches())
+        if name in dict(branch_choices(current_user))
         else None
     )
 
@@ -43,7 +35,7 @@ def _branch(name: str) -> Branch | None:
 def index():  # type: ignore[no-untyped-def]
     scoping.require_planner(current_user)
     form = ParticipantForm(prefix="add")
-    form.branch.choices = choices(_branches())
+    form.branch.choices = choices(branch_choices(current_user))
     import_form = ImportForm(prefix="import")
     import_form.branch.choices = form.branch.choices
     if form.validate_on_submit():
@@ -72,7 +64,7 @@ def index():  # type: ignore[no-untyped-def]
 def import_file():  # type: ignore[no-untyped-def]
     scoping.require_planner(current_user)
     form = ImportForm(prefix="import")
-    form.branch.choices = choices(_branches())
+    form.branch.choices = choices(branch_choices(current_user))
     if not form.validate_on_submit():
         for errors in form.errors.values():
             for error in errors:
@@ -98,17 +90,20 @@ def _participant(participant_id: int) -> Participant:
     )
 
 
-@bp.get("/<int:participant_id>")
-@login_required
-def detail(participant_id: int):  # type: ignore[no-untyped-def]
-    participant = _participant(participant_id)
+def _detail_page(participant: Participant, revealed: str | None = None):  # type: ignore[no-untyped-def]
     return render_template(
         "participants/detail.html",
         participant=participant,
         sessions=enrolled_sessions(participant),
         form=ConfirmForm(),
-        revealed=None,
+        revealed=revealed,
     )
+
+
+@bp.get("/<int:participant_id>")
+@login_required
+def detail(participant_id: int):  # type: ignore[no-untyped-def]
+    return _detail_page(_participant(participant_id))
 
 
 @bp.post("/<int:participant_id>/reveal")
@@ -118,18 +113,9 @@ def reveal(participant_id: int):  # type: ignore[no-untyped-def]
     participant = _participant(participant_id)
     if not ConfirmForm().validate_on_submit() or participant.national_number_encrypted is None:
         return redirect(url_for("participants.detail", participant_id=participant.id))
-    from app.domain.national_number import formatted
-
-    revealed = formatted(decrypt_national_number(participant.national_number_encrypted))
-    audit.record(actor(), "participant.reveal_national_number", participant)
+    revealed = people.reveal_national_number(actor(), participant)
     db.session.commit()
-    return render_template(
-        "participants/detail.html",
-        participant=participant,
-        sessions=enrolled_sessions(participant),
-        form=ConfirmForm(),
-        revealed=revealed,
-    )
+    return _detail_page(participant, revealed)
 
 
 @bp.post("/<int:participant_id>/resend")

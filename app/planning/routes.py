@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from app import scoping
 from app.extensions import db
-from app.models import Branch, Participant, Project, Role, Session, Training, TrainingMode, User
+from app.models import Participant, Project, Role, Session, Training, TrainingMode, User
 from app.participants import operations as people
 from app.planning import bp
 from app.planning import operations as planning
@@ -25,7 +25,7 @@ from app.planning.forms import (
 )
 from app.planning.timing import is_locked, session_times, status_of
 from app.scanning.roster import roster
-from app.views import actor, attempt, choices
+from app.views import actor, attempt, branch_choices, choices
 from app.web import BRUSSELS
 
 
@@ -52,19 +52,12 @@ def home():  # type: ignore[no-untyped-def]
     )
 
 
-def _branch_choices() -> list[tuple[str, str]]:
-    query = select(Branch).order_by(Branch.name)
-    if current_user.branch_id is not None:
-        query = query.where(Branch.id == current_user.branch_id)
-    return [(b.name, b.name) for b in db.session.scalars(query)]
-
-
 @bp.route("/projects", methods=["GET", "POST"])
 @login_required
 def projects():  # type: ignore[no-untyped-def]
     scoping.require_planner(current_user)
     form = ProjectForm()
-    form.branch.choices = choices(_branch_choices())
+    form.branch.choices = choices(branch_choices(current_user))
     if form.validate_on_submit():
         project = attempt(
             lambda: planning.create_project(

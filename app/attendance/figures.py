@@ -129,7 +129,7 @@ def training_figures(
             [line.attendance for line in lines],
             extra_exempted=timedelta(minutes=exempt_minutes.get(participant_id, 0)),
         )
-        next_session = _next_session_hours(lines, now)
+        upcoming = [line.attendance.planned for line in lines if line.attendance.status == "future"]
         result.append(
             ParticipantFigures(
                 participant=participants[participant_id],
@@ -138,7 +138,9 @@ def training_figures(
                 sessions=lines,
                 exam_eligible=exam_eligible(figures),
                 keeps_paid_leave=keeps_paid_leave(figures),
-                at_risk=at_risk(figures, next_session) if next_session else [],
+                at_risk=at_risk(figures, upcoming[0], sum(upcoming, timedelta(0)))
+                if upcoming
+                else [],
             )
         )
     return TrainingFigures(training, period, timed, result)
@@ -221,9 +223,3 @@ def _line(
         planned=planned, present=present, status=status, justified=justified
     )  # type: ignore[arg-type]
     return SessionLine(session, times, attendance, present, registrations)
-
-
-def _next_session_hours(lines: list[SessionLine], now: datetime) -> timedelta:
-    """The planned hours of the participant's next session, for the early warning."""
-    upcoming = [line for line in lines if line.attendance.status == "future"]
-    return upcoming[0].attendance.planned if upcoming else timedelta(0)

@@ -125,20 +125,34 @@ def keeps_paid_leave(figures: AttendanceFigures) -> bool:
     return figures.unjustified_ratio <= PAID_LEAVE_MAX_UNJUSTIFIED
 
 
-def at_risk(figures: AttendanceFigures, next_session: timedelta) -> list[str]:
-    """Thresholds met now that one more unjustified absence of ``next_session`` would cross."""
-    after = AttendanceFigures(
-        planned=figures.planned + next_session,
-        exempted=figures.exempted,
-        late_enrolment=figures.late_enrolment,
-        present=figures.present,
-        justified=figures.justified,
-        unjustified=figures.unjustified + next_session,
-        incomplete=figures.incomplete,
-    )
+def at_risk(figures: AttendanceFigures, next_session: timedelta, remaining: timedelta) -> list[str]:
+    """The thresholds that one more unjustified absence (of ``next_session``) would put out of
+    reach, while they can still be met now: the early warning, in time to act.
+
+    Measured against the whole training (or period): ``remaining`` is the planned hours not yet
+    given, ``next_session`` included. The exam rule looks at the best case (attending every
+    remaining lesson); paid leave at the unjustified hours against all counting hours.
+    """
+    total = figures.counting + remaining
+    if total <= ZERO or next_session <= ZERO:
+        return []
+    best = figures.present + remaining
     warnings = []
-    if exam_eligible(figures) and not exam_eligible(after):
+    if (
+        Fraction(_s(best), _s(total))
+        >= EXAM_MIN_ATTENDANCE
+        > Fraction(_s(best - next_session), _s(total))
+    ):
         warnings.append("exam")
-    if keeps_paid_leave(figures) and not keeps_paid_leave(after):
+    unjustified = figures.unjustified
+    if (
+        Fraction(_s(unjustified), _s(total))
+        <= PAID_LEAVE_MAX_UNJUSTIFIED
+        < Fraction(_s(unjustified + next_session), _s(total))
+    ):
         warnings.append("paid_leave")
     return warnings
+
+
+def _s(duration: timedelta) -> int:
+    return int(duration.total_seconds())

@@ -90,15 +90,30 @@ def test_justified_absences_do_not_cost_paid_leave():
     )
 
 
-def test_a_warning_comes_before_a_threshold_is_crossed():
-    figures = figures_for([lesson("present")] * 9 + [lesson("absent")])  # 10% unjustified now
-    assert at_risk(figures, 3 * H) == ["paid_leave"]
-    close_to_exam = figures_for([lesson("present"), lesson("present"), lesson("absent")])
-    assert "exam" in at_risk(close_to_exam, 3 * H)
+def test_a_warning_comes_while_one_more_absence_would_put_the_exam_out_of_reach():
+    # 3 lessons given (2 attended), 6 more planned: at best 8/9 now; missing the next makes 7/9,
+    # still enough. After 2 misses of 3 given, at best 7/9: missing the next leaves 6/9 = 2/3.
+    figures = figures_for([lesson("present"), lesson("present"), lesson("absent")])
+    assert at_risk(figures, 3 * H, 18 * H) == []
+    figures = figures_for([lesson("present"), lesson("absent"), lesson("absent")])
+    assert "exam" not in at_risk(figures, 3 * H, 18 * H)  # 18/27 is exactly two thirds: still met
+    figures = figures_for([lesson("absent"), lesson("absent"), lesson("absent")])
+    assert "exam" in at_risk(figures, 3 * H, 18 * H)  # 18/27 at best now, 15/27 after one more
 
 
-def test_no_warning_when_nothing_would_be_crossed():
-    assert at_risk(figures_for([lesson("present")] * 30), 3 * H) == []
+def test_a_warning_comes_while_one_more_absence_would_cost_paid_leave():
+    # 10 lessons in the period: one unjustified absence is 10% (kept), a second is 20%.
+    figures = figures_for([lesson("present")] * 4 + [lesson("absent")])
+    assert "paid_leave" in at_risk(figures, 3 * H, 15 * H)
+    assert at_risk(figures_for([lesson("present")] * 5), 3 * H, 15 * H) == []
+
+
+def test_no_warning_without_a_next_session():
+    assert at_risk(figures_for([lesson("absent")] * 3), 0 * H, 0 * H) == []
+
+
+def test_no_warning_at_the_start_of_a_long_training():
+    assert at_risk(AttendanceFigures(), 3 * H, 30 * H) == []
 
 
 def test_nothing_to_count_yet_is_no_failure():

@@ -6,6 +6,7 @@ The schema comes from the Alembic migrations (run once per backend), never from 
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 from collections.abc import Iterator
@@ -40,6 +41,15 @@ def _migrate(uri: str, instance: Path) -> None:
         from app.extensions import db
 
         db.engine.dispose()
+
+
+class ClosingClient(FlaskClient):
+    """Reads and closes every response at once, so each request's app context ends (and its
+    database connection goes back to the pool) inside the test that made it, not whenever the
+    garbage collector finds an unread response."""
+
+    def open(self, *args, buffered: bool = True, **kwargs):  # type: ignore[no-untyped-def,override]
+        return super().open(*args, buffered=buffered, **kwargs)
 
 
 @pytest.fixture(scope="session")
@@ -101,11 +111,16 @@ def app(database_url: str, tmp_path: Path, app_config: dict) -> Iterator[Flask]:
         {**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": database_url, **app_config},
         instance_path=str(instance),
     )
+    app.test_client_class = ClosingClient
     yield app
     with app.app_context():
         from app.extensions import db
 
-        db.session.remove()
+        # Close every session this app's contexts opened, then the pool: no connection is left
+        # for the garbage collector to find (psycopg warns about those, in a later test).
+        for session in list(db.session.registry.registry.values()):
+            session.close()
+        db.session.registry.registry.clear()
         db.engine.dispose()
 
 
@@ -131,3 +146,11 @@ def today() -> date:
 @pytest.fixture
 def day_times() -> tuple[time, time]:
     return time(0, 0), time(23, 59)
+
+
+@pytest.fixture(autouse=True)
+def _collect_garbage() -> Iterator[None]:
+    """Collect after every test, so a leaked connection or file is reported by the test that
+    leaked it, not by whichever test the collector happens to run in."""
+    yield
+    gc.collect()

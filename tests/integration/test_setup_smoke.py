@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from app import create_app
+from tests.conftest import ClosingClient
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -43,9 +44,14 @@ def test_migrate_and_demo_data_on_an_empty_folder(tmp_path: Path):
         {"TESTING": True, "RATELIMIT_ENABLED": False, "WTF_CSRF_ENABLED": False},
         instance_path=str(instance),
     )
+    app.test_client_class = ClosingClient
     client = app.test_client()
     login = client.post("/login", data={"email": "trainer@demo.example.org", "password": password})
     assert login.status_code == 302
     home = client.get("/")
     assert "Excel voor beginners" in home.get_data(as_text=True)
     assert (instance / "qr_signing_key.pem").stat().st_mode & 0o077 == 0
+    with app.app_context():
+        from app.extensions import db
+
+        db.engine.dispose()

@@ -6,7 +6,6 @@ The schema comes from the Alembic migrations (run once per backend), never from 
 
 from __future__ import annotations
 
-import gc
 import os
 import shutil
 from collections.abc import Iterator
@@ -146,11 +145,3 @@ def today() -> date:
 @pytest.fixture
 def day_times() -> tuple[time, time]:
     return time(0, 0), time(23, 59)
-
-
-@pytest.fixture(autouse=True)
-def _collect_garbage() -> Iterator[None]:
-    """Collect after every test, so a leaked connection or file is reported by the test that
-    leaked it, not by whichever test the collector happens to run in."""
-    yield
-    gc.collect()

@@ -70,6 +70,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.attendance import bp as attendance_bp
     from app.auth import bp as auth_bp
     from app.certificates import bp as certificates_bp
+    from app.exports import bp as exports_bp
     from app.extensions import csrf
     from app.participants import bp as participants_bp
     from app.planning import bp as planning_bp
@@ -81,6 +82,7 @@ def _register_blueprints(app: Flask) -> None:
         participants_bp,
         attendance_bp,
         certificates_bp,
+        exports_bp,
         admin_bp,
         api_bp,
     ):

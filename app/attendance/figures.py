@@ -2,6 +2,20 @@
 
 Views, the API, reports, certificates and exports all call :func:`training_figures`; the rules
 themselves live in ``app.domain``. A fixed number of queries per call, never one per row.
+
+Status of one participant in one session, first match wins:
+
+- ``future``: the session has not ended yet (counts nowhere);
+- ``exempt``: a non-revoked Exemption names the session (blank on the lists);
+- ``late_enrolment``: the session's day is before ``TrainingEnrolment.enrolled_on``;
+- ``incomplete``: a check-in without a check-out (``is_incomplete``), until someone resolves it;
+- ``present``: the Syntra rule (``counts_as_present``);
+- ``absent``: otherwise, ``justified`` when a non-revoked Justification names the session.
+
+Exemptions in minutes (``Exemption.minutes``, no session) reduce the counting hours as a whole.
+Sessions on days after ``TrainingEnrolment.terminated_on`` (early termination) are left out of
+that participant's figures: they are no longer in the training, so those lessons are neither
+given to them nor missed by them.
 """
 
 from __future__ import annotations
@@ -23,6 +37,7 @@ from app.domain.thresholds import (
 )
 from app.extensions import db
 from app.models import (
+    ClosureDay,
     Enrolment,
     Exemption,
     Justification,
@@ -39,7 +54,8 @@ from app.scanning.service import effective_registrations
 
 @dataclass(frozen=True)
 class SessionLine:
-    """One participant in one session."""
+    """One participant in one session: ``attendance`` is the pure rules' input, ``present_time``
+    the hours between check-in and check-out (rule 4), ``registrations`` the effective ones."""
 
     session: Session
     times: SessionTimes
@@ -50,6 +66,12 @@ class SessionLine:
 
 @dataclass(frozen=True)
 class ParticipantFigures:
+    """One participant's figures for the training (or the period).
+
+    ``keeps_paid_leave`` is only meaningful when :attr:`paid_leave` is true; ``at_risk`` lists
+    the thresholds ("exam", "paid_leave") one more unjustified absence would cross.
+    """
+
     participant: Participant
     enrolment: TrainingEnrolment | None
     figures: AttendanceFigures
@@ -65,6 +87,9 @@ class ParticipantFigures:
 
 @dataclass(frozen=True)
 class TrainingFigures:
+    """The result of :func:`training_figures`: the sessions (in the period) with their times and
+    one :class:`ParticipantFigures` per enrolled participant, by name."""
+
     training: Training
     period: tuple[date, date] | None
     sessions: list[tuple[Session, SessionTimes]]
@@ -85,9 +110,16 @@ def training_sessions(training: Training, period: tuple[date, date] | None = Non
 def training_figures(
     training: Training, now: datetime, period: tuple[date, date] | None = None
 ) -> TrainingFigures:
-    """Per participant: the hours, the thresholds and the per-session detail."""
+    """Per participant: the hours, the thresholds and the per-session detail.
+
+    ``now`` decides which sessions are held (their end has passed); ``period`` (first and last
+    day, inclusive) limits the sessions, e.g. to a lesson period for a certificate. Eight queries
+    whatever the number of participants and sessions. Stable API: certificates, the paper list,
+    exports, the reports and the JSON API all call it.
+    """
     sessions = training_sessions(training, period)
-    timed = [(s, session_times(s)) for s in sessions]
+    closures = _closure_days(sessions)
+    timed = [(s, session_times(s, closures)) for s in sessions]
     session_ids = [s.id for s in sessions]
     if not session_ids:
         return TrainingFigures(training, period, timed, [])
@@ -124,6 +156,7 @@ def training_figures(
             )
             for session, times in timed
             if session.id in by_participant[participant_id]
+            and not _terminated_before(enrolments.get(participant_id), session)
         ]
         figures = figures_for(
             [line.attendance for line in lines],
@@ -144,6 +177,29 @@ def training_figures(
             )
         )
     return TrainingFigures(training, period, timed, result)
+
+
+def _closure_days(sessions: list[Session]) -> list[date]:
+    """The closure days every session's deadline may need, in one query (not one per day)."""
+    if not sessions:
+        return []
+    first, last = min(s.day for s in sessions), max(s.day for s in sessions)
+    return list(
+        db.session.scalars(
+            select(ClosureDay.day).where(
+                ClosureDay.day > first, ClosureDay.day <= last + timedelta(days=31)
+            )
+        )
+    )
+
+
+def _terminated_before(enrolment: TrainingEnrolment | None, session: Session) -> bool:
+    """The participant left the training early, before this session's day."""
+    return (
+        enrolment is not None
+        and enrolment.terminated_on is not None
+        and session.day > enrolment.terminated_on
+    )
 
 
 def _enrolled(session_ids: list[int]) -> list[tuple[int, int]]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from flask import current_app
@@ -32,11 +32,12 @@ from app.models import (
     Source,
     TrainingEnrolment,
 )
-from app.planning.timing import session_times
+from app.planning.timing import SessionTimes, session_times
 from app.scanning.roster import roster
-from app.scanning.service import register
+from app.scanning.service import check_window, refuse, register
 
 MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
+FUTURE_MARGIN = timedelta(seconds=60)  # clocks differ a little, as for a scan
 DOCUMENT_TYPES = {
     b"%PDF-": ("application/pdf", ".pdf"),
     b"\x89PNG\r\n\x1a\n": ("image/png", ".png"),
@@ -60,10 +61,13 @@ def confirm_roll_call(
     """Write the roll call: each present participant without registrations gets an "in" at the
     start and an "out" at the end, source manual. Returns how many participants were registered.
 
-    Participants who already have registrations (scanned, or an earlier roll call) are left as
-    they are: the roll call never changes an existing registration.
+    Refused before the session opens (nobody can be present yet) and after the deadline, as a
+    scan would be. Participants who already have registrations (scanned, or an earlier roll call)
+    are left as they are: the roll call never changes an existing registration. Exempted
+    participants get none: exempted hours are neither present nor absent.
     """
     times = session_times(session)
+    _check_open(session, times, now)
     present = set(present_ids)
     exempt = exempt_participant_ids(session)
     count = 0
@@ -77,27 +81,104 @@ def confirm_roll_call(
     return count
 
 
+def registration_refusal(session: Session, now: datetime) -> Refusal | None:
+    """Why nobody can register by hand in this session now (too early, locked), or ``None``."""
+    try:
+        _check_open(session, session_times(session), now)
+    except Refusal as refusal:
+        return refusal
+    return None
+
+
+def _check_open(session: Session, times: SessionTimes, now: datetime) -> None:
+    """Registering by hand needs the session to have opened and not to be locked."""
+    if now < times.opens:
+        raise refuse("too_early")
+    check_window(session, times.start, now)
+
+
+def _not_in_future(at: datetime, now: datetime) -> None:
+    if at > now + FUTURE_MARGIN:
+        raise refuse("future_time")
+
+
+LATE_ARRIVAL = "late arrival"
+
+
 def late_arrival(
     actor: Actor, session: Session, participant: Participant, arrived: datetime, now: datetime
-) -> None:
-    """A late arrival registered afterwards: an "in" at the arrival time and an "out" at the end."""
+) -> list[Registration]:
+    """A late arrival registered afterwards (seed 000).
+
+    - Nothing registered yet (unticked at the roll call): an "in" at the arrival time and an
+      "out" at the session's end, source manual, like the roll call writes for the others.
+    - Ticked present at the roll call (its manual "in" at the start): a correction replaces that
+      "in" by one at the arrival time (``voids_id`` names it, reason "late arrival"); the "out"
+      stays.
+    - Anything else (scanned in, or a later manual time already): refused, the registrations
+      already tell when the person came.
+    """
     times = session_times(session)
     if not times.start <= arrived < times.end:
         raise Refusal("outside_session", _l("The arrival time must fall within the session."))
-    if participant.id not in {e.participant.id for e in roster(session)}:
+    _not_in_future(arrived, now)
+    entry = next((e for e in roster(session) if e.participant.id == participant.id), None)
+    if entry is None:
         raise Refusal("not_enrolled", _l("This participant is not enrolled in this session."))
-    register(
-        actor, session, participant.id, Kind.IN, arrived, now, Source.MANUAL, reason="late arrival"
-    )
-    register(
-        actor,
-        session,
-        participant.id,
-        Kind.OUT,
-        times.end,
-        now,
-        Source.MANUAL,
-        reason="late arrival",
+    if participant.id in exempt_participant_ids(session):
+        raise Refusal("exempt", _l("This participant is exempted from this session."))
+    _check_open(session, times, now)
+    history = entry.registrations
+    if not history:
+        return [
+            register(
+                actor,
+                session,
+                participant.id,
+                Kind.IN,
+                arrived,
+                now,
+                Source.MANUAL,
+                reason=LATE_ARRIVAL,
+            ),
+            register(
+                actor,
+                session,
+                participant.id,
+                Kind.OUT,
+                times.end,
+                now,
+                Source.MANUAL,
+                reason=LATE_ARRIVAL,
+            ),
+        ]
+    first = history[0]
+    if (
+        first.kind == Kind.IN
+        and first.source == Source.MANUAL
+        and first.at == times.start
+        and arrived > first.at
+    ):
+        return [
+            register(
+                actor,
+                session,
+                participant.id,
+                Kind.IN,
+                arrived,
+                now,
+                Source.CORRECTION,
+                reason=LATE_ARRIVAL,
+                voids_id=first.id,
+            )
+        ]
+    raise Refusal(
+        "already_registered",
+        _l(
+            "This participant already has registrations in this session: they already show "
+            "when the participant arrived."
+        ),
+        status=409,
     )
 
 
@@ -122,6 +203,7 @@ def resolve_incomplete(
         raise Refusal("not_incomplete", _l("This participant has no open check-in."), status=409)
     if entry.last_at is not None and left_at <= entry.last_at:
         raise Refusal("before_check_in", _l("The time must be after the check-in."))
+    _not_in_future(left_at, now)
     return register(
         actor,
         session,
@@ -198,10 +280,19 @@ def record_justification(
     note: str,
     document: tuple[str, bytes] | None,
     override_reason: str | None,
+    today: date | None = None,
 ) -> Justification:
-    """Record a justified absence; late ones only with support's override and reason."""
+    """Record a justified absence; late ones only with support's override and reason.
+
+    In time (rule 7, ``justification_in_time``) for every session it names: handed in at most 14
+    days after the absence and not after the training's exam. An admin (support) may accept a
+    late one by giving the reason, which is kept with it. A hand-in date after ``today`` is
+    refused: the deadline is measured against when the document really came in.
+    """
     if not sessions:
         raise Refusal("no_sessions", _l("Choose the sessions the absence concerns."))
+    if today is not None and handed_in > today:
+        raise Refusal("handed_in_future", _l("The hand-in date cannot lie in the future."))
     exam = sessions[0].training.exam_date
     late = [s for s in sessions if not justification_in_time(s.day, handed_in, exam)]
     support_override = (
@@ -237,6 +328,18 @@ def record_justification(
         after={**audit.snapshot(justification), "sessions": [s.id for s in sessions]},
     )
     return justification
+
+
+def revoke_justification(actor: Actor, justification: Justification, now: datetime) -> None:
+    """Withdraw a justification recorded by mistake; the row and its document stay."""
+    if justification.revoked_at is not None:
+        raise Refusal("already_revoked", _l("This justification was already revoked."), status=409)
+    before = audit.snapshot(justification)
+    justification.revoked_at = now
+    db.session.flush()
+    audit.record(
+        actor, "justification.revoke", justification, before, audit.snapshot(justification)
+    )
 
 
 def _store_document(justification: Justification, filename: str, data: bytes) -> None:

@@ -3,15 +3,13 @@ exemptions and justified absences, the front desk dashboard and the reports."""
 
 from __future__ import annotations
 
-from collections import Counter
 from datetime import UTC, datetime
-from urllib.parse import quote
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import Response, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from app import scoping
 from app.attendance import bp
@@ -24,6 +22,7 @@ from app.attendance.forms import (
     LateArrivalForm,
     ResolveForm,
 )
+from app.attendance.frontdesk import frontdesk_lines
 from app.attendance.reports import rows, to_csv, to_xlsx
 from app.domain.sessions import local_datetime
 from app.errors import Forbidden, NotFound
@@ -33,9 +32,7 @@ from app.models import (
     Exemption,
     Justification,
     JustificationKind,
-    Kind,
     Participant,
-    Registration,
     Role,
     Session,
     Training,
@@ -44,7 +41,6 @@ from app.models import (
 from app.planning.forms import ConfirmForm
 from app.planning.timing import session_times
 from app.scanning.roster import roster
-from app.scanning.service import effective_registrations
 from app.views import actor, attempt, choices
 from app.web import BRUSSELS
 
@@ -81,8 +77,11 @@ def roll_call(session_id: int):  # type: ignore[no-untyped-def]
     form = ConfirmForm()
     step = request.form.get("step", "edit")
     present = {int(i) for i in request.form.getlist("present") if i.isdigit()}
+    closed = ops.registration_refusal(session, _now())
     if request.method == "POST" and form.validate_on_submit():
-        if step == "save":
+        if step == "save" and closed is not None:
+            flash(str(closed.message), "error")
+        elif step == "save":
             return render_template(
                 "attendance/roll_call_confirm.html",
                 session=session,
@@ -106,6 +105,7 @@ def roll_call(session_id: int):  # type: ignore[no-untyped-def]
         form=form,
         late=late,
         times=session_times(session),
+        closed=closed,
     )
 
 
@@ -256,7 +256,11 @@ def participant(training_id: int, participant_id: int):  # type: ignore[no-untyp
                 return redirect(target)
         elif action == "justify" and justification_form.validate_on_submit():
             upload = justification_form.document.data
-            document = (upload.filename, upload.read()) if upload and upload.filename else None
+            document = (
+                (upload.filename, upload.stream.read(ops.MAX_DOCUMENT_BYTES + 1))
+                if upload and upload.filename
+                else None
+            )
             chosen = [s for s in sessions if s.id in justification_form.sessions.data]
             if attempt(
                 lambda: ops.record_justification(
@@ -268,6 +272,7 @@ def participant(training_id: int, participant_id: int):  # type: ignore[no-untyp
                     justification_form.note.data or "",
                     document,
                     justification_form.override_reason.data,
+                    today=_now().astimezone(BRUSSELS).date(),
                 ),
                 _("Justified absence recorded."),
                 form=justification_form,
@@ -289,7 +294,10 @@ def participant(training_id: int, participant_id: int):  # type: ignore[no-untyp
         ).all(),
         justifications=db.session.scalars(
             select(Justification)
-            .where(Justification.participant_id == person.id)
+            .where(
+                Justification.participant_id == person.id,
+                Justification.sessions.any(Session.training_id == training.id),
+            )
             .order_by(Justification.id.desc())
         ).all(),
         exemption_form=exemption_form,
@@ -327,13 +335,6 @@ def revoke_exemption(exemption_id: int):  # type: ignore[no-untyped-def]
     )
 
 
-def content_disposition(filename: str | None) -> str:
-    """An attachment header that survives any file name (RFC 6266 / 5987)."""
-    name = filename or "document"
-    ascii_name = name.encode("ascii", "ignore").decode().replace('"', "") or "document"
-    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
-
-
 @bp.get("/justifications/<int:justification_id>/document")
 @login_required
 def justification_document(justification_id: int):  # type: ignore[no-untyped-def]
@@ -347,11 +348,45 @@ def justification_document(justification_id: int):  # type: ignore[no-untyped-de
     )
     path = ops.upload_folder() / justification.document_path
     if not path.is_file():
-        abort(404)
-    response = Response(path.read_bytes(), mimetype=justification.document_type)
-    response.headers["Content-Disposition"] = content_disposition(justification.document_name)
+        raise NotFound("document")
+    response = send_file(
+        path,
+        mimetype=justification.document_type,
+        as_attachment=True,
+        download_name=justification.document_name or path.name,
+        max_age=0,
+    )
     response.headers["Cache-Control"] = "private, no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+@bp.post("/justifications/<int:justification_id>/revoke")
+@login_required
+def revoke_justification(justification_id: int):  # type: ignore[no-untyped-def]
+    """Withdraw a justification recorded by mistake (audited; the record stays)."""
+    scoping.require_planner(current_user)
+    justification = db.session.get(Justification, justification_id)
+    if justification is None:
+        raise NotFound("justification")
+    scoping.get_one(
+        scoping.participants(current_user), Participant, justification.participant_id, "participant"
+    )
+    training_id = request.form.get("training_id", type=int)
+    if ConfirmForm().validate_on_submit():
+        attempt(
+            lambda: ops.revoke_justification(actor(), justification, _now()),
+            _("Justification revoked."),
+        )
+    if training_id is None:
+        return redirect(url_for("participants.detail", participant_id=justification.participant_id))
+    return redirect(
+        url_for(
+            "attendance.participant",
+            training_id=training_id,
+            participant_id=justification.participant_id,
+        )
+    )
 
 
 @bp.get("/frontdesk")
@@ -360,46 +395,5 @@ def frontdesk():  # type: ignore[no-untyped-def]
     """Today's sessions: has anyone registered yet, how many are in, who needs a reminder."""
     if current_user.role not in (Role.FRONTDESK, Role.ADMIN, Role.PROMOTOR):
         raise Forbidden()
-    now = _now()
-    today = now.astimezone(BRUSSELS).date()
-    sessions = db.session.scalars(
-        scoping.sessions(current_user).where(Session.day == today).order_by(Session.start)
-    ).all()
-    ids = [s.id for s in sessions]
-    enrolled = dict(
-        db.session.execute(
-            select(Enrolment.session_id, func.count())
-            .where(Enrolment.session_id.in_(ids))
-            .group_by(Enrolment.session_id)
-        ).all()
-    )
-    registered = dict(
-        db.session.execute(
-            select(Registration.session_id, func.count())
-            .where(Registration.session_id.in_(ids))
-            .group_by(Registration.session_id)
-        ).all()
-    )
-    last_kind: dict[tuple[int, int], Kind] = {}
-    for registration in db.session.scalars(
-        effective_registrations(ids).order_by(Registration.at, Registration.id)
-    ):
-        last_kind[(registration.session_id, registration.participant_id)] = registration.kind
-    checked_in = Counter(
-        session_id for (session_id, _), kind in last_kind.items() if kind == Kind.IN
-    )
-    lines = []
-    for session in sessions:
-        times = session_times(session)
-        reminder_from = times.break_start or (times.start + (times.end - times.start) / 2)
-        lines.append(
-            {
-                "session": session,
-                "times": times,
-                "enrolled": enrolled.get(session.id, 0),
-                "registrations": registered.get(session.id, 0),
-                "in": checked_in.get(session.id, 0),
-                "needs_reminder": not registered.get(session.id) and now >= reminder_from,
-            }
-        )
+    today, lines = frontdesk_lines(current_user, _now())
     return render_template("attendance/frontdesk.html", lines=lines, today=today)

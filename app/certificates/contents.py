@@ -1,124 +1,225 @@
-"""What a certificate shows, computed once when it is issued and stored with it (JSON)."""
+"""What a certificate shows, computed once when it is issued and stored with it (JSON).
+
+The hours come from :func:`app.attendance.figures.training_figures` and the periods from
+:func:`app.domain.periods.lesson_periods`; nothing here re-decides who was present.
+
+Decisions where the rules are silent:
+
+- The subject ("vak") is the training itself: one line in the hours table.
+- A (theoretical contact hours "op jaarbasis") are the planned hours of the sessions the
+  participant is enrolled in: for a training organised per school year, those of the school year
+  (1 September to 31 August) holding the period; otherwise those of the whole training. B
+  (exempted) and D (missed through late enrolment) are counted over the same span, future
+  sessions included, and C = A - B - D. Sessions after an early termination are not counted.
+- The attendance table covers the lesson period: theoretical hours are all the participant's
+  planned hours in the period, hours given those of the sessions already held.
+- Hours are stored as strings with two decimals ("3.00"), as :func:`app.domain.attendance.hours`
+  gives them, so the stored figures are exactly the ones printed.
+"""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from app.attendance.figures import ParticipantFigures, training_figures
-from app.domain.attendance import hours, planned_time
-from app.domain.periods import lesson_periods
-from app.models import Participant, Training
-from app.planning.timing import session_times
+from flask_babel import lazy_gettext as _l
 
+from app.attendance.figures import ParticipantFigures, training_figures
+from app.domain.attendance import hours
+from app.domain.cutoff import BRUSSELS
+from app.domain.periods import lesson_periods
+from app.errors import Refusal
+from app.models import Participant, Training
+
+SCHEMA = 1
+Period = tuple[date, date]
 WEEKDAYS = ("maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag")
 
 
-def training_span(training: Training) -> tuple[date, date] | None:
+def training_span(training: Training) -> Period | None:
+    """First and last lesson day, or ``None`` before any session is planned."""
     days = [s.day for s in training.sessions]
     return (min(days), max(days)) if days else None
 
 
-def periods(training: Training) -> list[tuple[date, date]]:
+def periods(training: Training) -> list[Period]:
+    """The lesson periods of the diligence certificate (rule 9)."""
     span = training_span(training)
     return lesson_periods(span[0], span[1], training.per_school_year) if span else []
+
+
+def school_year(on: date) -> Period:
+    first = date(on.year if on.month >= 9 else on.year - 1, 9, 1)
+    return first, date(first.year + 1, 8, 31)
+
+
+def year_span(training: Training, period: Period) -> tuple[Period, str]:
+    """The span A, B and D are counted over, and how the certificate explains it."""
+    span = training_span(training)
+    assert span is not None
+    if not training.per_school_year:
+        return span, "A omvat alle lesuren van de opleiding."
+    first, last = school_year(period[0])
+    return (max(first, span[0]), min(last, span[1])), (
+        f"A omvat de lesuren van het schooljaar {first.year}-{last.year}."
+    )
+
+
+def lesson_days(training: Training) -> list[str]:
+    """Lesson days and hours, e.g. "dinsdag 09:00-16:00 (pauze 12:00-13:00)"."""
+    slots: dict[int, set[str]] = {}
+    for s in training.sessions:
+        text = f"{s.start:%H:%M}-{s.end:%H:%M}"
+        if s.break_start and s.break_end:
+            text += f" (pauze {s.break_start:%H:%M}-{s.break_end:%H:%M})"
+        slots.setdefault(s.day.weekday(), set()).add(text)
+    return [f"{WEEKDAYS[d]} {', '.join(sorted(times))}" for d, times in sorted(slots.items())]
+
+
+def _iso(value: date | None) -> str | None:
+    return value.isoformat() if value else None
 
 
 def _h(value: timedelta) -> str:
     return str(hours(value))
 
 
-def schedule(training: Training) -> list[str]:
-    """Lesson days and hours, e.g. "dinsdag 09:00-12:00, 12:30-16:00"."""
-    slots: dict[int, set[str]] = {}
-    for s in training.sessions:
-        slots.setdefault(s.day.weekday(), set()).add(f"{s.start:%H:%M}-{s.end:%H:%M}")
-    return [f"{WEEKDAYS[day]} {', '.join(sorted(times))}" for day, times in sorted(slots.items())]
-
-
-def _mine(
-    training: Training, participant: Participant, now: datetime, period: tuple[date, date] | None
-) -> ParticipantFigures:
-    report = training_figures(training, now, period)
-    found = next((p for p in report.participants if p.participant.id == participant.id), None)
-    if found is None:
-        raise LookupError("participant not enrolled in this training")
-    return found
-
-
 def training_data(training: Training) -> dict[str, Any]:
     return {
-        "training": training.name,
+        "id": training.id,
+        "name": training.name,
         "code": training.code,
         "kind": training.kind.value,
         "recognition_number": training.recognition_number,
         "joint_committee": training.joint_committee,
-        "joint_committee_date": training.joint_committee_date.isoformat()
-        if training.joint_committee_date
-        else None,
-        "organisation": training.project.branch.name,
-        "project": f"{training.project.name} ({training.project.number})",
+        "joint_committee_date": _iso(training.joint_committee_date),
+        "per_school_year": training.per_school_year,
     }
 
 
-def diligence_contents(
-    training: Training, participant: Participant, period: tuple[date, date], now: datetime
-) -> dict[str, Any]:
-    """Every field of rule 10 for one participant and one lesson period."""
-    whole = _mine(training, participant, now, None)
-    in_period = _mine(training, participant, now, period)
-    theoretical_year = sum((planned_time(*_times(s)) for s in training.sessions), timedelta(0))
-    exempted = whole.figures.exempted
-    late = whole.figures.late_enrolment
+def schedule(training: Training) -> dict[str, Any]:
     span = training_span(training)
-    period_planned = sum((line.attendance.planned for line in in_period.sessions), timedelta(0))
-    enrolment = whole.enrolment
     return {
-        **training_data(training),
-        "participant": participant.name,
-        "national_number": participant.masked_national_number,
+        "lesson_days": lesson_days(training),
+        "start_date": _iso(span[0]) if span else None,
+        "end_date": _iso(span[1]) if span else None,
+        "last_exam_date": _iso(training.exam_date),
+    }
+
+
+def _common(
+    kind: str,
+    training: Training,
+    participant: Participant,
+    issued_on: date,
+    correction: dict[str, Any] | None,
+) -> dict[str, Any]:
+    project = training.project
+    return {
+        "schema": SCHEMA,
+        "kind": kind,
+        "training": training_data(training),
+        "organisation": {
+            "branch": project.branch.name,
+            "project": project.name,
+            "project_number": project.number,
+        },
+        "participant": {
+            "id": participant.id,
+            "name": participant.name,
+            "national_number": participant.masked_national_number,
+        },
+        "schedule": schedule(training),
+        "issued_on": issued_on.isoformat(),
+        "correction": correction,
+    }
+
+
+def participant_figures(
+    training: Training, participant: Participant, now: datetime, span: Period | None
+) -> ParticipantFigures:
+    report = training_figures(training, now, span)
+    found = next((p for p in report.participants if p.participant.id == participant.id), None)
+    if found is None or not found.sessions:  # not enrolled, or stopped before the span
+        raise Refusal(
+            "not_enrolled",
+            _l("This participant has no lessons in this training or period."),
+        )
+    return found
+
+
+def _after(span: Period) -> datetime:
+    """A moment after every session of ``span``: all of them count as held."""
+    return datetime.combine(span[1] + timedelta(days=1), time(23, 59), tzinfo=BRUSSELS)
+
+
+def diligence(
+    training: Training,
+    participant: Participant,
+    period: Period,
+    now: datetime,
+    correction: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Every field of rule 10 for one participant and one lesson period.
+
+    Refused while a lesson of the period is still to come (unless the participant stopped) or a
+    registration in it is incomplete: the certificate would show figures that still change.
+    """
+    in_period = participant_figures(training, participant, now, period)
+    states = {line.attendance.status for line in in_period.sessions}
+    if "future" in states:
+        raise Refusal(
+            "period_not_over",
+            _l("Some lessons of this period are still to come: issue it after the last one."),
+        )
+    if "incomplete" in states:
+        raise Refusal(
+            "incomplete_registrations",
+            _l("Resolve the incomplete registrations of this period first."),
+        )
+    span, basis = year_span(training, period)
+    year = participant_figures(training, participant, _after(span), span).figures
+    f = in_period.figures
+    enrolment = in_period.enrolment
+    return {
+        **_common("diligence", training, participant, now.astimezone(BRUSSELS).date(), correction),
         "period": [period[0].isoformat(), period[1].isoformat()],
         "hours": {
-            "A_theoretical_per_year": _h(theoretical_year),
-            "B_exempted": _h(exempted),
-            "C_still_to_attend": _h(theoretical_year - exempted - late),
-            "D_missed_late_enrolment": _h(late),
+            "A": _h(year.planned),
+            "B": _h(year.exempted),
+            "C": _h(year.planned - year.exempted - year.late_enrolment),
+            "D": _h(year.late_enrolment),
+            "span": [span[0].isoformat(), span[1].isoformat()],
+            "basis": basis,
         },
-        "schedule": schedule(training),
-        "start_date": span[0].isoformat() if span else None,
-        "last_exam_or_end_date": (training.exam_date or (span[1] if span else None)).isoformat()
-        if span
-        else None,
-        "last_exam": training.exam_date is not None,
         "attendance": {
-            "theoretical_hours": _h(period_planned),
-            "hours_given": _h(in_period.figures.planned),
-            "hours_present": _h(in_period.figures.present),
-            "justified_absence_hours": _h(in_period.figures.justified),
-            "unjustified_absence_hours": _h(in_period.figures.unjustified),
+            "theoretical": _h(sum((s.attendance.planned for s in in_period.sessions), timedelta())),
+            "given": _h(f.planned),
+            "present": _h(f.present),
+            "justified": _h(f.justified),
+            "unjustified": _h(f.unjustified),
+            "exempted": _h(f.exempted),
+            "late_enrolment": _h(f.late_enrolment),
         },
-        "early_termination": enrolment.terminated_on.isoformat()
-        if enrolment and enrolment.terminated_on
-        else None,
+        "early_termination": _iso(enrolment.terminated_on) if enrolment else None,
     }
 
 
-def regular_enrolment_contents(
-    training: Training, participant: Participant, now: datetime
+def regular_enrolment(
+    training: Training,
+    participant: Participant,
+    now: datetime,
+    correction: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    whole = _mine(training, participant, now, None)
+    """Rule 11: the participant is regularly enrolled in the (recognised) training."""
+    whole = participant_figures(training, participant, now, None)
     span = training_span(training)
+    enrolled_on = whole.enrolment.enrolled_on if whole.enrolment else None
     return {
-        **training_data(training),
-        "participant": participant.name,
-        "national_number": participant.masked_national_number,
-        "enrolled_on": whole.enrolment.enrolled_on.isoformat() if whole.enrolment else None,
-        "start_date": span[0].isoformat() if span else None,
-        "end_date": span[1].isoformat() if span else None,
-        "schedule": schedule(training),
+        **_common(
+            "regular_enrolment", training, participant, now.astimezone(BRUSSELS).date(), correction
+        ),
+        "enrolled_on": _iso(enrolled_on),
+        "late_enrolment": bool(enrolled_on and span and enrolled_on > span[0]),
+        "early_termination": _iso(whole.enrolment.terminated_on) if whole.enrolment else None,
     }
-
-
-def _times(session):  # type: ignore[no-untyped-def]
-    t = session_times(session)
-    return t.start, t.end, t.break_start, t.break_end

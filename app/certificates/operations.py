@@ -1,42 +1,83 @@
-"""Issuing certificates, the paper list, the export for the subsidy body and its submission.
+"""Issuing certificates and following up which are due.
 
-An issued certificate is never changed: its PDF and the figures it shows are stored; a
-correction is a new certificate naming the one it corrects and why.
+An issued certificate is never changed: its PDF and the figures it shows are stored together
+and a guard refuses any later update or delete. A correction is a new certificate naming the
+one it replaces (``corrects_id``) and why; its PDF says so.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-from dataclasses import dataclass
-from datetime import date, datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from openpyxl import Workbook
-from sqlalchemy import select
+from sqlalchemy import event, inspect, select
 
 from app import audit
 from app.attendance.figures import training_figures
 from app.audit import Actor
 from app.certificates import contents, pdf
-from app.domain.attendance import hours
 from app.domain.cutoff import BRUSSELS
 from app.domain.periods import certificate_due, regular_enrolment_certificate_due
 from app.errors import Refusal
 from app.extensions import db
-from app.models import Certificate, CertificateKind, Participant, Project, Session, Training
-from app.planning.operations import submit_session
-from app.planning.timing import is_locked
+from app.models import Certificate, CertificateKind, Participant, Training
 
-MARKS = {
-    "present": "X",
-    "absent": "A",
-    "exempt": "",
-    "incomplete": "?",
-    "future": "",
-    "late_enrolment": "-",
-}
+Period = tuple[date, date]
+
+
+class CertificateImmutable(RuntimeError):
+    """Raised when code tries to change or delete an issued certificate."""
+
+
+@event.listens_for(Certificate, "before_update")
+def _refuse_update(_mapper, connection, target: Certificate) -> None:  # type: ignore[no-untyped-def]
+    """The only change ever allowed: filling in the empty PDF right after the number is known
+    (the number is the id, and it is printed on the PDF)."""
+    changed = {a.key for a in inspect(target).attrs if a.history.has_changes()}
+    if not changed:
+        return
+    stored = connection.scalar(
+        select(Certificate.__table__.c.pdf).where(Certificate.__table__.c.id == target.id)
+    )
+    if changed != {"pdf"} or stored != b"":
+        raise CertificateImmutable(f"certificate {target.id} was issued and cannot change")
+
+
+@event.listens_for(Certificate, "before_delete")
+def _refuse_delete(_mapper, _connection, target: Certificate) -> None:  # type: ignore[no-untyped-def]
+    raise CertificateImmutable(f"certificate {target.id} was issued and cannot be deleted")
+
+
+def issued(training: Training) -> list[Certificate]:
+    return list(
+        db.session.scalars(
+            select(Certificate)
+            .where(Certificate.training_id == training.id)
+            .order_by(Certificate.id)
+        )
+    )
+
+
+def _key(certificate: Certificate) -> tuple[int, str, date | None]:
+    return certificate.participant_id, certificate.kind.value, certificate.period_start
+
+
+def _current(
+    kind: CertificateKind, training: Training, participant: Participant, period: Period | None
+) -> Certificate | None:
+    """The latest certificate for this participant, kind and period (a correction replaces)."""
+    query = select(Certificate).where(
+        Certificate.training_id == training.id,
+        Certificate.participant_id == participant.id,
+        Certificate.kind == kind,
+    )
+    query = query.where(
+        Certificate.period_start == period[0] if period else Certificate.period_start.is_(None)
+    )
+    return db.session.scalars(query.order_by(Certificate.id.desc())).first()
 
 
 def issue(
@@ -45,24 +86,63 @@ def issue(
     training: Training,
     participant: Participant,
     now: datetime,
-    period: tuple[date, date] | None = None,
-    corrects: Certificate | None = None,
-    reason: str | None = None,
+    period: Period | None = None,
 ) -> Certificate:
-    """Compute the contents, render the PDF, store both; the caller commits."""
-    if corrects is not None and not (reason or "").strip():
-        raise Refusal("reason_required", _l("Give the reason for the correction."))
-    try:
-        if kind == CertificateKind.DILIGENCE:
-            if period is None:
-                raise Refusal("period_required", _l("Choose the lesson period."))
-            figures = contents.diligence_contents(training, participant, period, now)
-        else:
-            figures = contents.regular_enrolment_contents(training, participant, now)
-    except LookupError as exc:
+    """Issue a first certificate; a second one for the same period must be a correction."""
+    if kind == CertificateKind.DILIGENCE and period not in contents.periods(training):
+        raise Refusal("period_required", _l("Choose one of the training's lesson periods."))
+    if kind == CertificateKind.REGULAR_ENROLMENT:
+        period = None
+    if _current(kind, training, participant, period) is not None:
         raise Refusal(
-            "not_enrolled", _l("This participant is not enrolled in this training.")
-        ) from exc
+            "already_issued",
+            _l("This certificate was already issued: issue a correction instead."),
+            status=409,
+        )
+    return _store(actor, kind, training, participant, now, period, None, None)
+
+
+def correct(actor: Actor, old: Certificate, reason: str, now: datetime) -> Certificate:
+    """A new certificate for the same participant, kind and period, naming ``old`` and why."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise Refusal("reason_required", _l("Give the reason for the correction."))
+    period = (old.period_start, old.period_end) if old.period_start and old.period_end else None
+    current = _current(old.kind, old.training, old.participant, period)
+    if current is not None and current.id != old.id:
+        raise Refusal(
+            "already_corrected",
+            _l("This certificate was already replaced by nr. %(number)s: correct that one.",
+               number=current.id),
+            status=409,
+        )  # fmt: skip
+    return _store(actor, old.kind, old.training, old.participant, now, period, old, reason)
+
+
+def _store(
+    actor: Actor,
+    kind: CertificateKind,
+    training: Training,
+    participant: Participant,
+    now: datetime,
+    period: Period | None,
+    corrects: Certificate | None,
+    reason: str | None,
+) -> Certificate:
+    correction = (
+        {
+            "number": corrects.id,
+            "issued_on": _local_day(corrects.issued_at).isoformat(),
+            "reason": reason,
+        }
+        if corrects
+        else None
+    )
+    if kind == CertificateKind.DILIGENCE:
+        assert period is not None
+        figures = contents.diligence(training, participant, period, now, correction)
+    else:
+        figures = contents.regular_enrolment(training, participant, now, correction)
     certificate = Certificate(
         kind=kind,
         training=training,
@@ -74,22 +154,11 @@ def issue(
         issued_at=now,
         issued_by_id=actor.user_id,
         corrects_id=corrects.id if corrects else None,
-        correction_reason=(reason or "").strip() or None if corrects else None,
+        correction_reason=reason if corrects else None,
     )
     db.session.add(certificate)
     db.session.flush()  # the certificate's number is its id
-    issued_on = now.astimezone(BRUSSELS).date().isoformat()
-    correction = (
-        {
-            "number": corrects.id,
-            "issued_on": corrects.issued_at.astimezone(BRUSSELS).date().isoformat(),
-            "reason": certificate.correction_reason,
-        }
-        if corrects
-        else None
-    )
-    render = pdf.diligence_pdf if kind == CertificateKind.DILIGENCE else pdf.regular_enrolment_pdf
-    certificate.pdf = render(figures, certificate.id, issued_on, correction)
+    certificate.pdf = pdf.render(kind.value, figures, certificate.id)
     db.session.flush()
     audit.record(
         actor,
@@ -97,172 +166,102 @@ def issue(
         certificate,
         after={
             "kind": kind.value,
+            "training_id": training.id,
             "participant_id": participant.id,
             "period": figures.get("period"),
             "corrects_id": certificate.corrects_id,
+            "correction_reason": certificate.correction_reason,
+            "figures": {k: figures[k] for k in ("hours", "attendance") if k in figures},
         },
     )
     return certificate
 
 
-@dataclass(frozen=True)
+@dataclass
 class DueLine:
+    """One certificate a participant should get: its deadline and what was issued for it."""
+
     participant: Participant
     kind: CertificateKind
-    period: tuple[date, date] | None
+    period: Period | None
     due: date
-    certificate: Certificate | None
-    state: str  # issued, overdue, due, upcoming
+    paid_leave: bool
+    state: str  # issued, overdue, due, upcoming, optional
+    certificates: list[Certificate] = field(default_factory=list)  # oldest first
+
+    @property
+    def certificate(self) -> Certificate | None:
+        """The one in force: the latest (a correction replaces the one before)."""
+        return self.certificates[-1] if self.certificates else None
+
+    @property
+    def issued_late(self) -> bool:
+        first = self.certificates[0] if self.certificates else None
+        return first is not None and _local_day(first.issued_at) > self.due
+
+
+def _local_day(moment: datetime) -> date:
+    return moment.astimezone(BRUSSELS).date()
 
 
 def due_list(training: Training, now: datetime) -> list[DueLine]:
-    """Per participant and period: which certificates are due, overdue or issued."""
+    """Per participant: the regular enrolment certificate and one diligence certificate per
+    lesson period they have lessons in, each with its deadline and state.
+
+    Deadlines bind for participants on paid educational leave (the certificates exist for it);
+    for the others the certificates can be issued on request and are never overdue.
+    """
     today = now.astimezone(BRUSSELS).date()
-    report = training_figures(training, now)
-    issued: dict[tuple[int, str, date | None], Certificate] = {}
-    for certificate in db.session.scalars(
-        select(Certificate).where(Certificate.training_id == training.id).order_by(Certificate.id)
-    ):
-        issued[(certificate.participant_id, certificate.kind.value, certificate.period_start)] = (
-            certificate  # latest wins
-        )
     span = contents.training_span(training)
-    lines = []
-    for person in report.participants:
-        if span and person.enrolment:
-            due = regular_enrolment_certificate_due(span[0], person.enrolment.enrolled_on)
-            found = issued.get(
-                (person.participant.id, CertificateKind.REGULAR_ENROLMENT.value, None)
-            )
-            lines.append(
-                DueLine(
-                    person.participant,
-                    CertificateKind.REGULAR_ENROLMENT,
-                    None,
-                    due,
-                    found,
-                    _state(found, due, today, span[0]),
-                )
-            )
-        for period in contents.periods(training):
+    if span is None:
+        return []
+    chains: dict[tuple[int, str, date | None], list[Certificate]] = defaultdict(list)
+    for certificate in issued(training):
+        chains[_key(certificate)].append(certificate)
+    in_period: dict[Period, set[int]] = {
+        period: {
+            p.participant.id
+            for p in training_figures(training, now, period).participants
+            if p.sessions
+        }
+        for period in contents.periods(training)
+    }
+    lines: list[DueLine] = []
+    for person in training_figures(training, now).participants:
+        pid, paid = person.participant.id, person.paid_leave
+        enrolled_on = person.enrolment.enrolled_on if person.enrolment else span[0]
+        due = regular_enrolment_certificate_due(span[0], enrolled_on)
+        found = chains.get((pid, CertificateKind.REGULAR_ENROLMENT.value, None), [])
+        state = _state(found, due, today, enrolled_on, paid)
+        lines.append(
+            DueLine(person.participant, CertificateKind.REGULAR_ENROLMENT, None, due, paid, state,
+                    found)
+        )  # fmt: skip
+        for period, present in in_period.items():
+            if pid not in present:
+                continue
             due = certificate_due(period[1])
-            found = issued.get((person.participant.id, CertificateKind.DILIGENCE.value, period[0]))
+            found = chains.get((pid, CertificateKind.DILIGENCE.value, period[0]), [])
+            state = _state(found, due, today, period[1] + timedelta(days=1), paid)
             lines.append(
-                DueLine(
-                    person.participant,
-                    CertificateKind.DILIGENCE,
-                    period,
-                    due,
-                    found,
-                    _state(found, due, today, period[1]),
-                )
-            )
+                DueLine(person.participant, CertificateKind.DILIGENCE, period, due, paid, state,
+                        found)
+            )  # fmt: skip
     return lines
 
 
-def _state(found: Certificate | None, due: date, today: date, from_day: date) -> str:
-    if found is not None:
+def _state(found: list[Certificate], due: date, today: date, from_day: date, paid: bool) -> str:
+    if found:
         return "issued"
-    if today > due:
-        return "overdue"
-    return "due" if today >= from_day else "upcoming"
+    if today < from_day:
+        return "upcoming"
+    if not paid:
+        return "optional"
+    return "overdue" if today > due else "due"
 
 
-def paper_list(training: Training, period: tuple[date, date], now: datetime) -> bytes:
-    """The printable list for a period, from the digital registrations (rule 12)."""
-    report = training_figures(training, now, period)
-    lessons = [s for s, _ in report.sessions]
-    rows, counts = [], [0] * len(lessons)
-    for person in report.participants:
-        by_session = {line.session.id: line.attendance.status for line in person.sessions}
-        marks = []
-        for index, lesson in enumerate(lessons):
-            mark = MARKS.get(by_session.get(lesson.id, ""), "") if lesson.id in by_session else ""
-            counts[index] += mark == "X"
-            marks.append(mark)
-        rows.append((person.participant.name, marks))
-    labels = [f"{s.day:%d/%m}" for s in lessons]
-    return pdf.paper_list_pdf(
-        training.name, (period[0].isoformat(), period[1].isoformat()), labels, rows, counts
-    )
-
-
-EXPORT_COLUMNS = (
-    "project", "training", "date", "start", "end", "participant_id", "participant",
-    "check_in", "check_out", "hours_present", "planned_hours", "status", "justified",
-)  # fmt: skip
-
-
-def export_rows(project: Project, start: date, end: date, now: datetime) -> list[dict[str, Any]]:
-    """One row per participant per session of the project in [start, end]."""
-    result = []
-    for training in project.trainings:
-        report = training_figures(training, now, (start, end))
-        for person in report.participants:
-            for line in person.sessions:
-                ins = [r.at for r in line.registrations if r.kind and r.kind.value == "in"]
-                outs = [r.at for r in line.registrations if r.kind and r.kind.value == "out"]
-                result.append(
-                    {
-                        "project": project.number,
-                        "training": training.name,
-                        "date": line.session.day.isoformat(),
-                        "start": f"{line.session.start:%H:%M}",
-                        "end": f"{line.session.end:%H:%M}",
-                        "participant_id": person.participant.id,
-                        "participant": person.participant.name,
-                        "check_in": min(ins).astimezone(BRUSSELS).strftime("%H:%M") if ins else "",
-                        "check_out": max(outs).astimezone(BRUSSELS).strftime("%H:%M")
-                        if outs
-                        else "",
-                        "hours_present": hours(line.present_time),
-                        "planned_hours": hours(line.attendance.planned),
-                        "status": line.attendance.status,
-                        "justified": "yes" if line.attendance.justified else "",
-                    }
-                )
-    return sorted(result, key=lambda r: (r["date"], r["start"], r["training"], r["participant"]))
-
-
-def export_csv(rows: list[dict[str, Any]]) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=EXPORT_COLUMNS, delimiter=";")
-    writer.writeheader()
-    writer.writerows(rows)
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
-
-
-def export_xlsx(rows: list[dict[str, Any]]) -> bytes:
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "Registraties"
-    sheet.append(list(EXPORT_COLUMNS))
-    for row in rows:
-        sheet.append(
-            [float(v) if hasattr(v, "quantize") else v for v in (row[c] for c in EXPORT_COLUMNS)]
-        )
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
-
-
-def submit_period(
-    actor: Actor, project: Project, start: date, end: date, now: datetime
-) -> tuple[list[Session], list[Session]]:
-    """Mark the project's sessions in [start, end] submitted; open ones are skipped."""
-    sessions = db.session.scalars(
-        select(Session)
-        .join(Training, Session.training_id == Training.id)
-        .where(Training.project_id == project.id, Session.day >= start, Session.day <= end)
-        .order_by(Session.day, Session.start)
-    ).all()
-    submitted, skipped = [], []
-    for session in sessions:
-        if session.submitted_at is not None and not session.reopened:
-            continue
-        if is_locked(session, now) or session.reopened:
-            submit_session(actor, session, now)
-            submitted.append(session)
-        else:
-            skipped.append(session)
-    return submitted, skipped
+def summary(lines: list[DueLine]) -> dict[str, Any]:
+    counts: dict[str, int] = defaultdict(int)
+    for line in lines:
+        counts[line.state] += 1
+    return dict(counts)

@@ -1,246 +1,294 @@
-"""PDF layouts (fpdf2, core fonts: the certificates must render on any machine). Layout only:
-the figures come in as the stored contents, so an issued PDF shows exactly what was stored."""
+"""PDF layouts of the certificates (fpdf2). Layout only: each function takes the stored contents
+(the JSON kept with the certificate, see :mod:`app.certificates.contents`) and nothing else, so
+an issued PDF shows exactly the figures stored beside it.
+
+The texts are the official Flemish wording, in Dutch. Core fonts (Helvetica) render on any
+machine without font files; they cover Latin-1 (é, ë, ç, ...). Any other character (Ł, Ş, €,
+curly quotes) is written as its nearest Latin-1 form by :func:`latin`, never refused: a
+certificate must not fail over a name.
+"""
 
 from __future__ import annotations
 
+import unicodedata
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
 from fpdf import FPDF
+from fpdf.fonts import FontFace
 
-KINDS = {"general": "algemene vorming", "vocational": "beroepsgerichte vorming"}
+FONT = "Helvetica"
+KINDS = {"general": "algemene opleiding", "vocational": "beroepsopleiding"}
+_NEAREST = {
+    "Ł": "L", "ł": "l", "Đ": "D", "đ": "d", "Ħ": "H", "ħ": "h", "ı": "i", "Œ": "OE", "œ": "oe",
+    "–": "-", "—": "-", "‐": "-", "‑": "-", "‘": "'", "’": "'", "‚": ",", "“": '"', "”": '"',
+    "„": '"', "…": "...", "€": "EUR", "•": "-", "\u00a0": " ",
+}  # fmt: skip
 
 
-def _d(iso: str | None) -> str:
+def latin(text: str) -> str:
+    """``text`` with every character outside Latin-1 replaced by its nearest Latin-1 form."""
+    out = []
+    for char in text:
+        if ord(char) < 256:
+            out.append(char)
+        elif char in _NEAREST:
+            out.append(_NEAREST[char])
+        else:
+            base = unicodedata.normalize("NFKD", char).encode("latin-1", "ignore").decode("latin-1")
+            out.append(base or "?")
+    return "".join(out)
+
+
+def day(iso: str | None) -> str:
+    """An ISO date as the Belgian dd/mm/yyyy, or a dash."""
     return date.fromisoformat(iso).strftime("%d/%m/%Y") if iso else "-"
 
 
-class _Doc(FPDF):
-    def __init__(self, orientation: str = "P"):
+def number(value: str | None) -> str:
+    """Stored hours ("12.50") written the Flemish way ("12,50")."""
+    return (value or "0.00").replace(".", ",")
+
+
+class Document(FPDF):
+    """A4 with the house margins, core fonts and a footer naming the document."""
+
+    def __init__(self, footer: str = "", orientation: str = "P", margin: float = 18):
         super().__init__(orientation=orientation, unit="mm", format="A4")
-        self.set_auto_page_break(auto=True, margin=15)
-        self.set_margins(18, 16, 18)
+        self.footer_text = footer
+        self.set_margins(margin, 12, margin)
+        self.set_auto_page_break(auto=True, margin=14)
+        self.set_creator("Aanwezig")
+        self.alias_nb_pages()
         self.add_page()
 
-    def title_line(self, text: str) -> None:
-        self.set_font("Helvetica", "B", 15)
-        self.cell(0, 9, text, new_x="LMARGIN", new_y="NEXT")
-        self.ln(2)
+    def normalize_text(self, text: str) -> str:
+        return super().normalize_text(latin(text))
+
+    def footer(self) -> None:
+        self.set_y(-11)
+        self.set_font(FONT, "I", 7)
+        self.set_text_color(90, 90, 90)
+        self.cell(0, 5, f"{self.footer_text}   pagina {self.page_no()}/{{nb}}", align="R")
+        self.set_text_color(0, 0, 0)
+
+    def title_line(self, text: str, size: int = 15) -> None:
+        self.set_font(FONT, "B", size)
+        self.multi_cell(0, 8, text, new_x="LMARGIN", new_y="NEXT")
+
+    def subtitle(self, text: str) -> None:
+        self.set_font(FONT, "", 9)
+        self.multi_cell(0, 4.5, text, align="L", new_x="LMARGIN", new_y="NEXT")
+        self.ln(0.5)
 
     def heading(self, text: str) -> None:
-        self.ln(3)
-        self.set_font("Helvetica", "B", 11)
-        self.cell(0, 7, text, new_x="LMARGIN", new_y="NEXT")
-        self.set_font("Helvetica", "", 10)
+        self.ln(2)
+        self.set_font(FONT, "B", 11)
+        self.set_fill_color(232, 236, 241)
+        self.cell(0, 6.5, text, fill=True, new_x="LMARGIN", new_y="NEXT")
+        self.ln(0.8)
 
-    def field(self, label: str, value: str) -> None:
-        self.set_font("Helvetica", "", 10)
-        self.cell(70, 6, label)
-        self.multi_cell(0, 6, value or "-", new_x="LMARGIN", new_y="NEXT")
+    def field(self, label: str, value: str, label_width: float = 62) -> None:
+        self.set_font(FONT, "", 10)
+        self.cell(label_width, 5.4, label)
+        self.set_font(FONT, "B", 10)
+        self.multi_cell(0, 5.4, value or "-", align="L", new_x="LMARGIN", new_y="NEXT")
+        self.set_font(FONT, "", 10)
 
-    def table(self, header: list[str], rows: list[list[str]], widths: list[float]) -> None:
-        self.set_font("Helvetica", "B", 9)
-        for text, width in zip(header, widths, strict=True):
-            self.cell(width, 7, text, border=1, align="C")
-        self.ln()
-        self.set_font("Helvetica", "", 9)
-        for row in rows:
-            for text, width in zip(row, widths, strict=True):
-                self.cell(width, 7, text, border=1, align="C")
-            self.ln()
+    def note(self, text: str) -> None:
+        self.set_font(FONT, "I", 8)
+        self.multi_cell(0, 4.2, text, align="L", new_x="LMARGIN", new_y="NEXT")
+        self.set_font(FONT, "", 10)
 
-    def correction(self, correction: dict[str, Any] | None) -> None:
+    def grid(self, header: Sequence[str], rows: Sequence[Sequence[str]], widths: Sequence[int]):  # type: ignore[no-untyped-def]
+        """A bordered table, the header bold on grey, the cells centred."""
+        self.set_font(FONT, "", 9)
+        with self.table(
+            col_widths=tuple(widths),
+            text_align="CENTER",
+            line_height=5,
+            headings_style=FontFace(emphasis="BOLD", fill_color=(232, 236, 241)),
+            padding=1.2,
+        ) as table:
+            for line in [header, *rows]:
+                row = table.row()
+                for text in line:
+                    row.cell(text)
+        self.set_font(FONT, "", 10)
+
+    def correction_notice(self, correction: dict[str, Any] | None) -> None:
+        """A correction says so at the top: which certificate it replaces, of when, and why."""
         if not correction:
             return
-        self.set_font("Helvetica", "B", 10)
+        self.ln(1)
+        self.set_draw_color(160, 0, 0)
         self.set_text_color(160, 0, 0)
+        self.set_font(FONT, "B", 11)
         self.multi_cell(
             0,
             6,
-            f"CORRECTIE - Dit attest vervangt attest nr. {correction['number']} van "
-            f"{_d(correction['issued_on'])}. Reden: {correction['reason']}",
+            "CORRECTIE\n"
+            f"Dit attest vervangt attest nr. {correction['number']} van "
+            f"{day(correction['issued_on'])}: {correction['reason']}",
+            border=1,
+            padding=1.5,
+            align="L",
             new_x="LMARGIN",
             new_y="NEXT",
         )
         self.set_text_color(0, 0, 0)
-        self.ln(2)
+        self.set_draw_color(0, 0, 0)
+        self.ln(1)
 
     def training_block(self, c: dict[str, Any]) -> None:
+        t = c["training"]
         self.heading("Gegevens van de opleiding")
-        self.field("Opleiding", f"{c['training']}" + (f" ({c['code']})" if c.get("code") else ""))
-        self.field("Soort opleiding", KINDS.get(c["kind"], c["kind"]))
-        if c.get("recognition_number"):
-            self.field("Erkenningsnummer", c["recognition_number"])
-        elif c.get("joint_committee"):
-            self.field(
-                "Paritair comité",
-                f"nr. {c['joint_committee']}, erkend op {_d(c.get('joint_committee_date'))}",
-            )
+        self.field("Opleiding", t["name"] + (f" ({t['code']})" if t.get("code") else ""))
+        self.field("Algemene of beroepsopleiding", KINDS.get(t["kind"], t["kind"]))
+        if t.get("recognition_number"):
+            self.field("Erkenningsnummer", t["recognition_number"])
+        elif t.get("joint_committee"):
+            self.field("Paritair comité", f"nr. {t['joint_committee']}")
+            self.field("Datum van de erkenning", day(t.get("joint_committee_date")))
         else:
-            self.field("Identificatienummer opleiding", c.get("code") or "-")
-        self.field("Opleidingsinstelling", f"{c['organisation']} - {c['project']}")
+            self.field("Identificatienummer opleiding", t.get("code") or f"ID {t['id']}")
+        o = c["organisation"]
+        self.field("Opleidingsinstelling", o["branch"])
+        self.field("Project", f"{o['project']} ({o['project_number']})")
 
-    def signature(self, issued_on: str) -> None:
-        self.ln(6)
-        self.set_font("Helvetica", "", 10)
-        self.cell(90, 6, f"Opgesteld op {_d(issued_on)}")
-        self.cell(0, 6, "Naam en handtekening van de gemachtigde:", new_x="LMARGIN", new_y="NEXT")
-        self.ln(2)
+    def participant_block(self, c: dict[str, Any]) -> None:
+        p = c["participant"]
+        self.heading("Cursist")
+        self.field("Naam", p["name"])
+        self.field("Rijksregisternummer", p.get("national_number") or "-")
+
+    def schedule_block(self, s: dict[str, Any]) -> None:
+        self.heading("Uurrooster van de opleiding")
+        self.field("Lesdagen en lesuren", "\n".join(s["lesson_days"]) or "-")
+        self.field("Begindatum van de opleiding", day(s["start_date"]))
+        if s.get("last_exam_date"):
+            self.field("Laatste examen 1ste zittijd", day(s["last_exam_date"]))
+        else:
+            self.field("Einddatum van de opleiding", day(s["end_date"]))
+            self.note("Er worden geen examens georganiseerd: de einddatum is vermeld.")
+
+    def signature_block(self, issued_on: str) -> None:
+        """Stamp, signature of an authorised person and the date the certificate was drawn up."""
+        if self.will_page_break(38):
+            self.add_page()
+        self.heading("Ondertekening")
+        self.field("Datum van opmaak", day(issued_on))
+        self.ln(1)
         y = self.get_y()
-        self.rect(self.l_margin, y, 70, 28)
-        self.rect(self.l_margin + 90, y, 84, 28)
-        self.set_xy(self.l_margin + 2, y + 2)
-        self.set_font("Helvetica", "I", 8)
-        self.cell(66, 5, "Stempel van de opleidingsinstelling")
-        self.set_y(y + 30)
+        width = (self.epw - 8) / 2
+        self.rect(self.l_margin, y, width, 24)
+        self.rect(self.l_margin + width + 8, y, width, 24)
+        self.set_font(FONT, "I", 8)
+        self.set_xy(self.l_margin + 2, y + 1.5)
+        self.cell(width - 4, 4, "Originele stempel van de opleidingsinstelling")
+        self.set_xy(self.l_margin + width + 10, y + 1.5)
+        self.multi_cell(
+            width - 4, 4, "Naam en originele handtekening van een gemachtigde van de "
+            "opleidingsinstelling", align="L",
+        )  # fmt: skip
+        self.set_xy(self.l_margin, y + 25)
+        self.set_font(FONT, "", 10)
+
+    def output_bytes(self) -> bytes:
+        return bytes(self.output())
 
 
-def diligence_pdf(
-    c: dict[str, Any], number: int, issued_on: str, correction: dict[str, Any] | None = None
-) -> bytes:
-    """Getuigschrift / attest van nauwgezetheid for one participant and one lesson period."""
-    doc = _Doc()
-    doc.title_line(f"Attest van nauwgezetheid nr. {number}")
-    doc.correction(correction)
-    doc.set_font("Helvetica", "", 10)
-    doc.field("Cursist", c["participant"])
-    doc.field("Rijksregisternummer", c.get("national_number") or "-")
-    doc.field("Lesperiode", f"{_d(c['period'][0])} tot en met {_d(c['period'][1])}")
+def _footer(kind: str, number_: int) -> str:
+    return f"{kind} nr. {number_}"
+
+
+def diligence_pdf(c: dict[str, Any], number_: int) -> bytes:
+    """Attest (getuigschrift) van nauwgezetheid for one participant and one lesson period."""
+    doc = Document(_footer("Attest van nauwgezetheid", number_))
+    doc.title_line(f"Attest van nauwgezetheid nr. {number_}")
+    doc.subtitle(
+        "Getuigschrift van nauwgezetheid - betaald educatief verlof. Bewijs dat de cursist de "
+        "opleiding nauwgezet volgt, per lesperiode."
+    )
+    doc.correction_notice(c.get("correction"))
     doc.training_block(c)
-    doc.heading("Tabel met lesuren")
-    h = c["hours"]
-    doc.table(
-        [
-            "Vak",
-            "A: lesuren per jaar",
-            "B: vrijgesteld",
-            "C: nog te volgen",
-            "D: gemist (late inschrijving)",
-        ],
-        [
-            [
-                c["training"][:22],
-                h["A_theoretical_per_year"],
-                h["B_exempted"],
-                h["C_still_to_attend"],
-                h["D_missed_late_enrolment"],
-            ]
-        ],
-        [38, 34, 30, 30, 42],
-    )
-    doc.set_font("Helvetica", "I", 8)
-    doc.multi_cell(
-        0,
-        5,
-        "Alleen contacturen tellen mee; stages en zelfstudie niet.",
-        new_x="LMARGIN",
-        new_y="NEXT",
-    )
-    doc.heading("Uurrooster")
-    doc.field("Lesdagen en uren", "; ".join(c["schedule"]))
-    doc.field("Begindatum", _d(c["start_date"]))
-    label = "Laatste examen 1ste zittijd" if c.get("last_exam") else "Einddatum van de opleiding"
-    doc.field(label, _d(c["last_exam_or_end_date"]))
-    doc.heading("Aanwezigheidstabel (lesperiode)")
-    a = c["attendance"]
-    doc.table(
-        [
-            "Theoretische uren",
-            "Werkelijk gegeven",
-            "Aanwezig",
-            "Gewettigd afwezig",
-            "Ongewettigd afwezig",
-        ],
-        [
-            [
-                a["theoretical_hours"],
-                a["hours_given"],
-                a["hours_present"],
-                a["justified_absence_hours"],
-                a["unjustified_absence_hours"],
-            ]
-        ],
-        [35, 35, 35, 34, 35],
-    )
-    doc.heading("Voortijdige stopzetting")
+    doc.participant_block(c)
+    doc.field("Lesperiode", f"{day(c['period'][0])} tot en met {day(c['period'][1])}")
     doc.field(
-        "Datum stopzetting",
-        _d(c.get("early_termination")) if c.get("early_termination") else "niet van toepassing",
+        "Datum voortijdige stopzetting",
+        day(c["early_termination"]) if c.get("early_termination") else "niet van toepassing",
     )
-    doc.signature(issued_on)
-    return bytes(doc.output())
+
+    h = c["hours"]
+    doc.heading("Tabel met lesuren")
+    doc.grid(
+        ["Vak", "A: theoretisch aantal lesuren op jaarbasis", "B: vrijgestelde lesuren",
+         "C: nog te volgen lesuren", "D: niet gevolgd wegens latere inschrijving"],
+        [[c["training"]["name"], number(h["A"]), number(h["B"]), number(h["C"]), number(h["D"])]],
+        [38, 38, 29, 29, 40],
+    )  # fmt: skip
+    doc.note(
+        "Aantallen in uren. Alleen contacturen tellen mee; stages en zelfstudie niet. "
+        f"C = A - B - D. {h.get('basis', '')}".strip()
+    )
+
+    doc.schedule_block(c["schedule"])
+
+    a = c["attendance"]
+    doc.heading(
+        f"Aanwezigheidstabel lesperiode {day(c['period'][0])} - {day(c['period'][1])} (in uren)"
+    )
+    doc.grid(
+        ["Theoretisch aantal lesuren", "Aantal werkelijk gegeven lesuren", "Aanwezig",
+         "Gewettigd afwezig", "Ongewettigd afwezig"],
+        [[number(a["theoretical"]), number(a["given"]), number(a["present"]),
+          number(a["justified"]), number(a["unjustified"])]],
+        [36, 36, 34, 34, 34],
+    )  # fmt: skip
+    extra = [
+        f"{label}: {number(a[key])} uur"
+        for key, label in (
+            ("exempted", "waarvan vrijgesteld"),
+            ("late_enrolment", "waarvan niet gevolgd wegens latere inschrijving"),
+        )
+        if a.get(key) and a[key] != "0.00"
+    ]
+    if extra:
+        doc.note("Van de gegeven lesuren: " + "; ".join(extra) + ".")
+
+    doc.signature_block(c["issued_on"])
+    return doc.output_bytes()
 
 
-def regular_enrolment_pdf(
-    c: dict[str, Any], number: int, issued_on: str, correction: dict[str, Any] | None = None
-) -> bytes:
-    doc = _Doc()
-    doc.title_line(f"Attest van regelmatige inschrijving nr. {number}")
-    doc.correction(correction)
+def regular_enrolment_pdf(c: dict[str, Any], number_: int) -> bytes:
+    """Attest van regelmatige inschrijving: the participant follows a recognised training."""
+    doc = Document(_footer("Attest van regelmatige inschrijving", number_))
+    doc.title_line(f"Attest van regelmatige inschrijving nr. {number_}")
+    doc.subtitle("Betaald educatief verlof. Bewijs voor de werkgever dat de cursist een erkende "
+                 "opleiding volgt.")  # fmt: skip
+    doc.correction_notice(c.get("correction"))
+    doc.set_font(FONT, "", 10)
     doc.multi_cell(
         0, 6,
-        f"De opleidingsinstelling verklaart dat {c['participant']} regelmatig ingeschreven is voor de "
-        "hieronder vermelde erkende opleiding.",
-        new_x="LMARGIN", new_y="NEXT",
+        f"De opleidingsinstelling verklaart dat {c['participant']['name']} regelmatig "
+        "ingeschreven is voor de hieronder vermelde opleiding.",
+        align="L", new_x="LMARGIN", new_y="NEXT",
     )  # fmt: skip
-    doc.field("Rijksregisternummer", c.get("national_number") or "-")
-    doc.field("Ingeschreven op", _d(c.get("enrolled_on")))
     doc.training_block(c)
-    doc.heading("Uurrooster")
-    doc.field("Lesdagen en uren", "; ".join(c["schedule"]))
-    doc.field("Begindatum", _d(c.get("start_date")))
-    doc.field("Einddatum", _d(c.get("end_date")))
-    doc.signature(issued_on)
-    return bytes(doc.output())
+    doc.participant_block(c)
+    doc.field("Datum van inschrijving", day(c["enrolled_on"]))
+    if c.get("late_enrolment"):
+        doc.note("De cursist schreef zich in na de start van de opleiding.")
+    doc.schedule_block(c["schedule"])
+    if c.get("early_termination"):
+        doc.field("Datum voortijdige stopzetting", day(c["early_termination"]))
+    doc.signature_block(c["issued_on"])
+    return doc.output_bytes()
 
 
-def paper_list_pdf(
-    title: str,
-    period: tuple[str, str],
-    lessons: list[str],
-    rows: list[tuple[str, list[str]]],
-    counts: list[int],
-) -> bytes:
-    """The paper attendance list: X present, A absent, blank exempt; count per lesson; initials; signature."""
-    doc = _Doc("L")
-    doc.title_line(f"Aanwezigheidslijst - {title}")
-    doc.set_font("Helvetica", "", 10)
-    doc.cell(
-        0,
-        6,
-        f"Periode {_d(period[0])} tot en met {_d(period[1])}. X = aanwezig, A = afwezig, leeg = vrijgesteld, ? = onvolledig.",
-        new_x="LMARGIN",
-        new_y="NEXT",
-    )
-    doc.ln(2)
-    per_page = 16
-    for start in range(0, max(len(lessons), 1), per_page):
-        chunk = lessons[start : start + per_page]
-        name_width = 60
-        width = min(13.0, (doc.w - doc.l_margin - doc.r_margin - name_width) / max(len(chunk), 1))
-        doc.set_font("Helvetica", "B", 8)
-        doc.cell(name_width, 7, "Deelnemer", border=1)
-        for lesson in chunk:
-            doc.cell(width, 7, lesson, border=1, align="C")
-        doc.ln()
-        doc.set_font("Helvetica", "", 9)
-        for name, marks in rows:
-            doc.cell(name_width, 7, name[:34], border=1)
-            for mark in marks[start : start + per_page]:
-                doc.cell(width, 7, mark, border=1, align="C")
-            doc.ln()
-        doc.set_font("Helvetica", "B", 9)
-        doc.cell(name_width, 7, "Aantal aanwezig", border=1)
-        for count in counts[start : start + per_page]:
-            doc.cell(width, 7, str(count), border=1, align="C")
-        doc.ln()
-        doc.cell(name_width, 9, "Paraaf opleider", border=1)
-        for _ in chunk:
-            doc.cell(width, 9, "", border=1)
-        doc.ln(14)
-    doc.set_font("Helvetica", "", 10)
-    doc.cell(
-        0, 6, "Handtekening opleider op het einde van de periode:", new_x="LMARGIN", new_y="NEXT"
-    )
-    doc.rect(doc.l_margin, doc.get_y() + 1, 90, 22)
-    return bytes(doc.output())
+LAYOUTS = {"diligence": diligence_pdf, "regular_enrolment": regular_enrolment_pdf}
+
+
+def render(kind: str, contents: dict[str, Any], number_: int) -> bytes:
+    return LAYOUTS[kind](contents, number_)

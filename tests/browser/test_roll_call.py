@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, time, timedelta
+
 from sqlalchemy import select
 
+from app.domain.cutoff import BRUSSELS
 from app.extensions import db
 from app.models import Registration, Role
 from tests.browser.test_planning_flow import log_in
 
 
 def test_the_trainer_unticks_the_absent_saves_and_confirms(page, live_server, app, make, today):
-    from datetime import time
-
     trainer = make.user(Role.TRAINER, "Gent", email="tom@example.org")
     session_id = make.session(today, time(0, 0), time(23, 59), trainer_id=trainer)
     people = {name: make.participant(name=name) for name in ("An Peeters", "Ben Claes", "Cis Maes")}
@@ -34,3 +35,20 @@ def test_the_trainer_unticks_the_absent_saves_and_confirms(page, live_server, ap
         written = db.session.scalars(select(Registration.participant_id)).all()
     assert sorted(set(written)) == sorted([people["An Peeters"], people["Cis Maes"]])
     assert len(written) == 4
+
+    # Ben arrives late: registered afterwards on the roll call page.
+    arrived = datetime.now(UTC).astimezone(BRUSSELS) - timedelta(minutes=2)
+    if arrived.date() != today:
+        return  # just after midnight: no earlier time today to register
+    page.goto(f"{live_server}/sessions/{session_id}/roll-call")
+    page.select_option("#late-participant", str(people["Ben Claes"]))
+    page.fill("#late-arrived", arrived.strftime("%H:%M"))
+    page.click("form[action$='late-arrival'] button:has-text('Laatkomer registreren')")
+    page.wait_for_selector(".flash.success")
+    with app.app_context():
+        ben = db.session.scalars(
+            select(Registration).where(Registration.participant_id == people["Ben Claes"])
+        ).all()
+    assert sorted(r.kind.value for r in ben) == ["in", "out"]
+    assert all(r.source.value == "manual" and r.reason == "late arrival" for r in ben)
+    assert page.locator(f"#present-{people['Ben Claes']}").count() == 0  # registered now

@@ -1,24 +1,134 @@
-"""Certificates (rules 10 and 11), the paper list (rule 12) and the export and submission."""
+"""Certificates for paid educational leave (rules 9-11): issued with their figures, never changed,
+corrected by a new certificate; the list of what is due; scope."""
 
 from __future__ import annotations
 
 import io
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
-from openpyxl import load_workbook
 from pypdf import PdfReader
 from sqlalchemy import select
 
+from app.attendance.operations import (
+    add_exemption,
+    record_justification,
+    update_training_enrolment,
+)
+from app.audit import Actor
+from app.certificates.contents import periods
+from app.certificates.operations import CertificateImmutable
 from app.domain.cutoff import BRUSSELS
+from app.errors import Refusal
 from app.extensions import db
-from app.models import Certificate, Project, Role, Session
-from tests.integration.conftest import PAST, scan
+from app.models import (
+    AuditRecord,
+    Certificate,
+    CertificateKind,
+    JustificationKind,
+    Participant,
+    Role,
+    Session,
+    Training,
+    TrainingEnrolment,
+    TrainingKind,
+)
+from tests.integration.conftest import PAST, reopen, scan
 from tests.integration.test_web_planning import log_in
+
+NATIONAL_NUMBER = "85.07.30-033.28"
+MONDAYS = [PAST + timedelta(days=7 * week) for week in range(4)]  # 5, 12, 19 and 26 January 2026
 
 
 def pdf_text(data: bytes) -> str:
     return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+
+
+def _enrolment(training_id: int, participant_id: int) -> TrainingEnrolment:
+    return db.session.scalars(
+        select(TrainingEnrolment).where(
+            TrainingEnrolment.training_id == training_id,
+            TrainingEnrolment.participant_id == participant_id,
+        )
+    ).one()
+
+
+def build_course(app, make) -> dict:  # type: ignore[no-untyped-def]
+    """Four Monday sessions in January 2026, 09:00-12:30 with a break 10:30-11:00 (3 hours).
+
+    - Anaïs (paid leave) attends all four.
+    - Ben (paid leave) attends the first; the second is a justified absence (doctor's note),
+      the third is exempted, the fourth an unjustified absence.
+    - Łukasz enrolled late (15 January): the first two are missed through late enrolment; he
+      attends the other two.
+    """
+    first = make.session(MONDAYS[0], time(9), time(12, 30), time(10, 30), time(11))
+    with app.app_context():
+        training_id = db.session.get(Session, first).training_id
+    sessions = [first] + [
+        make.session(day, time(9), time(12, 30), time(10, 30), time(11), training_id=training_id)
+        for day in MONDAYS[1:]
+    ]
+    anais = make.participant(name="Anaïs Dubois", national_number=NATIONAL_NUMBER)
+    ben = make.participant(name="Ben Peeters")
+    lukasz = make.participant(name="Łukasz Nowak")
+    for session_id in sessions:
+        for person in (anais, ben, lukasz):
+            make.enrol(session_id, person)
+        reopen(app, session_id)  # long locked: support reopens so the test can register
+    with app.app_context():
+        training = db.session.get(Training, training_id)
+        # Certificate data of the training (set on the model: test data, not a rule).
+        training.kind = TrainingKind.GENERAL
+        training.recognition_number = "ERK-2026-0042"
+        actor = Actor(None)
+        for person, enrolled_on, paid in (
+            (anais, PAST, True),
+            (ben, PAST, True),
+            (lukasz, PAST + timedelta(days=10), False),
+        ):
+            update_training_enrolment(
+                actor, _enrolment(training_id, person), enrolled_on, paid, None
+            )
+        ben_row = db.session.get(Participant, ben)
+        record_justification(
+            actor,
+            ben_row,
+            [db.session.get(Session, sessions[1])],
+            JustificationKind.DOCTOR,
+            MONDAYS[1] + timedelta(days=2),
+            "griep",
+            None,
+            None,
+        )
+        add_exemption(
+            actor, _enrolment(training_id, ben), db.session.get(Session, sessions[2]), None, "EVC"
+        )
+        db.session.commit()
+    api = make.api()
+    attended = {anais: range(4), ben: [0], lukasz: [2, 3]}
+    for person, weeks in attended.items():
+        for week in weeks:
+            for hour in (time(9), time(12, 30)):
+                scan(
+                    api,
+                    sessions[week],
+                    make.code(person),
+                    datetime.combine(MONDAYS[week], hour, tzinfo=BRUSSELS),
+                )
+    return {
+        "training": training_id,
+        "sessions": sessions,
+        "anais": anais,
+        "ben": ben,
+        "lukasz": lukasz,
+        "api": api,
+    }
+
+
+@pytest.fixture
+def course(app, make):  # type: ignore[no-untyped-def]
+    return build_course(app, make)
 
 
 @pytest.fixture
@@ -26,159 +136,281 @@ def promotor(app, make):  # type: ignore[no-untyped-def]
     return log_in(app, Role.PROMOTOR, make)
 
 
-def issue(
-    client,
-    training: int,
-    participant: int,
-    kind: str = "diligence",
-    period: str | None = PAST.isoformat(),
-):  # type: ignore[no-untyped-def]
+def issue(client, training: int, participant: int, kind: str = "diligence", period=PAST):  # type: ignore[no-untyped-def]
     data = {"participant_id": participant, "kind": kind}
     if period:
-        data["period_start"] = period
-    return client.post(f"/trainings/{training}/certificates", data=data)
+        data["period_start"] = period.isoformat()
+    return client.post(f"/trainings/{training}/certificates", data=data, follow_redirects=True)
 
 
 def certificates(app) -> list[Certificate]:  # type: ignore[no-untyped-def]
     with app.app_context():
-        return db.session.scalars(select(Certificate).order_by(Certificate.id)).all()
+        return list(db.session.scalars(select(Certificate).order_by(Certificate.id)))
 
 
-def test_issuing_a_diligence_certificate_stores_the_pdf_and_its_figures(
-    app, promotor, past_training
-):
-    issue(promotor, past_training["training"], past_training["ben"])
+def test_a_diligence_certificate_stores_its_pdf_and_the_figures_it_shows(app, promotor, course):
+    issue(promotor, course["training"], course["ben"])
     [certificate] = certificates(app)
-    assert certificate.figures["attendance"]["hours_present"] == "3.00"
-    assert certificate.figures["attendance"]["unjustified_absence_hours"] == "6.00"
+    figures = certificate.figures
+    assert figures["period"] == ["2026-01-05", "2026-01-26"]  # at most 3 months: one period
+    assert {k: figures["hours"][k] for k in "ABCD"} == {
+        "A": "12.00",  # four sessions of three hours (the break does not count)
+        "B": "3.00",  # one session exempted
+        "C": "9.00",  # A - B - D
+        "D": "0.00",
+    }
+    assert figures["attendance"] == {
+        "theoretical": "12.00",
+        "given": "12.00",
+        "present": "3.00",
+        "justified": "3.00",
+        "unjustified": "3.00",
+        "exempted": "3.00",
+        "late_enrolment": "0.00",
+    }
     text = pdf_text(certificate.pdf)
     for expected in (
-        "Attest van nauwgezetheid nr.",
-        "Ben",
-        "beroepsgerichte vorming",
-        "A: lesuren per jaar",
-        "9.00",  # A: three sessions of three hours
+        f"Attest van nauwgezetheid nr. {certificate.id}",
+        "Ben Peeters",
+        "algemene opleiding",
+        "Erkenningsnummer",
+        "ERK-2026-0042",
+        "Gent",  # the organisation (branch) and its project
+        "ESF-",
+        "05/01/2026 tot en met 26/01/2026",
+        "12,00",  # A
+        "9,00",  # C
+        "3,00",
+        "maandag 09:00-12:30 (pauze 10:30-11:00)",
+        "Begindatum van de opleiding 05/01/2026",
+        "Einddatum van de opleiding 26/01/2026",  # no exam date: the end date
         "Aanwezigheidstabel",
-        "3.00",  # present
-        "6.00",  # unjustified
-        "05/01/2026",  # start date
-        "Voortijdige stopzetting",
-        "Stempel",
+        "Gewettigd afwezig",
+        "Ongewettigd afwezig",
+        "Datum voortijdige stopzetting niet van toepassing",
+        "stempel",
+        "handtekening",
     ):
         assert expected in text, expected
 
 
-def test_an_issued_certificate_never_changes(app, make, promotor, past_training):
-    issue(promotor, past_training["training"], past_training["ben"])
+def test_the_participant_fields_late_enrolment_and_characters_outside_latin1(app, promotor, course):
+    issue(promotor, course["training"], course["anais"])
+    issue(promotor, course["training"], course["lukasz"])
+    anais, lukasz = certificates(app)
+    text = pdf_text(anais.pdf)
+    assert "Anaïs Dubois" in text
+    assert "**.**.**-***.28" in text and NATIONAL_NUMBER not in text  # masked
+    assert anais.figures["attendance"]["present"] == "12.00"
+    assert lukasz.figures["hours"]["D"] == "6.00" and lukasz.figures["hours"]["C"] == "6.00"
+    assert lukasz.figures["participant"]["name"] == "Łukasz Nowak"  # stored as it is
+    assert "Lukasz Nowak" in pdf_text(lukasz.pdf)  # printed in the core font's nearest form
+
+
+def test_issuing_is_audited(app, promotor, course):
+    issue(promotor, course["training"], course["ben"])
+    [certificate] = certificates(app)
+    with app.app_context():
+        record = db.session.scalars(
+            select(AuditRecord).where(AuditRecord.action == "certificate.issue")
+        ).one()
+    assert record.object_id == certificate.id and record.user_id is not None
+    assert record.after["figures"]["hours"]["A"] == "12.00"
+
+
+def test_an_issued_certificate_never_changes(app, make, promotor, course):
+    issue(promotor, course["training"], course["ben"])
     [before] = certificates(app)
-    # Ben's third session gets a registration afterwards: the issued PDF must not move.
-    scan(
-        past_training["api"],
-        past_training["sessions"][2],
-        make.code(past_training["ben"]),
-        datetime.combine(PAST + timedelta(days=14), time(9), tzinfo=BRUSSELS),
-    )
-    download = promotor.get(f"/certificates/{before.id}.pdf")
-    assert download.data == before.pdf
+    # Ben's last session gets registrations afterwards (the session is reopened): the figures
+    # move, the issued certificate does not.
+    for hour in (time(9), time(12, 30)):
+        scan(
+            course["api"],
+            course["sessions"][3],
+            make.code(course["ben"]),
+            datetime.combine(MONDAYS[3], hour, tzinfo=BRUSSELS),
+        )
+    assert promotor.get(f"/certificates/{before.id}.pdf").data == before.pdf
     [after] = certificates(app)
-    assert after.figures == before.figures
+    assert after.pdf == before.pdf and after.figures == before.figures
+    page = issue(promotor, course["training"], course["ben"]).get_data(as_text=True)
+    assert len(certificates(app)) == 1, "a second one for the same period must be a correction"
+    assert "correctie" in page.lower() or "correction" in page.lower()
+    with app.app_context(), pytest.raises(CertificateImmutable):
+        stored = db.session.get(Certificate, before.id)
+        stored.figures = {"forged": True}
+        db.session.flush()
 
 
-def test_a_correction_is_a_new_certificate_naming_the_old_one_and_why(app, promotor, past_training):
-    issue(promotor, past_training["training"], past_training["ben"])
+def test_a_correction_is_a_new_certificate_naming_the_old_one_and_why(app, promotor, course):
+    issue(promotor, course["training"], course["ben"])
     [old] = certificates(app)
-    promotor.post(f"/certificates/{old.id}/correct", data={"correct-reason": ""})
+    promotor.post(f"/certificates/{old.id}/correct", data={"correct-reason": "  "})
     assert len(certificates(app)) == 1  # a reason is required
+    with app.app_context():  # Ben told afterwards that he stopped on 20 January
+        update_training_enrolment(
+            Actor(None),
+            _enrolment(course["training"], course["ben"]),
+            PAST,
+            True,
+            MONDAYS[2] + timedelta(days=1),
+        )
+        db.session.commit()
     promotor.post(
-        f"/certificates/{old.id}/correct", data={"correct-reason": "Doktersattest alsnog ontvangen"}
+        f"/certificates/{old.id}/correct", data={"correct-reason": "Stopzetting alsnog gemeld"}
     )
     old_again, new = certificates(app)
-    assert old_again.pdf == old.pdf and new.corrects_id == old.id
+    assert old_again.pdf == old.pdf and old_again.figures == old.figures
+    assert new.corrects_id == old.id and new.correction_reason == "Stopzetting alsnog gemeld"
+    assert new.figures["early_termination"] == "2026-01-20"
+    assert new.figures["attendance"]["unjustified"] == "0.00"  # the 26th is after he stopped
     text = pdf_text(new.pdf)
-    assert f"vervangt attest nr. {old.id}" in text and "Doktersattest alsnog ontvangen" in text
-
-
-def test_the_regular_enrolment_certificate(app, promotor, past_training):
-    issue(
-        promotor,
-        past_training["training"],
-        past_training["an"],
-        kind="regular_enrolment",
-        period=None,
+    issued_on = old.issued_at.astimezone(BRUSSELS).strftime("%d/%m/%Y")
+    assert "CORRECTIE" in text
+    assert (
+        f"Dit attest vervangt attest nr. {old.id} van {issued_on}: Stopzetting alsnog gemeld"
+        in " ".join(text.split())
     )
+    assert "Datum voortijdige stopzetting 20/01/2026" in text
+    # The old one was replaced: correcting it again is refused, the new one can be corrected.
+    promotor.post(f"/certificates/{old.id}/correct", data={"correct-reason": "nog eens"})
+    assert len(certificates(app)) == 2
+
+
+def test_the_regular_enrolment_certificate(app, promotor, course):
+    issue(promotor, course["training"], course["lukasz"], kind="regular_enrolment", period=None)
     [certificate] = certificates(app)
+    assert certificate.period_start is None
+    assert certificate.figures["enrolled_on"] == "2026-01-15"
+    assert certificate.figures["late_enrolment"] is True
     text = pdf_text(certificate.pdf)
-    assert "Attest van regelmatige inschrijving" in text and "An" in text
+    for expected in (
+        f"Attest van regelmatige inschrijving nr. {certificate.id}",
+        "Lukasz Nowak",
+        "regelmatig ingeschreven",
+        "ERK-2026-0042",
+        "Datum van inschrijving 15/01/2026",
+        "na de start van de opleiding",
+        "Begindatum van de opleiding 05/01/2026",
+    ):
+        assert expected in text, expected
 
 
-def test_the_list_shows_what_is_due_overdue_and_issued(app, promotor, past_training):
-    issue(promotor, past_training["training"], past_training["an"])
-    page = promotor.get(f"/trainings/{past_training['training']}/certificates").get_data(
-        as_text=True
-    )
-    assert page.count("certificate-issued") == 1
-    assert "certificate-overdue" in page  # the period ended in January: 8 days later it was overdue
+def test_the_list_shows_what_is_due_overdue_issued_and_corrected(app, promotor, course):
+    issue(promotor, course["training"], course["anais"])
+    [issued] = certificates(app)
+    promotor.post(f"/certificates/{issued.id}/correct", data={"correct-reason": "typfout"})
+    page = promotor.get(f"/trainings/{course['training']}/certificates").get_data(as_text=True)
+    # Anaïs: diligence issued (and corrected); regular enrolment overdue (due 25/01/2026).
+    # Ben: both overdue. Łukasz has no paid leave: on request, never overdue.
+    assert page.count('class="certificate-issued"') == 1
+    assert page.count('class="certificate-overdue"') == 3
+    assert page.count('class="certificate-optional"') == 2
+    assert page.count('class="certificate-corrected"') == 1
+    assert page.count('class="certificate-current"') == 1
+    assert "03/02/2026" in page  # the diligence deadline: 8 days after the period
+    assert "25/01/2026" in page  # regular enrolment: 20 days after the start
+    assert f"/certificates/{issued.id}.pdf" in page and f"/certificates/{issued.id + 1}.pdf" in page
 
 
-def test_the_paper_list_is_printed_from_the_registrations(app, promotor, past_training):
-    text = pdf_text(promotor.get(f"/trainings/{past_training['training']}/paper-list/0.pdf").data)
-    lines = text.splitlines()
-    an = next(line for line in lines if line.startswith("An"))
-    ben = next(line for line in lines if line.startswith("Ben"))
-    assert an.split()[-3:] == ["X", "X", "X"]
-    assert ben.split()[-3:] == ["X", "A", "A"]
-    counts = next(line for line in lines if line.startswith("Aantal aanwezig"))
-    assert counts.split()[-3:] == ["2", "1", "1"]
-    assert "Paraaf opleider" in text and "Handtekening" in text
+def test_the_due_states_before_and_within_the_deadline(app, make, course):
+    from app.certificates.operations import due_list
 
-
-def test_the_export_has_one_row_per_participant_per_session(app, promotor, past_training):
     with app.app_context():
-        project_id = db.session.scalar(select(Project.id))
-    query = f"start={PAST.isoformat()}&end={(PAST + timedelta(days=30)).isoformat()}"
-    csv_text = promotor.get(f"/projects/{project_id}/export?{query}&format=csv").data.decode(
-        "utf-8-sig"
-    )
-    rows = csv_text.strip().splitlines()
-    assert len(rows) == 1 + 6
-    assert any(";Ben;09:00;12:00;3.00;3.00;present;" in row for row in rows)
-    assert any(";Ben;;;0.00;3.00;absent;" in row for row in rows)
-    book = load_workbook(
-        io.BytesIO(promotor.get(f"/projects/{project_id}/export?{query}&format=xlsx").data)
-    )
-    assert book.active.max_row == 7
+        training = db.session.get(Training, course["training"])
+        during = datetime.combine(MONDAYS[1], time(14), tzinfo=BRUSSELS).astimezone(UTC)
+        states = {
+            (line.participant.name, line.kind.value): line.state
+            for line in due_list(training, during)
+        }
+        assert states[("Ben Peeters", "diligence")] == "upcoming"  # the period is not over
+        assert states[("Ben Peeters", "regular_enrolment")] == "due"
+        after = datetime.combine(MONDAYS[3] + timedelta(days=3), time(9), tzinfo=BRUSSELS)
+        states = {
+            (line.participant.name, line.kind.value): line.state
+            for line in due_list(training, after)
+        }
+        assert states[("Ben Peeters", "diligence")] == "due"  # until 3 February
+        assert states[("Ben Peeters", "regular_enrolment")] == "overdue"  # since 25 January
 
 
-def test_submitting_locks_past_sessions_and_skips_open_ones(
-    app, make, promotor, past_training, today
-):
+def _refusal(app, course, participant: str, period) -> str:  # type: ignore[no-untyped-def]
+    from app.certificates.operations import issue as issue_certificate
+
     with app.app_context():
-        project_id = db.session.scalar(select(Project.id))
-        training_id = past_training["training"]
-    open_session = make.session(today, time(0, 0), time(23, 59), training_id=training_id)
-    response = promotor.post(
-        f"/projects/{project_id}/export",
-        data={"start": PAST.isoformat(), "end": today.isoformat()},
-        follow_redirects=True,
+        training = db.session.get(Training, course["training"])
+        person = db.session.get(Participant, course[participant])
+        with pytest.raises(Refusal) as refused:
+            issue_certificate(
+                Actor(None), CertificateKind.DILIGENCE, training, person, datetime.now(UTC), period
+            )
+        db.session.rollback()
+    return refused.value.code
+
+
+def test_a_period_still_running_or_incomplete_cannot_be_certified(app, make, promotor, course):
+    # Ben checks in on 26 January and never out: incomplete until someone resolves it.
+    scan(
+        course["api"],
+        course["sessions"][3],
+        make.code(course["ben"]),
+        datetime.combine(MONDAYS[3], time(9), tzinfo=BRUSSELS),
     )
-    assert "3 sessies ingediend" in response.get_data(
-        as_text=True
-    ) or "3 sessions submitted" in response.get_data(as_text=True)
+    period = (MONDAYS[0], MONDAYS[3])
+    assert _refusal(app, course, "ben", period) == "incomplete_registrations"
+    assert _refusal(app, course, "ben", (MONDAYS[0], MONDAYS[2])) == "period_required"
+    # One more session in the future extends the training: its last period is not over.
     with app.app_context():
-        states = {s.id: s.submitted_at is not None for s in db.session.scalars(select(Session))}
-    assert states[open_session] is False and all(states[s] for s in past_training["sessions"])
-    refused = past_training["api"].post(
-        "/scans",
-        {"session_id": past_training["sessions"][1], "code": make.code(past_training["ben"]), "nonce": "late-1",
-         "scanned_at": datetime.combine(PAST + timedelta(days=7), time(10), tzinfo=BRUSSELS).isoformat()},
-    )  # fmt: skip
-    assert refused.get_json()["error"] == "registration_closed"
+        today = datetime.now(UTC).astimezone(BRUSSELS).date()
+    future = make.session(
+        today + timedelta(days=30), time(9), time(12), training_id=course["training"]
+    )
+    make.enrol(future, course["anais"])
+    with app.app_context():
+        last = periods(db.session.get(Training, course["training"]))[-1]
+    assert _refusal(app, course, "anais", last) == "period_not_over"
+    issue(promotor, course["training"], course["anais"], period=last[0])
+    assert certificates(app) == []
 
 
-def test_another_branch_gets_404(app, make, promotor, past_training):
-    issue(promotor, past_training["training"], past_training["an"])
+def test_another_branch_gets_404(app, make, promotor, course):
+    issue(promotor, course["training"], course["ben"])
     [certificate] = certificates(app)
     other = log_in(app, Role.PROMOTOR, make, branch="Brugge")
     assert other.get(f"/certificates/{certificate.id}.pdf").status_code == 404
-    assert other.get(f"/trainings/{past_training['training']}/certificates").status_code == 404
-    assert other.get(f"/trainings/{past_training['training']}/paper-list/0.pdf").status_code == 404
+    assert other.get(f"/trainings/{course['training']}/certificates").status_code == 404
+    assert issue(other, course["training"], course["ben"]).status_code == 404
+    response = other.post(f"/certificates/{certificate.id}/correct", data={"correct-reason": "x"})
+    assert response.status_code == 404
+    assert len(certificates(app)) == 1
+    trainer = log_in(app, Role.TRAINER, make)
+    assert trainer.get(f"/certificates/{certificate.id}.pdf").status_code in (403, 404)
+
+
+def test_no_diligence_certificate_is_due_for_periods_after_an_early_termination(app, make, course):
+    from app.certificates.operations import due_list
+
+    april = make.session(
+        PAST + timedelta(days=100), time(9), time(12), training_id=course["training"]
+    )
+    for person in ("anais", "ben"):
+        make.enrol(april, course[person])
+    with app.app_context():
+        update_training_enrolment(
+            Actor(None), _enrolment(course["training"], course["ben"]), PAST, True, MONDAYS[2]
+        )
+        db.session.commit()
+        training = db.session.get(Training, course["training"])
+        assert periods(training) == [
+            (PAST, PAST + timedelta(days=89)),  # 5 January to 4 April: three months
+            (PAST + timedelta(days=90), PAST + timedelta(days=100)),
+        ]
+        diligence = [
+            (line.participant.name, line.period[0])
+            for line in due_list(training, datetime.now(UTC))
+            if line.period
+        ]
+    assert ("Anaïs Dubois", PAST + timedelta(days=90)) in diligence
+    assert ("Ben Peeters", PAST) in diligence
+    assert ("Ben Peeters", PAST + timedelta(days=90)) not in diligence  # he had stopped
+    assert ("Łukasz Nowak", PAST + timedelta(days=90)) not in diligence  # no lessons in it

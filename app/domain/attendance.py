@@ -138,6 +138,8 @@ def counts_as_present(
 
 def hours(duration: timedelta) -> Decimal:
     """A duration as decimal hours with two decimals, for reports and certificates."""
-    return (Decimal(duration.total_seconds()) / Decimal(3600)).quantize(
+    # Whole microseconds, not float seconds, so the rounding never depends on a binary fraction.
+    microseconds = duration // timedelta(microseconds=1)
+    return (Decimal(microseconds) / Decimal(3_600_000_000)).quantize(
         Decimal("0.01"), rounding=ROUND_HALF_UP
     )

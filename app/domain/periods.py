@@ -9,7 +9,8 @@ from 1 January to 31 March is one period, one from 1 January to 1 April is two.
 
 Organised per school year: the periods are the school terms (trimesters) intersected with the
 training. The terms start by default on 1 September, 1 January and 1 April; an organisation with
-other term boundaries passes its own ``term_starts`` as (month, day) pairs.
+other term boundaries passes its own ``terms`` as (month, day) pairs; a term start is valid in
+every year (29 February is refused).
 """
 
 from __future__ import annotations
@@ -31,13 +32,13 @@ def lesson_periods(
     start: date,
     end: date,
     per_school_year: bool,
-    term_starts: Sequence[tuple[int, int]] = DEFAULT_TERM_STARTS,
+    terms: Sequence[tuple[int, int]] = DEFAULT_TERM_STARTS,
 ) -> list[Period]:
     """The lesson periods of a training from ``start`` to ``end`` (both included)."""
     if end < start:
         raise ValueError("a training cannot end before it starts")
     if per_school_year:
-        return _terms(start, end, term_starts)
+        return _terms(start, end, terms)
     cuts = []
     k = 1
     while (cut := start + relativedelta(months=3 * k)) <= end:
@@ -54,12 +55,17 @@ def _between(start: date, end: date, cuts: list[date]) -> list[Period]:
     ]
 
 
-def _terms(start: date, end: date, term_starts: Sequence[tuple[int, int]]) -> list[Period]:
+def _terms(start: date, end: date, terms: Sequence[tuple[int, int]]) -> list[Period]:
+    if (2, 29) in terms:
+        # A boundary that exists one year in four would silently move the periods.
+        raise ValueError("a term cannot start on 29 February")
     cuts = sorted(
-        date(year, month, day)
-        for year in range(start.year, end.year + 1)
-        for month, day in term_starts
-        if start < date(year, month, day) <= end
+        {
+            date(year, month, day)
+            for year in range(start.year, end.year + 1)
+            for month, day in terms
+            if start < date(year, month, day) <= end
+        }
     )
     return _between(start, end, cuts)
 

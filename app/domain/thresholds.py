@@ -4,8 +4,11 @@ Durations are ``timedelta``; ratios are ``Fraction`` so a threshold exactly on t
 decided exactly (2/3, 10%), never by a rounding error.
 
 What counts (the seeds, decided where they are silent):
-- *Counting hours* are the planned hours of the sessions already given, minus exempted hours
-  (vrijstelling: neither present nor absent) and hours missed through late enrolment.
+- *Hours actually given* (werkelijk gegeven lesuren, ``AttendanceFigures.planned``) are the
+  planned hours (start to end minus the break) of the sessions already held; a future session is
+  not given yet and counts nowhere.
+- *Counting hours* are the hours actually given, minus exempted hours (vrijstelling: neither
+  present nor absent) and hours missed through late enrolment.
 - A session in which the participant counts as present (the Syntra rule) adds its planned hours
   to *present*; the roll call and the paper list work per lesson, so the exam rule does too.
 - An absence is *justified* or *unjustified* for all the session's planned hours.
@@ -28,6 +31,7 @@ from typing import Literal
 EXAM_MIN_ATTENDANCE = Fraction(2, 3)
 PAID_LEAVE_MAX_UNJUSTIFIED = Fraction(1, 10)
 ZERO = timedelta(0)
+_TICK = timedelta(microseconds=1)
 
 Status = Literal["present", "absent", "exempt", "late_enrolment", "incomplete", "future"]
 
@@ -60,20 +64,24 @@ class AttendanceFigures:
         return self.planned - self.exempted - self.late_enrolment
 
     def _ratio(self, part: timedelta) -> Fraction:
+        # Nothing to count yet is no failure: 0, never a division by zero.
         if self.counting <= ZERO:
             return Fraction(0)
-        return Fraction(int(part.total_seconds()), int(self.counting.total_seconds()))
+        return _fraction(part, self.counting)
 
     @property
     def attendance_ratio(self) -> Fraction:
+        """Present hours over counting hours (0 when nothing counts yet)."""
         return self._ratio(self.present)
 
     @property
     def justified_ratio(self) -> Fraction:
+        """Justified absence over counting hours (0 when nothing counts yet)."""
         return self._ratio(self.justified)
 
     @property
     def unjustified_ratio(self) -> Fraction:
+        """Unjustified absence over counting hours (0 when nothing counts yet)."""
         return self._ratio(self.unjustified)
 
 
@@ -138,21 +146,18 @@ def at_risk(figures: AttendanceFigures, next_session: timedelta, remaining: time
         return []
     best = figures.present + remaining
     warnings = []
-    if (
-        Fraction(_s(best), _s(total))
-        >= EXAM_MIN_ATTENDANCE
-        > Fraction(_s(best - next_session), _s(total))
-    ):
+    if _fraction(best, total) >= EXAM_MIN_ATTENDANCE > _fraction(best - next_session, total):
         warnings.append("exam")
     unjustified = figures.unjustified
     if (
-        Fraction(_s(unjustified), _s(total))
+        _fraction(unjustified, total)
         <= PAID_LEAVE_MAX_UNJUSTIFIED
-        < Fraction(_s(unjustified + next_session), _s(total))
+        < _fraction(unjustified + next_session, total)
     ):
         warnings.append("paid_leave")
     return warnings
 
 
-def _s(duration: timedelta) -> int:
-    return int(duration.total_seconds())
+def _fraction(part: timedelta, whole: timedelta) -> Fraction:
+    # Whole microseconds, not float seconds: a threshold exactly on the line stays on it.
+    return Fraction(part // _TICK, whole // _TICK)

@@ -2,6 +2,7 @@
 
 from datetime import datetime, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from app.domain.attendance import (
     counts_as_present,
@@ -115,3 +116,36 @@ def test_without_a_break_the_whole_session_must_be_attended():
 
 def test_an_open_check_in_is_not_presence():
     assert not syntra([("in", at(9))])
+
+
+def test_a_check_in_while_already_in_does_not_count_the_overlap_twice():
+    registrations = [("in", at(9)), ("in", at(9, 30)), ("out", at(11)), ("out", at(11, 30))]
+    assert present(registrations) == 2 * H
+
+
+def test_registrations_in_another_time_zone_count_the_same_instants():
+    utc = ZoneInfo("UTC")
+    # 24 November is winter time: 09:00 in Brussels is 08:00 UTC.
+    registrations = [("in", datetime(2026, 11, 24, 8, tzinfo=utc)), ("out", at(12))]
+    assert present(registrations) == 3 * H
+
+
+def test_leaving_ten_minutes_before_the_break_still_counts_the_part_before_it():
+    assert syntra([("in", at(9)), ("out", at(11, 50))])
+    assert not syntra([("in", at(9)), ("out", at(11, 49))])
+
+
+def test_coming_back_ten_minutes_after_the_break_still_counts_the_part_after_it():
+    assert syntra([("in", at(12, 40)), ("out", at(16))])
+    assert not syntra([("in", at(12, 41)), ("out", at(16))])
+
+
+def test_the_syntra_rule_uses_absolute_time_across_the_end_of_summer_time():
+    # 01:00-05:00 on 25 October 2026 lasts five hours; leaving at 04:50 is ten minutes early.
+    start, end = at(1, day=25, month=10), at(5, day=25, month=10)
+    assert counts_as_present(start, end, None, None, [("in", start), ("out", at(4, 50, 25, 10))])
+
+
+def test_hours_round_half_up_to_two_decimals():
+    assert hours(timedelta(seconds=18)) == Decimal("0.01")  # 0.005 h
+    assert hours(timedelta(seconds=17)) == Decimal("0.00")

@@ -2,7 +2,11 @@
 
 from datetime import date
 
-from app.domain.justification import justification_deadline, justification_in_time
+from app.domain.justification import (
+    JUSTIFICATION_KINDS,
+    justification_deadline,
+    justification_in_time,
+)
 
 ABSENT = date(2026, 11, 2)
 
@@ -19,3 +23,11 @@ def test_the_exam_comes_first_when_it_is_earlier():
     assert justification_deadline(ABSENT, date(2026, 11, 10)) == date(2026, 11, 10)
     assert not justification_in_time(ABSENT, date(2026, 11, 11), date(2026, 11, 10))
     assert justification_in_time(ABSENT, date(2026, 11, 10), date(2026, 11, 10))
+
+
+def test_a_justification_after_the_exam_is_late_even_within_14_days():
+    assert not justification_in_time(ABSENT, date(2026, 11, 12), date(2026, 11, 10))
+
+
+def test_only_the_known_kinds_of_document_justify_an_absence():
+    assert JUSTIFICATION_KINDS == ("doctor", "employer", "klein_verlet", "other")

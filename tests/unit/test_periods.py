@@ -2,6 +2,8 @@
 
 from datetime import date
 
+import pytest
+
 from app.domain.periods import (
     certificate_due,
     lesson_periods,
@@ -74,3 +76,32 @@ def test_after_a_late_enrolment_it_is_due_eight_days_after_the_enrolment():
 
 def test_second_sitting_certificates_are_due_eight_days_after_the_sitting():
     assert second_sitting_certificate_due(date(2027, 6, 30)) == date(2027, 7, 8)
+
+
+def test_per_school_year_a_training_starting_in_the_summer_opens_with_a_short_period():
+    assert lesson_periods(date(2026, 8, 17), date(2026, 10, 30), True) == [
+        (date(2026, 8, 17), date(2026, 8, 31)),
+        (date(2026, 9, 1), date(2026, 10, 30)),
+    ]
+
+
+def test_a_one_day_training_is_one_period():
+    assert lesson_periods(date(2026, 5, 4), date(2026, 5, 4), False) == [
+        (date(2026, 5, 4), date(2026, 5, 4))
+    ]
+
+
+def test_a_training_cannot_end_before_it_starts():
+    with pytest.raises(ValueError):
+        lesson_periods(date(2026, 5, 4), date(2026, 5, 3), False)
+
+
+def test_a_term_cannot_start_on_29_february():
+    with pytest.raises(ValueError):
+        lesson_periods(date(2026, 9, 1), date(2027, 6, 30), True, ((9, 1), (2, 29)))
+
+
+def test_a_late_enrolment_on_the_first_day_is_not_late():
+    assert regular_enrolment_certificate_due(date(2026, 9, 1), date(2026, 9, 1)) == date(
+        2026, 9, 21
+    )

@@ -1,6 +1,7 @@
 """Rule 8: exam eligibility at 2/3 attended, paid educational leave lost above 10% unjustified."""
 
 from datetime import timedelta
+from fractions import Fraction
 
 from app.domain.thresholds import (
     AttendanceFigures,
@@ -118,3 +119,14 @@ def test_no_warning_at_the_start_of_a_long_training():
 
 def test_nothing_to_count_yet_is_no_failure():
     assert exam_eligible(AttendanceFigures()) and keeps_paid_leave(AttendanceFigures())
+
+
+def test_the_ratios_are_exact_fractions_of_the_counting_hours():
+    figures = figures_for([lesson("present"), lesson("absent", True), lesson("absent")])
+    assert figures.attendance_ratio == figures.justified_ratio == figures.unjustified_ratio
+    assert figures.unjustified_ratio == Fraction(1, 3)
+
+
+def test_late_enrolment_hours_do_not_count_against_the_participant():
+    figures = figures_for([lesson("late_enrolment")] * 3 + [lesson("present")] * 2)
+    assert figures.counting == 6 * H and exam_eligible(figures) and keeps_paid_leave(figures)

@@ -1,28 +1,72 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
+from app.auth.operations import MIN_PASSWORD_LENGTH
+from app.forms import Form
+from app.models import Role
 
-class UserForm(FlaskForm):
-    email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
+ROLE_LABELS = {
+    Role.ADMIN: _l("support"),
+    Role.PROMOTOR: _l("promotor"),
+    Role.TRAINER: _l("trainer"),
+    Role.FRONTDESK: _l("front desk"),
+}
+
+
+def role_label(role: Role | str | None) -> str:
+    """The translated name of a role, for templates and select options."""
+    if role is None:
+        return ""
+    try:
+        return str(ROLE_LABELS[Role(role)])
+    except ValueError:
+        return str(role)
+
+
+class UserForm(Form):
+    email = EmailField(
+        _l("Email"),
+        validators=[
+            DataRequired(_l("Give the email address.")),
+            Email(_l("This is not a valid email address.")),
+            Length(max=254),
+        ],
+    )
     name = StringField(_l("Name"), validators=[Optional(), Length(max=200)])
     role = SelectField(_l("Role"), coerce=str)
-    branch = SelectField(_l("Branch"), coerce=int)
-    password = PasswordField(_l("Initial password"), validators=[DataRequired(), Length(min=10)])
+    branch = SelectField(
+        _l("Branch"),
+        coerce=int,
+        description=_l("A user of a branch sees only that branch's projects and participants."),
+    )
+    password = PasswordField(
+        _l("Initial password"),
+        validators=[
+            DataRequired(_l("Give an initial password.")),
+            Length(
+                min=MIN_PASSWORD_LENGTH,
+                max=200,
+                message=_l("A password needs at least %(n)s characters.", n=MIN_PASSWORD_LENGTH),
+            ),
+        ],
+        description=_l("At least %(n)s characters; pass it on in person.", n=MIN_PASSWORD_LENGTH),
+    )
 
 
-class UserEditForm(FlaskForm):
+class UserEditForm(Form):
     role = SelectField(_l("Role"), coerce=str)
     branch = SelectField(_l("Branch"), coerce=int)
 
 
-class BranchForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
+class BranchForm(Form):
+    name = StringField(
+        _l("Name"), validators=[DataRequired(_l("Give the branch's name.")), Length(max=120)]
+    )
 
 
-class ClosureForm(FlaskForm):
-    day = DateField(_l("Date"), validators=[DataRequired()])
+class ClosureForm(Form):
+    day = DateField(_l("Date"), validators=[DataRequired(_l("Give a valid date."))])
     label = StringField(_l("Description"), validators=[Optional(), Length(max=200)])

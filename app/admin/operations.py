@@ -1,4 +1,9 @@
-"""Support's changes to users, branches and closure days; each audited."""
+"""Support's changes to users, branches and closure days; each audited. They flush; the caller commits.
+
+An administrator registered at a branch (the local access administrator) manages only the users
+of that branch; branches and closure days concern the whole organisation and are for central
+support (an administrator without a branch).
+"""
 
 from __future__ import annotations
 
@@ -9,17 +14,52 @@ from sqlalchemy import select
 
 from app import audit
 from app.audit import Actor
-from app.errors import Refusal
+from app.auth import operations as accounts
+from app.errors import Forbidden, NotFound, Refusal
 from app.extensions import db
 from app.models import Branch, ClosureDay, Role, User
 from app.planning.timing import forget_closure_days
 
-USER_FIELDS = ("email", "role", "branch_id", "active")
+USER_FIELDS = ("email", "name", "role", "branch_id", "active")
+
+
+def _local_branch(actor: Actor) -> int | None:
+    """The branch a local administrator is limited to; None for central support."""
+    return actor.user.branch_id if actor.user is not None else None
+
+
+def _check_branch(actor: Actor, branch: Branch | None) -> None:
+    local = _local_branch(actor)
+    if local is not None and (branch is None or branch.id != local):
+        raise Forbidden(_l("You can only manage users of your own branch."))
+
+
+def _check_user(actor: Actor, user: User) -> None:
+    local = _local_branch(actor)
+    if local is not None and user.branch_id != local:
+        raise NotFound("user")
+
+
+def require_central(actor: Actor) -> None:
+    if _local_branch(actor) is not None:
+        raise Forbidden(_l("Only central support manages branches and closure days."))
+
+
+def create_user(
+    actor: Actor, email: str, role: Role, password: str, branch: Branch | None, name: str = ""
+) -> User:
+    _check_branch(actor, branch)
+    return accounts.create_user(actor, email, role, password, branch, (name or "").strip())
 
 
 def change_user(actor: Actor, user: User, role: Role, branch: Branch | None) -> None:
-    if actor.user is not None and user.id == actor.user.id and role != Role.ADMIN:
-        raise Refusal("own_role", _l("You cannot take away your own admin role."))
+    _check_user(actor, user)
+    _check_branch(actor, branch)
+    if actor.user is not None and user.id == actor.user.id:
+        if role != Role.ADMIN:
+            raise Refusal("own_role", _l("You cannot take away your own admin role."))
+        if branch is not None and branch.id != user.branch_id:
+            raise Refusal("own_branch", _l("You cannot limit your own account to a branch."))
     before = audit.snapshot(user, USER_FIELDS)
     user.role = role
     user.branch = branch
@@ -28,8 +68,11 @@ def change_user(actor: Actor, user: User, role: Role, branch: Branch | None) -> 
 
 
 def set_active(actor: Actor, user: User, active: bool) -> None:
+    _check_user(actor, user)
     if actor.user is not None and user.id == actor.user.id:
         raise Refusal("own_account", _l("You cannot deactivate your own account."))
+    if user.active == active:
+        return
     before = audit.snapshot(user, USER_FIELDS)
     user.active = active
     db.session.flush()
@@ -43,7 +86,10 @@ def set_active(actor: Actor, user: User, active: bool) -> None:
 
 
 def create_branch(actor: Actor, name: str) -> Branch:
-    name = name.strip()
+    require_central(actor)
+    name = (name or "").strip()
+    if not name:
+        raise Refusal("name_required", _l("Give the branch's name."))
     if db.session.scalars(select(Branch).where(Branch.name == name)).first():
         raise Refusal("duplicate_branch", _l("A branch with this name already exists."))
     branch = Branch(name=name)
@@ -54,13 +100,14 @@ def create_branch(actor: Actor, name: str) -> Branch:
 
 
 def add_closure_day(actor: Actor, day: date, label: str) -> ClosureDay:
+    require_central(actor)
     if db.session.scalars(select(ClosureDay).where(ClosureDay.day == day)).first():
         raise Refusal("duplicate_closure", _l("This day is already a closure day."))
-    closure = ClosureDay(day=day, label=label or "")
+    closure = ClosureDay(day=day, label=(label or "").strip())
     db.session.add(closure)
     db.session.flush()
     audit.record(
-        actor, "closure_day.create", closure, after={"day": day.isoformat(), "label": label}
+        actor, "closure_day.create", closure, after={"day": day.isoformat(), "label": closure.label}
     )
     forget_closure_days()
     return closure

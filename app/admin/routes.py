@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import email
 import email.policy
+from datetime import UTC, datetime
+from email.message import EmailMessage
 
-from flask import Response, flash, redirect, render_template, url_for
+from flask import Response, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -13,23 +15,58 @@ from sqlalchemy import select
 from app import scoping
 from app.admin import bp
 from app.admin import operations as support
-from app.admin.forms import BranchForm, ClosureForm, UserEditForm, UserForm
-from app.auth.operations import create_user
+from app.admin.forms import BranchForm, ClosureForm, UserEditForm, UserForm, role_label
 from app.errors import NotFound
 from app.extensions import db
 from app.mail.outbox import retry_now, smtp_configured
 from app.models import Branch, ClosureDay, OutboxMail, Participant, Role, User
 from app.planning.forms import ConfirmForm
+from app.planning.timing import forget_closure_days
 from app.views import actor, attempt, choices
+
+OUTBOX_LIMIT = 200
+
+bp.add_app_template_global(role_label, "role_label")
 
 
 def _role_choices():  # type: ignore[no-untyped-def]
-    return choices((r.value, r.value) for r in Role)
+    return choices((r.value, role_label(r)) for r in Role)
 
 
 def _branch_choices():  # type: ignore[no-untyped-def]
-    branches = db.session.scalars(select(Branch).order_by(Branch.name))
-    return choices([(0, _("(all branches)")), *((b.id, b.name) for b in branches)])
+    """All branches for central support; a local administrator only has their own."""
+    query = select(Branch).order_by(Branch.name)
+    if current_user.branch_id is not None:
+        return choices(
+            (b.id, b.name)
+            for b in db.session.scalars(query.where(Branch.id == current_user.branch_id))
+        )
+    return choices(
+        [(0, _("(all branches: central)")), *((b.id, b.name) for b in db.session.scalars(query))]
+    )
+
+
+def _branch(branch_id: int | None) -> Branch | None:
+    return db.session.get(Branch, branch_id) if branch_id else None
+
+
+def _users_query():  # type: ignore[no-untyped-def]
+    query = select(User)
+    if current_user.branch_id is not None:
+        query = query.where(User.branch_id == current_user.branch_id)
+    return query
+
+
+def _users_page(form: UserForm):  # type: ignore[no-untyped-def]
+    items = db.session.scalars(_users_query().order_by(User.active.desc(), User.email)).all()
+    return render_template(
+        "admin/users.html",
+        users=items,
+        form=form,
+        role_choices=_role_choices(),
+        branch_choices=_branch_choices(),
+        confirm=ConfirmForm(),
+    )
 
 
 @bp.route("/users", methods=["GET", "POST"])
@@ -41,12 +78,12 @@ def users():  # type: ignore[no-untyped-def]
     form.branch.choices = _branch_choices()
     if form.validate_on_submit():
         user = attempt(
-            lambda: create_user(
+            lambda: support.create_user(
                 actor(),
                 form.email.data,
                 Role(form.role.data),
                 form.password.data,
-                db.session.get(Branch, form.branch.data) if form.branch.data else None,
+                _branch(form.branch.data),
                 form.name.data or "",
             ),
             _("User created."),
@@ -55,18 +92,12 @@ def users():  # type: ignore[no-untyped-def]
         )
         if user is not None:
             return redirect(url_for("admin.users"))
-    items = db.session.scalars(select(User).order_by(User.email)).all()
-    edit = UserEditForm()
-    edit.role.choices = form.role.choices
-    edit.branch.choices = form.branch.choices
-    return render_template(
-        "admin/users.html", users=items, form=form, edit=edit, confirm=ConfirmForm()
-    )
+    return _users_page(form)
 
 
 def _user(user_id: int) -> User:
     scoping.require_admin(current_user)
-    user = db.session.get(User, user_id)
+    user = db.session.scalars(_users_query().where(User.id == user_id)).first()
     if user is None:
         raise NotFound("user")
     return user
@@ -80,11 +111,17 @@ def change_user(user_id: int):  # type: ignore[no-untyped-def]
     form.role.choices = _role_choices()
     form.branch.choices = _branch_choices()
     if form.validate_on_submit():
-        branch = db.session.get(Branch, form.branch.data) if form.branch.data else None
         attempt(
-            lambda: support.change_user(actor(), user, Role(form.role.data), branch),
-            _("User changed."),
+            lambda: support.change_user(
+                actor(), user, Role(form.role.data), _branch(form.branch.data)
+            ),
+            _("%(user)s changed.", user=user.email),
         )
+    else:
+        for name, errors in form.errors.items():
+            label = getattr(form, name).label.text if hasattr(form, name) else ""
+            for error in errors:
+                flash(f"{label}: {error}" if label else error, "error")
     return redirect(url_for("admin.users"))
 
 
@@ -93,7 +130,12 @@ def change_user(user_id: int):  # type: ignore[no-untyped-def]
 def set_active(user_id: int, active: int):  # type: ignore[no-untyped-def]
     user = _user(user_id)
     if ConfirmForm().validate_on_submit():
-        attempt(lambda: support.set_active(actor(), user, bool(active)), _("User changed."))
+        attempt(
+            lambda: support.set_active(actor(), user, bool(active)),
+            _("%(user)s reactivated.", user=user.email)
+            if active
+            else _("%(user)s deactivated: they can no longer log in.", user=user.email),
+        )
     return redirect(url_for("admin.users"))
 
 
@@ -110,7 +152,12 @@ def branches():  # type: ignore[no-untyped-def]
     ):
         return redirect(url_for("admin.branches"))
     items = db.session.scalars(select(Branch).order_by(Branch.name)).all()
-    return render_template("admin/branches.html", branches=items, form=form)
+    return render_template(
+        "admin/branches.html",
+        branches=items,
+        form=form,
+        central=current_user.branch_id is None,
+    )
 
 
 @bp.route("/closure-days", methods=["GET", "POST"])
@@ -119,17 +166,28 @@ def closure_days():  # type: ignore[no-untyped-def]
     scoping.require_admin(current_user)
     form = ClosureForm()
     if form.validate_on_submit() and attempt(
-        lambda: support.add_closure_day(actor(), form.day.data, form.label.data),
+        lambda: support.add_closure_day(actor(), form.day.data, form.label.data or ""),
         _("Closure day added."),
         form=form,
         field="day",
     ):
+        forget_closure_days()
         return redirect(url_for("admin.closure_days"))
     items = db.session.scalars(select(ClosureDay).order_by(ClosureDay.day.desc())).all()
-    return render_template("admin/closure_days.html", days=items, form=form)
+    return render_template(
+        "admin/closure_days.html",
+        days=items,
+        form=form,
+        central=current_user.branch_id is None,
+        today=datetime.now(UTC).date(),
+    )
+
+
+# --- The outbox ---------------------------------------------------------------------------------
 
 
 def _outbox_query():  # type: ignore[no-untyped-def]
+    """The mail in the user's scope: a user of a branch sees their branch's participants' mail."""
     query = select(OutboxMail)
     if current_user.branch_id is not None:
         query = query.join(Participant, OutboxMail.participant_id == Participant.id).where(
@@ -143,9 +201,15 @@ def _outbox_query():  # type: ignore[no-untyped-def]
 def outbox():  # type: ignore[no-untyped-def]
     """The stored mail: what was sent, what waits; without SMTP, the demo reads mail here."""
     scoping.require_planner(current_user)
-    mails = db.session.scalars(_outbox_query().order_by(OutboxMail.id.desc()).limit(200)).all()
+    mails = db.session.scalars(
+        _outbox_query().order_by(OutboxMail.id.desc()).limit(OUTBOX_LIMIT)
+    ).all()
     return render_template(
-        "admin/outbox.html", mails=mails, smtp=smtp_configured(), confirm=ConfirmForm()
+        "admin/outbox.html",
+        mails=mails,
+        smtp=smtp_configured(),
+        confirm=ConfirmForm(),
+        limit=OUTBOX_LIMIT,
     )
 
 
@@ -157,18 +221,34 @@ def _mail(mail_id: int) -> OutboxMail:
     return mail
 
 
+def _parsed(mail: OutboxMail) -> EmailMessage:
+    return email.message_from_bytes(mail.message, policy=email.policy.default)  # type: ignore[return-value]
+
+
+def _png_part(message: EmailMessage):  # type: ignore[no-untyped-def]
+    """The QR image: the inline one shown in the HTML part, else any attached PNG."""
+    pngs = [p for p in message.walk() if p.get_content_type() == "image/png"]
+    inline = [p for p in pngs if p.get_content_disposition() == "inline"]
+    return (inline or pngs or [None])[0]
+
+
+HEADERS = ("From", "To", "Subject", "Date", "Message-ID")
+
+
 @bp.get("/outbox/<int:mail_id>")
 @login_required
 def outbox_mail(mail_id: int):  # type: ignore[no-untyped-def]
     mail = _mail(mail_id)
-    message = email.message_from_bytes(mail.message, policy=email.policy.default)
+    message = _parsed(mail)
     body = message.get_body(preferencelist=("plain",))
     return render_template(
         "admin/outbox_mail.html",
         mail=mail,
-        message=message,
-        text=body.get_content() if body else "",
-        has_image=any(p.get_content_type() == "image/png" for p in message.walk()),
+        headers=[(name, str(message[name])) for name in HEADERS if message[name] is not None],
+        text=body.get_content() if body is not None else "",
+        has_image=_png_part(message) is not None,
+        smtp=smtp_configured(),
+        confirm=ConfirmForm(),
     )
 
 
@@ -176,8 +256,7 @@ def outbox_mail(mail_id: int):  # type: ignore[no-untyped-def]
 @login_required
 def outbox_image(mail_id: int):  # type: ignore[no-untyped-def]
     mail = _mail(mail_id)
-    message = email.message_from_bytes(mail.message, policy=email.policy.default)
-    part = next((p for p in message.walk() if p.get_content_type() == "image/png"), None)
+    part = _png_part(_parsed(mail))
     if part is None:
         raise NotFound("image")
     response = Response(part.get_content(), mimetype="image/png")
@@ -188,11 +267,23 @@ def outbox_image(mail_id: int):  # type: ignore[no-untyped-def]
 @bp.post("/outbox/<int:mail_id>/retry")
 @login_required
 def outbox_retry(mail_id: int):  # type: ignore[no-untyped-def]
+    """Make an unsent mail due now; the outbox worker sends it within seconds."""
     mail = _mail(mail_id)
-    if ConfirmForm().validate_on_submit() and mail.sent_at is None:
-        from datetime import UTC, datetime
-
-        retry_now(mail, datetime.now(UTC))
-        db.session.commit()
-        flash(_("The mail will be tried again."), "success")
-    return redirect(url_for("admin.outbox"))
+    if ConfirmForm().validate_on_submit():
+        if mail.sent_at is not None:
+            flash(_("This mail was already sent."), "error")
+        elif not smtp_configured():
+            flash(_("No mail server is configured: the mail stays in the outbox."), "error")
+        else:
+            retry_now(mail, datetime.now(UTC))
+            db.session.commit()
+            worker = current_app.extensions.get("aanwezig.outbox_worker")
+            if worker is not None:
+                worker.wake()
+            flash(
+                _("The mail to %(to)s will be sent again in a moment.", to=mail.recipient),
+                "success",
+            )
+    if request.form.get("back") == "list":
+        return redirect(url_for("admin.outbox"))
+    return redirect(url_for("admin.outbox_mail", mail_id=mail.id))

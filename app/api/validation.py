@@ -10,6 +10,7 @@ from flask import request
 from flask_babel import lazy_gettext as _l
 
 from app.errors import Refusal
+from app.text import has_control_characters
 
 E = TypeVar("E", bound=enum.Enum)
 _MISSING = object()
@@ -43,6 +44,10 @@ def text(
         return None
     if not isinstance(value, str):
         raise invalid(field, _l("The field %(field)s must be text.", field=field))
+    if has_control_characters(value):
+        raise invalid(
+            field, _l("The field %(field)s contains invisible control characters.", field=field)
+        )
     value = value.strip()
     if required and not value:
         raise invalid(field, _l("The field %(field)s is required.", field=field))

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
@@ -15,19 +14,21 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from app.forms import Form
 
-class LateArrivalForm(FlaskForm):
+
+class LateArrivalForm(Form):
     participant = SelectField(_l("Participant"), coerce=int)
     arrived = TimeField(_l("Arrived at"), validators=[DataRequired()])
 
 
-class ResolveForm(FlaskForm):
+class ResolveForm(Form):
     participant = SelectField(_l("Participant"), coerce=int)
     left_at = TimeField(_l("Left at"), validators=[DataRequired()])
     reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=500)])
 
 
-class ExemptionForm(FlaskForm):
+class ExemptionForm(Form):
     session = SelectField(_l("Session"), coerce=int, validators=[Optional()])
     minutes = IntegerField(
         _l("or a number of minutes"), validators=[Optional(), NumberRange(min=1, max=100000)]
@@ -35,13 +36,13 @@ class ExemptionForm(FlaskForm):
     reason = StringField(_l("Reason"), validators=[Optional(), Length(max=500)])
 
 
-class EnrolmentForm(FlaskForm):
+class EnrolmentForm(Form):
     enrolled_on = DateField(_l("Enrolled on"), validators=[DataRequired()])
     paid_leave = BooleanField(_l("Paid educational leave"))
     terminated_on = DateField(_l("Early termination on"), validators=[Optional()])
 
 
-class JustificationForm(FlaskForm):
+class JustificationForm(Form):
     kind = SelectField(_l("Kind"))
     sessions = SelectMultipleField(
         _l("Sessions"),

@@ -1,15 +1,27 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import EmailField, SelectField, StringField
-from wtforms.validators import DataRequired, Email, Length, Optional
+from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
+
+from app.errors import Refusal
+from app.forms import Form
+from app.participants.operations import clean_national_number
 
 
-class ParticipantForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
-    email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
+class ParticipantForm(Form):
+    name = StringField(
+        _l("Name"), validators=[DataRequired(_l("Give the participant's name.")), Length(max=200)]
+    )
+    email = EmailField(
+        _l("Email"),
+        validators=[
+            DataRequired(_l("Give the email address: the QR code is sent there.")),
+            Email(_l("This is not a valid email address.")),
+            Length(max=254),
+        ],
+    )
     national_number = StringField(
         _l("National register number"),
         validators=[Optional(), Length(max=20)],
@@ -17,14 +29,23 @@ class ParticipantForm(FlaskForm):
     )
     branch = SelectField(_l("Branch"), coerce=str)
 
+    def validate_national_number(self, field):  # type: ignore[no-untyped-def]
+        try:
+            clean_national_number(field.data)
+        except Refusal as refusal:
+            raise ValidationError(str(refusal.message)) from refusal
 
-class ImportForm(FlaskForm):
+
+class ImportForm(Form):
     file = FileField(
         _l("CSV or XLSX file"),
         validators=[
             FileRequired(_l("Choose a file.")),
             FileAllowed(["csv", "xlsx"], _l("Only CSV or XLSX files.")),
         ],
-        description=_l("Columns: name, email, national_number (a header row first)."),
+        description=_l(
+            "Columns: name, email, national_number (a header row first). A bad row is reported "
+            "by its line number; the other rows are imported."
+        ),
     )
     branch = SelectField(_l("Branch"), coerce=str)

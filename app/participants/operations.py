@@ -17,6 +17,7 @@ from app.extensions import db
 from app.mail import messages
 from app.models import Branch, Enrolment, Participant, Session, Training, TrainingEnrolment
 from app.security import decrypt_national_number, encrypt_national_number, national_number_index
+from app.text import has_control_characters
 
 
 def clean_email(text: str) -> str:
@@ -44,6 +45,9 @@ def create_participant(
     name = (name or "").strip()
     if not name:
         raise Refusal("name_required", _l("Give the participant's name."))
+    if has_control_characters(name) or has_control_characters(email or ""):
+        # An import from a damaged file; the form and the API refuse these before this point.
+        raise Refusal("control_characters", _l("Remove the invisible control characters."))
     digits = clean_national_number(national_number_text)
     participant = Participant(branch=branch, name=name, email=clean_email(email))
     if digits is not None:

@@ -4,22 +4,26 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import Response, flash, redirect, render_template, url_for
+from flask import Response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 
 from app import scoping
 from app.extensions import db
 from app.mail.messages import enrolled_sessions, participant_code
-from app.models import Branch, Participant
+from app.models import Branch, Enrolment, Participant
 from app.participants import bp
 from app.participants import operations as people
 from app.participants.forms import ImportForm, ParticipantForm
-from app.participants.importing import import_participants
+from app.participants.importing import ImportResult, import_participants
 from app.planning.forms import ConfirmForm
+from app.planning.timing import status_of
+from app.text import without_control_characters
 from app.views import actor, attempt, branch_choices, choices
 from qr.images import code_png
+
+LIST_LIMIT = 500
 
 
 def _branch(name: str) -> Branch | None:
@@ -30,14 +34,53 @@ def _branch(name: str) -> Branch | None:
     )
 
 
+def _forms() -> tuple[ParticipantForm, ImportForm]:
+    branches = choices(branch_choices(current_user))
+    form = ParticipantForm(prefix="add")
+    form.branch.choices = branches
+    import_form = ImportForm(prefix="import")
+    import_form.branch.choices = branches
+    return form, import_form
+
+
+def _index_page(form: ParticipantForm, import_form: ImportForm, report: ImportResult | None = None):  # type: ignore[no-untyped-def]
+    search = without_control_characters(request.args.get("q") or "").strip()[:100]
+    query = scoping.participants(current_user)
+    if search:
+        pattern = f"%{search.lower()}%"
+        query = query.where(
+            or_(
+                func.lower(Participant.name).like(pattern),
+                func.lower(Participant.email).like(pattern),
+            )
+        )
+    items = db.session.scalars(
+        query.order_by(Participant.name, Participant.id).limit(LIST_LIMIT + 1)
+    ).all()
+    counts = dict(
+        db.session.execute(
+            select(Enrolment.participant_id, func.count())
+            .where(Enrolment.participant_id.in_([p.id for p in items]))
+            .group_by(Enrolment.participant_id)
+        ).all()
+    )
+    return render_template(
+        "participants/index.html",
+        participants=items[:LIST_LIMIT],
+        more=len(items) > LIST_LIMIT,
+        counts=counts,
+        search=search,
+        form=form,
+        import_form=import_form,
+        report=report,
+    )
+
+
 @bp.route("/", methods=["GET", "POST"])
 @login_required
 def index():  # type: ignore[no-untyped-def]
     scoping.require_planner(current_user)
-    form = ParticipantForm(prefix="add")
-    form.branch.choices = choices(branch_choices(current_user))
-    import_form = ImportForm(prefix="import")
-    import_form.branch.choices = form.branch.choices
+    form, import_form = _forms()
     if form.validate_on_submit():
         participant = attempt(
             lambda: people.create_participant(
@@ -52,35 +95,27 @@ def index():  # type: ignore[no-untyped-def]
             field="national_number",
         )
         if participant is not None:
-            return redirect(url_for("participants.index"))
-    items = db.session.scalars(scoping.participants(current_user).order_by(Participant.name)).all()
-    return render_template(
-        "participants/index.html", participants=items, form=form, import_form=import_form
-    )
+            return redirect(url_for("participants.detail", participant_id=participant.id))
+    return _index_page(form, import_form)
 
 
 @bp.post("/import")
 @login_required
 def import_file():  # type: ignore[no-untyped-def]
+    """Import a file; the page then shows how many were added and each refused line."""
     scoping.require_planner(current_user)
-    form = ImportForm(prefix="import")
-    form.branch.choices = choices(branch_choices(current_user))
-    if not form.validate_on_submit():
-        for errors in form.errors.values():
-            for error in errors:
-                flash(error, "error")
-        return redirect(url_for("participants.index"))
-    upload = form.file.data
-    result = attempt(
-        lambda: import_participants(
-            actor(), _branch(form.branch.data), upload.filename, upload.read()
+    form, import_form = _forms()
+    report = None
+    if import_form.validate_on_submit():
+        upload = import_form.file.data
+        report = attempt(
+            lambda: import_participants(
+                actor(), _branch(import_form.branch.data), upload.filename or "", upload.read()
+            ),
+            form=import_form,
+            field="file",
         )
-    )
-    if result is not None:
-        flash(_("%(n)s participants imported.", n=result.created), "success")
-        for line, reason in result.problems:
-            flash(_("Line %(line)s: %(reason)s", line=line, reason=reason), "error")
-    return redirect(url_for("participants.index"))
+    return _index_page(form, import_form, report)
 
 
 def _participant(participant_id: int) -> Participant:
@@ -91,10 +126,11 @@ def _participant(participant_id: int) -> Participant:
 
 
 def _detail_page(participant: Participant, revealed: str | None = None):  # type: ignore[no-untyped-def]
+    now = datetime.now(UTC)
     return render_template(
         "participants/detail.html",
         participant=participant,
-        sessions=enrolled_sessions(participant),
+        sessions=[(s, status_of(s, now)) for s in enrolled_sessions(participant)],
         form=ConfirmForm(),
         revealed=revealed,
     )
@@ -113,9 +149,9 @@ def reveal(participant_id: int):  # type: ignore[no-untyped-def]
     participant = _participant(participant_id)
     if not ConfirmForm().validate_on_submit() or participant.national_number_encrypted is None:
         return redirect(url_for("participants.detail", participant_id=participant.id))
-    revealed = people.reveal_national_number(actor(), participant)
-    db.session.commit()
-    return _detail_page(participant, revealed)
+    revealed = attempt(lambda: people.reveal_national_number(actor(), participant))
+    response = _detail_page(participant, revealed)
+    return response, 200, {"Cache-Control": "no-store"}
 
 
 @bp.post("/<int:participant_id>/resend")
@@ -124,7 +160,8 @@ def resend(participant_id: int):  # type: ignore[no-untyped-def]
     participant = _participant(participant_id)
     if ConfirmForm().validate_on_submit():
         attempt(
-            lambda: people.resend_code(actor(), participant), _("The QR code mail is queued again.")
+            lambda: people.resend_code(actor(), participant),
+            _("The QR code mail to %(email)s is queued again.", email=participant.email),
         )
     return redirect(url_for("participants.detail", participant_id=participant.id))
 
@@ -136,7 +173,10 @@ def reissue(participant_id: int):  # type: ignore[no-untyped-def]
     if ConfirmForm().validate_on_submit():
         attempt(
             lambda: people.reissue_code(actor(), participant, datetime.now(UTC)),
-            _("The old code is revoked; a new code is mailed."),
+            _(
+                "The old code is revoked; a new code is mailed to %(email)s.",
+                email=participant.email,
+            ),
         )
     return redirect(url_for("participants.detail", participant_id=participant.id))
 

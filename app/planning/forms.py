@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -14,18 +13,76 @@ from wtforms import (
     TimeField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from app.forms import Form
+from app.models import TrainingKind
 
 
-class ProjectForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
-    number = StringField(_l("ESF project number"), validators=[DataRequired(), Length(max=60)])
+class MultiCheckboxField(SelectMultipleField):
+    """A multi-select shown as a list of checkboxes (the ``field`` macro adds a filter box)."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+def _required(message=None):  # type: ignore[no-untyped-def]
+    return DataRequired(message or _l("This field is required."))
+
+
+class ProjectForm(Form):
+    name = StringField(_l("Name"), validators=[_required(), Length(max=200)])
+    number = StringField(
+        _l("ESF project number"),
+        validators=[_required(), Length(max=60)],
+        description=_l("As on the ESF agreement, e.g. ESF-2026-0042."),
+    )
     branch = SelectField(_l("Branch"), coerce=str)
 
 
-class TrainingForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
-    code = StringField(_l("Code"), validators=[Optional(), Length(max=60)])
+class TrainingDetailsForm(Form):
+    """What the certificates need (rule 10) and the lesson periods (rule 9)."""
+
+    kind = SelectField(
+        _l("Kind of training"),
+        choices=[
+            SelectChoice("vocational", _l("Vocational training")),
+            SelectChoice("general", _l("General training")),
+        ],
+        default="vocational",
+    )
+    recognition_number = StringField(
+        _l("Recognition number"), validators=[Optional(), Length(max=60)]
+    )
+    joint_committee = StringField(
+        _l("Joint committee number"), validators=[Optional(), Length(max=60)]
+    )
+    joint_committee_date = DateField(
+        _l("Recognised by the joint committee on"), validators=[Optional()]
+    )
+    per_school_year = BooleanField(_l("Organised per school year (lesson periods are the terms)"))
+    exam_date = DateField(_l("Date of the last exam of the first sitting"), validators=[Optional()])
+
+    def details(self) -> dict[str, object]:
+        """The values for ``planning.operations.set_training_details``."""
+        return {
+            "kind": TrainingKind(self.kind.data),
+            "recognition_number": (self.recognition_number.data or "").strip(),
+            "joint_committee": (self.joint_committee.data or "").strip(),
+            "joint_committee_date": self.joint_committee_date.data,
+            "per_school_year": bool(self.per_school_year.data),
+            "exam_date": self.exam_date.data,
+        }
+
+
+class TrainingForm(TrainingDetailsForm):
+    name = StringField(_l("Name"), validators=[_required(), Length(max=200)])
+    code = StringField(
+        _l("Code"),
+        validators=[Optional(), Length(max=60)],
+        description=_l("Participants of an e-learning report their hours against this code."),
+    )
     mode = SelectField(
         _l("Form"),
         choices=[
@@ -33,34 +90,62 @@ class TrainingForm(FlaskForm):
             SelectChoice("e-learning", _l("E-learning")),
         ],
     )
-    trainers = SelectMultipleField(_l("Trainers"), coerce=int, validators=[Optional()])
-    per_school_year = BooleanField(_l("Organised per school year (lesson periods are the terms)"))
-    exam_date = DateField(_l("Date of the last exam of the first sitting"), validators=[Optional()])
+    trainers = MultiCheckboxField(_l("Trainers"), coerce=int, validators=[Optional()])
 
 
-class SessionForm(FlaskForm):
-    day = DateField(_l("Date"), validators=[DataRequired()])
-    start = TimeField(_l("Start"), validators=[DataRequired()])
-    end = TimeField(_l("End"), validators=[DataRequired()])
+class SessionForm(Form):
+    day = DateField(_l("Date"), validators=[_required(_l("Give a valid date."))])
+    start = TimeField(_l("Start"), validators=[_required(_l("Give a valid time."))])
+    end = TimeField(_l("End"), validators=[_required(_l("Give a valid time."))])
     break_start = TimeField(_l("Break from"), validators=[Optional()])
     break_end = TimeField(_l("Break until"), validators=[Optional()])
     location = StringField(_l("Location"), validators=[Optional(), Length(max=200)])
     trainer = SelectField(_l("Trainer"), coerce=int, validators=[Optional()])
 
+    # The operation checks the times again; these put the reason next to the field concerned.
+    def validate_end(self, field):  # type: ignore[no-untyped-def]
+        if self.start.data and field.data and field.data <= self.start.data:
+            raise ValidationError(_l("The end must be after the start."))
 
-class EnrolForm(FlaskForm):
-    participants = SelectMultipleField(
+    def validate_break_end(self, field):  # type: ignore[no-untyped-def]
+        begin, finish = self.break_start.data, field.data
+        if (begin is None) != (finish is None):
+            raise ValidationError(_l("Give both the start and the end of the break, or neither."))
+        if begin is None or finish is None:
+            return
+        if finish <= begin:
+            raise ValidationError(_l("The break must end after it starts."))
+        if (
+            self.start.data
+            and self.end.data
+            and (begin <= self.start.data or finish >= self.end.data)
+        ):
+            raise ValidationError(_l("The break must fall inside the session."))
+
+
+class EnrolForm(Form):
+    participants = MultiCheckboxField(
         _l("Participants"),
         coerce=int,
         validators=[DataRequired(_l("Choose at least one participant."))],
     )
 
 
-class ReasonForm(FlaskForm):
+class ReasonForm(Form):
+    """A mandatory reason (also used by the certificates' corrections)."""
+
     reason = TextAreaField(
         _l("Reason"), validators=[DataRequired(_l("Give the reason.")), Length(max=2000)]
     )
 
 
-class ConfirmForm(FlaskForm):
+class ReopenForm(Form):
+    reason = TextAreaField(
+        _l("Reason for reopening"),
+        validators=[DataRequired(_l("Give the reason for reopening.")), Length(max=2000)],
+        description=_l("Recorded with the session and in the audit trail."),
+    )
+
+
+class ConfirmForm(Form):
     """A bare form: only the CSRF token, for POST buttons."""

@@ -185,3 +185,27 @@ def close_reopened_session(actor: Actor, session: Session, now: datetime) -> Non
     session.reclosed_at = now
     db.session.flush()
     audit.record(actor, "session.close", session, before, audit.snapshot(session))
+
+
+TRAINING_DETAILS = (
+    "kind",
+    "recognition_number",
+    "joint_committee",
+    "joint_committee_date",
+    "per_school_year",
+    "exam_date",
+)
+
+
+def set_training_details(actor: Actor, training: Training, **details: object) -> None:
+    """The training's certificate data (rule 10), its lesson periods and exam date; audited."""
+    unknown = set(details) - set(TRAINING_DETAILS)
+    if unknown:
+        raise ValueError(f"not a training detail: {', '.join(sorted(unknown))}")
+    before = audit.snapshot(training, TRAINING_DETAILS)
+    for name, value in details.items():
+        setattr(training, name, value)
+    db.session.flush()
+    audit.record(
+        actor, "training.change", training, before, audit.snapshot(training, TRAINING_DETAILS)
+    )

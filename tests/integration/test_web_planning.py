@@ -14,7 +14,10 @@ from app.models import Enrolment, Participant, Project, Role, Session, Training
 from tests.builders import PASSWORD
 
 
-def log_in(app, role: Role, make, branch: str | None = "Gent", email: str | None = None):  # type: ignore[no-untyped-def]
+def log_in(  # type: ignore[no-untyped-def]
+    app, role: Role, make, branch: str | None = "Gent", email: str | None = None, english=False
+):
+    """A test client logged in as a new user; ``english`` switches the interface to English."""
     user_id = make.user(role, branch, email=email)
     client = app.test_client()
     with app.app_context():
@@ -23,6 +26,8 @@ def log_in(app, role: Role, make, branch: str | None = "Gent", email: str | None
         address = db.session.get(User, user_id).email
     response = client.post("/login", data={"email": address, "password": PASSWORD})
     assert response.status_code == 302
+    if english:
+        client.post("/language/en", data={"next": "/"})
     return client
 
 
@@ -209,9 +214,8 @@ def test_support_reopens_a_locked_session_only_with_a_reason(app, make):
     with app.app_context():
         session = db.session.get(Session, session_id)
         assert session.reopened and session.reopen_reason == "Scanner broke, paper list"
-    assert "reopened" in client.get("/?filter=reopened").get_data(as_text=True).lower() or True
-    page = client.get("/?filter=reopened").get_data(as_text=True)
-    assert "05/01/2026" in page
+    page = client.get("/archive?filter=reopened").get_data(as_text=True)
+    assert "05/01/2026" in page and "Scanner broke, paper list" in page
 
 
 def test_a_promotor_cannot_reopen(app, make):
@@ -247,3 +251,25 @@ class TestCsrf:
         client = app.test_client()
         response = client.post("/login", data={"email": "p@example.org", "password": PASSWORD})
         assert response.status_code == 400
+
+
+def test_a_training_records_the_data_its_certificates_need(app, make):
+    client = log_in(app, Role.PROMOTOR, make)
+    client.post("/projects", data={"name": "Excel", "number": "ESF-7", "branch": "Gent"})
+    with app.app_context():
+        project_id = db.session.scalar(select(Project.id))
+    client.post(
+        f"/projects/{project_id}",
+        data={
+            "name": "Boekhouding",
+            "mode": "classroom",
+            "kind": "vocational",
+            "joint_committee": "200",
+            "joint_committee_date": "2025-09-01",
+        },
+    )
+    with app.app_context():
+        training = db.session.scalars(select(Training)).one()
+        assert training.joint_committee == "200" and training.joint_committee_date == date(
+            2025, 9, 1
+        )

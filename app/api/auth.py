@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from flask import g, request
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from app.api import bp
@@ -17,6 +17,12 @@ from app.models import ApiToken
 from app.security import hash_api_token
 
 PUBLIC_ENDPOINTS = {"api.openapi"}
+# Built once: every API request, each scan at the door included, runs it.
+_TOKEN = (
+    select(ApiToken)
+    .options(joinedload(ApiToken.user))
+    .where(ApiToken.token_hash == bindparam("token_hash"))
+)
 
 
 @bp.before_request
@@ -29,11 +35,7 @@ def authenticate() -> None:
         raise Refusal(
             "unauthorized", _l("Send an API token as 'Authorization: Bearer <token>'."), status=401
         )
-    token = db.session.scalars(
-        select(ApiToken)
-        .options(joinedload(ApiToken.user))
-        .where(ApiToken.token_hash == hash_api_token(value.strip()))
-    ).first()
+    token = db.session.scalars(_TOKEN, {"token_hash": hash_api_token(value.strip())}).first()
     if token is None or token.revoked_at is not None or not token.user.active:
         raise Refusal("unauthorized", _l("This API token is unknown or revoked."), status=401)
     now = datetime.now(UTC)

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, exists, insert, select
+from sqlalchemy import bindparam, exists, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
@@ -116,10 +116,15 @@ _latest = (
 _RECEIPT = select(ScanReceipt.__table__.c.response).where(
     ScanReceipt.__table__.c.nonce == bindparam("nonce")
 )
-# Everything a scan needs to know, in one round trip: the answer already given to this nonce
-# (a retry), the person, their enrolment and their last registration in the session.
+# Everything a scan needs to know, in one round trip: whether this nonce was answered before (a
+# retry: the repeat's receipt or the registration it made), the person, their enrolment and
+# their last registration in the session.
 _SCAN_FACTS = select(
     _RECEIPT.scalar_subquery().label("receipt"),
+    select(_registrations.c.id)
+    .where(_registrations.c.nonce == bindparam("nonce"))
+    .scalar_subquery()
+    .label("registration_id"),
     _participants.c.id,
     _participants.c.name,
     _participants.c.key_version,
@@ -133,19 +138,58 @@ _SCAN_FACTS = select(
     _latest.with_only_columns(_registrations.c.kind).scalar_subquery().label("last_kind"),
     _latest.with_only_columns(_registrations.c.at).scalar_subquery().label("last_at"),
 ).where(_participants.c.id == bindparam("participant_id"))
-# Serialise scans of one person, so two scanners at one door cannot both check them in.
-_SCAN_FACTS_LOCKED = _SCAN_FACTS.with_for_update(of=_participants)
+# Scans of one person are serialised, so two scanners at one door cannot both check them in.
+# The lock is a statement of its own, before the facts: PostgreSQL (read committed) gives each
+# statement a fresh snapshot, so the facts then include the other scan's registration. SQLite
+# has no row locks; a write takes the database's write lock, held until the commit.
+_LOCK = {
+    "postgresql": select(_participants.c.id)
+    .where(_participants.c.id == bindparam("person"))
+    .with_for_update(),
+    "sqlite": update(_participants)
+    .where(_participants.c.id == bindparam("person"))
+    .values(key_version=_participants.c.key_version),
+}
 
 
 def _scan_facts(session_id: int, participant_id: int, nonce: str):  # type: ignore[no-untyped-def]
-    query = _SCAN_FACTS_LOCKED if db.engine.dialect.name == "postgresql" else _SCAN_FACTS
+    db.session.execute(_LOCK[db.engine.dialect.name], {"person": participant_id})
     return db.session.execute(
-        query, {"session_id": session_id, "participant_id": participant_id, "nonce": nonce}
+        _SCAN_FACTS, {"session_id": session_id, "participant_id": participant_id, "nonce": nonce}
     ).first()
 
 
-def _receipt(nonce: str) -> dict[str, Any] | None:
-    return db.session.execute(_RECEIPT, {"nonce": nonce}).scalar()
+_REGISTERED = (
+    select(
+        _registrations.c.kind,
+        _registrations.c.at,
+        _participants.c.id,
+        _participants.c.name,
+    )
+    .join(_participants, _participants.c.id == _registrations.c.participant_id)
+    .where(_registrations.c.nonce == bindparam("nonce"))
+)
+
+
+def _answer(direction: str, participant_id: int, name: str, at: datetime, repeat: bool) -> dict:
+    return {
+        "direction": direction,
+        "participant": {"id": participant_id, "name": name},
+        "at": at.astimezone(UTC).isoformat(),
+        "repeat": repeat,
+    }
+
+
+def _earlier_answer(nonce: str) -> dict[str, Any] | None:
+    """The answer already given to ``nonce``: a repeat's receipt, or rebuilt from the
+    registration the scan made (an accepted scan's registration is its own receipt)."""
+    receipt = db.session.execute(_RECEIPT, {"nonce": nonce}).scalar()
+    if receipt is not None:
+        return receipt
+    row = db.session.execute(_REGISTERED, {"nonce": nonce}).first()
+    if row is None:
+        return None
+    return _answer(row.kind.value, row.id, row.name, row.at, repeat=False)
 
 
 def scan(actor: Actor, request: ScanRequest, now: datetime) -> dict[str, Any]:
@@ -166,6 +210,8 @@ def scan(actor: Actor, request: ScanRequest, now: datetime) -> dict[str, Any]:
         raise refuse("invalid_code")
     if participant.receipt is not None:
         return participant.receipt
+    if participant.registration_id is not None:
+        return _earlier_answer(request.nonce)  # type: ignore[return-value]
     if signed.key_version != participant.key_version:
         raise refuse("revoked_code")
     if participant.enrolment_id is None:
@@ -179,12 +225,9 @@ def scan(actor: Actor, request: ScanRequest, now: datetime) -> dict[str, Any]:
         at,
         timedelta(seconds=current_app.config["SCAN_REPEAT_SECONDS"]),
     )
-    response = {
-        "direction": direction,
-        "participant": {"id": participant.id, "name": participant.name},
-        "at": (last_at if repeat and last_at else at).isoformat(),
-        "repeat": repeat,
-    }
+    response = _answer(
+        direction, participant.id, participant.name, last_at if repeat and last_at else at, repeat
+    )
     registration = None
     if not repeat:
         registration = {
@@ -201,6 +244,14 @@ def scan(actor: Actor, request: ScanRequest, now: datetime) -> dict[str, Any]:
     return _store(actor, request, participant.id, registration, response, now)
 
 
+_registrations_table = Registration.__table__
+# Built once, executed with plain parameters: statement construction is a large share of the
+# Python time of a scan.
+_INSERT_REGISTRATION = insert(_registrations_table).returning(_registrations_table.c.id)
+_INSERT_AUDIT = insert(AuditRecord.__table__)
+_INSERT_RECEIPT = insert(ScanReceipt.__table__)
+
+
 def _store(
     actor: Actor,
     request: ScanRequest,
@@ -209,50 +260,49 @@ def _store(
     response: dict[str, Any],
     now: datetime,
 ) -> dict[str, Any]:
-    """Write the registration, its audit record and the nonce's receipt in one transaction.
+    """Write the registration and its audit record, or for a repeat the nonce's receipt.
 
-    Core inserts rather than ORM objects: this runs for every scan at the door.
+    Core inserts rather than ORM objects: this runs for every scan at the door. A registration
+    carries the scan's nonce (unique), so it is the receipt of an accepted scan.
     """
     try:
-        registration_id = None
         if registration is not None:
-            registration_id = db.session.execute(
-                insert(Registration.__table__)
-                .values(**registration)
-                .returning(Registration.__table__.c.id)
-            ).scalar_one()
+            registration_id = db.session.execute(_INSERT_REGISTRATION, registration).scalar_one()
             db.session.execute(
-                insert(AuditRecord.__table__).values(
-                    at=now,
-                    user_id=actor.user_id,
-                    token_id=registration["token_id"],
-                    action="registration.create",
-                    object_type=Registration.__tablename__,
-                    object_id=registration_id,
-                    after={
+                _INSERT_AUDIT,
+                {
+                    "at": now,
+                    "user_id": actor.user_id,
+                    "token_id": registration["token_id"],
+                    "action": "registration.create",
+                    "object_type": Registration.__tablename__,
+                    "object_id": registration_id,
+                    "before": None,
+                    "after": {
                         "id": registration_id,
                         **{k: audit.plain(v) for k, v in registration.items()},
                     },
-                )
+                },
             )
-        db.session.execute(
-            insert(ScanReceipt.__table__).values(
-                nonce=request.nonce,
-                session_id=request.session.id,
-                participant_id=participant_id,
-                registration_id=registration_id,
-                response=response,
-                received_at=now,
+        else:
+            db.session.execute(
+                _INSERT_RECEIPT,
+                {
+                    "nonce": request.nonce,
+                    "session_id": request.session.id,
+                    "participant_id": participant_id,
+                    "response": response,
+                    "received_at": now,
+                },
             )
-        )
         db.session.commit()
     except IntegrityError:
         # The same nonce arrived twice at once: the other request won; answer as it did.
         db.session.rollback()
-        receipt = _receipt(request.nonce)
-        if receipt is None:
+        earlier = _earlier_answer(request.nonce)
+        if earlier is None:
             raise
-        return receipt
+        return earlier
     return response
 
 

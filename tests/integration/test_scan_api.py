@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import uuid
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -272,3 +273,31 @@ def test_a_retry_after_the_session_locked_still_gets_its_original_answer(make):
     assert api.post("/scans", payload).get_json() == first
     payload["nonce"] = nonce()
     assert api.post("/scans", payload).get_json()["error"] == "registration_closed"
+
+
+def test_two_scanners_scanning_one_person_at_once_record_one_check_in(setup, make):
+    """The door has two scanners; the person is scanned by both in the same instant."""
+    other_api = make.api(Role.PROMOTOR)
+    people = [make.participant() for _ in range(5)]
+    for person in people:
+        make.enrol(setup["session"], person)
+    for person in people:
+        code = make.code(person)
+        barrier = threading.Barrier(2)
+        answers: list[dict] = []
+
+        def scanner(api, code=code, barrier=barrier, answers=answers):  # type: ignore[no-untyped-def]
+            barrier.wait()
+            answers.append(scan(api, setup["session"], code).get_json())
+
+        threads = [threading.Thread(target=scanner, args=(a,)) for a in (setup["api"], other_api)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+        assert sorted(a["repeat"] for a in answers) == [False, True]
+        assert {a["direction"] for a in answers} == {"in"}
+    mine = [
+        r for r in registrations(setup["api"], setup["session"]) if r["participant_id"] in people
+    ]
+    assert len(mine) == len(people)

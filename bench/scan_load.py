@@ -3,10 +3,12 @@
 Starts gunicorn on this machine with PostgreSQL (and then the SQLite default), lets N concurrent
 clients each scan distinct participants once, and reports scans per second and p50/p99 latency;
 then does the same against bench/ceiling_app.py (one INSERT per request, same server settings),
-the practical ceiling. Checks that no request failed and that the registrations in the database
-equal the accepted scans. Only loopback traffic; every loop is bounded.
+the practical ceiling. A third run lets the same scanners scan at a door's pace (one scan every
+--door-interval seconds each) to show the latency a trainer meets. Checks that no request failed
+and that the registrations in the database equal the accepted scans. Only loopback traffic;
+every loop is bounded.
 
-    .venv/bin/python bench/scan_load.py [--clients 32] [--per-client 40] [--workers 2 --threads 8]
+    .venv/bin/python bench/scan_load.py [--clients 32] [--per-client 60] [--workers 2 --threads 8]
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import argparse
 import http.client
 import json
 import os
+import random
 import signal
 import socket
 import statistics
@@ -155,9 +158,18 @@ def stop(process: subprocess.Popen) -> str:
 WARMUP = 5  # first requests per client, not measured: worker start-up and statement caches
 
 
-def load(port: int, path: str, bodies: list[list[dict]], headers: dict[str, str]) -> dict:
+def load(
+    port: int,
+    path: str,
+    bodies: list[list[dict]],
+    headers: dict[str, str],
+    interval: float | None = None,
+) -> dict:
     """Each client thread sends its bodies one after another on a keep-alive connection.
 
+    Without ``interval`` a client sends the next body as soon as it has the answer (saturation:
+    throughput). With ``interval`` it sends one every ``interval`` seconds, as a scanner at a
+    door does, starting at a random offset; latency then shows what a trainer waits for.
     The first WARMUP bodies of each client are sent before the clock starts and not measured.
     """
     latencies: list[float] = []
@@ -175,9 +187,13 @@ def load(port: int, path: str, bodies: list[list[dict]], headers: dict[str, str]
             )
             connection.getresponse().read()
         barrier.wait()
+        begin = time.perf_counter()
         with lock:
-            started_at.append(time.perf_counter())
-        for body in items[WARMUP:]:
+            started_at.append(begin)
+        offset = random.uniform(0, interval) if interval else 0.0
+        for i, body in enumerate(items[WARMUP:]):
+            if interval:
+                time.sleep(max(0.0, begin + offset + i * interval - time.perf_counter()))
             payload = json.dumps(body)
             started = time.perf_counter()
             try:
@@ -218,7 +234,14 @@ def load(port: int, path: str, bodies: list[list[dict]], headers: dict[str, str]
     }
 
 
-def run_scans(database_url: str, clients: int, per_client: int, workers: int, threads: int) -> dict:
+def run_scans(
+    database_url: str,
+    clients: int,
+    per_client: int,
+    workers: int,
+    threads: int,
+    interval: float | None = None,
+) -> dict:
     with tempfile.TemporaryDirectory() as folder:
         instance = Path(folder)
         per_client += WARMUP
@@ -237,7 +260,9 @@ def run_scans(database_url: str, clients: int, per_client: int, workers: int, th
                 ]
                 for c in range(clients)
             ]
-            result = load(port, "/api/v1/scans", bodies, {"Authorization": f"Bearer {token}"})
+            result = load(
+                port, "/api/v1/scans", bodies, {"Authorization": f"Bearer {token}"}, interval
+            )
         finally:
             errors = stop(process)
         result["registrations"] = count_rows(database_url, "registrations")
@@ -286,7 +311,13 @@ def line(name: str, r: dict) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=32)
-    parser.add_argument("--per-client", type=int, default=40)
+    parser.add_argument("--per-client", type=int, default=60)
+    parser.add_argument(
+        "--door-interval",
+        type=float,
+        default=0.5,
+        help="seconds between two scans of one scanner in the door-pace run",
+    )
     parser.add_argument("--sqlite-clients", type=int, default=8)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=8)
@@ -295,6 +326,10 @@ def main() -> int:
     reset_postgres()
     scans = run_scans(PG_BENCH, args.clients, args.per_client, args.workers, args.threads)
     ceiling = run_ceiling(PG_BENCH, args.clients, args.per_client, args.workers, args.threads)
+    reset_postgres()
+    door = run_scans(
+        PG_BENCH, args.clients, args.per_client, args.workers, args.threads, args.door_interval
+    )
     with tempfile.TemporaryDirectory() as folder:
         sqlite_url = f"sqlite:///{folder}/bench.db"
         lite = run_scans(
@@ -308,13 +343,20 @@ def main() -> int:
     print("| --- | --- | --- | --- | --- | --- | --- |")
     print(line(f"POST /scans, PostgreSQL, {args.clients} clients", scans))
     print(line(f"ceiling: one INSERT, PostgreSQL, {args.clients} clients", ceiling))
+    print(
+        line(
+            f"POST /scans, PostgreSQL, {args.clients} scanners, one scan each "
+            f"{args.door_interval:g} s",
+            door,
+        )
+    )
     print(line(f"POST /scans, SQLite, {args.sqlite_clients} clients", lite))
     print(
         f"scans/ceiling: {scans['per_second'] / ceiling['per_second']:.0%}; "
         f"SQLite 'database is locked' errors: {lite['locked_errors']}"
     )
     ok = True
-    for name, r in (("postgres", scans), ("ceiling", ceiling), ("sqlite", lite)):
+    for name, r in (("postgres", scans), ("ceiling", ceiling), ("door", door), ("sqlite", lite)):
         if r["failures"]:
             print(f"{name}: {len(r['failures'])} failures, first: {r['failures'][0]}")
             ok = False

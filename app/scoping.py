@@ -7,7 +7,8 @@ without a branch (central support) sees everything.
 
 from __future__ import annotations
 
-from typing import TypeVar
+from dataclasses import dataclass
+from typing import Protocol, TypeVar
 
 from sqlalchemy import Select, or_, select
 
@@ -29,11 +30,33 @@ T = TypeVar("T")
 PLANNERS = (Role.ADMIN, Role.PROMOTOR)
 
 
-def _branch_filter(user: User, column):  # type: ignore[no-untyped-def]
+class Viewer(Protocol):
+    """What a scope depends on: a ``User``, or an API caller's ``Principal``."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def role(self) -> Role: ...
+    @property
+    def branch_id(self) -> int | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """An API caller: their user as a scope sees it (``id``, ``role``, ``branch_id``) and the
+    token they call with (for attribution)."""
+
+    id: int
+    role: Role
+    branch_id: int | None
+    token_id: int
+
+
+def _branch_filter(user: Viewer, column):  # type: ignore[no-untyped-def]
     return None if user.branch_id is None else column == user.branch_id
 
 
-def _trainer_session_filter(user: User):  # type: ignore[no-untyped-def]
+def _trainer_session_filter(user: Viewer):  # type: ignore[no-untyped-def]
     taught = select(training_trainers.c.training_id).where(training_trainers.c.user_id == user.id)
     return or_(Session.trainer_id == user.id, Session.training_id.in_(taught))
 
@@ -62,7 +85,7 @@ def trainings(user: User) -> Select[tuple[Training]]:
     return query
 
 
-def sessions(user: User) -> Select[tuple[Session]]:
+def sessions(user: Viewer) -> Select[tuple[Session]]:
     query = (
         select(Session)
         .join(Training, Session.training_id == Training.id)

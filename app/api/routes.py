@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from app import scoping
 from app.api import bp, serializers, validation
-from app.api.auth import current_actor
+from app.api.auth import current_actor, current_principal, reauthenticate
 from app.api.openapi import SPEC
 from app.attendance.figures import training_figures
 from app.attendance.reports import rows as attendance_rows
@@ -32,6 +32,7 @@ from app.participants import operations as people
 from app.planning import operations as planning
 from app.scanning import service
 from app.scanning.roster import roster
+from app.scoping import Principal
 from app.security import qr_public_key
 from qr import public_key_to_pem
 
@@ -283,9 +284,8 @@ def participant_code_view(participant_id: int):  # type: ignore[no-untyped-def]
 @bp.post("/scans")
 def scan():  # type: ignore[no-untyped-def]
     data = validation.json_body()
-    session_id = validation.integer(data, "session_id")
     request_ = service.ScanRequest(
-        session=_scan_session(session_id),
+        session_id=validation.integer(data, "session_id"),
         code=validation.text(data, "code", max_length=400),
         nonce=validation.text(data, "nonce", max_length=64),
         scanned_at=validation.moment(data, "scanned_at", required=False),
@@ -293,18 +293,20 @@ def scan():  # type: ignore[no-untyped-def]
     )
     if request_.direction not in ("auto", "in", "out"):
         raise validation.invalid("direction", _l("direction must be auto, in or out."))
-    return jsonify(service.scan(current_actor(), request_, _now()))
+    try:
+        answer = service.scan(_scanning_principal(current_principal()), request_, _now())
+    except service.CallerChanged:
+        # The token was read before it was revoked, or before its user changed: read it again.
+        db.session.rollback()
+        principal = _scanning_principal(reauthenticate())
+        answer = service.scan(principal, request_, _now())
+    return jsonify(answer)
 
 
-def _scan_session(session_id: int) -> Session:
-    """A session the token may scan for: unknown or out of scope is ``unknown_session``."""
-    user = _user()
-    if user.role == Role.FRONTDESK:
+def _scanning_principal(principal: Principal) -> Principal:
+    if principal.role == Role.FRONTDESK:
         raise Refusal("forbidden", _l("Front desk accounts cannot register scans."), status=403)
-    session = db.session.scalars(scoping.sessions(user).where(Session.id == session_id)).first()
-    if session is None:
-        raise Refusal("unknown_session", service.MESSAGES["unknown_session"], status=404)
-    return session
+    return principal
 
 
 @bp.get("/trainings/<int:training_id>/attendance")

@@ -8,21 +8,24 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, exists, insert, select, update
+from sqlalchemy import and_, bindparam, cast, exists, func, insert, literal, select, update
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
-from app import audit
+from app import audit, scoping
 from app.audit import Actor
 from app.domain.cutoff import window_refusal
 from app.domain.scanning import Requested, scan_direction
 from app.errors import Refusal
 from app.extensions import db
 from app.models import (
+    ApiToken,
     AuditRecord,
     Enrolment,
     Kind,
@@ -31,8 +34,10 @@ from app.models import (
     ScanReceipt,
     Session,
     Source,
+    User,
 )
 from app.planning.timing import session_times
+from app.scoping import Principal
 from app.security import qr_public_key
 from qr import InvalidCode, verify_code
 
@@ -51,9 +56,19 @@ def refuse(code: str, status: int = 422) -> Refusal:
     return Refusal(code, MESSAGES[code], status=status)
 
 
+class CallerChanged(Refusal):
+    """The caller's token was revoked, or their user changed, since the token was last read.
+
+    The API reads the token again and retries once; if that also fails, a 401.
+    """
+
+    def __init__(self) -> None:
+        super().__init__("unauthorized", _l("This API token is unknown or revoked."), status=401)
+
+
 @dataclass(frozen=True, slots=True)
 class ScanRequest:
-    session: Session
+    session_id: int
     code: str
     nonce: str
     scanned_at: datetime | None
@@ -116,10 +131,20 @@ _latest = (
 _RECEIPT = select(ScanReceipt.__table__.c.response).where(
     ScanReceipt.__table__.c.nonce == bindparam("nonce")
 )
-# Everything a scan needs to know, in one round trip: whether this nonce was answered before (a
-# retry: the repeat's receipt or the registration it made), the person, their enrolment and
-# their last registration in the session.
-_SCAN_FACTS = select(
+_tokens = ApiToken.__table__
+_users = User.__table__
+_sessions = Session.__table__
+_SESSION_COLUMNS = (
+    _sessions.c.id.label("session_id"),
+    _sessions.c.day,
+    _sessions.c.start,
+    _sessions.c.end,
+    _sessions.c.break_start,
+    _sessions.c.break_end,
+    _sessions.c.reopened_at,
+    _sessions.c.reclosed_at,
+)
+_PARTICIPANT_COLUMNS = (
     _RECEIPT.scalar_subquery().label("receipt"),
     select(_registrations.c.id)
     .where(_registrations.c.nonce == bindparam("nonce"))
@@ -137,7 +162,48 @@ _SCAN_FACTS = select(
     .label("enrolment_id"),
     _latest.with_only_columns(_registrations.c.kind).scalar_subquery().label("last_kind"),
     _latest.with_only_columns(_registrations.c.at).scalar_subquery().label("last_at"),
-).where(_participants.c.id == bindparam("participant_id"))
+)
+
+
+@lru_cache(maxsize=512)
+def _facts_query(caller: Principal):  # type: ignore[no-untyped-def]
+    """Everything a scan needs to know, in one round trip (built once per caller).
+
+    A row only while the caller's token stands and their user is active with the same role and
+    branch; the session's times if it exists in the caller's scope; whether this nonce was
+    answered before (a retry: the repeat's receipt or the registration it made); the person,
+    their enrolment and their last registration in the session.
+    """
+    same_branch = (
+        _users.c.branch_id.is_(None)
+        if caller.branch_id is None
+        else _users.c.branch_id == caller.branch_id
+    )
+    in_scope = (
+        scoping.sessions(caller)
+        .with_only_columns(Session.id)
+        .where(Session.id == bindparam("session_id"))
+    )
+    return (
+        select(*_SESSION_COLUMNS, *_PARTICIPANT_COLUMNS)
+        .select_from(
+            _tokens.join(_users, _users.c.id == _tokens.c.user_id)
+            .outerjoin(
+                _sessions,
+                and_(_sessions.c.id == bindparam("session_id"), _sessions.c.id.in_(in_scope)),
+            )
+            .outerjoin(_participants, _participants.c.id == bindparam("participant_id"))
+        )
+        .where(
+            _tokens.c.id == caller.token_id,
+            _tokens.c.revoked_at.is_(None),
+            _users.c.active.is_(True),
+            _users.c.role == caller.role,
+            same_branch,
+        )
+    )
+
+
 # Scans of one person are serialised, so two scanners at one door cannot both check them in.
 # The lock is a statement of its own, before the facts: PostgreSQL (read committed) gives each
 # statement a fresh snapshot, so the facts then include the other scan's registration. SQLite
@@ -152,10 +218,11 @@ _LOCK = {
 }
 
 
-def _scan_facts(session_id: int, participant_id: int, nonce: str):  # type: ignore[no-untyped-def]
+def _scan_facts(caller: Principal, session_id: int, participant_id: int, nonce: str):  # type: ignore[no-untyped-def]
     db.session.execute(_LOCK[db.engine.dialect.name], {"person": participant_id})
     return db.session.execute(
-        _SCAN_FACTS, {"session_id": session_id, "participant_id": participant_id, "nonce": nonce}
+        _facts_query(caller),
+        {"session_id": session_id, "participant_id": participant_id, "nonce": nonce},
     ).first()
 
 
@@ -192,11 +259,12 @@ def _earlier_answer(nonce: str) -> dict[str, Any] | None:
     return _answer(row.kind.value, row.id, row.name, row.at, repeat=False)
 
 
-def scan(actor: Actor, request: ScanRequest, now: datetime) -> dict[str, Any]:
+def scan(caller: Principal, request: ScanRequest, now: datetime) -> dict[str, Any]:
     """Register one scan; return the answer, the same for a replayed nonce.
 
     A retried request carries the same code, so it passes the signature check again and finds
     its stored answer before any rule that time could change (the window) is applied.
+    Raises ``CallerChanged`` when the caller's token or user changed since it was read.
     """
     try:
         signed = verify_code(qr_public_key(), request.code)
@@ -205,19 +273,34 @@ def scan(actor: Actor, request: ScanRequest, now: datetime) -> dict[str, Any]:
     at = request.scanned_at or now
     if at > now + timedelta(seconds=60):
         raise refuse("future_time")
-    participant = _scan_facts(request.session.id, signed.participant_id, request.nonce)
-    if participant is None:
+    facts = _scan_facts(caller, request.session_id, signed.participant_id, request.nonce)
+    if facts is None:
+        raise CallerChanged()
+    if facts.session_id is None:
+        raise refuse("unknown_session", status=404)
+    if facts.id is None:
         raise refuse("invalid_code")
-    if participant.receipt is not None:
-        return participant.receipt
-    if participant.registration_id is not None:
+    if facts.receipt is not None:
+        return facts.receipt
+    if facts.registration_id is not None:
         return _earlier_answer(request.nonce)  # type: ignore[return-value]
-    if signed.key_version != participant.key_version:
+    if signed.key_version != facts.key_version:
         raise refuse("revoked_code")
-    if participant.enrolment_id is None:
+    if facts.enrolment_id is None:
         raise refuse("not_enrolled")
-    check_window(request.session, at, now)
-    last_kind, last_at = participant.last_kind, participant.last_at
+    # A transient object, never added to the database session: what the window rule reads.
+    session = Session(
+        id=facts.session_id,
+        day=facts.day,
+        start=facts.start,
+        end=facts.end,
+        break_start=facts.break_start,
+        break_end=facts.break_end,
+        reopened_at=facts.reopened_at,
+        reclosed_at=facts.reclosed_at,
+    )
+    check_window(session, at, now)
+    last_kind, last_at = facts.last_kind, facts.last_at
     direction, repeat = scan_direction(
         request.direction,
         last_kind.value if last_kind else None,
@@ -226,34 +309,111 @@ def scan(actor: Actor, request: ScanRequest, now: datetime) -> dict[str, Any]:
         timedelta(seconds=current_app.config["SCAN_REPEAT_SECONDS"]),
     )
     response = _answer(
-        direction, participant.id, participant.name, last_at if repeat and last_at else at, repeat
+        direction, facts.id, facts.name, last_at if repeat and last_at else at, repeat
     )
     registration = None
     if not repeat:
         registration = {
-            "session_id": request.session.id,
-            "participant_id": participant.id,
+            "session_id": request.session_id,
+            "participant_id": facts.id,
             "kind": Kind(direction),
             "at": at,
             "received_at": now,
             "source": Source.SCAN,
-            "user_id": actor.user_id,
-            "token_id": actor.token.id if actor.token else None,
+            "user_id": caller.id,
+            "token_id": caller.token_id,
             "nonce": request.nonce,
         }
-    return _store(actor, request, participant.id, registration, response, now)
+    return _store(caller, request, facts.id, registration, response, now)
 
 
 _registrations_table = Registration.__table__
+_audit_table = AuditRecord.__table__
 # Built once, executed with plain parameters: statement construction is a large share of the
 # Python time of a scan.
 _INSERT_REGISTRATION = insert(_registrations_table).returning(_registrations_table.c.id)
-_INSERT_AUDIT = insert(AuditRecord.__table__)
+_INSERT_AUDIT = insert(_audit_table)
 _INSERT_RECEIPT = insert(ScanReceipt.__table__)
+_SCAN_FIELDS = (
+    "session_id",
+    "participant_id",
+    "kind",
+    "at",
+    "received_at",
+    "source",
+    "user_id",
+    "token_id",
+    "nonce",
+)
+
+
+def _registration_with_audit():  # type: ignore[no-untyped-def]
+    """PostgreSQL: the registration and its audit record in one statement (one round trip).
+
+    The audit record's ``after`` is the registration as given plus the id it received.
+    Parameters are named ``r_<column>`` (a column's own name is reserved in VALUES).
+    """
+    new = (
+        insert(_registrations_table)
+        .values({name: bindparam(f"r_{name}") for name in _SCAN_FIELDS})
+        .returning(_registrations_table.c.id)
+        .cte("new_registration")
+    )
+    after = func.jsonb_build_object("id", new.c.id).op("||")(
+        bindparam("after", type_=postgresql.JSONB)
+    )
+    return (
+        insert(_audit_table)
+        .from_select(
+            ["at", "user_id", "token_id", "action", "object_type", "object_id", "after"],
+            select(
+                bindparam("audit_at", type_=_audit_table.c.at.type),
+                bindparam("r_user_id", type_=_audit_table.c.user_id.type),
+                bindparam("r_token_id", type_=_audit_table.c.token_id.type),
+                literal("registration.create"),
+                literal(Registration.__tablename__),
+                new.c.id,
+                cast(after, _audit_table.c.after.type),
+            ),
+        )
+        .returning(_audit_table.c.object_id)
+    )
+
+
+_REGISTRATION_WITH_AUDIT = _registration_with_audit()
+
+
+def _insert_registration(caller: Principal, registration: dict[str, Any], now: datetime) -> int:
+    """Insert a scan's registration and its audit record; return the registration's id."""
+    after = {k: audit.plain(v) for k, v in registration.items()}
+    if db.engine.dialect.name == "postgresql":
+        return db.session.execute(
+            _REGISTRATION_WITH_AUDIT,
+            {
+                **{f"r_{name}": value for name, value in registration.items()},
+                "audit_at": now,
+                "after": after,
+            },
+        ).scalar_one()
+    registration_id = db.session.execute(_INSERT_REGISTRATION, registration).scalar_one()
+    db.session.execute(
+        _INSERT_AUDIT,
+        {
+            "at": now,
+            "user_id": caller.id,
+            "token_id": registration["token_id"],
+            "action": "registration.create",
+            "object_type": Registration.__tablename__,
+            "object_id": registration_id,
+            "before": None,
+            "after": {"id": registration_id, **after},
+        },
+    )
+    return registration_id
 
 
 def _store(
-    actor: Actor,
+    caller: Principal,
     request: ScanRequest,
     participant_id: int,
     registration: dict[str, Any] | None,
@@ -267,29 +427,13 @@ def _store(
     """
     try:
         if registration is not None:
-            registration_id = db.session.execute(_INSERT_REGISTRATION, registration).scalar_one()
-            db.session.execute(
-                _INSERT_AUDIT,
-                {
-                    "at": now,
-                    "user_id": actor.user_id,
-                    "token_id": registration["token_id"],
-                    "action": "registration.create",
-                    "object_type": Registration.__tablename__,
-                    "object_id": registration_id,
-                    "before": None,
-                    "after": {
-                        "id": registration_id,
-                        **{k: audit.plain(v) for k, v in registration.items()},
-                    },
-                },
-            )
+            _insert_registration(caller, registration, now)
         else:
             db.session.execute(
                 _INSERT_RECEIPT,
                 {
                     "nonce": request.nonce,
-                    "session_id": request.session.id,
+                    "session_id": request.session_id,
                     "participant_id": participant_id,
                     "response": response,
                     "received_at": now,

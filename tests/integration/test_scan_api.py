@@ -7,6 +7,7 @@ import uuid
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
+from sqlalchemy import select
 
 from app.domain.cutoff import BRUSSELS
 from app.models import Role
@@ -234,15 +235,25 @@ def test_front_desk_cannot_scan(setup, make):
 
 
 def test_every_registration_writes_an_audit_record(setup, make):
-    scan(setup["api"], setup["session"], setup["code"])
-    from sqlalchemy import select
-
     from app.extensions import db
-    from app.models import AuditRecord
+    from app.models import AuditRecord, Registration
 
+    scan(setup["api"], setup["session"], setup["code"])
+    scan(setup["api"], setup["session"], setup["code"])  # a repeat: no registration, no record
     with make.app.app_context():
-        actions = db.session.scalars(select(AuditRecord.action)).all()
-    assert "registration.create" in actions
+        registration = db.session.scalars(select(Registration)).one()
+        record = db.session.scalars(
+            select(AuditRecord).where(AuditRecord.action == "registration.create")
+        ).one()
+        assert (record.object_type, record.object_id) == ("registrations", registration.id)
+        assert record.before is None
+        assert record.after["id"] == registration.id
+        assert record.after["kind"] == "in" and record.after["source"] == "scan"
+        assert record.after["participant_id"] == setup["participant"]
+        assert record.after["at"] == registration.at.isoformat()
+        assert record.token_id == registration.token_id is not None
+        assert record.user_id == registration.user_id is not None
+        assert abs(record.at - registration.received_at) < timedelta(seconds=1)
 
 
 def test_a_retry_after_the_session_locked_still_gets_its_original_answer(make):
@@ -301,3 +312,77 @@ def test_two_scanners_scanning_one_person_at_once_record_one_check_in(setup, mak
         r for r in registrations(setup["api"], setup["session"]) if r["participant_id"] in people
     ]
     assert len(mine) == len(people)
+
+
+# --- A scanner's token changes between two scans (the second one comes from the token cache) ----
+
+
+def _change(app, user_id: int, change) -> None:  # type: ignore[no-untyped-def]
+    from app.extensions import db
+    from app.models import User
+
+    with app.app_context():
+        change(db.session.get(User, user_id))
+        db.session.commit()
+
+
+@pytest.fixture
+def scanner(make, setup):  # type: ignore[no-untyped-def]
+    from tests.builders import Api
+
+    trainer = make.user(Role.TRAINER)
+    with make.app.app_context():  # the setup's session has its own trainer: this one teaches too
+        from app.extensions import db
+        from app.models import Session, User
+
+        session = db.session.get(Session, setup["session"])
+        session.training.trainers.append(db.session.get(User, trainer))
+        db.session.commit()
+    api = Api(make.app.test_client(), make.token(trainer))
+    assert scan(api, setup["session"], setup["code"]).status_code == 200
+    return trainer, api
+
+
+def test_a_token_revoked_after_a_scan_is_refused_at_the_next(setup, scanner, make):
+    from app.audit import Actor
+    from app.auth.operations import revoke_token
+    from app.extensions import db
+    from app.models import ApiToken
+
+    trainer, api = scanner
+    with make.app.app_context():
+        token = db.session.scalars(select(ApiToken).where(ApiToken.user_id == trainer)).one()
+        revoke_token(Actor(None), token, datetime.now(UTC))
+        db.session.commit()
+    response = scan(api, setup["session"], setup["code"])
+    assert response.status_code == 401 and response.get_json()["error"] == "unauthorized"
+    assert len(registrations(setup["api"], setup["session"])) == 1
+
+
+def test_a_user_deactivated_after_a_scan_is_refused_at_the_next(setup, scanner, make):
+    trainer, api = scanner
+    _change(make.app, trainer, lambda user: setattr(user, "active", False))
+    assert scan(api, setup["session"], setup["code"]).status_code == 401
+
+
+def test_a_user_whose_role_changed_scans_with_the_new_role(setup, scanner, make):
+    trainer, api = scanner
+    _change(make.app, trainer, lambda user: setattr(user, "role", Role.PROMOTOR))
+    response = scan(api, setup["session"], setup["code"])
+    assert response.status_code == 200 and response.get_json()["repeat"] is True
+    _change(make.app, trainer, lambda user: setattr(user, "role", Role.FRONTDESK))
+    response = scan(api, setup["session"], setup["code"], direction="in")
+    assert response.status_code == 403 and response.get_json()["error"] == "forbidden"
+
+
+def test_a_trainer_taken_off_the_training_no_longer_finds_the_session(setup, scanner, make):
+    from app.extensions import db
+    from app.models import Session, User
+
+    trainer, api = scanner
+    with make.app.app_context():
+        session = db.session.get(Session, setup["session"])
+        session.training.trainers.remove(db.session.get(User, trainer))
+        db.session.commit()
+    response = scan(api, setup["session"], setup["code"])
+    assert response.status_code == 404 and response.get_json()["error"] == "unknown_session"

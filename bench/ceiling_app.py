@@ -5,6 +5,7 @@ Served under the same gunicorn settings as the real app by bench/scan_load.py.
 
 from __future__ import annotations
 
+import gc
 import os
 from datetime import UTC, datetime
 
@@ -27,6 +28,7 @@ class Row(Base):
 
 engine = create_engine(os.environ["DATABASE_URL"], pool_pre_ping=True)
 app = Flask(__name__)
+gc.freeze()  # as wsgi.py does for the real application
 
 
 @app.post("/insert")

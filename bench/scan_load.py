@@ -8,7 +8,7 @@ the practical ceiling. A third run lets the same scanners scan at a door's pace 
 and that the registrations in the database equal the accepted scans. Only loopback traffic;
 every loop is bounded.
 
-    .venv/bin/python bench/scan_load.py [--clients 32] [--per-client 60] [--workers 2 --threads 8]
+    .venv/bin/python bench/scan_load.py [--clients 32] [--per-client 60] [--workers 4 --threads 4]
 """
 
 from __future__ import annotations
@@ -319,8 +319,8 @@ def main() -> int:
         help="seconds between two scans of one scanner in the door-pace run",
     )
     parser.add_argument("--sqlite-clients", type=int, default=8)
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=4)
     args = parser.parse_args()
 
     reset_postgres()

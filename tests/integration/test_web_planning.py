@@ -273,3 +273,41 @@ def test_a_training_records_the_data_its_certificates_need(app, make):
         assert training.joint_committee == "200" and training.joint_committee_date == date(
             2025, 9, 1
         )
+
+
+def test_the_certificate_data_can_be_changed_later_and_the_change_is_audited(app, make, today):
+    from app.models import AuditRecord, TrainingKind
+
+    session_id = make.session(today)
+    with app.app_context():
+        training_id = db.session.get(Session, session_id).training_id
+    client = log_in(app, Role.PROMOTOR, make)
+    response = client.post(
+        f"/trainings/{training_id}/details",
+        data={
+            "details-kind": "general",
+            "details-recognition_number": " ERK-123 ",
+            "details-exam_date": "2026-06-30",
+        },
+    )
+    assert response.status_code == 302
+    with app.app_context():
+        training = db.session.get(Training, training_id)
+        assert training.kind == TrainingKind.GENERAL
+        assert training.recognition_number == "ERK-123"
+        assert training.exam_date == date(2026, 6, 30)
+        record = db.session.scalars(
+            select(AuditRecord).where(AuditRecord.action == "training.change")
+        ).one()
+        assert record.after["recognition_number"] == "ERK-123"
+    page = client.get(f"/trainings/{training_id}").get_data(as_text=True)
+    assert "ERK-123" in page
+
+    bad = client.post(f"/trainings/{training_id}/details", data={"details-exam_date": "31/02"})
+    assert bad.status_code == 200
+    with app.app_context():
+        assert db.session.get(Training, training_id).exam_date == date(2026, 6, 30)
+    trainer = log_in(app, Role.TRAINER, make)
+    assert trainer.post(
+        f"/trainings/{training_id}/details", data={"details-kind": "vocational"}
+    ).status_code in (403, 404)

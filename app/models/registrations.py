@@ -62,9 +62,11 @@ class Registration(Base):
 
 
 class ScanReceipt(Base):
-    """The answer given to a scan nonce, so a retried request gets the same answer.
+    """The answer given to a scan nonce that recorded nothing (a repeat), for its retries.
 
-    Kept for every accepted scan, including repeats that recorded no registration.
+    A scan that recorded a registration needs no receipt: the registration carries the nonce
+    (unique) and the answer is rebuilt from it. ``registration_id`` is only set on receipts
+    written before that (2026-11-27).
     """
 
     __tablename__ = "scan_receipts"

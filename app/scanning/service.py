@@ -90,29 +90,6 @@ def effective_registrations(session_ids: int | list[int], participant_ids: list[
     return query
 
 
-_voider = aliased(Registration)
-# Built once: the hot path only binds the two ids.
-_LAST_REGISTRATION = (
-    select(Registration.kind, Registration.at)
-    .where(
-        Registration.session_id == bindparam("session_id"),
-        Registration.participant_id == bindparam("participant_id"),
-        Registration.kind.is_not(None),
-        ~exists().where(_voider.voids_id == Registration.id),
-    )
-    .order_by(Registration.at.desc(), Registration.id.desc())
-    .limit(1)
-)
-
-
-def last_registration(session_id: int, participant_id: int) -> tuple[Kind, datetime] | None:
-    """The kind and time of the participant's latest effective registration in the session."""
-    row = db.session.execute(
-        _LAST_REGISTRATION, {"session_id": session_id, "participant_id": participant_id}
-    ).first()
-    return (row.kind, row.at) if row else None
-
-
 _participants = Participant.__table__
 _enrolments = Enrolment.__table__
 _registrations = Registration.__table__

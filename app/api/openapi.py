@@ -208,7 +208,11 @@ SCHEMAS: dict[str, Any] = {
         "properties": {
             "direction": {"type": "string", "enum": ["in", "out"]},
             "participant": {"type": "object", "properties": {"id": INT, "name": S}},
-            "at": DT,
+            "at": {
+                **DT,
+                "description": "In UTC: the registration's time, or for a repeat the time of "
+                "the registration it repeats.",
+            },
             "repeat": {"type": "boolean"},
         },
     },

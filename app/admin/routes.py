@@ -23,6 +23,7 @@ from app.models import Branch, ClosureDay, OutboxMail, Participant, Role, User
 from app.planning.forms import ConfirmForm
 from app.planning.timing import forget_closure_days
 from app.views import actor, attempt, choices
+from app.web import BRUSSELS
 
 OUTBOX_LIMIT = 200
 
@@ -171,6 +172,8 @@ def closure_days():  # type: ignore[no-untyped-def]
         form=form,
         field="day",
     ):
+        # The operation forgets the cached days before the commit; a request in between may have
+        # cached the old list again, so forget it once more now that the day is committed.
         forget_closure_days()
         return redirect(url_for("admin.closure_days"))
     items = db.session.scalars(select(ClosureDay).order_by(ClosureDay.day.desc())).all()
@@ -179,7 +182,7 @@ def closure_days():  # type: ignore[no-untyped-def]
         days=items,
         form=form,
         central=current_user.branch_id is None,
-        today=datetime.now(UTC).date(),
+        today=datetime.now(BRUSSELS).date(),
     )
 
 

@@ -47,11 +47,12 @@ def _index_page(form: ParticipantForm, import_form: ImportForm, report: ImportRe
     search = without_control_characters(request.args.get("q") or "").strip()[:100]
     query = scoping.participants(current_user)
     if search:
-        pattern = f"%{search.lower()}%"
+        # autoescape: "_" and "%" are searched for as typed (jan_peeters@...), not as wildcards.
+        needle = search.lower()
         query = query.where(
             or_(
-                func.lower(Participant.name).like(pattern),
-                func.lower(Participant.email).like(pattern),
+                func.lower(Participant.name).contains(needle, autoescape=True),
+                func.lower(Participant.email).contains(needle, autoescape=True),
             )
         )
     items = db.session.scalars(

@@ -228,6 +228,15 @@ def test_the_list_searches_on_name_and_email(app, make):
     assert "Cis Brugge" not in client.get("/participants/").get_data(as_text=True)
 
 
+def test_a_search_takes_underscore_and_percent_as_typed(app, make):
+    make.participant(name="Jan Peeters", email="jan_peeters@example.org")
+    make.participant(name="Jos Aerts", email="janXpeeters@example.org")
+    client = log_in(app, Role.PROMOTOR, make)
+    page = client.get("/participants/?q=jan_p").get_data(as_text=True)
+    assert "Jan Peeters" in page and "Jos Aerts" not in page
+    assert "Jan Peeters" not in client.get("/participants/?q=%25").get_data(as_text=True)
+
+
 def test_a_row_with_a_control_character_is_reported_and_the_rest_imported(app, make):
     client = log_in(app, Role.PROMOTOR, make, english=True)
     csv_text = "name,email\nA\x01n,an@example.org\nBo,bo@example.org\n"  # a NUL would refuse the whole file

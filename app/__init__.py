@@ -12,7 +12,9 @@ from app.config import DefaultConfig, load_environment, sqlite_default
 
 def create_app(config: dict[str, Any] | None = None, instance_path: str | None = None) -> Flask:
     """Build the application: configure, init extensions, register areas, CLI and errors."""
-    app = Flask(
+    from app.db import Application
+
+    app = Application(
         __name__,
         instance_path=instance_path or os.environ.get("AANWEZIG_INSTANCE_PATH") or None,
         instance_relative_config=True,

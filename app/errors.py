@@ -7,6 +7,7 @@ from typing import Any
 from flask import Flask, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 
@@ -53,6 +54,30 @@ def register_error_handlers(app: Flask) -> None:
         if _wants_json():
             return jsonify(error.as_json()), error.status
         return render_template("error.html", message=error.message), error.status
+
+    @app.errorhandler(IntegrityError)
+    def conflict(error: IntegrityError):  # type: ignore[no-untyped-def]
+        # Two requests changed the same thing at once and the database kept the first: the
+        # request was rolled back (app.db.Application), nothing of it is stored.
+        app.logger.warning("conflict at commit: %s", error.orig)
+        return refusal(
+            Refusal(
+                "conflict",
+                _l("Someone else changed this at the same moment. Nothing was saved; try again."),
+                status=409,
+            )
+        )
+
+    @app.errorhandler(OperationalError)
+    def unavailable(error: OperationalError):  # type: ignore[no-untyped-def]
+        app.logger.error("database unavailable: %s", error.orig)
+        return refusal(
+            Refusal(
+                "unavailable",
+                _l("The database is busy or unreachable. Nothing was saved; try again."),
+                status=503,
+            )
+        )
 
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):  # type: ignore[no-untyped-def]

@@ -21,6 +21,8 @@ from app import create_app
 from tests.builders import Builders
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
+# A Redis database the tests may empty (FLUSHDB); parallel runs each take their own number.
+TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 BACKENDS = ["sqlite"] + (["postgresql"] if TEST_DATABASE_URL else [])
 BASE_CONFIG = {
     "TESTING": True,

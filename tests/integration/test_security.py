@@ -8,6 +8,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import ApiToken, Role, User
 from tests.builders import PASSWORD
+from tests.conftest import TEST_REDIS_URL
 
 
 @pytest.fixture
@@ -66,7 +67,7 @@ def test_login_limits_can_live_in_redis(make, database_url, tmp_path):
 
     from app import create_app
 
-    store = redis.Redis.from_url("redis://127.0.0.1:6379/15", socket_connect_timeout=1)
+    store = redis.Redis.from_url(TEST_REDIS_URL, socket_connect_timeout=1)
     try:
         store.flushdb()
     except redis.ConnectionError:
@@ -77,7 +78,7 @@ def test_login_limits_can_live_in_redis(make, database_url, tmp_path):
         "TESTING": True,
         "WTF_CSRF_ENABLED": False,
         "SQLALCHEMY_DATABASE_URI": database_url,
-        "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/15",
+        "RATELIMIT_STORAGE_URI": TEST_REDIS_URL,
         "RATELIMIT_LOGIN": "2 per minute",
     }
     first = create_app(config, instance_path=str(tmp_path / "instance")).test_client()

@@ -20,6 +20,7 @@ def create_app(config: dict[str, Any] | None = None, instance_path: str | None =
         instance_relative_config=True,
     )
     _configure(app, config)
+    _route_ids(app)
     _init_extensions(app)
     _register_blueprints(app)
     _register_cli(app)
@@ -45,6 +46,20 @@ def _configure(app: Flask, config: dict[str, Any] | None) -> None:
     from app.security import init_keys
 
     init_keys(app)
+
+
+def _route_ids(app: Flask) -> None:
+    """``<int:...>`` in a route takes only ids the database can hold: a larger one is a 404."""
+    from werkzeug.routing import IntegerConverter
+
+    from app.domain.limits import MAX_ID
+
+    class IdConverter(IntegerConverter):
+        def __init__(self, url_map, *args, **kwargs):  # type: ignore[no-untyped-def]
+            kwargs.setdefault("max", MAX_ID)
+            super().__init__(url_map, *args, **kwargs)
+
+    app.url_map.converters["int"] = IdConverter
 
 
 def _init_extensions(app: Flask) -> None:

@@ -5,17 +5,18 @@ from __future__ import annotations
 import secrets
 import time
 from datetime import UTC, date, datetime
+from typing import NoReturn
 
 import click
 from flask import Flask
 from flask.cli import with_appcontext
-from sqlalchemy import select
 
+from app import checks
 from app.audit import Actor
 from app.auth.operations import create_user, find_user, get_or_create_branch, issue_token
 from app.errors import Refusal
 from app.extensions import db
-from app.models import ClosureDay, Role
+from app.models import Role
 from app.planning.timing import forget_closure_days
 
 
@@ -23,6 +24,7 @@ def register(app: Flask) -> None:
     for command in (
         create_user_command,
         create_token_command,
+        set_password_command,
         demo_command,
         send_mail_command,
         closure_command,
@@ -30,7 +32,7 @@ def register(app: Flask) -> None:
         app.cli.add_command(command)
 
 
-def _fail(refusal: Refusal) -> None:
+def _fail(refusal: Refusal) -> NoReturn:
     raise click.ClickException(str(refusal.message))
 
 
@@ -53,17 +55,36 @@ def create_user_command(
             email,
             Role(role),
             password,
-            get_or_create_branch(branch) if branch else None,
-            name,
+            get_or_create_branch(checks.text(branch, "branch")) if branch else None,
+            checks.text(name, "name"),
         )
     except Refusal as refusal:
         db.session.rollback()
         _fail(refusal)
-        return
     db.session.commit()
     click.echo(
         f"Created {user.role.value} {user.email}" + (f" with password {password}" if shown else "")
     )
+
+
+@click.command("set-password")
+@with_appcontext
+@click.argument("email")
+@click.password_option(help="Asked for twice when omitted.")
+def set_password_command(email: str, password: str) -> None:
+    """Give a user a new password; every session they had ends."""
+    from app.auth.operations import set_password
+
+    user = find_user(email)
+    if user is None:
+        raise click.ClickException(f"No user {email}.")
+    try:
+        set_password(Actor(None), user, password)
+    except Refusal as refusal:
+        db.session.rollback()
+        _fail(refusal)
+    db.session.commit()
+    click.echo(f"New password set for {user.email}; their sessions have ended.")
 
 
 @click.command("create-token")
@@ -115,9 +136,19 @@ def send_mail_command(loop: bool) -> None:
 @click.option("--label", default="")
 def closure_command(day: str, label: str) -> None:
     """Add a day the organisation is closed (not a working day for deadlines)."""
-    parsed = date.fromisoformat(day)
-    if db.session.scalars(select(ClosureDay).where(ClosureDay.day == parsed)).first() is None:
-        db.session.add(ClosureDay(day=parsed, label=label))
+    from app.admin.operations import add_closure_day
+
+    try:
+        parsed = date.fromisoformat(day)
+    except ValueError as exc:
+        raise click.BadParameter("give the day as YYYY-MM-DD", param_hint="DAY") from exc
+    try:
+        add_closure_day(Actor(None), parsed, label)
+    except Refusal as refusal:
+        db.session.rollback()
+        if refusal.code != "duplicate_closure":
+            _fail(refusal)
+    else:
         db.session.commit()
         forget_closure_days()
     click.echo(f"Closure day {parsed.isoformat()} recorded.")

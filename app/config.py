@@ -22,7 +22,8 @@ class DefaultConfig:
     LANGUAGES = ("nl", "en")
     MAX_CONTENT_LENGTH = 10 * 1024 * 1024
     RATELIMIT_STORAGE_URI = "memory://"
-    RATELIMIT_LOGIN = "10 per minute"
+    RATELIMIT_LOGIN = "10 per minute"  # failed logins per client address
+    RATELIMIT_LOGIN_ACCOUNT = "20 per hour"  # failed logins per account, from any address
     # Scanning
     SCAN_EARLY_MINUTES = 60
     SCAN_REPEAT_SECONDS = 120

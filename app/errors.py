@@ -42,6 +42,18 @@ class Forbidden(Refusal):
         super().__init__("forbidden", message or _l("You may not do this."))
 
 
+# Werkzeug's descriptions are English; these are the ones people meet, in their language.
+MESSAGES = {
+    400: _l("The request could not be understood."),
+    401: _l("Please log in first."),
+    403: _l("You may not do this."),
+    404: _l("This page or object does not exist (or is not yours to see)."),
+    405: _l("This address does not take this kind of request."),
+    413: _l("The upload is too large."),
+    429: _l("Too many attempts in a short time. Wait a moment and try again."),
+}
+
+
 def _wants_json() -> bool:
     return request.path.startswith("/api/")
 
@@ -98,6 +110,9 @@ def register_error_handlers(app: Flask) -> None:
             429: "rate_limited",
         }
         code = codes.get(error.code or 500, "error")
+        message = MESSAGES.get(error.code or 500, error.description)
+        # The headers the exception carries (Allow on a 405, Retry-After on a 429), not its body.
+        headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
         if _wants_json():
-            return jsonify({"error": code, "message": error.description}), error.code
-        return render_template("error.html", message=error.description), error.code
+            return jsonify({"error": code, "message": str(message)}), error.code, headers
+        return render_template("error.html", message=message), error.code, headers

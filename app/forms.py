@@ -1,13 +1,26 @@
-"""The base of every web form: CSRF from Flask-WTF, and text that a database can store."""
+"""The base of every web form: CSRF from Flask-WTF, and input the database and a reader can take.
+
+Every field gets the checks of ``app.domain.limits`` without each form repeating them: text
+without control characters (one-line fields also without line breaks), dates in the range the
+product takes, whole numbers that fit the database.
+"""
 
 from __future__ import annotations
 
+from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import Field, StringField
+from wtforms import DateField, Field, IntegerField, PasswordField, StringField, TextAreaField
 from wtforms.validators import ValidationError
 
-from app.text import has_control_characters
+from app.domain.limits import (
+    EARLIEST_DAY,
+    LATEST_DAY,
+    MAX_ID,
+    day_in_range,
+    has_control_characters,
+    has_line_breaks,
+)
 
 
 def no_control_characters(form: FlaskForm, field: Field) -> None:
@@ -15,13 +28,42 @@ def no_control_characters(form: FlaskForm, field: Field) -> None:
         raise ValidationError(_l("Remove the invisible control characters from this field."))
 
 
+def one_line(form: FlaskForm, field: Field) -> None:
+    if isinstance(field.data, str) and has_line_breaks(field.data):
+        raise ValidationError(_l("This field takes a single line (no line breaks or tabs)."))
+
+
+def day_in_limits(form: FlaskForm, field: Field) -> None:
+    if field.data is not None and not day_in_range(field.data):
+        raise ValidationError(
+            _l(
+                "Give a date between %(first)s and %(last)s.",
+                first=format_date(EARLIEST_DAY, "dd/MM/yyyy"),
+                last=format_date(LATEST_DAY, "dd/MM/yyyy"),
+            )
+        )
+
+
+def whole_number_in_limits(form: FlaskForm, field: Field) -> None:
+    if field.data is not None and not -MAX_ID <= field.data <= MAX_ID:
+        raise ValidationError(_l("This number is too large."))
+
+
 class Form(FlaskForm):
-    """Every text field (text areas, e-mail and password fields included) refuses control characters."""
+    """Every form derives from this one (see the module's doc)."""
 
     class Meta(FlaskForm.Meta):
         def bind_field(self, form, unbound_field, options):  # type: ignore[no-untyped-def]
             field = super().bind_field(form, unbound_field, options)
             # On the bound field: the unbound one is shared by every instance of the form.
+            extra = []
             if isinstance(field, StringField):
-                field.validators = [*field.validators, no_control_characters]
+                extra.append(no_control_characters)
+                if not isinstance(field, TextAreaField | PasswordField):
+                    extra.append(one_line)
+            elif isinstance(field, DateField):
+                extra.append(day_in_limits)
+            elif isinstance(field, IntegerField):
+                extra.append(whole_number_in_limits)
+            field.validators = [*field.validators, *extra]
             return field

@@ -12,6 +12,7 @@ from typing import Protocol, TypeVar
 
 from sqlalchemy import Select, or_, select
 
+from app.domain.limits import id_in_range
 from app.errors import Forbidden, NotFound
 from app.extensions import db
 from app.models import (
@@ -114,7 +115,7 @@ def participants(user: User) -> Select[tuple[Participant]]:
 
 def get_one(query: Select[tuple[T]], model: type[T], object_id: object, what: str) -> T:
     """The object with ``object_id`` inside ``query``'s scope, or a 404."""
-    if not isinstance(object_id, int) or isinstance(object_id, bool):
+    if not isinstance(object_id, int) or isinstance(object_id, bool) or not id_in_range(object_id):
         raise NotFound(what)
     found = db.session.scalars(query.where(model.id == object_id)).first()  # type: ignore[attr-defined]
     if found is None:

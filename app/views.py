@@ -1,9 +1,9 @@
-"""Helpers shared by the web views: run one operation, commit or show why it was refused."""
+"""Helpers shared by the web views: choices for selects, the acting user, refusals shown."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from typing import TypeVar
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 
 from flask import flash
 from flask_login import current_user
@@ -13,9 +13,8 @@ from wtforms.fields.choices import SelectChoice
 from app.audit import Actor
 from app.errors import Refusal
 from app.extensions import db
+from app.forms import Form
 from app.models import Branch, User
-
-T = TypeVar("T")
 
 
 def choices(pairs: Iterable[tuple[object, object]]) -> list[SelectChoice]:
@@ -35,28 +34,26 @@ def actor() -> Actor:
     return Actor(current_user._get_current_object())
 
 
-def attempt(
-    operation: Callable[[], T], success: str | None = None, form=None, field: str | None = None
-) -> T | None:  # type: ignore[no-untyped-def]
-    """Run ``operation`` and commit; on a refusal roll back and show the reason.
+@contextmanager
+def refusals_shown(form: Form | None = None, field: str | None = None) -> Iterator[None]:
+    """Show a refusal raised inside the block to the user instead of an error page.
 
-    With a ``form`` (and optionally a ``field``) the reason is shown next to that field, so the
-    user keeps what they typed; otherwise it is flashed.
+    The request's changes so far are rolled back at once, so the page shown next reflects
+    what is stored. The reason goes next to ``field`` of ``form`` (the user keeps what they
+    typed), on top of ``form``, or into a flashed message; the view then carries on after the
+    block, typically rendering the form again. A success is committed once, at the end of the
+    request (``app.db.Application``).
     """
     try:
-        result = operation()
-        db.session.commit()
+        yield
     except Refusal as refusal:
         db.session.rollback()
-        if form is not None:
-            target = getattr(form, field) if field else None
-            if target is not None:
-                target.errors = [*target.errors, str(refusal.message)]
-            else:
-                form.form_errors.append(str(refusal.message))
+        message = str(refusal.message)
+        if form is None:
+            flash(message, "error")
+            return
+        target = getattr(form, field) if field else None
+        if target is not None:
+            target.errors = [*target.errors, message]
         else:
-            flash(str(refusal.message), "error")
-        return None
-    if success:
-        flash(success, "success")
-    return result
+            form.form_errors.append(message)

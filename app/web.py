@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from flask import Flask, Response, request
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
+from werkzeug.utils import secure_filename
 
 from app.domain.attendance import hours
 from app.domain.national_number import masked
@@ -59,6 +60,18 @@ def init_web(app: Flask) -> None:
     app.jinja_env.filters["hours"] = hours
     app.context_processor(lambda: {"now_utc": datetime.now(UTC)})
     _start_outbox_worker(app)
+
+
+def file_response(body: bytes, mimetype: str, filename: str, inline: bool = False) -> Response:
+    """A download: a filename any header can carry (names and codes may hold anything), and
+    private to the user who asked for it."""
+    stem, dot, extension = filename.rpartition(".")
+    safe = (secure_filename(stem) or "download") + (dot + secure_filename(extension) if dot else "")
+    response = Response(body, mimetype=mimetype)
+    disposition = "inline" if inline else "attachment"
+    response.headers["Content-Disposition"] = f'{disposition}; filename="{safe}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 def local_time(value: datetime | None, fmt: str = "%d/%m/%Y %H:%M") -> str:

@@ -7,9 +7,9 @@ cd "$(dirname "$0")/.."
 BIN=.venv/bin
 DIR=app/translations
 if [[ ${1:-} != compile ]]; then
-  $BIN/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-wrap --omit-header -o "$DIR/messages.pot" app
+  $BIN/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-wrap --omit-header --no-location --sort-output -o "$DIR/messages.pot" app
   if [[ -f $DIR/nl/LC_MESSAGES/messages.po ]]; then
-    $BIN/pybabel update --no-wrap --ignore-obsolete -i "$DIR/messages.pot" -d "$DIR" -l nl
+    $BIN/pybabel update --no-wrap --ignore-obsolete --no-fuzzy-matching -i "$DIR/messages.pot" -d "$DIR" -l nl
   else
     $BIN/pybabel init --no-wrap -i "$DIR/messages.pot" -d "$DIR" -l nl
   fi

@@ -12,7 +12,7 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from app import audit
+from app import audit, checks
 from app.audit import Actor
 from app.auth import operations as accounts
 from app.errors import Forbidden, NotFound, Refusal
@@ -49,7 +49,8 @@ def create_user(
     actor: Actor, email: str, role: Role, password: str, branch: Branch | None, name: str = ""
 ) -> User:
     _check_branch(actor, branch)
-    return accounts.create_user(actor, email, role, password, branch, (name or "").strip())
+    name = checks.text((name or "").strip(), "name")
+    return accounts.create_user(actor, email, role, password, branch, name)
 
 
 def change_user(actor: Actor, user: User, role: Role, branch: Branch | None) -> None:
@@ -75,6 +76,8 @@ def set_active(actor: Actor, user: User, active: bool) -> None:
         return
     before = audit.snapshot(user, USER_FIELDS)
     user.active = active
+    if not active:
+        accounts.end_sessions(user)
     db.session.flush()
     audit.record(
         actor,
@@ -87,7 +90,7 @@ def set_active(actor: Actor, user: User, active: bool) -> None:
 
 def create_branch(actor: Actor, name: str) -> Branch:
     require_central(actor)
-    name = (name or "").strip()
+    name = checks.text((name or "").strip(), "name")
     if not name:
         raise Refusal("name_required", _l("Give the branch's name."))
     if db.session.scalars(select(Branch).where(Branch.name == name)).first():
@@ -101,6 +104,8 @@ def create_branch(actor: Actor, name: str) -> Branch:
 
 def add_closure_day(actor: Actor, day: date, label: str) -> ClosureDay:
     require_central(actor)
+    checks.day(day, "day")
+    checks.text(label or "", "label")
     if db.session.scalars(select(ClosureDay).where(ClosureDay.day == day)).first():
         raise Refusal("duplicate_closure", _l("This day is already a closure day."))
     closure = ClosureDay(day=day, label=(label or "").strip())

@@ -7,7 +7,16 @@ import email.policy
 from datetime import UTC, datetime
 from email.message import EmailMessage
 
-from flask import Response, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Response,
+    after_this_request,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -22,7 +31,7 @@ from app.mail.outbox import retry_now, smtp_configured
 from app.models import Branch, ClosureDay, OutboxMail, Participant, Role, User
 from app.planning.forms import ConfirmForm
 from app.planning.timing import forget_closure_days
-from app.views import actor, attempt, choices
+from app.views import actor, choices, refusals_shown
 from app.web import BRUSSELS
 
 OUTBOX_LIMIT = 200
@@ -78,20 +87,16 @@ def users():  # type: ignore[no-untyped-def]
     form.role.choices = _role_choices()
     form.branch.choices = _branch_choices()
     if form.validate_on_submit():
-        user = attempt(
-            lambda: support.create_user(
+        with refusals_shown(form, "email"):
+            support.create_user(
                 actor(),
                 form.email.data,
                 Role(form.role.data),
                 form.password.data,
                 _branch(form.branch.data),
                 form.name.data or "",
-            ),
-            _("User created."),
-            form=form,
-            field="email",
-        )
-        if user is not None:
+            )
+            flash(_("User created."), "success")
             return redirect(url_for("admin.users"))
     return _users_page(form)
 
@@ -112,12 +117,9 @@ def change_user(user_id: int):  # type: ignore[no-untyped-def]
     form.role.choices = _role_choices()
     form.branch.choices = _branch_choices()
     if form.validate_on_submit():
-        attempt(
-            lambda: support.change_user(
-                actor(), user, Role(form.role.data), _branch(form.branch.data)
-            ),
-            _("%(user)s changed.", user=user.email),
-        )
+        with refusals_shown():
+            support.change_user(actor(), user, Role(form.role.data), _branch(form.branch.data))
+            flash(_("%(user)s changed.", user=user.email), "success")
     else:
         for name, errors in form.errors.items():
             label = getattr(form, name).label.text if hasattr(form, name) else ""
@@ -131,12 +133,14 @@ def change_user(user_id: int):  # type: ignore[no-untyped-def]
 def set_active(user_id: int, active: int):  # type: ignore[no-untyped-def]
     user = _user(user_id)
     if ConfirmForm().validate_on_submit():
-        attempt(
-            lambda: support.set_active(actor(), user, bool(active)),
-            _("%(user)s reactivated.", user=user.email)
-            if active
-            else _("%(user)s deactivated: they can no longer log in.", user=user.email),
-        )
+        with refusals_shown():
+            support.set_active(actor(), user, bool(active))
+            flash(
+                _("%(user)s reactivated.", user=user.email)
+                if active
+                else _("%(user)s deactivated: they can no longer log in.", user=user.email),
+                "success",
+            )
     return redirect(url_for("admin.users"))
 
 
@@ -145,13 +149,11 @@ def set_active(user_id: int, active: int):  # type: ignore[no-untyped-def]
 def branches():  # type: ignore[no-untyped-def]
     scoping.require_admin(current_user)
     form = BranchForm()
-    if form.validate_on_submit() and attempt(
-        lambda: support.create_branch(actor(), form.name.data),
-        _("Branch created."),
-        form=form,
-        field="name",
-    ):
-        return redirect(url_for("admin.branches"))
+    if form.validate_on_submit():
+        with refusals_shown(form, "name"):
+            support.create_branch(actor(), form.name.data)
+            flash(_("Branch created."), "success")
+            return redirect(url_for("admin.branches"))
     items = db.session.scalars(select(Branch).order_by(Branch.name)).all()
     return render_template(
         "admin/branches.html",
@@ -166,16 +168,19 @@ def branches():  # type: ignore[no-untyped-def]
 def closure_days():  # type: ignore[no-untyped-def]
     scoping.require_admin(current_user)
     form = ClosureForm()
-    if form.validate_on_submit() and attempt(
-        lambda: support.add_closure_day(actor(), form.day.data, form.label.data or ""),
-        _("Closure day added."),
-        form=form,
-        field="day",
-    ):
-        # The operation forgets the cached days before the commit; a request in between may have
-        # cached the old list again, so forget it once more now that the day is committed.
-        forget_closure_days()
-        return redirect(url_for("admin.closure_days"))
+    if form.validate_on_submit():
+        with refusals_shown(form, "day"):
+            support.add_closure_day(actor(), form.day.data, form.label.data or "")
+            flash(_("Closure day added."), "success")
+
+            # The operation forgets the cached days before the commit; a request in between
+            # may have cached the old list again, so forget it once more after the commit.
+            @after_this_request
+            def _forget(response: Response) -> Response:
+                forget_closure_days()
+                return response
+
+            return redirect(url_for("admin.closure_days"))
     items = db.session.scalars(select(ClosureDay).order_by(ClosureDay.day.desc())).all()
     return render_template(
         "admin/closure_days.html",
@@ -279,10 +284,14 @@ def outbox_retry(mail_id: int):  # type: ignore[no-untyped-def]
             flash(_("No mail server is configured: the mail stays in the outbox."), "error")
         else:
             retry_now(mail, datetime.now(UTC))
-            db.session.commit()
             worker = current_app.extensions.get("aanwezig.outbox_worker")
             if worker is not None:
-                worker.wake()
+                # Once the request has committed, so that the worker finds the mail due.
+                @after_this_request
+                def _wake(response: Response) -> Response:
+                    worker.wake()
+                    return response
+
             flash(
                 _("The mail to %(to)s will be sent again in a moment.", to=mail.recipient),
                 "success",

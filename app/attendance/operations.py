@@ -14,8 +14,9 @@ from pathlib import Path
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from werkzeug.utils import secure_filename
 
-from app import audit
+from app import audit, checks
 from app.audit import Actor
 from app.domain.justification import justification_in_time
 from app.errors import Refusal
@@ -255,6 +256,8 @@ def update_training_enrolment(
     paid_leave: bool,
     terminated_on: date | None,
 ) -> None:
+    checks.day(enrolled_on, "enrolled_on")
+    checks.optional_day(terminated_on, "terminated_on")
     before = audit.snapshot(enrolment)
     enrolment.enrolled_on = enrolled_on
     enrolment.paid_leave = paid_leave
@@ -291,6 +294,8 @@ def record_justification(
     """
     if not sessions:
         raise Refusal("no_sessions", _l("Choose the sessions the absence concerns."))
+    checks.day(handed_in, "handed_in")
+    checks.text(note or "", "note", one_line=False)
     if today is not None and handed_in > today:
         raise Refusal("handed_in_future", _l("The hand-in date cannot lie in the future."))
     exam = sessions[0].training.exam_date
@@ -351,8 +356,20 @@ def _store_document(justification: Justification, filename: str, data: bytes) ->
     name = secrets.token_hex(16) + extension
     (folder / name).write_bytes(data)
     justification.document_path = name
-    justification.document_name = Path(filename or "document").name[:255]
+    # The name a download gets: the person's own, with the extension of what the file is.
+    stem = secure_filename(Path(filename or "").stem)[:200] or "document"
+    justification.document_name = stem + extension
     justification.document_type = content_type
+
+
+def document_download_name(justification: Justification) -> str:
+    """The name to serve a document under: its stem, and the extension of its detected type
+    (also for documents stored before names were cleaned, such as ``invoice.html``)."""
+    extension = {kind: ext for kind, ext in DOCUMENT_TYPES.values()}.get(
+        justification.document_type or "", ".bin"
+    )
+    stem = secure_filename(Path(justification.document_name or "").stem) or "document"
+    return stem + extension
 
 
 def upload_folder() -> Path:

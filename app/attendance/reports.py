@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from decimal import Decimal
 from typing import Any
 
 from openpyxl import Workbook
 
+from app import spreadsheet
 from app.attendance.figures import TrainingFigures
 from app.domain.attendance import hours
 
@@ -73,25 +73,24 @@ def _cell(value: Any) -> Any:
 
 
 def to_csv(report: TrainingFigures) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";")
-    writer.writerow([title for _, title in COLUMNS])
-    for row in rows(report):
-        writer.writerow([_cell(row[key]) for key, _ in COLUMNS])
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")  # BOM: Excel opens it as UTF-8
+    return spreadsheet.csv_bytes(
+        [title for _, title in COLUMNS],
+        ([_cell(row[key]) for key, _ in COLUMNS] for row in rows(report)),
+    )
 
 
 def to_xlsx(report: TrainingFigures) -> bytes:
     book = Workbook()
     sheet = book.active
     sheet.title = "Attendance"
-    sheet.append([title for _, title in COLUMNS])
+    spreadsheet.append(sheet, [title for _, title in COLUMNS])
     for row in rows(report):
-        sheet.append(
+        spreadsheet.append(
+            sheet,
             [
                 float(v) if isinstance(v, Decimal) else _cell(v)
                 for v in (row[key] for key, _ in COLUMNS)
-            ]
+            ],
         )
     buffer = io.BytesIO()
     book.save(buffer)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import Response, flash, redirect, render_template, request, send_file, url_for
+from flask import flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -41,8 +41,8 @@ from app.models import (
 from app.planning.forms import ConfirmForm
 from app.planning.timing import session_times
 from app.scanning.roster import roster
-from app.views import actor, attempt, choices
-from app.web import BRUSSELS
+from app.views import actor, choices, refusals_shown
+from app.web import BRUSSELS, file_response
 
 KIND_LABELS = {
     JustificationKind.DOCTOR: _l("Doctor's note"),
@@ -91,8 +91,8 @@ def roll_call(session_id: int):  # type: ignore[no-untyped-def]
                 form=form,
             )
         if step == "confirm":
-            count = attempt(lambda: ops.confirm_roll_call(actor(), session, present, _now()))
-            if count is not None:
+            with refusals_shown():
+                count = ops.confirm_roll_call(actor(), session, present, _now())
                 flash(_("Roll call registered for %(n)s participants.", n=count), "success")
                 return redirect(url_for("planning.session_detail", session_id=session.id))
     late = LateArrivalForm(prefix="late")
@@ -118,10 +118,9 @@ def late_arrival(session_id: int):  # type: ignore[no-untyped-def]
     if form.validate_on_submit():
         participant = db.session.get(Participant, form.participant.data)
         arrived = local_datetime(session.day, form.arrived.data)
-        attempt(
-            lambda: ops.late_arrival(actor(), session, participant, arrived, _now()),
-            _("Late arrival registered."),
-        )
+        with refusals_shown():
+            ops.late_arrival(actor(), session, participant, arrived, _now())
+            flash(_("Late arrival registered."), "success")
     else:
         flash(_("Choose the participant and the arrival time."), "error")
     return redirect(url_for("attendance.roll_call", session_id=session.id))
@@ -137,14 +136,9 @@ def incomplete(session_id: int):  # type: ignore[no-untyped-def]
     if form.validate_on_submit():
         participant = db.session.get(Participant, form.participant.data)
         left_at = local_datetime(session.day, form.left_at.data)
-        if attempt(
-            lambda: ops.resolve_incomplete(
-                actor(), session, participant, left_at, form.reason.data, _now()
-            ),
-            _("Check-out registered."),
-            form=form,
-            field="left_at",
-        ):
+        with refusals_shown(form, "left_at"):
+            ops.resolve_incomplete(actor(), session, participant, left_at, form.reason.data, _now())
+            flash(_("Check-out registered."), "success")
             return redirect(url_for("attendance.incomplete", session_id=session.id))
     return render_template(
         "attendance/incomplete.html", session=session, entries=open_entries, form=form
@@ -175,16 +169,12 @@ def report_file(training_id: int, fmt: str):  # type: ignore[no-untyped-def]
     figures = training_figures(training, _now())
     name = f"aanwezigheden-{training.code or training.id}"
     if fmt == "csv":
-        return Response(
-            to_csv(figures),
-            mimetype="text/csv",
-            headers={"Content-Disposition": f"attachment; filename={name}.csv"},
-        )
+        return file_response(to_csv(figures), "text/csv; charset=utf-8", f"{name}.csv")
     if fmt == "xlsx":
-        return Response(
+        return file_response(
             to_xlsx(figures),
-            mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            headers={"Content-Disposition": f"attachment; filename={name}.xlsx"},
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            f"{name}.xlsx",
         )
     raise NotFound("format")
 
@@ -229,30 +219,26 @@ def participant(training_id: int, participant_id: int):  # type: ignore[no-untyp
         )
         if action == "exempt" and exemption_form.validate_on_submit():
             session = next((s for s in sessions if s.id == exemption_form.session.data), None)
-            if attempt(
-                lambda: ops.add_exemption(
+            with refusals_shown(exemption_form, "minutes"):
+                ops.add_exemption(
                     actor(),
                     enrolment,
                     session,
                     exemption_form.minutes.data,
                     exemption_form.reason.data or "",
-                ),
-                _("Exemption recorded."),
-                form=exemption_form,
-                field="minutes",
-            ):
+                )
+                flash(_("Exemption recorded."), "success")
                 return redirect(target)
         elif action == "enrolment" and enrolment_form.validate_on_submit():
-            if attempt(
-                lambda: ops.update_training_enrolment(
+            with refusals_shown(enrolment_form):
+                ops.update_training_enrolment(
                     actor(),
                     enrolment,
                     enrolment_form.enrolled_on.data,
                     enrolment_form.paid_leave.data,
                     enrolment_form.terminated_on.data,
-                ),
-                _("Enrolment data saved."),
-            ):
+                )
+                flash(_("Enrolment data saved."), "success")
                 return redirect(target)
         elif action == "justify" and justification_form.validate_on_submit():
             upload = justification_form.document.data
@@ -262,8 +248,8 @@ def participant(training_id: int, participant_id: int):  # type: ignore[no-untyp
                 else None
             )
             chosen = [s for s in sessions if s.id in justification_form.sessions.data]
-            if attempt(
-                lambda: ops.record_justification(
+            with refusals_shown(justification_form, "handed_in"):
+                ops.record_justification(
                     actor(),
                     person,
                     chosen,
@@ -273,11 +259,8 @@ def participant(training_id: int, participant_id: int):  # type: ignore[no-untyp
                     document,
                     justification_form.override_reason.data,
                     today=_now().astimezone(BRUSSELS).date(),
-                ),
-                _("Justified absence recorded."),
-                form=justification_form,
-                field="handed_in",
-            ):
+                )
+                flash(_("Justified absence recorded."), "success")
                 return redirect(target)
     figures = training_figures(training, _now())
     mine = next((p for p in figures.participants if p.participant.id == person.id), None)
@@ -325,7 +308,9 @@ def revoke_exemption(exemption_id: int):  # type: ignore[no-untyped-def]
         raise NotFound("exemption")
     training = _training(exemption.training_id)
     if ConfirmForm().validate_on_submit() and exemption.revoked_at is None:
-        attempt(lambda: ops.revoke_exemption(actor(), exemption, _now()), _("Exemption revoked."))
+        with refusals_shown():
+            ops.revoke_exemption(actor(), exemption, _now())
+            flash(_("Exemption revoked."), "success")
     return redirect(
         url_for(
             "attendance.participant",
@@ -353,7 +338,7 @@ def justification_document(justification_id: int):  # type: ignore[no-untyped-de
         path,
         mimetype=justification.document_type,
         as_attachment=True,
-        download_name=justification.document_name or path.name,
+        download_name=ops.document_download_name(justification),
         max_age=0,
     )
     response.headers["Cache-Control"] = "private, no-store"
@@ -374,10 +359,9 @@ def revoke_justification(justification_id: int):  # type: ignore[no-untyped-def]
     )
     training_id = request.form.get("training_id", type=int)
     if ConfirmForm().validate_on_submit():
-        attempt(
-            lambda: ops.revoke_justification(actor(), justification, _now()),
-            _("Justification revoked."),
-        )
+        with refusals_shown():
+            ops.revoke_justification(actor(), justification, _now())
+            flash(_("Justification revoked."), "success")
     if training_id is None:
         return redirect(url_for("participants.detail", participant_id=justification.participant_id))
     return redirect(

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
+from functools import cache
 
+from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -18,15 +21,59 @@ from app.security import hash_api_token, new_api_token
 MIN_PASSWORD_LENGTH = 10
 
 
+def clean_email(text: str) -> str:
+    """An address as the login form takes it (the same checks), lower-cased."""
+    try:
+        return validate_email(text or "", check_deliverability=False).normalized.lower()
+    except EmailNotValidError as exc:
+        raise Refusal("invalid_email", _l("This is not a valid email address.")) from exc
+
+
 def find_user(email: str) -> User | None:
     return db.session.scalars(select(User).where(User.email == email.strip().lower())).first()
 
 
+@cache
+def _unknown_user_hash() -> str:
+    """A hash to check a password against when no such user exists."""
+    return generate_password_hash(secrets.token_urlsafe(16))
+
+
 def check_login(email: str, password: str) -> User | None:
+    """The user with this email and password, or None.
+
+    A password is checked against a hash whether or not the address is known, so a wrong
+    password for a known address takes as long as any password for an unknown one (the time
+    would otherwise tell which addresses have an account).
+    """
     user = find_user(email)
-    if user is None or not user.active or not check_password_hash(user.password_hash, password):
+    stored = user.password_hash if user is not None else _unknown_user_hash()
+    matches = check_password_hash(stored, password)
+    if user is None or not user.active or not matches:
         return None
     return user
+
+
+def end_sessions(user: User) -> None:
+    """End every login session of ``user`` (see ``User.session_generation``)."""
+    user.session_generation += 1
+    db.session.flush()
+
+
+def set_password(actor: Actor, user: User, password: str) -> None:
+    """Give ``user`` a new password; every session they had ends."""
+    _check_password(password)
+    user.password_hash = generate_password_hash(password)
+    end_sessions(user)
+    audit.record(actor, "user.password_change", user)
+
+
+def _check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise Refusal(
+            "weak_password",
+            _l("A password needs at least %(n)s characters.", n=MIN_PASSWORD_LENGTH),
+        )
 
 
 def get_or_create_branch(name: str) -> Branch:
@@ -46,16 +93,12 @@ def create_user(
     branch: Branch | None = None,
     name: str = "",
 ) -> User:
-    email = email.strip().lower()
+    email = clean_email(email)
     if find_user(email) is not None:
         raise Refusal(
             "duplicate_email", _l("A user with this email address already exists."), status=409
         )
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise Refusal(
-            "weak_password",
-            _l("A password needs at least %(n)s characters.", n=MIN_PASSWORD_LENGTH),
-        )
+    _check_password(password)
     user = User(
         email=email,
         name=name,

@@ -1,8 +1,18 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
 
-from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
@@ -10,18 +20,55 @@ from sqlalchemy import select
 from app.audit import Actor
 from app.auth import bp
 from app.auth.forms import LoginForm, TokenForm
-from app.auth.operations import check_login, issue_token, revoke_token
+from app.auth.operations import check_login, end_sessions, issue_token, revoke_token
 from app.errors import NotFound
 from app.extensions import db, limiter
 from app.models import ApiToken
+from app.text import has_control_characters, has_line_breaks
 
 
 def _login_limit() -> str:
     return current_app.config["RATELIMIT_LOGIN"]
 
 
+def _account_limit() -> str:
+    return current_app.config["RATELIMIT_LOGIN_ACCOUNT"]
+
+
+def _login_account() -> str:
+    """The account a login attempt is for, so guesses spread over many addresses still count."""
+    return "account:" + (request.form.get("email") or "").strip().lower()[:254]
+
+
+def _failed(response: Response) -> bool:
+    """A successful login redirects; only the other answers count against the limits."""
+    return response.status_code != 302
+
+
+def local_target(target: str | None) -> str | None:
+    """``target`` if it is a path on this site, else None (no open redirect).
+
+    Parsed as a URL: no scheme, no host, a single leading slash, and no character a browser
+    would drop or turn into a slash (tabs, line breaks, backslashes), which would make
+    ``/\t/evil.example`` reach ``//evil.example``.
+    """
+    if not target or len(target) > 2000:
+        return None
+    if has_control_characters(target) or has_line_breaks(target) or "\\" in target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not parts.path.startswith("/"):
+        return None
+    if parts.path.startswith("//"):
+        return None
+    return target
+
+
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(_login_limit, methods=["POST"], deduct_when=_failed)
+@limiter.limit(
+    _account_limit, methods=["POST"], key_func=_login_account, deduct_when=_failed, scope="account"
+)
 def login():  # type: ignore[no-untyped-def]
     if current_user.is_authenticated:
         return redirect(url_for("planning.home"))
@@ -33,17 +80,15 @@ def login():  # type: ignore[no-untyped-def]
         else:
             session.clear()
             login_user(user)
-            target = request.args.get("next", "")
-            # Only local paths: an open redirect would let a link send users elsewhere.
-            if not target.startswith("/") or target.startswith("//"):
-                target = url_for("planning.home")
-            return redirect(target)
+            return redirect(local_target(request.args.get("next")) or url_for("planning.home"))
     return render_template("auth/login.html", form=form)
 
 
 @bp.post("/logout")
 @login_required
 def logout():  # type: ignore[no-untyped-def]
+    """End this session and every other session of the user (a copied cookie included)."""
+    end_sessions(current_user._get_current_object())
     logout_user()
     session.clear()
     return redirect(url_for("auth.login"))
@@ -53,10 +98,7 @@ def logout():  # type: ignore[no-untyped-def]
 def language(code: str):  # type: ignore[no-untyped-def]
     if code in current_app.config["LANGUAGES"]:
         session["lang"] = code
-    target = request.form.get("next", "")
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("planning.home")
-    return redirect(target)
+    return redirect(local_target(request.form.get("next")) or url_for("planning.home"))
 
 
 @bp.route("/tokens", methods=["GET", "POST"])

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from flask import Response, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -19,7 +19,8 @@ from app.errors import NotFound
 from app.extensions import db
 from app.models import Certificate, CertificateKind, Participant, Training
 from app.planning.forms import ConfirmForm, ReasonForm
-from app.views import actor, attempt
+from app.views import actor, refusals_shown
+from app.web import file_response
 
 
 def _now() -> datetime:
@@ -74,10 +75,8 @@ def issue(training_id: int):  # type: ignore[no-untyped-def]
         except ValueError as exc:
             raise NotFound("certificate kind or period") from exc
         period = next((p for p in contents.periods(training) if p[0] == first), None)
-        certificate = attempt(
-            lambda: ops.issue(actor(), kind, training, participant, _now(), period)
-        )
-        if certificate is not None:
+        with refusals_shown():
+            certificate = ops.issue(actor(), kind, training, participant, _now(), period)
             flash(_("Certificate nr. %(number)s issued.", number=certificate.id), "success")
     return redirect(url_for("certificates.index", training_id=training.id))
 
@@ -88,8 +87,8 @@ def correct(certificate_id: int):  # type: ignore[no-untyped-def]
     old = _certificate(certificate_id)
     form = ReasonForm(prefix="correct")
     if form.validate_on_submit():
-        new = attempt(lambda: ops.correct(actor(), old, form.reason.data or "", _now()))
-        if new is not None:
+        with refusals_shown():
+            new = ops.correct(actor(), old, form.reason.data or "", _now())
             flash(
                 _(
                     "Correction nr. %(new)s replaces certificate nr. %(old)s.",
@@ -109,9 +108,6 @@ def download(certificate_id: int):  # type: ignore[no-untyped-def]
     """The stored bytes, never rendered again: an issued certificate does not change."""
     certificate = _certificate(certificate_id)
     name = "nauwgezetheid" if certificate.kind == CertificateKind.DILIGENCE else "inschrijving"
-    response = Response(certificate.pdf, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = (
-        f'inline; filename="attest-{name}-{certificate.id}.pdf"'
+    return file_response(
+        certificate.pdf, "application/pdf", f"attest-{name}-{certificate.id}.pdf", inline=True
     )
-    response.headers["Cache-Control"] = "private, no-store"
-    return response

@@ -7,7 +7,6 @@ Every figure comes from :func:`app.attendance.figures.training_figures`; submitt
 
 from __future__ import annotations
 
-import csv
 import io
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -19,7 +18,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from sqlalchemy import select
 
-from app import audit
+from app import audit, spreadsheet
 from app.attendance.figures import SessionLine, training_figures
 from app.audit import Actor
 from app.domain.attendance import hours
@@ -160,24 +159,22 @@ def _text(value: Any) -> Any:
 
 def export_csv(rows: list[dict[str, Any]]) -> bytes:
     """Semicolon-separated with a BOM: Excel in Belgium opens it as it is."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";")
-    writer.writerow(EXPORT_COLUMNS)
-    for row in rows:
-        writer.writerow([_text(row[c]) for c in EXPORT_COLUMNS])
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    return spreadsheet.csv_bytes(
+        EXPORT_COLUMNS, ([_text(row[c]) for c in EXPORT_COLUMNS] for row in rows)
+    )
 
 
 def export_xlsx(rows: list[dict[str, Any]], project: Project, start: date, end: date) -> bytes:
     book = Workbook()
     sheet = book.active
     sheet.title = "Registraties"
-    sheet.append(list(EXPORT_COLUMNS))
+    spreadsheet.append(sheet, EXPORT_COLUMNS)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in rows:
-        sheet.append(
-            [float(v) if isinstance(v, Decimal) else v for v in (row[c] for c in EXPORT_COLUMNS)]
+        spreadsheet.append(
+            sheet,
+            [float(v) if isinstance(v, Decimal) else v for v in (row[c] for c in EXPORT_COLUMNS)],
         )
     for column in ("E", "Q"):
         for cell in sheet[column][1:]:
@@ -196,7 +193,7 @@ def export_xlsx(rows: list[dict[str, Any]], project: Project, start: date, end: 
         ("rows", len(rows)),
         ("times", "Europe/Brussels"),
     ):
-        about.append(pair)
+        spreadsheet.append(about, pair)
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

@@ -7,18 +7,20 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from flask import Response, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app import scoping
 from app.certificates.contents import periods
+from app.domain.limits import day_in_range
 from app.errors import Forbidden, NotFound
 from app.exports import bp
 from app.exports import operations as ops
 from app.models import Project, Role, Training
 from app.planning.forms import ConfirmForm
-from app.views import actor, attempt
+from app.views import actor, refusals_shown
+from app.web import file_response
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -36,7 +38,9 @@ def _range(values) -> tuple[date, date] | None:  # type: ignore[no-untyped-def]
     try:
         start = date.fromisoformat(values.get("start", ""))
         end = date.fromisoformat(values.get("end", ""))
-    except ValueError:
+    except (ValueError, TypeError):
+        return None
+    if not (day_in_range(start) and day_in_range(end)):
         return None
     return (start, end) if start <= end else None
 
@@ -51,12 +55,12 @@ def paper_list(training_id: int, index: int):  # type: ignore[no-untyped-def]
     found = periods(training)
     if not 0 <= index < len(found):
         raise NotFound("period")
-    response = Response(ops.paper_list(training, found[index], _now()), mimetype="application/pdf")
-    response.headers["Content-Disposition"] = (
-        f'inline; filename="aanwezigheidslijst-{training.id}-{found[index][0]}.pdf"'
+    return file_response(
+        ops.paper_list(training, found[index], _now()),
+        "application/pdf",
+        f"aanwezigheidslijst-{training.id}-{found[index][0]}.pdf",
+        inline=True,
     )
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
 
 
 @bp.get("/projects/<int:project_id>/submission")
@@ -90,10 +94,7 @@ def download(project_id: int, fmt: str):  # type: ignore[no-untyped-def]
         body, mimetype = ops.export_csv(rows), "text/csv; charset=utf-8"
     else:
         body, mimetype = ops.export_xlsx(rows, project, *chosen), XLSX
-    response = Response(body, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return file_response(body, mimetype, f"{name}.{fmt}")
 
 
 @bp.post("/projects/<int:project_id>/submission")
@@ -104,9 +105,8 @@ def submit(project_id: int):  # type: ignore[no-untyped-def]
     if not ConfirmForm().validate_on_submit() or chosen is None:
         flash(_("Give a start and an end date (the end not before the start)."), "error")
         return redirect(url_for("exports.submission", project_id=project.id))
-    result = attempt(lambda: ops.submit_period(actor(), project, *chosen, _now()))
-    if result is not None:
-        submitted, skipped = result
+    with refusals_shown():
+        submitted, skipped = ops.submit_period(actor(), project, *chosen, _now())
         flash(_("%(n)s sessions submitted.", n=len(submitted)), "success")
         for item in skipped:
             if item.skip != "already_submitted":

@@ -38,12 +38,19 @@ class User(UserMixin, Base):
     active: Mapped[bool] = mapped_column(default=True)
     language: Mapped[str | None] = mapped_column(String(5))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Part of every login session's id: raising it (logout, password change, deactivation)
+    # ends every session of the user, also a copied cookie, on every server.
+    session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
 
     branch: Mapped[Branch | None] = relationship()
 
     @property
     def is_active(self) -> bool:  # Flask-Login: a deactivated user cannot log in
         return self.active
+
+    def get_id(self) -> str:
+        """Flask-Login's session id: the user and their session generation."""
+        return f"{self.id}:{self.session_generation}"
 
     @property
     def display_name(self) -> str:

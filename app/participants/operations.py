@@ -8,7 +8,7 @@ from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from app import audit
+from app import audit, checks
 from app.audit import Actor
 from app.domain import national_number
 from app.domain.cutoff import BRUSSELS
@@ -17,7 +17,6 @@ from app.extensions import db
 from app.mail import messages
 from app.models import Branch, Enrolment, Participant, Session, Training, TrainingEnrolment
 from app.security import decrypt_national_number, encrypt_national_number, national_number_index
-from app.text import has_control_characters
 
 
 def clean_email(text: str) -> str:
@@ -42,24 +41,15 @@ def clean_national_number(text: str | None) -> str | None:
 def create_participant(
     actor: Actor, branch: Branch, name: str, email: str, national_number_text: str | None
 ) -> Participant:
-    name = (name or "").strip()
+    name = checks.text((name or "").strip(), "name")
     if not name:
         raise Refusal("name_required", _l("Give the participant's name."))
-    if has_control_characters(name) or has_control_characters(email or ""):
-        # An import from a damaged file; the form and the API refuse these before this point.
-        raise Refusal("control_characters", _l("Remove the invisible control characters."))
+    checks.text(email or "", "email")
     digits = clean_national_number(national_number_text)
     participant = Participant(branch=branch, name=name, email=clean_email(email))
     if digits is not None:
         index = national_number_index(digits)
-        if db.session.scalars(
-            select(Participant.id).where(Participant.national_number_index == index)
-        ).first():
-            raise Refusal(
-                "duplicate_national_number",
-                _l("A participant with this national register number already exists."),
-                status=409,
-            )
+        _check_national_number_free(index, branch)
         participant.national_number_encrypted = encrypt_national_number(digits)
         participant.national_number_index = index
         participant.national_number_last2 = digits[9:]
@@ -67,6 +57,33 @@ def create_participant(
     db.session.flush()
     audit.record(actor, "participant.create", participant, after=audit.snapshot(participant))
     return participant
+
+
+def _check_national_number_free(index: str, branch: Branch) -> None:
+    """A national register number belongs to one participant record.
+
+    Within the branch the user may see who has it; a record of another branch is not theirs
+    to know about, so they only learn that the number cannot be used (support resolves it).
+    """
+    holder = db.session.execute(
+        select(Participant.id, Participant.branch_id).where(
+            Participant.national_number_index == index
+        )
+    ).first()
+    if holder is None:
+        return
+    if holder.branch_id == branch.id:
+        raise Refusal(
+            "duplicate_national_number",
+            _l("A participant with this national register number already exists."),
+            status=409,
+            participant_id=holder.id,
+        )
+    raise Refusal(
+        "national_number_unavailable",
+        _l("This national register number cannot be used here. Support can resolve it."),
+        status=409,
+    )
 
 
 def enrol(

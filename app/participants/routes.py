@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import Response, redirect, render_template, request, url_for
+from flask import Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, or_, select
@@ -20,7 +20,7 @@ from app.participants.importing import ImportResult, import_participants
 from app.planning.forms import ConfirmForm
 from app.planning.timing import status_of
 from app.text import without_control_characters
-from app.views import actor, attempt, branch_choices, choices
+from app.views import actor, branch_choices, choices, refusals_shown
 from qr.images import code_png
 
 LIST_LIMIT = 500
@@ -83,19 +83,15 @@ def index():  # type: ignore[no-untyped-def]
     scoping.require_planner(current_user)
     form, import_form = _forms()
     if form.validate_on_submit():
-        participant = attempt(
-            lambda: people.create_participant(
+        with refusals_shown(form, "national_number"):
+            participant = people.create_participant(
                 actor(),
                 _branch(form.branch.data),
                 form.name.data,
                 form.email.data,
                 form.national_number.data,
-            ),
-            _("Participant added."),
-            form=form,
-            field="national_number",
-        )
-        if participant is not None:
+            )
+            flash(_("Participant added."), "success")
             return redirect(url_for("participants.detail", participant_id=participant.id))
     return _index_page(form, import_form)
 
@@ -109,13 +105,10 @@ def import_file():  # type: ignore[no-untyped-def]
     report = None
     if import_form.validate_on_submit():
         upload = import_form.file.data
-        report = attempt(
-            lambda: import_participants(
+        with refusals_shown(import_form, "file"):
+            report = import_participants(
                 actor(), _branch(import_form.branch.data), upload.filename or "", upload.read()
-            ),
-            form=import_form,
-            field="file",
-        )
+            )
     return _index_page(form, import_form, report)
 
 
@@ -150,7 +143,9 @@ def reveal(participant_id: int):  # type: ignore[no-untyped-def]
     participant = _participant(participant_id)
     if not ConfirmForm().validate_on_submit() or participant.national_number_encrypted is None:
         return redirect(url_for("participants.detail", participant_id=participant.id))
-    revealed = attempt(lambda: people.reveal_national_number(actor(), participant))
+    revealed = None
+    with refusals_shown():
+        revealed = people.reveal_national_number(actor(), participant)
     response = _detail_page(participant, revealed)
     return response, 200, {"Cache-Control": "no-store"}
 
@@ -160,10 +155,12 @@ def reveal(participant_id: int):  # type: ignore[no-untyped-def]
 def resend(participant_id: int):  # type: ignore[no-untyped-def]
     participant = _participant(participant_id)
     if ConfirmForm().validate_on_submit():
-        attempt(
-            lambda: people.resend_code(actor(), participant),
-            _("The QR code mail to %(email)s is queued again.", email=participant.email),
-        )
+        with refusals_shown():
+            people.resend_code(actor(), participant)
+            flash(
+                _("The QR code mail to %(email)s is queued again.", email=participant.email),
+                "success",
+            )
     return redirect(url_for("participants.detail", participant_id=participant.id))
 
 
@@ -172,13 +169,15 @@ def resend(participant_id: int):  # type: ignore[no-untyped-def]
 def reissue(participant_id: int):  # type: ignore[no-untyped-def]
     participant = _participant(participant_id)
     if ConfirmForm().validate_on_submit():
-        attempt(
-            lambda: people.reissue_code(actor(), participant, datetime.now(UTC)),
-            _(
-                "The old code is revoked; a new code is mailed to %(email)s.",
-                email=participant.email,
-            ),
-        )
+        with refusals_shown():
+            people.reissue_code(actor(), participant, datetime.now(UTC))
+            flash(
+                _(
+                    "The old code is revoked; a new code is mailed to %(email)s.",
+                    email=participant.email,
+                ),
+                "success",
+            )
     return redirect(url_for("participants.detail", participant_id=participant.id))
 
 

@@ -8,7 +8,7 @@ from flask_babel import format_time
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from app import audit
+from app import audit, checks
 from app.audit import Actor
 from app.domain.sessions import PlannedSlot, find_overlap, schedule_problem
 from app.errors import Forbidden, Refusal
@@ -45,6 +45,8 @@ def branch_for(actor: Actor, branch_name: str | None) -> Branch:
 
 
 def create_project(actor: Actor, name: str, number: str, branch_name: str | None = None) -> Project:
+    checks.text(name, "name")
+    checks.text(number, "number")
     project = Project(name=name, number=number, branch=branch_for(actor, branch_name))
     db.session.add(project)
     db.session.flush()
@@ -60,6 +62,8 @@ def create_training(
     mode: TrainingMode,
     trainers: list[User] | None = None,
 ) -> Training:
+    checks.text(name, "name")
+    checks.text(code or "", "code")
     training = Training(project=project, name=name, code=code or "", mode=mode)
     training.trainers = list(trainers or [])
     db.session.add(training)
@@ -77,7 +81,8 @@ def check_schedule(
     break_end: time | None,
     session_id: int | None = None,
 ) -> None:
-    """Refuse impossible times and an overlap with another session of the same training."""
+    """Refuse impossible dates and times and an overlap with another session of the training."""
+    checks.day(day, "date")
     problem = schedule_problem(start, end, break_start, break_end)
     if problem:
         raise Refusal(problem, SCHEDULE_MESSAGES[problem])
@@ -116,6 +121,7 @@ def create_session(
     trainer: User | None = None,
 ) -> Session:
     check_schedule(training, day, start, end, break_start, break_end)
+    checks.text(location or "", "location")
     if (
         trainer is not None
         and trainer.role != Role.TRAINER
@@ -202,6 +208,11 @@ def set_training_details(actor: Actor, training: Training, **details: object) ->
     unknown = set(details) - set(TRAINING_DETAILS)
     if unknown:
         raise ValueError(f"not a training detail: {', '.join(sorted(unknown))}")
+    for name, value in details.items():
+        if isinstance(value, date):
+            checks.day(value, name)
+        elif isinstance(value, str):
+            checks.text(value, name)
     before = audit.snapshot(training, TRAINING_DETAILS)
     for name, value in details.items():
         setattr(training, name, value)

@@ -35,7 +35,7 @@ from app.planning.forms import (
 )
 from app.planning.timing import is_locked, session_times, status_of
 from app.scanning.roster import roster
-from app.views import actor, attempt, branch_choices, choices
+from app.views import actor, branch_choices, choices, refusals_shown
 from app.web import BRUSSELS
 
 PAST_ON_HOME = 10
@@ -130,15 +130,11 @@ def projects():  # type: ignore[no-untyped-def]
     form = ProjectForm()
     form.branch.choices = choices(branch_choices(current_user))
     if form.validate_on_submit():
-        project = attempt(
-            lambda: planning.create_project(
+        with refusals_shown(form, "branch"):
+            project = planning.create_project(
                 actor(), form.name.data.strip(), form.number.data.strip(), form.branch.data
-            ),
-            _("Project created."),
-            form=form,
-            field="branch",
-        )
-        if project is not None:
+            )
+            flash(_("Project created."), "success")
             return redirect(url_for("planning.project", project_id=project.id))
     items = db.session.scalars(scoping.projects(current_user).order_by(Project.name)).all()
     return render_template("planning/projects.html", projects=items, form=form)
@@ -166,8 +162,7 @@ def project(project_id: int):  # type: ignore[no-untyped-def]
         trainers = list(
             db.session.scalars(select(User).where(User.id.in_(form.trainers.data or [])))
         )
-
-        def create() -> Training:
+        with refusals_shown(form):
             training = planning.create_training(
                 actor(),
                 project,
@@ -177,10 +172,7 @@ def project(project_id: int):  # type: ignore[no-untyped-def]
                 trainers,
             )
             planning.set_training_details(actor(), training, **form.details())
-            return training
-
-        training = attempt(create, _("Training created."), form=form)
-        if training is not None:
+            flash(_("Training created."), "success")
             return redirect(url_for("planning.training", training_id=training.id))
     trainings = db.session.scalars(
         scoping.trainings(current_user)
@@ -289,8 +281,8 @@ def training(training_id: int):  # type: ignore[no-untyped-def]
     form = _session_form(training)
     if form.validate_on_submit():
         trainer = db.session.get(User, form.trainer.data) if form.trainer.data else None
-        session = attempt(
-            lambda: planning.create_session(
+        with refusals_shown(form):
+            planning.create_session(
                 actor(),
                 training,
                 form.day.data,
@@ -300,11 +292,8 @@ def training(training_id: int):  # type: ignore[no-untyped-def]
                 form.break_end.data,
                 (form.location.data or "").strip(),
                 trainer,
-            ),
-            _("Session planned."),
-            form=form,
-        )
-        if session is not None:
+            )
+            flash(_("Session planned."), "success")
             return redirect(url_for("planning.training", training_id=training.id))
     return _training_page(training, form=form)
 
@@ -318,11 +307,11 @@ def training_details(training_id: int):  # type: ignore[no-untyped-def]
     form = _details_form(training)
     if not form.validate_on_submit():
         return _training_page(training, details_form=form)
-    attempt(
-        lambda: planning.set_training_details(actor(), training, **form.details()),
-        _("Training data saved."),
-    )
-    return redirect(url_for("planning.training", training_id=training.id))
+    with refusals_shown(form):
+        planning.set_training_details(actor(), training, **form.details())
+        flash(_("Training data saved."), "success")
+        return redirect(url_for("planning.training", training_id=training.id))
+    return _training_page(training, details_form=form)
 
 
 @bp.post("/trainings/<int:training_id>/enrol")
@@ -340,13 +329,9 @@ def enrol_training(training_id: int):  # type: ignore[no-untyped-def]
     chosen = db.session.scalars(
         scoping.participants(current_user).where(Participant.id.in_(form.participants.data))
     ).all()
-
-    def enrol_all() -> int:
+    with refusals_shown():
         sessions = list(training.sessions)
-        return sum(people.enrol_in_training(actor(), sessions, p) for p in chosen)
-
-    created = attempt(enrol_all)
-    if created is not None:
+        created = sum(people.enrol_in_training(actor(), sessions, p) for p in chosen)
         flash(
             _(
                 "%(people)s participants enrolled in %(sessions)s sessions (%(new)s new enrolments).",
@@ -411,8 +396,8 @@ def enrol_session(session_id: int):  # type: ignore[no-untyped-def]
     chosen = db.session.scalars(
         scoping.participants(current_user).where(Participant.id.in_(form.participants.data))
     ).all()
-    created = attempt(lambda: sum(people.enrol(actor(), session, p)[1] for p in chosen))
-    if created is not None:
+    with refusals_shown():
+        created = sum(people.enrol(actor(), session, p)[1] for p in chosen)
         flash(_("%(n)s participants enrolled.", n=created), "success")
     return redirect(url_for("planning.session_detail", session_id=session.id))
 
@@ -425,11 +410,14 @@ def reopen(session_id: int):  # type: ignore[no-untyped-def]
     session = _session(session_id)
     form = ReopenForm(prefix="reopen")
     if not form.validate_on_submit():
-        return _session_page(session, reopen_form=form)
-    attempt(
-        lambda: planning.reopen_session(actor(), session, form.reason.data, _now()),
-        _("Session reopened: registrations are accepted again."),
-    )
+        if is_locked(session, _now()):
+            return _session_page(session, reopen_form=form)
+        # The reason field is shown only on a locked session: say why nothing happened.
+        flash(_("This session is not locked."), "error")
+        return redirect(url_for("planning.session_detail", session_id=session.id))
+    with refusals_shown():
+        planning.reopen_session(actor(), session, form.reason.data, _now())
+        flash(_("Session reopened: registrations are accepted again."), "success")
     return redirect(url_for("planning.session_detail", session_id=session.id))
 
 
@@ -439,10 +427,9 @@ def close(session_id: int):  # type: ignore[no-untyped-def]
     scoping.require_admin(current_user)
     session = _session(session_id)
     if ConfirmForm().validate_on_submit():
-        attempt(
-            lambda: planning.close_reopened_session(actor(), session, _now()),
-            _("Session closed again."),
-        )
+        with refusals_shown():
+            planning.close_reopened_session(actor(), session, _now())
+            flash(_("Session closed again."), "success")
     return redirect(url_for("planning.session_detail", session_id=session.id))
 
 
@@ -452,7 +439,9 @@ def submit(session_id: int):  # type: ignore[no-untyped-def]
     scoping.require_planner(current_user)
     session = _session(session_id)
     if ConfirmForm().validate_on_submit():
-        attempt(lambda: planning.submit_session(actor(), session, _now()), _("Session submitted."))
+        with refusals_shown():
+            planning.submit_session(actor(), session, _now())
+            flash(_("Session submitted."), "success")
     return redirect(url_for("planning.session_detail", session_id=session.id))
 
 

@@ -241,5 +241,5 @@ def test_a_row_with_a_control_character_is_reported_and_the_rest_imported(app, m
     client = log_in(app, Role.PROMOTOR, make, english=True)
     csv_text = "name,email\nA\x01n,an@example.org\nBo,bo@example.org\n"  # a NUL would refuse the whole file
     page = upload(client, "people.csv", csv_text.encode()).get_data(as_text=True)
-    assert "Line 2: Remove the invisible control characters." in page
+    assert "Line 2: Remove the invisible control characters from this field." in page
     assert names(app) == ["Bo"]

@@ -243,3 +243,90 @@ def test_the_api_refuses_control_characters_by_field(make):
     assert body["error"] == "invalid_request" and "name" in body["message"]
     search = log_in(make.app, Role.PROMOTOR, make, branch="Gent").get("/participants/?q=An%00")
     assert search.status_code == 200
+
+
+# Values no field of any form takes: each must be answered with a message (at the field, on
+# the form, or flashed after a redirect), never a 500, and nothing of it stored.
+REFUSED_EVERYWHERE = {
+    "over-long": "x" * 5000,
+    "control": "a\x00b\x1bc",
+    "long and broken": ("y" * 300 + "\r\n") * 10,
+}
+# Dates and numbers the database or a datetime cannot take, and raw bytes of a lone surrogate
+# (a browser cannot send the character itself; the server must not choke on the bytes).
+OUT_OF_RANGE = ["9999-12-31", "0001-01-01", "1899-12-31", "2147483648", "1099511627776",
+                "-2147483649", "%ED%A0%80"]  # fmt: skip
+
+
+def _said_what_is_wrong(client, response) -> bool:  # type: ignore[no-untyped-def]
+    if response.status_code == 302:
+        with client.session_transaction() as session:
+            flashes = session.pop("_flashes", [])
+        return any(category == "error" for category, _ in flashes)
+    page = response.get_data(as_text=True)
+    return (
+        'class="field-error"' in page
+        or 'class="flash error"' in page
+        or (response.status_code in (400, 403, 404))
+    )
+
+
+@pytest.mark.parametrize("kind", sorted(REFUSED_EVERYWHERE))
+def test_every_form_says_what_is_wrong(app, make, world, kind):
+    client = log_in(app, Role.ADMIN, make, branch=None)
+    value = REFUSED_EVERYWHERE[kind]
+    projects_before = _count(app, Project)
+    for path, fields in FORMS.items():
+        if fields == ("csrf_token",) or path.endswith("/retry"):
+            continue  # buttons without input
+        url = path.format(**world)
+        response = client.post(url, data={name: value for name in fields})
+        assert response.status_code < 500, (url, kind)
+        assert _said_what_is_wrong(client, response), (url, kind, response.status_code)
+    assert _count(app, Project) == projects_before
+
+
+def test_no_out_of_range_date_or_number_is_stored_and_every_page_still_opens(app, make, world):
+    from datetime import date as date_type
+
+    from sqlalchemy import Date, inspect
+
+    from app.domain.limits import EARLIEST_DAY, LATEST_DAY
+
+    client = log_in(app, Role.ADMIN, make, branch=None)
+    for path, fields in FORMS.items():
+        url = path.format(**world)
+        for value in OUT_OF_RANGE:
+            response = client.post(url, data={name: value for name in fields})
+            assert response.status_code < 500, (url, value)
+        # A form filled sensibly but for one out-of-range date at a time.
+    sensible = {"day": "2026-12-24", "start": "09:00", "end": "12:00", "trainer": "0"}
+    for bad in ("9999-12-31", "0001-01-01"):
+        assert (
+            client.post(
+                "/trainings/{training}".format(**world), data={**sensible, "day": bad}
+            ).status_code
+            == 200
+        )
+    with app.app_context():
+        for mapper in db.Model.registry.mappers:
+            table = mapper.local_table
+            for column in table.columns:
+                if isinstance(column.type, Date):
+                    values = db.session.scalars(select(column).where(column.is_not(None))).all()
+                    bad = [v for v in values if not EARLIEST_DAY <= v <= LATEST_DAY]
+                    assert not bad, (table.name, column.name, bad)
+        assert inspect(db.engine) is not None and isinstance(EARLIEST_DAY, date_type)
+    for page in ("/", "/archive", "/trainings/{training}", "/sessions/{session}",
+                 "/projects/{project}", "/participants/", "/admin/closure-days"):  # fmt: skip
+        assert client.get(page.format(**world)).status_code == 200, page
+
+
+def test_raw_bytes_of_a_lone_surrogate_in_a_form_are_no_error(app, make):
+    client = log_in(app, Role.PROMOTOR, make, branch="Gent")
+    response = client.post(
+        "/projects",
+        data=b"name=Ex%ED%A0%80cel&number=ESF-%ED%A0%80&branch=Gent",
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert response.status_code in (200, 302)

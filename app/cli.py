@@ -14,6 +14,7 @@ from flask.cli import with_appcontext
 from app import checks
 from app.audit import Actor
 from app.auth.operations import create_user, find_user, get_or_create_branch, issue_token
+from app.domain.cutoff import BRUSSELS
 from app.errors import Refusal
 from app.extensions import db
 from app.models import Role
@@ -143,7 +144,7 @@ def closure_command(day: str, label: str) -> None:
     except ValueError as exc:
         raise click.BadParameter("give the day as YYYY-MM-DD", param_hint="DAY") from exc
     try:
-        add_closure_day(Actor(None), parsed, label)
+        add_closure_day(Actor(None), parsed, label, datetime.now(BRUSSELS).date())
     except Refusal as refusal:
         db.session.rollback()
         if refusal.code != "duplicate_closure":

@@ -5,9 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
-from flask import flash
+from flask import flash, url_for
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import select
+from wtforms import Field
 from wtforms.fields.choices import SelectChoice
 
 from app.audit import Actor
@@ -48,12 +51,27 @@ def refusals_shown(form: Form | None = None, field: str | None = None) -> Iterat
         yield
     except Refusal as refusal:
         db.session.rollback()
-        message = str(refusal.message)
+        message = _with_link(refusal)
         if form is None:
             flash(message, "error")
             return
+        # The field the refusal names, when the form has it; else the one the view chose.
+        named = refusal.details.get("field")
+        if isinstance(named, str) and isinstance(getattr(form, named, None), Field):
+            field = named
         target = getattr(form, field) if field else None
         if target is not None:
             target.errors = [*target.errors, message]
         else:
             form.form_errors.append(message)
+
+
+def _with_link(refusal: Refusal) -> str:
+    """The refusal's message, with a link to the existing record a duplicate points at."""
+    existing = refusal.details.get("participant_id")
+    if existing is None:
+        return str(refusal.message)
+    link = url_for("participants.detail", participant_id=existing)
+    return Markup('{} <a href="{}">{}</a>').format(
+        refusal.message, link, _l("Open the existing record")
+    )

@@ -28,6 +28,7 @@ STATUS_LABELS = {
     SessionStatus.IN_PROGRESS: _l("in progress"),
     SessionStatus.EXECUTED: _l("executed"),
     SessionStatus.SUBMITTED: _l("submitted"),
+    SessionStatus.CANCELLED: _l("cancelled"),
 }
 
 

@@ -149,3 +149,13 @@ def _planner(branch: str) -> User:
         user = create_user(Actor(None), "builder-admin@example.org", Role.ADMIN, PASSWORD, None)
         db.session.flush()
     return user
+
+
+def future_monday() -> date:
+    """A Monday well in the future with working days after it: the first Monday of December
+    next year (no Belgian public holiday in that week), so tests with closure days (which
+    may not lie in the past) keep working whatever day they run."""
+    from datetime import timedelta
+
+    first = date(date.today().year + 1, 12, 1)
+    return first + timedelta(days=(7 - first.weekday()) % 7)

@@ -7,6 +7,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional
 from app.auth.operations import MIN_PASSWORD_LENGTH
 from app.forms import Form
 from app.models import Role
+from app.planning.forms import MultiCheckboxField
 
 ROLE_LABELS = {
     Role.ADMIN: _l("support"),
@@ -70,3 +71,29 @@ class BranchForm(Form):
 class ClosureForm(Form):
     day = DateField(_l("Date"), validators=[DataRequired(_l("Give a valid date."))])
     label = StringField(_l("Description"), validators=[Optional(), Length(max=200)])
+
+
+class UserDetailsForm(Form):
+    """Everything support may change about a user (the password is theirs)."""
+
+    email = UserForm.email
+    name = UserForm.name
+    role = SelectField(_l("Role"), coerce=str)
+    branch = SelectField(_l("Branch"), coerce=int)
+    partner = SelectField(
+        _l("Employer"),
+        coerce=int,
+        description=_l(
+            "For an external trainer: the partner organisation that employs them. They can "
+            "teach only for the branches it has a work relation with."
+        ),
+    )
+
+
+class PartnerForm(Form):
+    name = StringField(
+        _l("Name"), validators=[DataRequired(_l("Give the organisation's name.")), Length(max=200)]
+    )
+    branches = MultiCheckboxField(
+        _l("Work relation with the branches"), coerce=int, validators=[Optional()]
+    )

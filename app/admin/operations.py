@@ -17,7 +17,7 @@ from app.audit import Actor
 from app.auth import operations as accounts
 from app.errors import Forbidden, NotFound, Refusal
 from app.extensions import db
-from app.models import Branch, ClosureDay, Role, User
+from app.models import Branch, ClosureDay, PartnerOrganisation, Role, User
 from app.planning.timing import forget_closure_days
 
 USER_FIELDS = ("email", "name", "role", "branch_id", "active")
@@ -102,10 +102,97 @@ def create_branch(actor: Actor, name: str) -> Branch:
     return branch
 
 
-def add_closure_day(actor: Actor, day: date, label: str) -> ClosureDay:
+def update_user(
+    actor: Actor,
+    user: User,
+    name: str,
+    email: str,
+    role: Role,
+    branch: Branch | None,
+    partner: PartnerOrganisation | None,
+) -> None:
+    """Change a user's name, email, role, branch or partner organisation; audited."""
+    change_user(actor, user, role, branch)
+    email = accounts.clean_email(email)
+    holder = accounts.find_user(email)
+    if holder is not None and holder.id != user.id:
+        raise Refusal(
+            "duplicate_email",
+            _l("A user with this email address already exists."),
+            status=409,
+            field="email",
+        )
+    before = audit.snapshot(user, (*USER_FIELDS, "partner_id"))
+    user.name = checks.text((name or "").strip(), "name")
+    if email != user.email:
+        accounts.end_sessions(user)  # the old address no longer logs in anywhere
+    user.email = email
+    user.partner = partner
+    db.session.flush()
+    audit.record(
+        actor, "user.change", user, before, audit.snapshot(user, (*USER_FIELDS, "partner_id"))
+    )
+
+
+def rename_branch(actor: Actor, branch: Branch, name: str) -> None:
+    require_central(actor)
+    name = checks.text((name or "").strip(), "name")
+    if not name:
+        raise Refusal("name_required", _l("Give the branch's name."), field="name")
+    other = db.session.scalars(select(Branch.id).where(Branch.name == name)).first()
+    if other is not None and other != branch.id:
+        raise Refusal(
+            "duplicate_branch", _l("A branch with this name already exists."), field="name"
+        )
+    before = {"name": branch.name}
+    branch.name = name
+    db.session.flush()
+    audit.record(actor, "branch.change", branch, before, {"name": name})
+
+
+def save_partner(
+    actor: Actor, partner: PartnerOrganisation | None, name: str, branches: list[Branch]
+) -> PartnerOrganisation:
+    """Create a partner organisation or change it; its branches are its work relations."""
+    require_central(actor)
+    name = checks.text((name or "").strip(), "name")
+    if not name:
+        raise Refusal("name_required", _l("Give the organisation's name."), field="name")
+    other = db.session.scalars(
+        select(PartnerOrganisation.id).where(PartnerOrganisation.name == name)
+    ).first()
+    if other is not None and (partner is None or other != partner.id):
+        raise Refusal(
+            "duplicate_partner", _l("An organisation with this name already exists."), field="name"
+        )
+    before = None
+    if partner is None:
+        partner = PartnerOrganisation(name=name)
+        db.session.add(partner)
+    else:
+        before = {"name": partner.name, "branches": sorted(b.id for b in partner.branches)}
+    partner.name = name
+    partner.branches = list(branches)
+    db.session.flush()
+    after = {"name": partner.name, "branches": sorted(b.id for b in partner.branches)}
+    audit.record(
+        actor, "partner.create" if before is None else "partner.change", partner, before, after
+    )
+    return partner
+
+
+def add_closure_day(actor: Actor, day: date, label: str, today: date | None = None) -> ClosureDay:
+    """A day the organisation is closed. Not in the past: it would move registration
+    deadlines that already passed, and sessions locked by them would open again."""
     require_central(actor)
     checks.day(day, "day")
     checks.text(label or "", "label")
+    if today is not None and day < today:
+        raise Refusal(
+            "closure_in_past",
+            _l("A closure day in the past would move deadlines that already passed."),
+            field="day",
+        )
     if db.session.scalars(select(ClosureDay).where(ClosureDay.day == day)).first():
         raise Refusal("duplicate_closure", _l("This day is already a closure day."))
     closure = ClosureDay(day=day, label=(label or "").strip())
@@ -116,3 +203,22 @@ def add_closure_day(actor: Actor, day: date, label: str) -> ClosureDay:
     )
     forget_closure_days()
     return closure
+
+
+def remove_closure_day(actor: Actor, closure: ClosureDay, today: date) -> None:
+    """Take back a closure day that has not come yet (a past one stays: see above)."""
+    require_central(actor)
+    if closure.day < today:
+        raise Refusal(
+            "closure_in_past",
+            _l("A closure day in the past would move deadlines that already passed."),
+        )
+    audit.record(
+        actor,
+        "closure_day.delete",
+        closure,
+        before={"day": closure.day.isoformat(), "label": closure.label},
+    )
+    db.session.delete(closure)
+    db.session.flush()
+    forget_closure_days()

@@ -19,16 +19,34 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from app import scoping
 from app.admin import bp
 from app.admin import operations as support
-from app.admin.forms import BranchForm, ClosureForm, UserEditForm, UserForm, role_label
+from app.admin.forms import (
+    BranchForm,
+    ClosureForm,
+    PartnerForm,
+    UserDetailsForm,
+    UserEditForm,
+    UserForm,
+    role_label,
+)
+from app.domain.limits import id_in_range
 from app.errors import NotFound
 from app.extensions import db
 from app.mail.outbox import retry_now, smtp_configured
-from app.models import Branch, ClosureDay, OutboxMail, Participant, Role, User
+from app.models import (
+    Branch,
+    ClosureDay,
+    OutboxMail,
+    Participant,
+    PartnerOrganisation,
+    Role,
+    User,
+)
 from app.planning.forms import ConfirmForm
 from app.planning.timing import forget_closure_days
 from app.views import actor, choices, refusals_shown
@@ -128,6 +146,127 @@ def change_user(user_id: int):  # type: ignore[no-untyped-def]
     return redirect(url_for("admin.users"))
 
 
+def _partner_choices():  # type: ignore[no-untyped-def]
+    partners = db.session.scalars(select(PartnerOrganisation).order_by(PartnerOrganisation.name))
+    return choices(
+        [(0, _("(the organisation itself: internal)")), *((p.id, p.name) for p in partners)]
+    )
+
+
+@bp.route("/users/<int:user_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_user(user_id: int):  # type: ignore[no-untyped-def]
+    """Change a user's name, email, role, branch and employer."""
+    user = _user(user_id)
+    form = UserDetailsForm(obj=user)
+    form.role.choices = _role_choices()
+    form.branch.choices = _branch_choices()
+    form.partner.choices = _partner_choices()
+    if not form.is_submitted():
+        form.role.data, form.branch.data = user.role.value, user.branch_id or 0
+        form.partner.data = user.partner_id or 0
+    if form.validate_on_submit():
+        partner = (
+            db.session.get(PartnerOrganisation, form.partner.data) if form.partner.data else None
+        )
+        with refusals_shown(form, "email"):
+            support.update_user(
+                actor(),
+                user,
+                form.name.data or "",
+                form.email.data,
+                Role(form.role.data),
+                _branch(form.branch.data),
+                partner,
+            )
+            flash(_("%(user)s changed.", user=user.email), "success")
+            return redirect(url_for("admin.users"))
+    return render_template("admin/user_edit.html", user=user, form=form)
+
+
+@bp.route("/partners", methods=["GET", "POST"])
+@login_required
+def partners():  # type: ignore[no-untyped-def]
+    """Partner organisations (employers of external trainers) and their work relations."""
+    scoping.require_admin(current_user)
+    chosen = request.args.get("edit", type=int)
+    partner = (
+        db.session.get(PartnerOrganisation, chosen) if chosen and id_in_range(chosen) else None
+    )
+    form = PartnerForm(obj=partner)
+    form.branches.choices = choices(
+        (b.id, b.name) for b in db.session.scalars(select(Branch).order_by(Branch.name))
+    )
+    if partner is not None and not form.is_submitted():
+        form.branches.data = [b.id for b in partner.branches]
+    if form.validate_on_submit():
+        branches = list(
+            db.session.scalars(select(Branch).where(Branch.id.in_(form.branches.data or [])))
+        )
+        with refusals_shown(form, "name"):
+            support.save_partner(actor(), partner, form.name.data, branches)
+            flash(_("Organisation saved."), "success")
+            return redirect(url_for("admin.partners"))
+    items = db.session.scalars(
+        select(PartnerOrganisation)
+        .options(selectinload(PartnerOrganisation.branches))
+        .order_by(PartnerOrganisation.name)
+    ).all()
+    trainers = dict(
+        db.session.execute(
+            select(User.partner_id, func.count())
+            .where(User.partner_id.is_not(None))
+            .group_by(User.partner_id)
+        ).all()
+    )
+    return render_template(
+        "admin/partners.html",
+        partners=items,
+        trainers=trainers,
+        form=form,
+        editing=partner,
+        central=current_user.branch_id is None,
+    )
+
+
+@bp.post("/branches/<int:branch_id>")
+@login_required
+def rename_branch(branch_id: int):  # type: ignore[no-untyped-def]
+    scoping.require_admin(current_user)
+    branch = db.session.get(Branch, branch_id)
+    if branch is None:
+        raise NotFound("branch")
+    form = BranchForm(prefix=f"branch{branch.id}")
+    if form.validate_on_submit():
+        with refusals_shown():
+            support.rename_branch(actor(), branch, form.name.data)
+            flash(_("Branch renamed."), "success")
+    else:
+        for error in form.name.errors:
+            flash(error, "error")
+    return redirect(url_for("admin.branches"))
+
+
+@bp.post("/closure-days/<int:closure_id>/remove")
+@login_required
+def remove_closure_day(closure_id: int):  # type: ignore[no-untyped-def]
+    scoping.require_admin(current_user)
+    closure = db.session.get(ClosureDay, closure_id)
+    if closure is None:
+        raise NotFound("closure day")
+    if ConfirmForm().validate_on_submit():
+        with refusals_shown():
+            support.remove_closure_day(actor(), closure, datetime.now(BRUSSELS).date())
+            flash(_("Closure day removed."), "success")
+
+            @after_this_request
+            def _forget(response: Response) -> Response:
+                forget_closure_days()
+                return response
+
+    return redirect(url_for("admin.closure_days"))
+
+
 @bp.post("/users/<int:user_id>/active/<int:active>")
 @login_required
 def set_active(user_id: int, active: int):  # type: ignore[no-untyped-def]
@@ -155,9 +294,14 @@ def branches():  # type: ignore[no-untyped-def]
             flash(_("Branch created."), "success")
             return redirect(url_for("admin.branches"))
     items = db.session.scalars(select(Branch).order_by(Branch.name)).all()
+    renames = {}
+    for branch in items:
+        renames[branch.id] = BranchForm(prefix=f"branch{branch.id}", formdata=None)
+        renames[branch.id].name.data = branch.name
     return render_template(
         "admin/branches.html",
         branches=items,
+        renames=renames,
         form=form,
         central=current_user.branch_id is None,
     )
@@ -170,7 +314,9 @@ def closure_days():  # type: ignore[no-untyped-def]
     form = ClosureForm()
     if form.validate_on_submit():
         with refusals_shown(form, "day"):
-            support.add_closure_day(actor(), form.day.data, form.label.data or "")
+            support.add_closure_day(
+                actor(), form.day.data, form.label.data or "", datetime.now(BRUSSELS).date()
+            )
             flash(_("Closure day added."), "success")
 
             # The operation forgets the cached days before the commit; a request in between

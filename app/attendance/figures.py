@@ -101,7 +101,10 @@ class TrainingFigures:
 
 
 def training_sessions(training: Training, period: tuple[date, date] | None = None) -> list[Session]:
-    query = select(Session).where(Session.training_id == training.id)
+    """The sessions that count: a cancelled one was given to nobody (no hours, no figures)."""
+    query = select(Session).where(
+        Session.training_id == training.id, Session.cancelled_at.is_(None)
+    )
     if period is not None:
         query = query.where(Session.day >= period[0], Session.day <= period[1])
     return list(db.session.scalars(query.order_by(Session.day, Session.start)))

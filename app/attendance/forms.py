@@ -22,6 +22,19 @@ class LateArrivalForm(Form):
     arrived = TimeField(_l("Arrived at"), validators=[DataRequired()])
 
 
+class LeftEarlyForm(Form):
+    participant = SelectField(_l("Participant"), coerce=int)
+    left_at = TimeField(_l("Left at"), validators=[DataRequired()])
+
+
+class CloseSessionForm(Form):
+    left_at = TimeField(
+        _l("They left at"),
+        validators=[Optional()],
+        description=_l("Empty: at the end of the session."),
+    )
+
+
 class ResolveForm(Form):
     participant = SelectField(_l("Participant"), coerce=int)
     left_at = TimeField(_l("Left at"), validators=[DataRequired()])

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from werkzeug.utils import secure_filename
 
 from app import audit, checks
 from app.audit import Actor
+from app.domain.cutoff import BRUSSELS
 from app.domain.justification import justification_in_time
 from app.errors import Refusal
 from app.extensions import db
@@ -29,6 +31,7 @@ from app.models import (
     Participant,
     Registration,
     Role,
+    RollCallMark,
     Session,
     Source,
     TrainingEnrolment,
@@ -56,30 +59,140 @@ def exempt_participant_ids(session: Session) -> set[int]:
     )
 
 
-def confirm_roll_call(
-    actor: Actor, session: Session, present_ids: Iterable[int], now: datetime
-) -> int:
-    """Write the roll call: each present participant without registrations gets an "in" at the
-    start and an "out" at the end, source manual. Returns how many participants were registered.
+@dataclass(frozen=True)
+class RollCallLine:
+    """One participant on the roll call: present or not, and a short remark."""
 
-    Refused before the session opens (nobody can be present yet) and after the deadline, as a
-    scan would be. Participants who already have registrations (scanned, or an earlier roll call)
-    are left as they are: the roll call never changes an existing registration. Exempted
-    participants get none: exempted hours are neither present nor absent.
+    participant_id: int
+    present: bool
+    remark: str = ""
+
+
+def roll_call_marks(session: Session) -> dict[int, RollCallMark]:
+    """The latest mark per participant (the state the roll call shows when opened again)."""
+    latest: dict[int, RollCallMark] = {}
+    for mark in db.session.scalars(
+        select(RollCallMark)
+        .where(RollCallMark.session_id == session.id)
+        .order_by(RollCallMark.marked_at, RollCallMark.id)
+    ):
+        latest[mark.participant_id] = mark
+    return latest
+
+
+def confirm_roll_call(
+    actor: Actor,
+    session: Session,
+    lines: Iterable[RollCallLine],
+    now: datetime,
+    check_in_at_start: bool = True,
+) -> int:
+    """Write the roll call (seed 000). Returns how many check-ins it recorded.
+
+    Each participant ticked present who has no registration yet gets a check-in: at the
+    session's start, or at the moment of the roll call when the trainer chooses so or the
+    start is still to come (never a time in the future). Nothing else is written: no check-out
+    (the software never invents one; the trainer closes the session after its end, or the
+    scanner records when they leave), nothing for the absent. Every participant's mark and
+    remark is kept, so the roll call shows it again. Participants already registered (scanned)
+    and the exempted are left as they are.
     """
     times = session_times(session)
     _check_open(session, times, now)
-    present = set(present_ids)
+    at = min(times.start if check_in_at_start else now, now)
+    marks = {line.participant_id: line for line in lines}
     exempt = exempt_participant_ids(session)
     count = 0
     for entry in roster(session):
         pid = entry.participant.id
-        if pid not in present or pid in exempt or entry.registrations:
+        if pid in exempt or pid not in marks:
             continue
-        register(actor, session, pid, Kind.IN, times.start, now, Source.MANUAL)
-        register(actor, session, pid, Kind.OUT, times.end, now, Source.MANUAL)
-        count += 1
+        line = marks[pid]
+        remark = checks.text((line.remark or "").strip()[:500], "remark")
+        mark = RollCallMark(
+            session_id=session.id,
+            participant_id=pid,
+            present=line.present,
+            remark=remark,
+            marked_at=now,
+            marked_by_id=actor.user_id,
+        )
+        db.session.add(mark)
+        db.session.flush()
+        audit.record(actor, "roll_call.mark", mark, after=audit.snapshot(mark))
+        if line.present and not entry.registrations:
+            register(actor, session, pid, Kind.IN, at, now, Source.MANUAL, reason=remark or None)
+            count += 1
     return count
+
+
+def close_session(
+    actor: Actor, session: Session, now: datetime, left_at: datetime | None = None
+) -> int:
+    """After the session's end: everyone still in left at the end (or at ``left_at``).
+
+    Writes their check-outs in one step, audited; returns how many. Refused before the end
+    (nobody is known to have left yet) and for a time outside the session or in the future.
+    """
+    times = session_times(session)
+    if now < times.end:
+        raise Refusal(
+            "not_ended",
+            _l("The session has not ended yet: the check-outs are recorded after its end."),
+            status=409,
+        )
+    at = left_at or times.end
+    if not times.start < at <= times.end:
+        raise Refusal("outside_session", _l("The time must fall within the session."))
+    _not_in_future(at, now)
+    still_in = incomplete(session)
+    for entry in still_in:
+        if entry.last_at is not None and at <= entry.last_at:
+            raise Refusal(
+                "before_check_in",
+                _l(
+                    "%(name)s checked in at %(at)s, after that time.",
+                    name=entry.participant.name,
+                    at=entry.last_at.astimezone(BRUSSELS).strftime("%H:%M"),
+                ),
+            )
+    for entry in still_in:
+        register(
+            actor,
+            session,
+            entry.participant.id,
+            Kind.OUT,
+            at,
+            now,
+            Source.MANUAL,
+            reason=LEFT_AT_END,
+        )
+    return len(still_in)
+
+
+LEFT_AT_END = "left at the end"
+LEFT_EARLY = "left early"
+
+
+def left_early(
+    actor: Actor, session: Session, participant: Participant, left_at: datetime, now: datetime
+) -> Registration:
+    """A participant who left before the end: a check-out at that time (never in the future)."""
+    times = session_times(session)
+    if not times.start < left_at < times.end:
+        raise Refusal("outside_session", _l("The time must fall within the session."))
+    _not_in_future(left_at, now)
+    _check_open(session, times, now)
+    entry = next((e for e in roster(session) if e.participant.id == participant.id), None)
+    if entry is None:
+        raise Refusal("not_enrolled", _l("This participant is not enrolled in this session."))
+    if entry.state != "in":
+        raise Refusal("not_checked_in", _l("This participant is not checked in."), status=409)
+    if entry.last_at is not None and left_at <= entry.last_at:
+        raise Refusal("before_check_in", _l("The time must be after the check-in."))
+    return register(
+        actor, session, participant.id, Kind.OUT, left_at, now, Source.MANUAL, reason=LEFT_EARLY
+    )
 
 
 def registration_refusal(session: Session, now: datetime) -> Refusal | None:
@@ -111,8 +224,8 @@ def late_arrival(
 ) -> list[Registration]:
     """A late arrival registered afterwards (seed 000).
 
-    - Nothing registered yet (unticked at the roll call): an "in" at the arrival time and an
-      "out" at the session's end, source manual, like the roll call writes for the others.
+    - Nothing registered yet (unticked at the roll call): an "in" at the arrival time, source
+      manual. No check-out: when they leave is registered when they leave (or at the end).
     - Ticked present at the roll call (its manual "in" at the start): a correction replaces that
       "in" by one at the arrival time (``voids_id`` names it, reason "late arrival"); the "out"
       stays.
@@ -141,17 +254,7 @@ def late_arrival(
                 now,
                 Source.MANUAL,
                 reason=LATE_ARRIVAL,
-            ),
-            register(
-                actor,
-                session,
-                participant.id,
-                Kind.OUT,
-                times.end,
-                now,
-                Source.MANUAL,
-                reason=LATE_ARRIVAL,
-            ),
+            )
         ]
     first = history[0]
     if (

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from flask import flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -16,10 +17,12 @@ from app.attendance import bp
 from app.attendance import operations as ops
 from app.attendance.figures import training_figures
 from app.attendance.forms import (
+    CloseSessionForm,
     EnrolmentForm,
     ExemptionForm,
     JustificationForm,
     LateArrivalForm,
+    LeftEarlyForm,
     ResolveForm,
 )
 from app.attendance.frontdesk import frontdesk_lines
@@ -67,45 +70,82 @@ def _participant_choices(session: Session):  # type: ignore[no-untyped-def]
     return choices((e.participant.id, e.participant.name) for e in roster(session))
 
 
+def _roll_call_lines(entries) -> list[ops.RollCallLine]:  # type: ignore[no-untyped-def]
+    """What the trainer ticked and typed, for the participants on the roll call."""
+    present = {int(i) for i in request.form.getlist("present") if i.isdigit() and len(i) < 10}
+    return [
+        ops.RollCallLine(
+            e.participant.id,
+            e.participant.id in present,
+            (request.form.get(f"remark-{e.participant.id}") or "")[:500],
+        )
+        for e in entries
+    ]
+
+
 @bp.route("/sessions/<int:session_id>/roll-call", methods=["GET", "POST"])
 @login_required
 def roll_call(session_id: int):  # type: ignore[no-untyped-def]
-    """Everyone present by default; untick the absent, save, then confirm (seed 000)."""
+    """Everyone present by default; untick the absent, save, then confirm (seed 000).
+
+    Opened again, it shows what was saved: marks and remarks, and the registrations.
+    """
     session = _session(session_id)
+    now = _now()
     entries = roster(session)
     exempt = ops.exempt_participant_ids(session)
+    marks = ops.roll_call_marks(session)
     form = ConfirmForm()
     step = request.form.get("step", "edit")
-    present = {int(i) for i in request.form.getlist("present") if i.isdigit()}
-    closed = ops.registration_refusal(session, _now())
+    at_start = request.form.get("check_in", "start") != "now"
+    closed = ops.registration_refusal(session, now)
     if request.method == "POST" and form.validate_on_submit():
-        if step == "save" and closed is not None:
+        lines = _roll_call_lines(entries)
+        if closed is not None:
             flash(str(closed.message), "error")
         elif step == "save":
             return render_template(
                 "attendance/roll_call_confirm.html",
                 session=session,
                 entries=entries,
-                present=present,
+                lines={line.participant_id: line for line in lines},
                 exempt=exempt,
                 form=form,
+                at_start=at_start,
             )
-        if step == "confirm":
+        elif step == "confirm":
             with refusals_shown():
-                count = ops.confirm_roll_call(actor(), session, present, _now())
-                flash(_("Roll call registered for %(n)s participants.", n=count), "success")
+                count = ops.confirm_roll_call(actor(), session, lines, now, at_start)
+                flash(
+                    ngettext(
+                        "Roll call saved: %(num)d check-in recorded.",
+                        "Roll call saved: %(num)d check-ins recorded.",
+                        count,
+                    ),
+                    "success",
+                )
                 return redirect(url_for("planning.session_detail", session_id=session.id))
+    times = session_times(session)
+    choices_ = _participant_choices(session)
     late = LateArrivalForm(prefix="late")
-    late.participant.choices = _participant_choices(session)
+    late.participant.choices = choices_
+    early = LeftEarlyForm(prefix="early")
+    early.participant.choices = choices_
     return render_template(
         "attendance/roll_call.html",
         session=session,
         entries=entries,
         exempt=exempt,
+        marks=marks,
         form=form,
         late=late,
-        times=session_times(session),
+        early=early,
+        close_form=CloseSessionForm(prefix="close"),
+        times=times,
         closed=closed,
+        ended=now >= times.end,
+        still_in=sum(1 for e in entries if e.state == "in"),
+        start_passed=now >= times.start,
     )
 
 
@@ -123,6 +163,42 @@ def late_arrival(session_id: int):  # type: ignore[no-untyped-def]
             flash(_("Late arrival registered."), "success")
     else:
         flash(_("Choose the participant and the arrival time."), "error")
+    return redirect(url_for("attendance.roll_call", session_id=session.id))
+
+
+@bp.post("/sessions/<int:session_id>/left-early")
+@login_required
+def left_early(session_id: int):  # type: ignore[no-untyped-def]
+    session = _session(session_id)
+    form = LeftEarlyForm(prefix="early")
+    form.participant.choices = _participant_choices(session)
+    if form.validate_on_submit():
+        participant = db.session.get(Participant, form.participant.data)
+        left_at = local_datetime(session.day, form.left_at.data)
+        with refusals_shown():
+            ops.left_early(actor(), session, participant, left_at, _now())
+            flash(_("Early departure registered."), "success")
+    else:
+        flash(_("Choose the participant and the time they left."), "error")
+    return redirect(url_for("attendance.roll_call", session_id=session.id))
+
+
+@bp.post("/sessions/<int:session_id>/close-registrations")
+@login_required
+def close_registrations(session_id: int):  # type: ignore[no-untyped-def]
+    """After the end: everyone still in left at the end, or at the time the trainer gives."""
+    session = _session(session_id)
+    form = CloseSessionForm(prefix="close")
+    if form.validate_on_submit():
+        left_at = local_datetime(session.day, form.left_at.data) if form.left_at.data else None
+        with refusals_shown():
+            count = ops.close_session(actor(), session, _now(), left_at)
+            flash(
+                ngettext("%(num)d check-out recorded.", "%(num)d check-outs recorded.", count),
+                "success",
+            )
+    else:
+        flash(_("Give a valid time."), "error")
     return redirect(url_for("attendance.roll_call", session_id=session.id))
 
 

@@ -38,7 +38,7 @@ WEEKDAYS = ("maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag"
 
 def training_span(training: Training) -> Period | None:
     """First and last lesson day, or ``None`` before any session is planned."""
-    days = [s.day for s in training.sessions]
+    days = [s.day for s in training.sessions if not s.cancelled]
     return (min(days), max(days)) if days else None
 
 
@@ -69,6 +69,8 @@ def lesson_days(training: Training) -> list[str]:
     """Lesson days and hours, e.g. "dinsdag 09:00-16:00 (pauze 12:00-13:00)"."""
     slots: dict[int, set[str]] = {}
     for s in training.sessions:
+        if s.cancelled:
+            continue
         text = f"{s.start:%H:%M}-{s.end:%H:%M}"
         if s.break_start and s.break_end:
             text += f" (pauze {s.break_start:%H:%M}-{s.break_end:%H:%M})"

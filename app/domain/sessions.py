@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
 from app.domain.cutoff import BRUSSELS
 
@@ -17,6 +17,7 @@ class SessionStatus(enum.StrEnum):
     IN_PROGRESS = "in_progress"
     EXECUTED = "executed"
     SUBMITTED = "submitted"
+    CANCELLED = "cancelled"
 
 
 def local_datetime(day: date, at: time) -> datetime:
@@ -25,12 +26,21 @@ def local_datetime(day: date, at: time) -> datetime:
 
 
 def session_status(
-    start: datetime, end: datetime, *, submitted: bool, reopened: bool, now: datetime
+    start: datetime,
+    end: datetime,
+    *,
+    submitted: bool,
+    reopened: bool,
+    now: datetime,
+    cancelled: bool = False,
 ) -> SessionStatus:
     """Planned before the start, in progress during, executed after; submitted locks it.
 
     A session support reopened after submission shows as executed again until it is closed.
+    A cancelled session is cancelled whatever the time (it was never given).
     """
+    if cancelled:
+        return SessionStatus.CANCELLED
     if submitted and not reopened:
         return SessionStatus.SUBMITTED
     if now < start:
@@ -79,3 +89,15 @@ def schedule_problem(
         if break_start <= start or break_end >= end:
             return "break_outside_session"
     return None
+
+
+def registrations_outside(
+    start: datetime, end: datetime, registered: Iterable[datetime], early: timedelta
+) -> list[datetime]:
+    """The registration times a session from ``start`` to ``end`` would no longer hold.
+
+    A registration belongs to its session from the moment scanning opens (``early`` before the
+    start) until the end; moving or shortening a session must not leave one outside, or the
+    hours it proves would silently change (rule 4).
+    """
+    return sorted(at for at in registered if at < start - early or at > end)

@@ -204,7 +204,7 @@ class Planned:
     """A session of the chosen range and what submitting does with it."""
 
     session: Session
-    skip: str | None = None  # why not: already_submitted, reopened, not_held, open
+    skip: str | None = None  # why not: cancelled, already_submitted, reopened, not_held, open
     reason: Any = None  # the same for people (a lazy string)
 
     @property
@@ -228,7 +228,9 @@ def submission_plan(project: Project, start: date, end: date, now: datetime) -> 
     plan = []
     for session in project_sessions(project, start, end):
         times = session_times(session)
-        if session.submitted_at is not None and not session.reopened:
+        if session.cancelled:
+            item = Planned(session, "cancelled", _l("Cancelled: it was not held."))
+        elif session.submitted_at is not None and not session.reopened:
             item = Planned(session, "already_submitted", _l(
                 "Already submitted on %(day)s.",
                 day=session.submitted_at.astimezone(BRUSSELS).strftime("%d/%m/%Y"),

@@ -109,7 +109,7 @@ def submit(project_id: int):  # type: ignore[no-untyped-def]
         submitted, skipped = ops.submit_period(actor(), project, *chosen, _now())
         flash(_("%(n)s sessions submitted.", n=len(submitted)), "success")
         for item in skipped:
-            if item.skip != "already_submitted":
+            if item.skip not in ("already_submitted", "cancelled"):
                 flash(
                     _("Not submitted: %(session)s. %(reason)s", session=_label(item.session),
                       reason=item.reason),

@@ -23,16 +23,18 @@ def participant_code(participant: Participant) -> str:
     return sign_code(qr_private_key(), participant.id, participant.key_version)
 
 
-def enrolled_sessions(participant: Participant) -> list[Session]:
-    return list(
-        db.session.scalars(
-            select(Session)
-            .join(Enrolment, Enrolment.session_id == Session.id)
-            .join(Training, Session.training_id == Training.id)
-            .where(Enrolment.participant_id == participant.id)
-            .order_by(Session.day, Session.start)
-        )
+def enrolled_sessions(participant: Participant, cancelled: bool = False) -> list[Session]:
+    """The participant's sessions in time order; cancelled ones only when asked for."""
+    query = (
+        select(Session)
+        .join(Enrolment, Enrolment.session_id == Session.id)
+        .join(Training, Session.training_id == Training.id)
+        .where(Enrolment.participant_id == participant.id)
+        .order_by(Session.day, Session.start)
     )
+    if not cancelled:
+        query = query.where(Session.cancelled_at.is_(None))
+    return list(db.session.scalars(query))
 
 
 def queue_code_mail(participant: Participant) -> None:
@@ -55,6 +57,28 @@ def queue_code_mail(participant: Participant) -> None:
     message.add_attachment(png, maintype="image", subtype="png", filename="aanwezig-qr-code.png")
     outbox.queue(message, participant_id=participant.id)
     participant.code_sent_at = datetime.now(UTC)
+    worker = current_app.extensions.get("aanwezig.outbox_worker")
+    if worker is not None:
+        worker.wake()
+
+
+def queue_cancellation_mail(participant: Participant, session: Session) -> None:
+    """Tell an enrolled participant that a session does not take place."""
+    with force_locale("nl"):
+        context = {"participant": participant, "session": session}
+        message = EmailMessage()
+        message["Subject"] = _(
+            "Cancelled: %(training)s on %(day)s",
+            training=session.training.name,
+            day=session.day.strftime("%d/%m/%Y"),
+        )
+        message["From"] = current_app.config["MAIL_FROM"]
+        message["To"] = participant.email
+        message.set_content(render_template("mail/session_cancelled.txt", **context))
+        message.add_alternative(
+            render_template("mail/session_cancelled.html", **context), subtype="html"
+        )
+    outbox.queue(message, participant_id=participant.id)
     worker = current_app.extensions.get("aanwezig.outbox_worker")
     if worker is not None:
         worker.wake()

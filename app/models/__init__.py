@@ -6,11 +6,12 @@ from app.models.attendance import (
     Exemption,
     Justification,
     JustificationKind,
+    RollCallMark,
     TrainingEnrolment,
 )
 from app.models.audit import AuditRecord
 from app.models.base import Base
-from app.models.org import ApiToken, Branch, Role, User
+from app.models.org import ApiToken, Branch, PartnerOrganisation, Role, User
 from app.models.outbox import OutboxMail
 from app.models.people import Enrolment, Participant
 from app.models.planning import ClosureDay, Project, Session, Training, TrainingKind, TrainingMode
@@ -31,9 +32,11 @@ __all__ = [
     "Kind",
     "OutboxMail",
     "Participant",
+    "PartnerOrganisation",
     "Project",
     "Registration",
     "Role",
+    "RollCallMark",
     "ScanReceipt",
     "Session",
     "Source",

@@ -137,3 +137,19 @@ class Certificate(Base):
     training: Mapped[Training] = relationship()
     participant: Mapped[Participant] = relationship()
     issued_by: Mapped[User | None] = relationship()
+
+
+class RollCallMark(Base):
+    """What the trainer marked at the roll call for one participant: present or absent, and a
+    short remark. Never changed: marking again adds a row, the latest one is the state shown.
+    The hours come from the registrations the roll call writes, not from the mark."""
+
+    __tablename__ = "roll_call_marks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id"), index=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id"))
+    present: Mapped[bool]
+    remark: Mapped[str] = mapped_column(String(500), default="")
+    marked_at: Mapped[datetime] = mapped_column(default=utcnow)
+    marked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

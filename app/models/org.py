@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Enum, ForeignKey, String
+from sqlalchemy import Column, Enum, ForeignKey, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Base, utcnow
@@ -26,6 +26,28 @@ class Branch(Base):
     name: Mapped[str] = mapped_column(String(120), unique=True)
 
 
+# A partner organisation's work relation ("werkrelatie") with a branch: its trainers may
+# teach that branch's trainings.
+partner_branches = Table(
+    "partner_branches",
+    Base.metadata,
+    Column("partner_id", ForeignKey("partner_organisations.id"), primary_key=True),
+    Column("branch_id", ForeignKey("branches.id"), primary_key=True),
+)
+
+
+class PartnerOrganisation(Base):
+    """An organisation that employs external trainers, for the branches it works for."""
+
+    __tablename__ = "partner_organisations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    branches: Mapped[list[Branch]] = relationship(secondary=partner_branches)
+
+
 class User(UserMixin, Base):
     __tablename__ = "users"
 
@@ -35,6 +57,8 @@ class User(UserMixin, Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[Role] = mapped_column(Enum(Role, native_enum=False, length=20))
     branch_id: Mapped[int | None] = mapped_column(ForeignKey("branches.id"))
+    # An external trainer is employed by a partner organisation; internal ones have none.
+    partner_id: Mapped[int | None] = mapped_column(ForeignKey("partner_organisations.id"))
     active: Mapped[bool] = mapped_column(default=True)
     language: Mapped[str | None] = mapped_column(String(5))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -43,6 +67,7 @@ class User(UserMixin, Base):
     session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
 
     branch: Mapped[Branch | None] = relationship()
+    partner: Mapped[PartnerOrganisation | None] = relationship()
 
     @property
     def is_active(self) -> bool:  # Flask-Login: a deactivated user cannot log in

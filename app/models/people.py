@@ -32,6 +32,10 @@ class Participant(Base):
     key_version: Mapped[int] = mapped_column(default=1)
     code_sent_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Ended records are kept (their history stays) but no longer listed or enrolled; a record
+    # merged into another names the one that was kept.
+    ended_at: Mapped[datetime | None]
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("participants.id"))
 
     branch: Mapped[Branch] = relationship()
 

@@ -30,7 +30,7 @@ class Project(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
-    number: Mapped[str] = mapped_column(String(60))
+    number: Mapped[str] = mapped_column(String(60), unique=True)
     branch_id: Mapped[int] = mapped_column(ForeignKey("branches.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -105,10 +105,17 @@ class Session(Base):
     # Support closes a reopened session again; it then stays locked for good.
     reclosed_at: Mapped[datetime | None]
     was_reopened: Mapped[bool] = mapped_column(default=False)
+    # Cancelled: kept (archive, audit) but given to nobody: no hours, figures or exports.
+    cancelled_at: Mapped[datetime | None]
+    cancel_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     training: Mapped[Training] = relationship(back_populates="sessions")
     trainer: Mapped[User | None] = relationship()
+
+    @property
+    def cancelled(self) -> bool:
+        return self.cancelled_at is not None
 
     @property
     def reopened(self) -> bool:

@@ -36,6 +36,26 @@ class ParticipantForm(Form):
             raise ValidationError(str(refusal.message)) from refusal
 
 
+class ParticipantEditForm(Form):
+    name = ParticipantForm.name
+    email = ParticipantForm.email
+    national_number = StringField(
+        _l("New national register number"),
+        validators=[Optional(), Length(max=20)],
+        description=_l("Leave empty to keep the stored number."),
+    )
+
+    validate_national_number = ParticipantForm.validate_national_number
+
+
+class MergeForm(Form):
+    duplicate = SelectField(
+        _l("Duplicate record to merge into this one"),
+        coerce=int,
+        validators=[DataRequired(_l("Choose the duplicate record."))],
+    )
+
+
 class ImportForm(Form):
     file = FileField(
         _l("CSV or XLSX file"),

@@ -2,20 +2,31 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime
 
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import exists, func, select
+from sqlalchemy.orm import aliased
 
 from app import audit, checks
 from app.audit import Actor
 from app.domain import national_number
 from app.domain.cutoff import BRUSSELS
-from app.errors import Refusal
+from app.errors import Forbidden, Refusal
 from app.extensions import db
 from app.mail import messages
-from app.models import Branch, Enrolment, Participant, Session, Training, TrainingEnrolment
+from app.models import (
+    Branch,
+    Enrolment,
+    Participant,
+    Registration,
+    Role,
+    Session,
+    Training,
+    TrainingEnrolment,
+)
 from app.security import decrypt_national_number, encrypt_national_number, national_number_index
 
 
@@ -47,6 +58,7 @@ def create_participant(
     checks.text(email or "", "email")
     digits = clean_national_number(national_number_text)
     participant = Participant(branch=branch, name=name, email=clean_email(email))
+    _check_email_free(participant.email, branch.id)
     if digits is not None:
         index = national_number_index(digits)
         _check_national_number_free(index, branch)
@@ -95,6 +107,12 @@ def enrol(
     """
     if participant.branch_id != session.training.project.branch_id:
         raise Refusal("other_branch", _l("This participant belongs to another branch."), status=403)
+    if session.cancelled:
+        raise Refusal("cancelled", _l("This session was cancelled."), status=409)
+    if participant.ended_at is not None:
+        raise Refusal(
+            "participant_ended", _l("This participant record was ended or merged."), status=409
+        )
     existing = db.session.scalars(
         select(Enrolment).where(
             Enrolment.session_id == session.id, Enrolment.participant_id == participant.id
@@ -142,6 +160,23 @@ def enrol_in_training(actor: Actor, sessions: list[Session], participant: Partic
     return created
 
 
+def enrol_training_participants(actor: Actor, session: Session) -> int:
+    """Enrol the training's participants (those still active) in one of its sessions."""
+    people = db.session.scalars(
+        select(Participant)
+        .join(TrainingEnrolment, TrainingEnrolment.participant_id == Participant.id)
+        .where(
+            TrainingEnrolment.training_id == session.training_id,
+            Participant.ended_at.is_(None),
+            ~Participant.id.in_(
+                select(Enrolment.participant_id).where(Enrolment.session_id == session.id)
+            ),
+        )
+        .order_by(Participant.name)
+    ).all()
+    return sum(1 for person in people if enrol(actor, session, person)[1])
+
+
 def resend_code(actor: Actor, participant: Participant) -> None:
     messages.queue_code_mail(participant)
     audit.record(actor, "participant.code_resend", participant)
@@ -168,3 +203,350 @@ def reveal_national_number(actor: Actor, participant: Participant) -> str | None
         return None
     audit.record(actor, "participant.reveal_national_number", participant)
     return national_number.formatted(decrypt_national_number(participant.national_number_encrypted))
+
+
+PARTICIPANT_FIELDS = ("name", "email", "national_number_last2", "branch_id")
+
+
+def update_participant(
+    actor: Actor,
+    participant: Participant,
+    name: str,
+    email: str,
+    national_number_text: str | None,
+) -> bool:
+    """Correct a participant's name, email or national register number; audited.
+
+    An empty national number field keeps the stored one. Returns whether the email changed:
+    nothing is re-sent by itself, the page offers to send the code to the new address.
+    """
+    name = checks.text((name or "").strip(), "name")
+    if not name:
+        raise Refusal("name_required", _l("Give the participant's name."), field="name")
+    email = clean_email(checks.text(email or "", "email"))
+    _check_email_free(email, participant.branch_id, participant.id)
+    digits = clean_national_number(national_number_text)
+    before = audit.snapshot(participant, PARTICIPANT_FIELDS)
+    if digits is not None:
+        index = national_number_index(digits)
+        if index != participant.national_number_index:
+            _check_national_number_free(index, participant.branch)
+            participant.national_number_encrypted = encrypt_national_number(digits)
+            participant.national_number_index = index
+            participant.national_number_last2 = digits[9:]
+            before["national_number"] = "<changed>"
+    changed_email = email != participant.email
+    participant.name, participant.email = name, email
+    db.session.flush()
+    audit.record(
+        actor,
+        "participant.change",
+        participant,
+        before,
+        audit.snapshot(participant, PARTICIPANT_FIELDS),
+    )
+    return changed_email
+
+
+def _check_email_free(email: str, branch_id: int, participant_id: int | None = None) -> None:
+    """One record per person and branch: a second one with the same address is refused with
+    the existing one named, so the user can open it (an import reports it by line)."""
+    holder = db.session.scalars(
+        select(Participant.id).where(
+            Participant.branch_id == branch_id,
+            func.lower(Participant.email) == email.lower(),
+            Participant.ended_at.is_(None),
+        )
+    ).first()
+    if holder is not None and holder != participant_id:
+        raise Refusal(
+            "duplicate_email",
+            _l("A participant with this email address already exists in this branch."),
+            status=409,
+            participant_id=holder,
+            field="email",
+        )
+
+
+def _history_in(session_ids: list[int], participant_id: int) -> bool:
+    return (
+        db.session.scalars(
+            select(Registration.id)
+            .where(
+                Registration.session_id.in_(session_ids),
+                Registration.participant_id == participant_id,
+            )
+            .limit(1)
+        ).first()
+        is not None
+    )
+
+
+def unenrol(actor: Actor, session: Session, participant: Participant) -> None:
+    """Take a participant off one session: only while nothing was registered for them there
+    (a registration is history: it is corrected first, never deleted)."""
+    enrolment = db.session.scalars(
+        select(Enrolment).where(
+            Enrolment.session_id == session.id, Enrolment.participant_id == participant.id
+        )
+    ).first()
+    if enrolment is None:
+        raise Refusal("not_enrolled", _l("This participant is not enrolled in this session."))
+    if _history_in([session.id], participant.id):
+        raise Refusal(
+            "has_registrations",
+            _l(
+                "%(name)s has registrations in this session: correct them first "
+                "(registrations are never deleted).",
+                name=participant.name,
+            ),
+            status=409,
+        )
+    audit.record(actor, "enrolment.delete", enrolment, before=audit.snapshot(enrolment))
+    db.session.delete(enrolment)
+    db.session.flush()
+
+
+def unenrol_training(actor: Actor, training: Training, participant: Participant) -> int:
+    """Take a participant off a whole training: every session, and the training enrolment
+    itself, while the training holds no history of theirs (registrations, justified absences,
+    exemptions, certificates). Returns how many session enrolments went."""
+    session_ids = list(
+        db.session.scalars(select(Session.id).where(Session.training_id == training.id))
+    )
+    if _history_in(session_ids, participant.id):
+        raise Refusal(
+            "has_registrations",
+            _l(
+                "%(name)s has registrations in this training: record an early termination "
+                "instead, or correct the registrations first.",
+                name=participant.name,
+            ),
+            status=409,
+        )
+    if _training_history(training.id, participant.id):
+        raise Refusal(
+            "has_history",
+            _l(
+                "%(name)s has certificates, exemptions or justified absences in this training: "
+                "record an early termination instead.",
+                name=participant.name,
+            ),
+            status=409,
+        )
+    enrolments = db.session.scalars(
+        select(Enrolment).where(
+            Enrolment.session_id.in_(session_ids), Enrolment.participant_id == participant.id
+        )
+    ).all()
+    for enrolment in enrolments:
+        audit.record(actor, "enrolment.delete", enrolment, before=audit.snapshot(enrolment))
+        db.session.delete(enrolment)
+    record = db.session.scalars(
+        select(TrainingEnrolment).where(
+            TrainingEnrolment.training_id == training.id,
+            TrainingEnrolment.participant_id == participant.id,
+        )
+    ).first()
+    if record is not None:
+        audit.record(actor, "training_enrolment.delete", record, before=audit.snapshot(record))
+        db.session.delete(record)
+    db.session.flush()
+    return len(enrolments)
+
+
+def _training_history(training_id: int, participant_id: int) -> bool:
+    from app.models import Certificate, Exemption, Justification
+    from app.models.attendance import justification_sessions
+
+    checks_ = (
+        select(Certificate.id).where(
+            Certificate.training_id == training_id, Certificate.participant_id == participant_id
+        ),
+        select(Exemption.id).where(
+            Exemption.training_id == training_id, Exemption.participant_id == participant_id
+        ),
+        select(Justification.id)
+        .join(justification_sessions, justification_sessions.c.justification_id == Justification.id)
+        .join(Session, Session.id == justification_sessions.c.session_id)
+        .where(Session.training_id == training_id, Justification.participant_id == participant_id),
+    )
+    return any(db.session.scalars(q.limit(1)).first() is not None for q in checks_)
+
+
+def merge_participants(
+    actor: Actor, kept: Participant, duplicate: Participant, now: datetime
+) -> None:
+    """Support merges a duplicate record into the one that is kept; the duplicate ends.
+
+    Enrolments, training enrolments, justified absences, exemptions and certificates move to
+    the kept record. Registrations are never changed: each effective registration of the
+    duplicate is replaced by a correction for the kept participant (same kind and time,
+    ``voids_id`` naming the original), so the history shows what moved and why. Refused
+    when both records have registrations in the same session (which would mix two people's
+    check-ins) and when both are enrolled in a training with certificates.
+    """
+    from app.models import Certificate, Exemption, Justification, Kind, Source
+
+    if actor.user is None or actor.user.role != Role.ADMIN:
+        raise Forbidden(_l("Only support merges participant records."))
+    if kept.id == duplicate.id:
+        raise Refusal("same_participant", _l("Choose two different participants."))
+    if kept.branch_id != duplicate.branch_id:
+        raise Refusal("other_branch", _l("Only records of the same branch can be merged."))
+    if kept.ended_at is not None or duplicate.ended_at is not None:
+        raise Refusal("participant_ended", _l("This participant record was ended or merged."))
+    registered = _registered_sessions([kept.id, duplicate.id])
+    both = registered.get(kept.id, set()) & registered.get(duplicate.id, set())
+    if both:
+        raise Refusal(
+            "both_registered",
+            _l(
+                "Both records have registrations in the same session (#%(id)s): correct one "
+                "of them first.",
+                id=min(both),
+            ),
+            status=409,
+        )
+    _move_enrolments(actor, kept, duplicate)
+    _move_training_enrolments(actor, kept, duplicate)
+    for model in (Justification, Exemption, Certificate):
+        for row in db.session.scalars(select(model).where(model.participant_id == duplicate.id)):
+            audit.record(
+                actor,
+                f"{model.__tablename__[:-1]}.move",
+                row,
+                {"participant_id": duplicate.id},
+                {"participant_id": kept.id},
+            )
+            row.participant_id = kept.id
+    reason = f"merged: participant #{duplicate.id} is #{kept.id}"
+    voider = aliased(Registration)
+    moving = db.session.scalars(
+        select(Registration).where(
+            Registration.participant_id == duplicate.id,
+            Registration.kind.is_not(None),
+            ~exists().where(voider.voids_id == Registration.id),
+        )
+    ).all()
+    for old in moving:
+        new = Registration(
+            session_id=old.session_id,
+            participant_id=kept.id,
+            kind=Kind(old.kind),
+            at=old.at,
+            received_at=now,
+            source=Source.CORRECTION,
+            user_id=actor.user_id,
+            nonce=f"merge-{uuid.uuid4().hex}",
+            voids_id=old.id,
+            reason=reason,
+        )
+        db.session.add(new)
+        db.session.flush()
+        audit.record(actor, "registration.create", new, after=audit.snapshot(new))
+    if duplicate.national_number_index is not None and kept.national_number_index is None:
+        number = (
+            duplicate.national_number_encrypted,
+            duplicate.national_number_index,
+            duplicate.national_number_last2,
+        )
+        duplicate.national_number_index = None  # unique: free it before the kept record takes it
+        db.session.flush()
+        (
+            kept.national_number_encrypted,
+            kept.national_number_index,
+            kept.national_number_last2,
+        ) = number
+    before = audit.snapshot(duplicate, ("ended_at", "merged_into_id"))
+    duplicate.ended_at, duplicate.merged_into_id = now, kept.id
+    db.session.flush()
+    audit.record(
+        actor,
+        "participant.merge",
+        duplicate,
+        before,
+        {**audit.snapshot(duplicate, ("ended_at", "merged_into_id")), "registrations": len(moving)},
+    )
+
+
+def _registered_sessions(participant_ids: list[int]) -> dict[int, set[int]]:
+    found: dict[int, set[int]] = {}
+    for participant_id, session_id in db.session.execute(
+        select(Registration.participant_id, Registration.session_id)
+        .where(Registration.participant_id.in_(participant_ids))
+        .distinct()
+    ):
+        found.setdefault(participant_id, set()).add(session_id)
+    return found
+
+
+def _move_enrolments(actor: Actor, kept: Participant, duplicate: Participant) -> None:
+    kept_sessions = set(
+        db.session.scalars(select(Enrolment.session_id).where(Enrolment.participant_id == kept.id))
+    )
+    for enrolment in db.session.scalars(
+        select(Enrolment).where(Enrolment.participant_id == duplicate.id)
+    ).all():
+        if enrolment.session_id in kept_sessions:
+            audit.record(actor, "enrolment.delete", enrolment, before=audit.snapshot(enrolment))
+            db.session.delete(enrolment)
+        else:
+            audit.record(
+                actor,
+                "enrolment.move",
+                enrolment,
+                {"participant_id": duplicate.id},
+                {"participant_id": kept.id},
+            )
+            enrolment.participant_id = kept.id
+    db.session.flush()
+
+
+def _move_training_enrolments(actor: Actor, kept: Participant, duplicate: Participant) -> None:
+    from app.models import Certificate
+
+    kept_trainings = {
+        e.training_id: e
+        for e in db.session.scalars(
+            select(TrainingEnrolment).where(TrainingEnrolment.participant_id == kept.id)
+        )
+    }
+    for record in db.session.scalars(
+        select(TrainingEnrolment).where(TrainingEnrolment.participant_id == duplicate.id)
+    ).all():
+        if record.training_id not in kept_trainings:
+            audit.record(
+                actor,
+                "training_enrolment.move",
+                record,
+                {"participant_id": duplicate.id},
+                {"participant_id": kept.id},
+            )
+            record.participant_id = kept.id
+            continue
+        issued = db.session.scalars(
+            select(Certificate.id).where(
+                Certificate.training_id == record.training_id,
+                Certificate.participant_id.in_([kept.id, duplicate.id]),
+            )
+        ).first()
+        if issued is not None:
+            raise Refusal(
+                "both_certified",
+                _l(
+                    "Both records are enrolled in a training with certificates: support must correct them by hand."
+                ),
+                status=409,
+            )
+        kept_record = kept_trainings[record.training_id]
+        before = audit.snapshot(kept_record)
+        kept_record.enrolled_on = min(kept_record.enrolled_on, record.enrolled_on)
+        kept_record.paid_leave = kept_record.paid_leave or record.paid_leave
+        db.session.flush()
+        audit.record(
+            actor, "training_enrolment.change", kept_record, before, audit.snapshot(kept_record)
+        )
+        audit.record(actor, "training_enrolment.delete", record, before=audit.snapshot(record))
+        db.session.delete(record)
+    db.session.flush()

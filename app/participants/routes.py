@@ -6,16 +6,17 @@ from datetime import UTC, datetime
 
 from flask import Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy import func, or_, select
 
 from app import scoping
 from app.extensions import db
 from app.mail.messages import enrolled_sessions, participant_code
-from app.models import Branch, Enrolment, Participant
+from app.models import Branch, Enrolment, Participant, Role, Session, Training
 from app.participants import bp
 from app.participants import operations as people
-from app.participants.forms import ImportForm, ParticipantForm
+from app.participants.forms import ImportForm, MergeForm, ParticipantEditForm, ParticipantForm
 from app.participants.importing import ImportResult, import_participants
 from app.planning.forms import ConfirmForm
 from app.planning.timing import status_of
@@ -45,7 +46,7 @@ def _forms() -> tuple[ParticipantForm, ImportForm]:
 
 def _index_page(form: ParticipantForm, import_form: ImportForm, report: ImportResult | None = None):  # type: ignore[no-untyped-def]
     search = without_control_characters(request.args.get("q") or "").strip()[:100]
-    query = scoping.participants(current_user)
+    query = scoping.participants(current_user).where(Participant.ended_at.is_(None))
     if search:
         # autoescape: "_" and "%" are searched for as typed (jan_peeters@...), not as wildcards.
         needle = search.lower()
@@ -119,15 +120,119 @@ def _participant(participant_id: int) -> Participant:
     )
 
 
-def _detail_page(participant: Participant, revealed: str | None = None):  # type: ignore[no-untyped-def]
+def _detail_page(
+    participant: Participant,
+    revealed: str | None = None,
+    edit_form: ParticipantEditForm | None = None,
+    merge_form: MergeForm | None = None,
+    email_changed: bool = False,
+):  # type: ignore[no-untyped-def]
     now = datetime.now(UTC)
+    sessions = enrolled_sessions(participant, cancelled=True)
+    trainings = {s.training_id: s.training for s in sessions}
     return render_template(
         "participants/detail.html",
         participant=participant,
-        sessions=[(s, status_of(s, now)) for s in enrolled_sessions(participant)],
+        sessions=[(s, status_of(s, now)) for s in sessions],
+        trainings=sorted(trainings.values(), key=lambda t: (t.name, t.id)),
         form=ConfirmForm(),
         revealed=revealed,
+        edit_form=edit_form or ParticipantEditForm(prefix="edit", obj=participant, formdata=None),
+        merge_form=merge_form or _merge_form(participant),
+        email_changed=email_changed,
+        is_admin=current_user.role == Role.ADMIN,
     )
+
+
+def _merge_form(participant: Participant) -> MergeForm:
+    form = MergeForm(prefix="merge")
+    others = db.session.scalars(
+        scoping.participants(current_user)
+        .where(
+            Participant.branch_id == participant.branch_id,
+            Participant.id != participant.id,
+            Participant.ended_at.is_(None),
+        )
+        .order_by(Participant.name, Participant.id)
+        .limit(LIST_LIMIT)
+    )
+    form.duplicate.choices = choices((p.id, f"{p.name} ({p.email}) #{p.id}") for p in others)
+    return form
+
+
+@bp.post("/<int:participant_id>/edit")
+@login_required
+def edit(participant_id: int):  # type: ignore[no-untyped-def]
+    """Correct a participant's name, email or national register number."""
+    participant = _participant(participant_id)
+    form = ParticipantEditForm(prefix="edit")
+    if form.validate_on_submit():
+        with refusals_shown(form, "email"):
+            changed = people.update_participant(
+                actor(), participant, form.name.data, form.email.data, form.national_number.data
+            )
+            flash(_("Participant changed."), "success")
+            if changed:
+                return _detail_page(participant, email_changed=True)
+            return redirect(url_for("participants.detail", participant_id=participant.id))
+    return _detail_page(participant, edit_form=form)
+
+
+@bp.post("/<int:participant_id>/merge")
+@login_required
+def merge(participant_id: int):  # type: ignore[no-untyped-def]
+    """Support merges a duplicate record into this one; the duplicate ends."""
+    scoping.require_admin(current_user)
+    kept = _participant(participant_id)
+    form = _merge_form(kept)
+    if form.validate_on_submit():
+        duplicate = _participant(form.duplicate.data)
+        with refusals_shown(form, "duplicate"):
+            people.merge_participants(actor(), kept, duplicate, datetime.now(UTC))
+            flash(
+                _(
+                    "%(name)s (#%(id)s) is merged into this record.",
+                    name=duplicate.name,
+                    id=duplicate.id,
+                ),
+                "success",
+            )
+            return redirect(url_for("participants.detail", participant_id=kept.id))
+    return _detail_page(kept, merge_form=form)
+
+
+@bp.post("/<int:participant_id>/sessions/<int:session_id>/unenrol")
+@login_required
+def unenrol_session(participant_id: int, session_id: int):  # type: ignore[no-untyped-def]
+    participant = _participant(participant_id)
+    session = scoping.get_one(scoping.sessions(current_user), Session, session_id, "session")
+    if ConfirmForm().validate_on_submit():
+        with refusals_shown():
+            people.unenrol(actor(), session, participant)
+            flash(_("%(name)s is taken off this session.", name=participant.name), "success")
+    if request.form.get("back") == "session":
+        return redirect(url_for("planning.session_detail", session_id=session.id))
+    return redirect(url_for("participants.detail", participant_id=participant.id))
+
+
+@bp.post("/<int:participant_id>/trainings/<int:training_id>/unenrol")
+@login_required
+def unenrol_training(participant_id: int, training_id: int):  # type: ignore[no-untyped-def]
+    participant = _participant(participant_id)
+    training = scoping.get_one(scoping.trainings(current_user), Training, training_id, "training")
+    if ConfirmForm().validate_on_submit():
+        with refusals_shown():
+            count = people.unenrol_training(actor(), training, participant)
+            flash(
+                ngettext(
+                    "%(name)s is taken off the training (%(num)d session).",
+                    "%(name)s is taken off the training (%(num)d sessions).",
+                    count,
+                    name=participant.name,
+                ),
+                "success",
+            )
+    return redirect(url_for("participants.detail", participant_id=participant.id))
 
 
 @bp.get("/<int:participant_id>")

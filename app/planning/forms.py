@@ -101,6 +101,9 @@ class SessionForm(Form):
     break_end = TimeField(_l("Break until"), validators=[Optional()])
     location = StringField(_l("Location"), validators=[Optional(), Length(max=200)])
     trainer = SelectField(_l("Trainer"), coerce=int, validators=[Optional()])
+    confirm_trainer = BooleanField(
+        _l("Plan anyway: the trainer teaches another session at that time")
+    )
 
     # The operation checks the times again; these put the reason next to the field concerned.
     def validate_end(self, field):  # type: ignore[no-untyped-def]
@@ -121,6 +124,72 @@ class SessionForm(Form):
             and (begin <= self.start.data or finish >= self.end.data)
         ):
             raise ValidationError(_l("The break must fall inside the session."))
+
+
+class SessionEditForm(SessionForm):
+    confirm_trainer = BooleanField(
+        _l("Keep this trainer although they teach another session at that time")
+    )
+    reason = TextAreaField(
+        _l("Support: reason for a change that leaves registrations outside the session"),
+        validators=[Optional(), Length(max=2000)],
+    )
+
+
+class CancelForm(Form):
+    reason = TextAreaField(
+        _l("Reason (told to the enrolled participants)"),
+        validators=[Optional(), Length(max=2000)],
+    )
+
+
+WEEKDAYS = [
+    SelectChoice(0, _l("Monday")),
+    SelectChoice(1, _l("Tuesday")),
+    SelectChoice(2, _l("Wednesday")),
+    SelectChoice(3, _l("Thursday")),
+    SelectChoice(4, _l("Friday")),
+    SelectChoice(5, _l("Saturday")),
+    SelectChoice(6, _l("Sunday")),
+]
+
+
+class SeriesForm(Form):
+    """A series: every chosen weekday from the first to the last date, at the same times."""
+
+    first = DateField(_l("From"), validators=[_required(_l("Give a valid date."))])
+    last = DateField(_l("Until"), validators=[_required(_l("Give a valid date."))])
+    weekdays = MultiCheckboxField(
+        _l("Every"),
+        coerce=int,
+        choices=WEEKDAYS,
+        validators=[DataRequired(_l("Choose at least one weekday."))],
+    )
+    start = TimeField(_l("Start"), validators=[_required(_l("Give a valid time."))])
+    end = TimeField(_l("End"), validators=[_required(_l("Give a valid time."))])
+    break_start = TimeField(_l("Break from"), validators=[Optional()])
+    break_end = TimeField(_l("Break until"), validators=[Optional()])
+    location = StringField(_l("Location"), validators=[Optional(), Length(max=200)])
+    trainer = SelectField(_l("Trainer"), coerce=int, validators=[Optional()])
+    enrol_all = BooleanField(_l("Enrol the training's participants in every new session"))
+    # The preview's choice: which of the proposed dates to plan (ISO dates).
+    days = SelectMultipleField(_l("Dates to plan"), validators=[Optional()], validate_choice=False)
+
+    validate_end = SessionForm.validate_end
+    validate_break_end = SessionForm.validate_break_end
+
+
+class TrainingEditForm(Form):
+    name = StringField(_l("Name"), validators=[_required(), Length(max=200)])
+    code = StringField(_l("Code"), validators=[Optional(), Length(max=60)])
+    mode = SelectField(
+        _l("Form"),
+        choices=[
+            SelectChoice("classroom", _l("Classroom")),
+            SelectChoice("e-learning", _l("E-learning")),
+        ],
+    )
+    trainers = MultiCheckboxField(_l("Trainers"), coerce=int, validators=[Optional()])
 
 
 class EnrolForm(Form):

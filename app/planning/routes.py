@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from flask import flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
@@ -12,25 +13,33 @@ from sqlalchemy import func, select
 from app import scoping
 from app.extensions import db
 from app.models import (
+    AuditRecord,
     Enrolment,
     Participant,
+    PartnerOrganisation,
     Project,
     Role,
     Session,
     Training,
+    TrainingEnrolment,
     TrainingMode,
     User,
 )
+from app.models.org import partner_branches
 from app.participants import operations as people
 from app.planning import bp
 from app.planning import operations as planning
 from app.planning.forms import (
+    CancelForm,
     ConfirmForm,
     EnrolForm,
     ProjectForm,
     ReopenForm,
+    SeriesForm,
+    SessionEditForm,
     SessionForm,
     TrainingDetailsForm,
+    TrainingEditForm,
     TrainingForm,
 )
 from app.planning.timing import is_locked, session_times, status_of
@@ -141,13 +150,24 @@ def projects():  # type: ignore[no-untyped-def]
 
 
 def _trainer_choices(branch_id: int | None) -> list[tuple[int, str]]:
-    """Active users with the trainer role who may teach for the branch (or for every branch)."""
-    query = select(User).where(User.active.is_(True), User.role == Role.TRAINER)
+    """Active trainers who may teach for the branch: internal ones of the branch (or of every
+    branch), and external ones whose partner organisation works for it."""
+    query = (
+        select(User, PartnerOrganisation.name)
+        .outerjoin(PartnerOrganisation, User.partner_id == PartnerOrganisation.id)
+        .where(User.active.is_(True), User.role == Role.TRAINER)
+    )
     if branch_id is not None:
-        query = query.where((User.branch_id == branch_id) | User.branch_id.is_(None))
+        works_for = select(partner_branches.c.partner_id).where(
+            partner_branches.c.branch_id == branch_id
+        )
+        internal = User.partner_id.is_(None) & (
+            (User.branch_id == branch_id) | User.branch_id.is_(None)
+        )
+        query = query.where(internal | User.partner_id.in_(works_for))
     return [
-        (u.id, f"{u.name} ({u.email})" if u.name else u.email)
-        for u in db.session.scalars(query.order_by(User.name, User.email))
+        (u.id, (f"{u.name} ({u.email})" if u.name else u.email) + (f" · {p}" if p else ""))
+        for u, p in db.session.execute(query.order_by(User.name, User.email))
     ]
 
 
@@ -174,6 +194,15 @@ def project(project_id: int):  # type: ignore[no-untyped-def]
             planning.set_training_details(actor(), training, **form.details())
             flash(_("Training created."), "success")
             return redirect(url_for("planning.training", training_id=training.id))
+    return _project_page(project, form)
+
+
+def _project_page(project: Project, form: TrainingForm, edit_form: ProjectForm | None = None):  # type: ignore[no-untyped-def]
+    form.trainers.choices = choices(_trainer_choices(project.branch_id))
+    if edit_form is None:
+        edit_form = ProjectForm(prefix="edit", obj=project)
+        edit_form.branch.choices = choices(branch_choices(current_user))
+        edit_form.branch.data = project.branch.name
     trainings = db.session.scalars(
         scoping.trainings(current_user)
         .where(Training.project_id == project.id)
@@ -192,6 +221,7 @@ def project(project_id: int):  # type: ignore[no-untyped-def]
         trainings=trainings,
         session_counts=session_counts,
         form=form,
+        edit_form=edit_form,
     )
 
 
@@ -206,7 +236,9 @@ def _participant_choices(
     branch_id: int, leave_out: set[int] | None = None
 ) -> list[tuple[int, str]]:
     """Participants of the branch in the user's scope, by name (minus ``leave_out``)."""
-    query = scoping.participants(current_user).where(Participant.branch_id == branch_id)
+    query = scoping.participants(current_user).where(
+        Participant.branch_id == branch_id, Participant.ended_at.is_(None)
+    )
     return [
         (p.id, f"{p.name} ({p.email})")
         for p in db.session.scalars(query.order_by(Participant.name, Participant.id))
@@ -252,6 +284,7 @@ def _training_page(
     form: SessionForm | None = None,
     enrol_form: EnrolForm | None = None,
     details_form: TrainingDetailsForm | None = None,
+    edit_form: TrainingEditForm | None = None,
 ):  # type: ignore[no-untyped-def]
     now = _now()
     sessions = db.session.scalars(
@@ -266,6 +299,7 @@ def _training_page(
         form=form or _session_form(training),
         enrol_form=enrol_form or _enrol_form(branch_id),
         details_form=details_form or _details_form(training),
+        edit_form=edit_form or _training_edit_form(training),
         sessions=_with_status(sessions, now),
         enrolled=_enrolled_counts([s.id for s in sessions]),
         can_plan=_can_plan(),
@@ -281,8 +315,10 @@ def training(training_id: int):  # type: ignore[no-untyped-def]
     form = _session_form(training)
     if form.validate_on_submit():
         trainer = db.session.get(User, form.trainer.data) if form.trainer.data else None
+        if not _trainer_free_or_confirmed(form, trainer):
+            return _training_page(training, form=form)
         with refusals_shown(form):
-            planning.create_session(
+            session = planning.create_session(
                 actor(),
                 training,
                 form.day.data,
@@ -294,8 +330,151 @@ def training(training_id: int):  # type: ignore[no-untyped-def]
                 trainer,
             )
             flash(_("Session planned."), "success")
-            return redirect(url_for("planning.training", training_id=training.id))
+            return redirect(url_for("planning.session_detail", session_id=session.id))
     return _training_page(training, form=form)
+
+
+def _trainer_free_or_confirmed(form: SessionForm, trainer: User | None, leave_out=None) -> bool:  # type: ignore[no-untyped-def]
+    """A trainer booked elsewhere at that time is a warning the promotor confirms."""
+    clashes = planning.trainer_clashes(
+        trainer, form.day.data, form.start.data, form.end.data, leave_out
+    )
+    if not clashes or form.confirm_trainer.data:
+        return True
+    other = clashes[0]
+    form.trainer.errors = [
+        *form.trainer.errors,
+        _(
+            "%(name)s teaches %(training)s on %(day)s from %(start)s to %(end)s. "
+            "Tick the box below to plan this session with them anyway.",
+            name=trainer.display_name if trainer else "",
+            training=other.training.name,
+            day=other.day.strftime("%d/%m/%Y"),
+            start=other.start.strftime("%H:%M"),
+            end=other.end.strftime("%H:%M"),
+        ),
+    ]
+    form.confirm_trainer.flags.shown = True
+    return False
+
+
+def _training_edit_form(training: Training) -> TrainingEditForm:
+    form = TrainingEditForm(prefix="edit", obj=training)
+    if not form.is_submitted():
+        form.mode.data = training.mode.value
+        form.trainers.data = [u.id for u in training.trainers]
+    trainers = _trainer_choices(training.project.branch_id)
+    known = dict(trainers)
+    trainers += [(u.id, u.display_name) for u in training.trainers if u.id not in known]
+    form.trainers.choices = choices(trainers)
+    return form
+
+
+@bp.post("/trainings/<int:training_id>/edit")
+@login_required
+def edit_training(training_id: int):  # type: ignore[no-untyped-def]
+    """Rename a training, change its code, form or trainers."""
+    scoping.require_planner(current_user)
+    training = _training(training_id)
+    form = _training_edit_form(training)
+    if form.validate_on_submit():
+        trainers = list(
+            db.session.scalars(select(User).where(User.id.in_(form.trainers.data or [])))
+        )
+        with refusals_shown(form):
+            planning.update_training(
+                actor(),
+                training,
+                form.name.data.strip(),
+                (form.code.data or "").strip(),
+                TrainingMode(form.mode.data),
+                trainers,
+            )
+            flash(_("Training changed."), "success")
+            return redirect(url_for("planning.training", training_id=training.id))
+    return _training_page(training, edit_form=form)
+
+
+@bp.post("/projects/<int:project_id>/edit")
+@login_required
+def edit_project(project_id: int):  # type: ignore[no-untyped-def]
+    """Rename or renumber a project, or move it to another branch before anything is registered."""
+    scoping.require_planner(current_user)
+    project = scoping.get_one(scoping.projects(current_user), Project, project_id, "project")
+    form = ProjectForm(prefix="edit")
+    form.branch.choices = choices(branch_choices(current_user))
+    if form.validate_on_submit():
+        with refusals_shown(form, "number"):
+            planning.update_project(
+                actor(), project, form.name.data.strip(), form.number.data.strip(), form.branch.data
+            )
+            flash(_("Project changed."), "success")
+            return redirect(url_for("planning.project", project_id=project.id))
+    return _project_page(project, TrainingForm(), edit_form=form)
+
+
+@bp.route("/trainings/<int:training_id>/series", methods=["GET", "POST"])
+@login_required
+def series(training_id: int):  # type: ignore[no-untyped-def]
+    """Plan a series in one step: the form, a preview of every date, then the confirmation."""
+    scoping.require_planner(current_user)
+    training = _training(training_id)
+    form = SeriesForm(prefix="series")
+    form.trainer.choices = choices(
+        [(0, _("(no trainer yet)")), *_trainer_choices(training.project.branch_id)]
+    )
+    lines = None
+    if form.validate_on_submit():
+        trainer = db.session.get(User, form.trainer.data) if form.trainer.data else None
+        with refusals_shown(form, "first"):
+            lines = planning.preview_series(
+                training,
+                form.first.data,
+                form.last.data,
+                form.weekdays.data,
+                form.start.data,
+                form.end.data,
+                form.break_start.data,
+                form.break_end.data,
+                trainer,
+                language=str(get_locale() or "nl"),
+            )
+            if request.form.get("step") == "confirm":
+                plannable = {line.day for line in lines if line.overlap is None}
+                chosen = [day for day in _iso_days(form.days.data) if day in plannable]
+                created = planning.plan_series(
+                    actor(),
+                    training,
+                    chosen,
+                    form.start.data,
+                    form.end.data,
+                    form.break_start.data,
+                    form.break_end.data,
+                    (form.location.data or "").strip(),
+                    trainer,
+                )
+                enrolled = 0
+                if form.enrol_all.data:
+                    enrolled = sum(
+                        people.enrol_training_participants(actor(), session) for session in created
+                    )
+                flash(
+                    ngettext("%(num)d session planned.", "%(num)d sessions planned.", len(created))
+                    + (" " + _("%(n)s enrolments made.", n=enrolled) if enrolled else ""),
+                    "success",
+                )
+                return redirect(url_for("planning.training", training_id=training.id))
+    return render_template("planning/series.html", training=training, form=form, lines=lines)
+
+
+def _iso_days(values: list[str] | None) -> list[date]:
+    days = []
+    for value in values or []:
+        try:
+            days.append(date.fromisoformat(value))
+        except (TypeError, ValueError):
+            continue  # not a date the preview offered: ignored, never planned
+    return days
 
 
 @bp.post("/trainings/<int:training_id>/details")
@@ -355,12 +534,13 @@ def _session_page(
     session: Session,
     enrol_form: EnrolForm | None = None,
     reopen_form: ReopenForm | None = None,
+    cancel_form: CancelForm | None = None,
 ):  # type: ignore[no-untyped-def]
     now = _now()
     times = session_times(session)
     entries = roster(session)
+    enrolled = {e.participant.id for e in entries}
     if enrol_form is None and _can_plan():
-        enrolled = {e.participant.id for e in entries}
         enrol_form = _enrol_form(session.training.project.branch_id, leave_out=enrolled)
     return render_template(
         "planning/session.html",
@@ -373,10 +553,126 @@ def _session_page(
         present=sum(1 for e in entries if e.state == "in"),
         enrol_form=enrol_form,
         reopen_form=reopen_form or ReopenForm(prefix="reopen"),
+        cancel_form=cancel_form or CancelForm(prefix="cancel"),
         confirm_form=ConfirmForm(),
         can_plan=_can_plan(),
         is_admin=current_user.role == Role.ADMIN,
+        not_enrolled=_training_participants_not_in(session, enrolled) if _can_plan() else 0,
+        reopenings=_reopenings(session),
     )
+
+
+def _training_participants_not_in(session: Session, enrolled: set[int]) -> int:
+    """How many of the training's participants this session does not have yet."""
+    ids = db.session.scalars(
+        select(TrainingEnrolment.participant_id)
+        .join(Participant, Participant.id == TrainingEnrolment.participant_id)
+        .where(TrainingEnrolment.training_id == session.training_id, Participant.ended_at.is_(None))
+    ).all()
+    return len(set(ids) - enrolled)
+
+
+def _reopenings(session: Session) -> list[AuditRecord]:
+    """Every time support reopened the session, with its reason (the session keeps the last)."""
+    if not session.was_reopened:
+        return []
+    return list(
+        db.session.scalars(
+            select(AuditRecord)
+            .where(
+                AuditRecord.object_type == Session.__tablename__,
+                AuditRecord.object_id == session.id,
+                AuditRecord.action == "session.reopen",
+            )
+            .order_by(AuditRecord.at, AuditRecord.id)
+        )
+    )
+
+
+def _edit_form(session: Session) -> SessionEditForm:
+    form = SessionEditForm(prefix="edit", obj=session)
+    if not form.is_submitted():
+        form.trainer.data = session.trainer_id or 0
+    trainers = _trainer_choices(session.training.project.branch_id)
+    if session.trainer is not None and session.trainer_id not in dict(trainers):
+        trainers.append((session.trainer_id, session.trainer.display_name))  # as planned before
+    form.trainer.choices = choices([(0, _("(no trainer yet)")), *trainers])
+    return form
+
+
+@bp.route("/sessions/<int:session_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_session(session_id: int):  # type: ignore[no-untyped-def]
+    """Move a session, change its times, break, place or trainer."""
+    scoping.require_planner(current_user)
+    session = _session(session_id)
+    form = _edit_form(session)
+    if form.validate_on_submit():
+        trainer = db.session.get(User, form.trainer.data) if form.trainer.data else None
+        if _trainer_free_or_confirmed(form, trainer, leave_out=session.id):
+            with refusals_shown(form):
+                planning.update_session(
+                    actor(),
+                    session,
+                    form.day.data,
+                    form.start.data,
+                    form.end.data,
+                    form.break_start.data,
+                    form.break_end.data,
+                    (form.location.data or "").strip(),
+                    trainer,
+                    _now(),
+                    reason=form.reason.data,
+                )
+                flash(_("Session changed."), "success")
+                return redirect(url_for("planning.session_detail", session_id=session.id))
+    return render_template(
+        "planning/session_edit.html",
+        session=session,
+        form=form,
+        is_admin=current_user.role == Role.ADMIN,
+    )
+
+
+@bp.post("/sessions/<int:session_id>/cancel")
+@login_required
+def cancel(session_id: int):  # type: ignore[no-untyped-def]
+    """Cancel a session nobody was registered in; the enrolled participants get a mail."""
+    scoping.require_planner(current_user)
+    session = _session(session_id)
+    form = CancelForm(prefix="cancel")
+    if not form.validate_on_submit():
+        return _session_page(session, cancel_form=form)
+    with refusals_shown(form, "reason"):
+        told = planning.cancel_session(actor(), session, form.reason.data or "", _now())
+        flash(
+            ngettext(
+                "Session cancelled; %(num)d participant is told by mail.",
+                "Session cancelled; %(num)d participants are told by mail.",
+                told,
+            ),
+            "success",
+        )
+        return redirect(url_for("planning.session_detail", session_id=session.id))
+    return _session_page(session, cancel_form=form)
+
+
+@bp.post("/sessions/<int:session_id>/enrol-training")
+@login_required
+def enrol_training_participants(session_id: int):  # type: ignore[no-untyped-def]
+    """Enrol every participant of the training in this (new) session."""
+    scoping.require_planner(current_user)
+    session = _session(session_id)
+    if ConfirmForm().validate_on_submit():
+        with refusals_shown():
+            created = people.enrol_training_participants(actor(), session)
+            flash(
+                ngettext(
+                    "%(num)d participant enrolled.", "%(num)d participants enrolled.", created
+                ),
+                "success",
+            )
+    return redirect(url_for("planning.session_detail", session_id=session.id))
 
 
 @bp.get("/sessions/<int:session_id>")

@@ -82,11 +82,14 @@ def status_of(session: Session, now: datetime, times: SessionTimes | None = None
         submitted=session.submitted_at is not None,
         reopened=session.reopened,
         now=now,
+        cancelled=session.cancelled,
     )
 
 
 def is_locked(session: Session, now: datetime, times: SessionTimes | None = None) -> bool:
-    """Locked: past the deadline or submitted, and not reopened by support."""
+    """Locked: past the deadline, submitted or cancelled, and not reopened by support."""
+    if session.cancelled:
+        return True
     if session.reopened:
         return False
     if session.submitted_at is not None:

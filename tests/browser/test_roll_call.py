@@ -34,7 +34,10 @@ def test_the_trainer_unticks_the_absent_saves_and_confirms(page, live_server, ap
     with app.app_context():
         written = db.session.scalars(select(Registration.participant_id)).all()
     assert sorted(set(written)) == sorted([people["An Peeters"], people["Cis Maes"]])
-    assert len(written) == 4
+    assert len(written) == 2  # their check-ins; nobody's check-out is invented
+    # Opened again, the roll call shows what was saved: Ben stays absent.
+    page.goto(f"{live_server}/sessions/{session_id}/roll-call")
+    assert not page.locator(f"#present-{people['Ben Claes']}").is_checked()
 
     # Ben arrives late: registered afterwards on the roll call page.
     arrived = datetime.now(UTC).astimezone(BRUSSELS) - timedelta(minutes=2)
@@ -49,6 +52,43 @@ def test_the_trainer_unticks_the_absent_saves_and_confirms(page, live_server, ap
         ben = db.session.scalars(
             select(Registration).where(Registration.participant_id == people["Ben Claes"])
         ).all()
-    assert sorted(r.kind.value for r in ben) == ["in", "out"]
+    assert [r.kind.value for r in ben] == ["in"]
     assert all(r.source.value == "manual" and r.reason == "late arrival" for r in ben)
     assert page.locator(f"#present-{people['Ben Claes']}").count() == 0  # registered now
+
+
+def test_late_arrival_and_closing_the_session_after_its_end(page, live_server, app, make):
+    """A held session (reopened by support so it takes registrations): the trainer takes the
+    roll call, registers a late arrival, then closes the session for everyone still in."""
+    from tests.integration.conftest import PAST, reopen
+
+    trainer = make.user(Role.TRAINER, "Gent", email="tom@example.org")
+    session_id = make.session(PAST, time(9), time(12), trainer_id=trainer)
+    people = {name: make.participant(name=name) for name in ("An Peeters", "Ben Claes")}
+    for person in people.values():
+        make.enrol(session_id, person)
+    reopen(app, session_id)
+    log_in(page, live_server, "tom@example.org")
+    page.goto(f"{live_server}/sessions/{session_id}/roll-call")
+    page.uncheck(f"#present-{people['Ben Claes']}")
+    page.click("button:has-text('Bewaren')")
+    page.click("button:has-text('Bevestigen')")
+    page.wait_for_selector(".flash.success")
+    page.goto(f"{live_server}/sessions/{session_id}/roll-call")
+    page.select_option("#late-participant", str(people["Ben Claes"]))
+    page.fill("#late-arrived", "09:40")
+    page.click("form[action$='late-arrival'] button:has-text('Laatkomer registreren')")
+    page.wait_for_selector(".flash.success")
+    assert "2 deelnemers zijn nog ingecheckt" in page.locator("#close").inner_text()
+    page.click("#close button:has-text('Iedereen die nog binnen was, is vertrokken')")
+    page.wait_for_selector(".flash.success")
+    assert page.locator("#close").count() == 0  # nobody is still in
+    with app.app_context():
+        rows = db.session.scalars(select(Registration).order_by(Registration.id)).all()
+        times = {(r.participant_id, r.kind.value): r.at.astimezone(BRUSSELS).time() for r in rows}
+    assert times == {
+        (people["An Peeters"], "in"): time(9),
+        (people["Ben Claes"], "in"): time(9, 40),
+        (people["An Peeters"], "out"): time(12),
+        (people["Ben Claes"], "out"): time(12),
+    }

@@ -67,7 +67,9 @@ def call(app, held, name, *args):  # type: ignore[no-untyped-def]
         session = db.session.get(Session, held["session"])
         function = getattr(ops, name)
         if name == "confirm_roll_call":
-            return function(actor, session, *args)
+            present, *rest = args
+            lines = [ops.RollCallLine(pid, True) for pid in present]
+            return function(actor, session, lines, *rest)
         participant = db.session.get(Participant, args[0])
         return function(actor, session, participant, *args[1:])
 
@@ -89,10 +91,7 @@ def effective(app, session_id, participant_id):  # type: ignore[no-untyped-def]
 def test_a_late_arrival_ticked_present_at_the_roll_call_corrects_the_check_in(app, held):
     call(app, held, "confirm_roll_call", [held["An"], held["Ben"]], at(10))
     call(app, held, "late_arrival", held["An"], at(9, 40), at(10, 5))
-    assert effective(app, held["session"], held["An"]) == [
-        ("in", time(9, 40), "correction"),
-        ("out", time(12), "manual"),
-    ]
+    assert effective(app, held["session"], held["An"]) == [("in", time(9, 40), "correction")]
     with app.app_context():
         correction = db.session.scalars(
             select(Registration).where(Registration.source == Source.CORRECTION)
@@ -100,13 +99,10 @@ def test_a_late_arrival_ticked_present_at_the_roll_call_corrects_the_check_in(ap
         voided = db.session.get(Registration, correction.voids_id)
         assert voided.at.astimezone(BRUSSELS).time() == time(9) and voided.kind.value == "in"
         assert correction.reason == "late arrival"
-        assert len(registrations(app, held["session"])) == 5  # nothing deleted or changed
-    # Unticked at the roll call: an "in" at the arrival and an "out" at the end.
+        assert len(registrations(app, held["session"])) == 3  # nothing deleted or changed
+    # Unticked at the roll call: an "in" at the arrival, and no check-out until they leave.
     call(app, held, "late_arrival", held["Cis"], at(9, 50), at(10, 5))
-    assert effective(app, held["session"], held["Cis"]) == [
-        ("in", time(9, 50), "manual"),
-        ("out", time(12), "manual"),
-    ]
+    assert effective(app, held["session"], held["Cis"]) == [("in", time(9, 50), "manual")]
     with pytest.raises(Refusal) as twice:
         call(app, held, "late_arrival", held["An"], at(9, 45), at(10, 6))
     assert twice.value.code == "already_registered"
@@ -202,7 +198,7 @@ def test_the_front_desk_highlights_sessions_past_their_break_without_registratio
         app,
         make.user(Role.PROMOTOR, "Gent"),
         lambda actor: ops.confirm_roll_call(
-            actor, db.session.get(Session, rolled), [people[0]], at(9, 30)
+            actor, db.session.get(Session, rolled), [ops.RollCallLine(people[0], True)], at(9, 30)
         ),
     )
 
@@ -218,9 +214,9 @@ def test_the_front_desk_highlights_sessions_past_their_break_without_registratio
     after_break = lines(at(10, 16))
     assert after_break[with_break].needs_reminder
     assert not after_break[rolled].needs_reminder
-    # The roll call's check-out lies at the planned end: until then An is in.
+    # The roll call writes no check-out: An stays in until someone records that she left.
     assert after_break[rolled].checked_in == 1 and after_break[rolled].enrolled == 2
-    assert lines(at(12, 30))[rolled].checked_in == 0
+    assert lines(at(12, 30))[rolled].checked_in == 1
     assert not lines(at(14, 29))[no_break].needs_reminder
     assert lines(at(14, 30))[no_break].needs_reminder
 

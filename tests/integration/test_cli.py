@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date, time
+from datetime import time, timedelta
 
-from tests.builders import Api
+from tests.builders import Api, future_monday
 
 
 def test_create_user_and_token_then_use_the_token(app, make):
@@ -43,14 +43,16 @@ def test_create_user_refuses_a_duplicate_and_a_short_password(app):
 
 
 def test_a_closure_day_moves_the_registration_deadline(app, make):
-    # Monday 7 December 2026; Tuesday 8 December becomes a closure day.
-    session_id = make.session(date(2026, 12, 7), time(9), time(12))
+    # A Monday; the Tuesday after it becomes a closure day.
+    monday = future_monday()
+    tuesday, wednesday = monday + timedelta(days=1), monday + timedelta(days=2)
+    session_id = make.session(monday, time(9), time(12))
     api = make.api()
     before = api.get(f"/sessions/{session_id}").get_json()["deadline"]
-    assert before.startswith("2026-12-08T10:00")
+    assert before.startswith(f"{tuesday.isoformat()}T10:00")
     result = app.test_cli_runner().invoke(
-        args=["add-closure-day", "2026-12-08", "--label", "Teambuilding"]
+        args=["add-closure-day", tuesday.isoformat(), "--label", "Teambuilding"]
     )
     assert result.exit_code == 0, result.output
     after = api.get(f"/sessions/{session_id}").get_json()["deadline"]
-    assert after.startswith("2026-12-09T10:00")
+    assert after.startswith(f"{wednesday.isoformat()}T10:00")

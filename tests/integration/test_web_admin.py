@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, time
+from datetime import time, timedelta
 
 from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Branch, ClosureDay, OutboxMail, Role, User
-from tests.builders import PASSWORD
+from tests.builders import PASSWORD, future_monday
 from tests.integration.test_web_planning import log_in
 
 
@@ -64,13 +64,15 @@ def test_a_duplicate_user_is_refused_on_the_form(app, make):
 def test_branches_and_closure_days(app, make):
     client = log_in(app, Role.ADMIN, make, branch=None)
     client.post("/admin/branches", data={"name": "Brugge"})
-    client.post("/admin/closure-days", data={"day": "2026-12-08", "label": "Teambuilding"})
+    monday = future_monday()
+    tuesday = monday + timedelta(days=1)
+    client.post("/admin/closure-days", data={"day": tuesday.isoformat(), "label": "Teambuilding"})
     with app.app_context():
         assert db.session.scalar(select(Branch.id).where(Branch.name == "Brugge"))
-        assert db.session.scalar(select(ClosureDay.day)) == date(2026, 12, 8)
-    session_id = make.session(date(2026, 12, 7), time(9), time(12))
+        assert db.session.scalar(select(ClosureDay.day)) == tuesday
+    session_id = make.session(monday, time(9), time(12))
     page = client.get(f"/sessions/{session_id}").get_data(as_text=True)
-    assert "09/12/2026 10:00" in page
+    assert (monday + timedelta(days=2)).strftime("%d/%m/%Y") + " 10:00" in page
 
 
 def test_the_outbox_shows_the_mail_and_its_qr_code(app, make, today):

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import threading
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from flask import Flask, Response, request
-from flask_babel import get_locale
+from flask_babel import format_decimal, format_percent, get_locale
 from flask_babel import lazy_gettext as _l
 from werkzeug.utils import secure_filename
 
@@ -58,7 +59,8 @@ def init_web(app: Flask) -> None:
     app.jinja_env.globals["status_label"] = STATUS_LABELS.get
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.globals["attendance_label"] = attendance_label
-    app.jinja_env.filters["hours"] = hours
+    app.jinja_env.filters["hours"] = hours_text
+    app.jinja_env.filters["percent"] = percent_text
     app.context_processor(lambda: {"now_utc": datetime.now(UTC)})
     _start_outbox_worker(app)
 
@@ -73,6 +75,19 @@ def file_response(body: bytes, mimetype: str, filename: str, inline: bool = Fals
     response.headers["Content-Disposition"] = f'{disposition}; filename="{safe}"'
     response.headers["Cache-Control"] = "private, no-store"
     return response
+
+
+def hours_text(duration: timedelta) -> str:
+    """Hours the Belgian way in Dutch (3,00), the English way in English (3.00)."""
+    return format_decimal(hours(duration), "#,##0.00")
+
+
+def percent_text(value: Decimal | float | int | None) -> str:
+    """A percentage as people here write it: "100 %" in Dutch, "100%" in English."""
+    if value is None:
+        return ""
+    dutch = str(get_locale() or "nl").startswith("nl")
+    return format_percent(Decimal(str(value)) / 100, "#,##0 %" if dutch else "#,##0%")
 
 
 def local_time(value: datetime | None, fmt: str = "%d/%m/%Y %H:%M") -> str:

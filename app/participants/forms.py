@@ -69,3 +69,9 @@ class ImportForm(Form):
         ),
     )
     branch = SelectField(_l("Branch"), coerce=str)
+    enrol_in = SelectField(
+        _l("Enrol each one in"),
+        coerce=str,
+        validators=[Optional()],
+        description=_l("Optional: every session of a training, or one session."),
+    )

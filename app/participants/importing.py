@@ -17,8 +17,8 @@ from flask_babel import lazy_gettext as _l
 from app.audit import Actor
 from app.errors import Refusal
 from app.extensions import db
-from app.models import Branch
-from app.participants.operations import create_participant
+from app.models import Branch, Session, Training
+from app.participants.operations import create_participant, enrol_in_training
 
 COLUMNS = ("name", "email", "national_number")
 # Header names as people type them (English and Dutch); compared lower-case, "_" for spaces.
@@ -132,20 +132,44 @@ def parse_rows(filename: str, data: bytes) -> list[tuple[int, dict[str, str]]]:
     return result
 
 
-def import_participants(actor: Actor, branch: Branch, filename: str, data: bytes) -> ImportResult:
-    """Create a participant per good row; each row in its own savepoint so a bad one loses nothing."""
+def import_participants(
+    actor: Actor,
+    branch: Branch,
+    filename: str,
+    data: bytes,
+    enrol_in: Training | Session | None = None,
+) -> ImportResult:
+    """Create a participant per good row, and enrol them in ``enrol_in`` (every session of a
+    training, or one session) in the same step; each row in its own savepoint so a bad one
+    loses nothing and is reported by its line."""
     rows = parse_rows(filename, data)
     if not rows:
         raise Refusal("empty_file", _l("The file has no participants below the header row."))
+    if enrol_in is not None and _branch_of(enrol_in) != branch.id:
+        raise Refusal("other_branch", _l("Choose a training or session of this branch."))
+    sessions = (
+        [s for s in enrol_in.sessions if not s.cancelled]
+        if isinstance(enrol_in, Training)
+        else [enrol_in]
+        if enrol_in is not None
+        else []
+    )
     result = ImportResult()
     for number, row in rows:
         try:
             with db.session.begin_nested():
-                create_participant(
+                person = create_participant(
                     actor, branch, row["name"], row["email"], row["national_number"] or None
                 )
+                if sessions:
+                    enrol_in_training(actor, sessions, person)
         except Refusal as refusal:
             result.problems.append((number, str(refusal.message)))
         else:
             result.created += 1
     return result
+
+
+def _branch_of(target: Training | Session) -> int:
+    training = target if isinstance(target, Training) else target.training
+    return training.project.branch_id

@@ -41,6 +41,7 @@ def _forms() -> tuple[ParticipantForm, ImportForm]:
     form.branch.choices = branches
     import_form = ImportForm(prefix="import")
     import_form.branch.choices = branches
+    import_form.enrol_in.choices = choices([("", _("(do not enrol)")), *_enrol_targets()])
     return form, import_form
 
 
@@ -108,9 +109,46 @@ def import_file():  # type: ignore[no-untyped-def]
         upload = import_form.file.data
         with refusals_shown(import_form, "file"):
             report = import_participants(
-                actor(), _branch(import_form.branch.data), upload.filename or "", upload.read()
+                actor(),
+                _branch(import_form.branch.data),
+                upload.filename or "",
+                upload.read(),
+                _enrol_target(import_form.enrol_in.data),
             )
     return _index_page(form, import_form, report)
+
+
+def _enrol_targets() -> list[tuple[str, str]]:
+    """Trainings in scope (every session) and their coming sessions, as select options."""
+    trainings = db.session.scalars(
+        scoping.trainings(current_user).order_by(Training.name, Training.id)
+    ).all()
+    today = datetime.now(UTC).date()
+    sessions = db.session.scalars(
+        scoping.sessions(current_user)
+        .where(Session.day >= today, Session.cancelled_at.is_(None))
+        .order_by(Session.day, Session.start)
+        .limit(LIST_LIMIT)
+    ).all()
+    return [
+        *(
+            (f"training:{t.id}", _("%(training)s: every session", training=t.name))
+            for t in trainings
+        ),
+        *(
+            (f"session:{s.id}", f"{s.training.name} · {s.day.strftime('%d/%m/%Y')} {s.start:%H:%M}")
+            for s in sessions
+        ),
+    ]
+
+
+def _enrol_target(value: str | None) -> Training | Session | None:
+    kind, _sep, raw = (value or "").partition(":")
+    if not raw.isdigit():
+        return None
+    if kind == "training":
+        return scoping.get_one(scoping.trainings(current_user), Training, int(raw), "training")
+    return scoping.get_one(scoping.sessions(current_user), Session, int(raw), "session")
 
 
 def _participant(participant_id: int) -> Participant:

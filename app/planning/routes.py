@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from flask import flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import get_locale, ngettext
@@ -11,6 +11,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
 from app import scoping
+from app.domain.limits import day_in_range
 from app.extensions import db
 from app.models import (
     AuditRecord,
@@ -74,10 +75,13 @@ def _with_status(sessions, now: datetime):  # type: ignore[no-untyped-def]
 @bp.get("/")
 @login_required
 def home():  # type: ignore[no-untyped-def]
-    """Sessions in scope: today's first, then upcoming, then the most recent past ones."""
+    """Sessions in scope: today's first, then upcoming, then the most recent past ones; or
+    with ``?month=YYYY-MM`` every session of that month (the trainer's month view)."""
     now = _now()
     today = _today(now)
     scope = scoping.sessions(current_user)
+    if "month" in request.args:
+        return _month_page(scope, request.args.get("month", ""), today, now)
     todays = db.session.scalars(scope.where(Session.day == today).order_by(Session.start)).all()
     upcoming = db.session.scalars(
         scope.where(Session.day > today).order_by(Session.day, Session.start)
@@ -93,6 +97,30 @@ def home():  # type: ignore[no-untyped-def]
         upcoming=_with_status(upcoming, now),
         past=_with_status(past[:PAST_ON_HOME], now),
         more_past=len(past) > PAST_ON_HOME,
+        is_trainer=current_user.role == Role.TRAINER,
+    )
+
+
+def _month_page(scope, asked: str, today: date, now: datetime):  # type: ignore[no-untyped-def]
+    try:
+        first = date.fromisoformat(f"{asked}-01") if asked else today.replace(day=1)
+    except ValueError:
+        first = today.replace(day=1)
+    if not day_in_range(first):
+        first = today.replace(day=1)
+    following = (first + timedelta(days=32)).replace(day=1)
+    previous = (first - timedelta(days=1)).replace(day=1)
+    sessions = db.session.scalars(
+        scope.where(Session.day >= first, Session.day < following).order_by(
+            Session.day, Session.start
+        )
+    ).all()
+    return render_template(
+        "planning/month.html",
+        first=first,
+        sessions=_with_status(sessions, now),
+        previous=previous.strftime("%Y-%m") if day_in_range(previous) else None,
+        following=following.strftime("%Y-%m") if day_in_range(following) else None,
         is_trainer=current_user.role == Role.TRAINER,
     )
 

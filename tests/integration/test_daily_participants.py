@@ -220,3 +220,32 @@ def test_a_merge_is_refused_when_both_have_registrations_in_one_session(app, mak
     assert "Both records have registrations in the same session" in page
     with app.app_context():
         assert db.session.get(Participant, duplicate).ended_at is None
+
+
+def test_an_import_enrols_each_row_in_the_chosen_training(app, make):
+    import io
+
+    monday = future_monday()
+    first = make.session(monday)
+    training_id = _training(app, first)
+    second = make.session(monday + timedelta(days=7), training_id=training_id)
+    make.participant(email="bo@example.org")
+    client = log_in(app, Role.PROMOTOR, make, english=True)
+    data = b"name,email\nAn,an@example.org\nBo,bo@example.org\nCis,not-an-address\n"
+    page = client.post(
+        "/participants/import",
+        data={
+            "import-file": (io.BytesIO(data), "people.csv"),
+            "import-branch": "Gent",
+            "import-enrol_in": f"training:{training_id}",
+        },
+        content_type="multipart/form-data",
+    ).get_data(as_text=True)
+    assert "1 participant imported." in page and "Line 3:" in page and "Line 4:" in page
+    with app.app_context():
+        an = db.session.scalars(select(Participant.id).where(Participant.name == "An")).one()
+        sessions = set(
+            db.session.scalars(select(Enrolment.session_id).where(Enrolment.participant_id == an))
+        )
+        assert sessions == {first, second}
+        assert db.session.scalar(select(func.count()).select_from(OutboxMail)) == 1  # An's QR code

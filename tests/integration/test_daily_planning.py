@@ -26,7 +26,7 @@ from app.models import (
     User,
 )
 from app.models.org import Branch
-from tests.builders import future_monday
+from tests.builders import PASSWORD, future_monday
 from tests.integration.test_web_planning import log_in
 
 
@@ -486,3 +486,21 @@ def test_a_session_added_later_offers_to_enrol_the_trainings_participants(app, m
             )
             == 2
         )
+
+
+def test_the_trainers_start_page_switches_to_the_whole_month(app, make, today):
+    trainer = make.user(Role.TRAINER, email="t@example.org")
+    first = today.replace(day=1)
+    later = (
+        (first + timedelta(days=20)) if first.month == (first + timedelta(days=20)).month else first
+    )
+    make.session(later, time(9), time(12), trainer_id=trainer)
+    make.session(future_monday(), time(9), time(12), trainer_id=trainer)
+    client = app.test_client()
+    client.post("/login", data={"email": "t@example.org", "password": PASSWORD})
+    page = client.get("/?month=").get_data(as_text=True)
+    assert later.strftime("%d/%m/%Y") in page
+    assert future_monday().strftime("%d/%m/%Y") not in page
+    nxt = client.get(f"/?month={future_monday():%Y-%m}").get_data(as_text=True)
+    assert future_monday().strftime("%d/%m/%Y") in nxt
+    assert client.get("/?month=9999-99").status_code == 200

@@ -43,16 +43,20 @@ def claim(
     """Take up to ``limit`` due jobs of ``kinds`` for ``owner`` until ``now + lease``; commits."""
     if not kinds or limit < 1:
         return []
+    # A materialised CTE: as a plain IN (subquery), PostgreSQL may rescan the locking subquery
+    # and lock (and hand out) more rows than the LIMIT.
     candidates = (
         select(Job.id)
         .where(_claimable(now), Job.kind.in_(kinds))
         .order_by(Job.due_at, Job.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
+        .cte("candidates")
+        .prefix_with("MATERIALIZED", dialect="postgresql")
     )
     statement = (
         update(Job)
-        .where(Job.id.in_(candidates.scalar_subquery()), _claimable(now))
+        .where(Job.id.in_(select(candidates.c.id)), _claimable(now))
         .values(lease_owner=owner, lease_expires_at=now + lease, attempts=Job.attempts + 1)
         .returning(Job.id, Job.kind, Job.payload, Job.attempts, Job.created_at, Job.due_at)
         .execution_options(synchronize_session=False)

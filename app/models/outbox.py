@@ -26,3 +26,11 @@ class OutboxMail(Base):
     sent_at: Mapped[datetime | None] = mapped_column(index=True)
 
     job: Mapped[Job] = relationship(lazy="joined", innerjoin=True)
+
+    def being_sent(self, now: datetime) -> bool:
+        """A worker holds it right now (its lease runs)."""
+        expires = self.job.lease_expires_at
+        return self.job.lease_owner is not None and expires is not None and expires > now
+
+    def can_retry(self, now: datetime) -> bool:
+        return self.sent_at is None and self.job.finished_at is None and not self.being_sent(now)

@@ -105,7 +105,7 @@ def run_migrations_online():
             if connection.dialect.name == "postgresql":
                 # Several machines may upgrade at one deploy: one migrates, the others wait
                 # here and then find the schema at its head (held until this commit).
-                connection.exec_driver_sql("SELECT pg_advisory_xact_lock(%s)" % MIGRATION_LOCK)
+                connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
             context.run_migrations()
 
 

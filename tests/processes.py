@@ -145,7 +145,7 @@ class WorkerProcess:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait(timeout=10)
-            raise AssertionError(f"worker {self.pid} did not stop within {timeout} s of SIGTERM")
+            raise AssertionError(f"worker {self.pid} did not stop within {timeout} s") from None
 
     def kill(self) -> None:
         assert self.process is not None

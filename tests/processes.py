@@ -58,7 +58,7 @@ class Received:
 
 class Relay:
     """An SMTP server that takes ``delay`` seconds per message; ``hold()`` makes it keep the
-    next messages waiting (the sender waits for its 250) until ``let_go()``."""
+    senders of the next messages waiting for its answer until ``let_go()``."""
 
     def __init__(self, port: int | None = None, delay: float = 0.0) -> None:
         self.port = port or free_port()
@@ -71,14 +71,16 @@ class Relay:
         self._controller: Controller | None = None
 
     async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]
+        # The message counts as taken when it has arrived: a sender that dies while waiting
+        # for the answer has still delivered it (the case a stable Message-ID is for).
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        with self._lock:
+            self.received.append(Received(time.monotonic(), message))  # type: ignore[arg-type]
         self.entered.set()
         loop = asyncio.get_running_loop()
         await loop.run_in_executor(None, self._gate.wait, 60)
         if self.delay:
             await asyncio.sleep(self.delay)
-        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
-        with self._lock:
-            self.received.append(Received(time.monotonic(), message))  # type: ignore[arg-type]
         return "250 OK"
 
     def start(self) -> Relay:

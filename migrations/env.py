@@ -10,7 +10,9 @@ config = context.config
 
 # Interpret the config file for Python logging.
 # This line sets up loggers basically.
-fileConfig(config.config_file_name)
+# Without disable_existing_loggers=False, running migrations inside a process (the tests, a
+# readiness check) would silence every logger the app had created by then.
+fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger("alembic.env")
 MIGRATION_LOCK = 0x4157_5A47  # any fixed number: the advisory lock all upgrades take
 

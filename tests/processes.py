@@ -123,11 +123,11 @@ class WorkerProcess:
     output: str = field(default="", init=False)
 
     def start(self) -> WorkerProcess:
-        self._log = self.log.open("w")
-        self.process = subprocess.Popen(
-            [PYTHON, "-m", "flask", "--app", "wsgi", "worker", *self.args],
-            cwd=ROOT, env=self.env, stdout=self._log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
+        with self.log.open("w") as out:  # the child keeps its own copy of the file
+            self.process = subprocess.Popen(
+                [PYTHON, "-m", "flask", "--app", "wsgi", "worker", *self.args],
+                cwd=ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT,
+            )  # fmt: skip
         return self
 
     @property
@@ -163,8 +163,6 @@ class WorkerProcess:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(timeout=10)
-        if hasattr(self, "_log"):
-            self._log.close()
 
     def read_log(self) -> str:
         return self.log.read_text() if self.log.exists() else ""

@@ -7,7 +7,7 @@ import email.policy
 from datetime import UTC, datetime
 from email.message import EmailMessage
 
-from flask import Response, flash, redirect, render_template, request, url_for
+from flask import Response, after_this_request, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select

@@ -252,7 +252,7 @@ def test_the_migration_keeps_every_mail_and_its_delivery_state(empty_database, t
     )
     sent_at, due = datetime(2026, 11, 20, 9, 0), datetime(2026, 11, 30, 8, 0)
     with app.app_context():
-        upgrade(revision="e1e353b23f63")
+        upgrade(revision="42c15081fa68")
         db.session.execute(
             text(
                 "INSERT INTO outbox_mails (recipient, subject, message, created_at, attempts,"
@@ -285,7 +285,7 @@ def test_the_migration_keeps_every_mail_and_its_delivery_state(empty_database, t
         [job_id] = queue_mails(app, 1)
         assert job_id == 3
         db.session.remove()
-        downgrade(revision="e1e353b23f63")
+        downgrade(revision="42c15081fa68")
         back = db.session.execute(
             text("SELECT id, attempts, last_error, sent_at FROM outbox_mails ORDER BY id")
         ).all()

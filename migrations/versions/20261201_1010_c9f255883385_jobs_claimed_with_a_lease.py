@@ -5,8 +5,8 @@ next attempt (as the job's due time) and sent time (as the job's finish), so not
 is lost and nothing sent is sent again.
 
 Revision ID: c9f255883385
-Revises: e1e353b23f63
-Create Date: 2026-12-01 09:11:16.436134
+Revises: 42c15081fa68
+Create Date: 2026-12-01 10:10:00.000000
 
 """
 from alembic import op
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'c9f255883385'
-down_revision = 'e1e353b23f63'
+down_revision = '42c15081fa68'
 branch_labels = None
 depends_on = None
 

@@ -83,6 +83,9 @@ class Worker:
                 except SQLAlchemyError:
                     log.exception("worker %s: database unavailable, trying again", self.name)
                     db.session.rollback()
+                except Exception:  # a bug must not stop the jobs: the lease keeps them safe
+                    log.exception("worker %s: unexpected failure, trying again", self.name)
+                    db.session.rollback()
                 finally:
                     db.session.remove()
             if not busy:

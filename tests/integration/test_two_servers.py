@@ -1,5 +1,5 @@
 """The production setup as deploy/ describes it, run for real: two web servers (gunicorn with
-deploy/gunicorn.conf.py, several processes each) and two workers on one PostgreSQL database and
+deploy/gunicorn.conf.py and its defaults, 4 processes x 4 threads each) and two workers on one PostgreSQL database and
 one Redis, started with the command lines of the systemd units and the settings of
 deploy/aanwezig.env.example, migrated by both at once as the units do on deploy.
 
@@ -194,8 +194,6 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
             "AANWEZIG_SMTP_STARTTLS": "false",
             # One instance folder for both servers, as an NFS mount would be (keys, uploads).
             "AANWEZIG_INSTANCE_PATH": str(folder / "instance"),
-            "WEB_CONCURRENCY": "3",
-            "AANWEZIG_THREADS": "2",
             "AANWEZIG_RATELIMIT_LOGIN": "5 per minute",
             # Faster than production so the test stays short; the mechanism is the same.
             "AANWEZIG_MAIL_RETRY_SECONDS": "1",
@@ -441,7 +439,7 @@ def test_readyz_and_metrics_answer_for_each_server_as_a_whole(cluster):
     before = _metric(scrape(), "aanwezig_request_duration_seconds_count", **labels)
     for _ in range(12):
         requests.get(a.url + "/healthz", timeout=5)
-    # Whichever of A's three processes answers the scrape, it counts the other two's requests.
+    # Whichever of A's four processes answers the scrape, it counts the others' requests too.
     for _ in range(3):
         page = scrape()
         assert _metric(page, "aanwezig_request_duration_seconds_count", **labels) == before + 12

@@ -30,6 +30,7 @@ def create_app(config: dict[str, Any] | None = None, instance_path: str | None =
     from app.web import init_web
 
     init_web(app)
+    _init_operations(app)
     return app
 
 
@@ -104,6 +105,17 @@ def _register_blueprints(app: Flask) -> None:
         api_bp,
     ):
         app.register_blueprint(blueprint)
+
+
+def _init_operations(app: Flask) -> None:
+    """Running in production: logs, health checks, metrics, background jobs."""
+    from app import health, logs, metrics
+    from app.jobs import init_jobs
+
+    logs.init_logging(app)
+    health.init_health(app)
+    metrics.init_metrics(app)
+    init_jobs(app)
 
 
 def _register_cli(app: Flask) -> None:

@@ -1,9 +1,8 @@
-"""Command-line commands: users, tokens, demo data, mail delivery."""
+"""Command-line commands: users, tokens, demo data, mail delivery, the background worker."""
 
 from __future__ import annotations
 
 import secrets
-import time
 from datetime import UTC, date, datetime
 from typing import NoReturn
 
@@ -28,6 +27,7 @@ def register(app: Flask) -> None:
         set_password_command,
         demo_command,
         send_mail_command,
+        worker_command,
         closure_command,
     ):
         app.cli.add_command(command)
@@ -116,19 +116,57 @@ def demo_command(password: str | None) -> None:
 
 @click.command("send-mail")
 @with_appcontext
-@click.option("--loop/--once", default=False, help="Keep delivering every few seconds.")
+@click.option("--loop/--once", default=False, help="Keep delivering (a worker for mail only).")
 def send_mail_command(loop: bool) -> None:
-    """Deliver the outbox's pending mail over SMTP."""
-    from app.mail.outbox import deliver_pending, smtp_configured
+    """Deliver the outbox's due mail over SMTP."""
+    from flask import current_app
+
+    from app.mail.outbox import KIND, deliver_pending, smtp_configured
 
     if not smtp_configured():
         raise click.ClickException("SMTP_HOST is not set: mail stays in the outbox.")
-    while True:
-        sent, failed = deliver_pending()
-        click.echo(f"sent {sent}, failed {failed}")
-        if not loop:
-            return
-        time.sleep(5)
+    if loop:
+        _run_worker(current_app._get_current_object(), kinds=[KIND])  # type: ignore[attr-defined]
+        return
+    sent, failed = deliver_pending()
+    click.echo(f"sent {sent}, failed {failed}")
+
+
+@click.command("worker")
+@with_appcontext
+@click.option("--batch", type=click.IntRange(1, 100), default=None, help="Jobs claimed at once.")
+@click.option(
+    "--poll", type=click.FloatRange(0.05, 60), default=None, help="Seconds between looks."
+)
+def worker_command(batch: int | None, poll: float | None) -> None:
+    """Run the background jobs (the outbox's mail first) until SIGTERM or Ctrl-C.
+
+    Any number of workers may run, on any number of machines, against one database: each job
+    is claimed by one of them. On SIGTERM the job in hand is finished and the others claimed
+    are given back.
+    """
+    from flask import current_app
+
+    _run_worker(current_app._get_current_object(), batch=batch, poll=poll)  # type: ignore[attr-defined]
+
+
+def _run_worker(app: Flask, **options: object) -> None:
+    import logging
+    import signal
+
+    from app.jobs.worker import Worker
+    from app.logs import configure_json_logging
+
+    level = str(app.config.get("LOG_LEVEL", "INFO")).upper()
+    if str(app.config.get("LOG_FORMAT")).lower() == "json":
+        configure_json_logging(level)
+    else:
+        logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    worker = Worker(app, **options)  # type: ignore[arg-type]
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: worker.stop())
+    click.echo(f"worker {worker.name} running; SIGTERM or Ctrl-C stops it", err=True)
+    worker.run()
 
 
 @click.command("add-closure-day")

@@ -15,6 +15,7 @@ class DefaultConfig:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False  # set True behind HTTPS (AANWEZIG_SESSION_COOKIE_SECURE=true)
+    REMEMBER_COOKIE_SECURE = False  # likewise (AANWEZIG_REMEMBER_COOKIE_SECURE=true)
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     BABEL_DEFAULT_LOCALE = "nl"
@@ -35,7 +36,22 @@ class DefaultConfig:
     SMTP_STARTTLS = False
     MAIL_FROM = "Aanwezig <noreply@aanwezig.local>"
     MAIL_RETRY_SECONDS = 60
-    OUTBOX_WORKER = True  # a background thread retries pending mail
+    # Background jobs (app/jobs). The embedded default runs them in a thread of the web
+    # process; production sets EMBEDDED_WORKER = False and runs `flask worker` processes.
+    EMBEDDED_WORKER = True
+    JOB_LEASE_SECONDS = 300  # a claimed job whose worker died is due again after this
+    JOB_RETRY_SECONDS = 60  # first retry of a failed job; doubles per attempt, at most 30 min
+    WORKER_POLL_SECONDS = 1.0
+    WORKER_BATCH = 5  # jobs claimed at once by one worker
+    WORKER_HEARTBEAT_SECONDS = 5.0
+    # Health and operations (app/health, app/metrics.py)
+    READYZ_REQUIRE_WORKER = True  # /readyz answers 503 when no worker beat recently
+    WORKER_STALE_SECONDS = 60
+    METRICS_TOKEN: str | None = None  # /metrics with "Authorization: Bearer <token>"
+    METRICS_ALLOW: tuple[str, ...] | str = ("127.0.0.1/32", "::1/128")  # or from these networks
+    PROXY_COUNT = 0  # reverse proxies in front whose X-Forwarded-For/-Proto/-Host are trusted
+    LOG_FORMAT = "text"  # or "json": one JSON object per log line
+    LOG_LEVEL = "INFO"
     # Keys: PEM / Fernet key text; when unset they are created in the instance folder.
     QR_PRIVATE_KEY: str | None = None
     NATIONAL_NUMBER_KEY: str | None = None

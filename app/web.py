@@ -1,8 +1,7 @@
-"""Cross-cutting web behaviour: security headers, template helpers, the outbox worker."""
+"""Cross-cutting web behaviour: security headers and template helpers."""
 
 from __future__ import annotations
 
-import threading
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -51,6 +50,7 @@ def attendance_label(attendance) -> str:  # type: ignore[no-untyped-def]
 
 
 def init_web(app: Flask) -> None:
+    _trust_proxies(app)
     app.after_request(_security_headers)
     app.teardown_request(_rollback_on_error)
     app.jinja_env.filters["local"] = local_time
@@ -62,7 +62,17 @@ def init_web(app: Flask) -> None:
     app.jinja_env.filters["hours"] = hours_text
     app.jinja_env.filters["percent"] = percent_text
     app.context_processor(lambda: {"now_utc": datetime.now(UTC)})
-    _start_outbox_worker(app)
+
+
+def _trust_proxies(app: Flask) -> None:
+    """Behind PROXY_COUNT reverse proxies, take the client's address, scheme and host from
+    their X-Forwarded-* headers (HTTPS then counts as secure: HSTS, secure redirects). Without
+    the setting those headers are ignored: anyone could send them."""
+    count = int(app.config.get("PROXY_COUNT") or 0)
+    if count > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)  # type: ignore[method-assign]
 
 
 def file_response(body: bytes, mimetype: str, filename: str, inline: bool = False) -> Response:
@@ -110,27 +120,3 @@ def _rollback_on_error(error: BaseException | None) -> None:
         from app.extensions import db
 
         db.session.rollback()
-
-
-def _start_outbox_worker(app: Flask) -> None:
-    """Deliver mail in the background while the server serves requests.
-
-    Started by the first request, so CLI commands (migrations, user creation) start no thread.
-    """
-    if app.testing or not app.config.get("OUTBOX_WORKER"):
-        return
-    from app.mail.outbox import OutboxWorker, smtp_configured
-
-    if not smtp_configured(app):
-        return
-    lock = threading.Lock()
-
-    @app.before_request
-    def _ensure_worker() -> None:
-        if "aanwezig.outbox_worker" in app.extensions:
-            return
-        with lock:
-            if "aanwezig.outbox_worker" not in app.extensions:
-                worker = OutboxWorker(app)
-                app.extensions["aanwezig.outbox_worker"] = worker
-                worker.start()

@@ -10,8 +10,11 @@ config = context.config
 
 # Interpret the config file for Python logging.
 # This line sets up loggers basically.
-fileConfig(config.config_file_name)
+# Without disable_existing_loggers=False, running migrations inside a process (the tests, a
+# readiness check) would silence every logger the app had created by then.
+fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger("alembic.env")
+MIGRATION_LOCK = 0x4157_5A47  # any fixed number: the advisory lock all upgrades take
 
 
 def get_engine():
@@ -101,6 +104,10 @@ def run_migrations_online():
         context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
 
         with context.begin_transaction():
+            if connection.dialect.name == "postgresql":
+                # Several machines may upgrade at one deploy: one migrates, the others wait
+                # here and then find the schema at its head (held until this commit).
+                connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
             context.run_migrations()
 
 

@@ -7,16 +7,7 @@ import email.policy
 from datetime import UTC, datetime
 from email.message import EmailMessage
 
-from flask import (
-    Response,
-    after_this_request,
-    current_app,
-    flash,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
+from flask import Response, after_this_request, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
@@ -41,6 +32,7 @@ from app.mail.outbox import retry_now, smtp_configured
 from app.models import (
     Branch,
     ClosureDay,
+    Job,
     OutboxMail,
     Participant,
     PartnerOrganisation,
@@ -358,9 +350,16 @@ def outbox():  # type: ignore[no-untyped-def]
     mails = db.session.scalars(
         _outbox_query().order_by(OutboxMail.id.desc()).limit(OUTBOX_LIMIT)
     ).all()
+    waiting = db.session.scalar(
+        _outbox_query()
+        .with_only_columns(func.count(OutboxMail.id))
+        .where(OutboxMail.sent_at.is_(None), OutboxMail.job.has(Job.finished_at.is_(None)))
+    )
     return render_template(
         "admin/outbox.html",
         mails=mails,
+        waiting=waiting,
+        now=datetime.now(UTC),
         smtp=smtp_configured(),
         confirm=ConfirmForm(),
         limit=OUTBOX_LIMIT,
@@ -398,6 +397,7 @@ def outbox_mail(mail_id: int):  # type: ignore[no-untyped-def]
     return render_template(
         "admin/outbox_mail.html",
         mail=mail,
+        now=datetime.now(UTC),
         headers=[(name, str(message[name])) for name in HEADERS if message[name] is not None],
         text=body.get_content() if body is not None else "",
         has_image=_png_part(message) is not None,
@@ -421,7 +421,7 @@ def outbox_image(mail_id: int):  # type: ignore[no-untyped-def]
 @bp.post("/outbox/<int:mail_id>/retry")
 @login_required
 def outbox_retry(mail_id: int):  # type: ignore[no-untyped-def]
-    """Make an unsent mail due now; the outbox worker sends it within seconds."""
+    """Make an unsent mail due now; a worker sends it within seconds."""
     mail = _mail(mail_id)
     if ConfirmForm().validate_on_submit():
         if mail.sent_at is not None:
@@ -429,15 +429,7 @@ def outbox_retry(mail_id: int):  # type: ignore[no-untyped-def]
         elif not smtp_configured():
             flash(_("No mail server is configured: the mail stays in the outbox."), "error")
         else:
-            retry_now(mail, datetime.now(UTC))
-            worker = current_app.extensions.get("aanwezig.outbox_worker")
-            if worker is not None:
-                # Once the request has committed, so that the worker finds the mail due.
-                @after_this_request
-                def _wake(response: Response) -> Response:
-                    worker.wake()
-                    return response
-
+            retry_now(actor(), mail, datetime.now(UTC))
             flash(
                 _("The mail to %(to)s will be sent again in a moment.", to=mail.recipient),
                 "success",

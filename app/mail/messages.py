@@ -57,9 +57,6 @@ def queue_code_mail(participant: Participant) -> None:
     message.add_attachment(png, maintype="image", subtype="png", filename="aanwezig-qr-code.png")
     outbox.queue(message, participant_id=participant.id)
     participant.code_sent_at = datetime.now(UTC)
-    worker = current_app.extensions.get("aanwezig.outbox_worker")
-    if worker is not None:
-        worker.wake()
 
 
 def queue_cancellation_mail(participant: Participant, session: Session) -> None:
@@ -79,6 +76,3 @@ def queue_cancellation_mail(participant: Participant, session: Session) -> None:
             render_template("mail/session_cancelled.html", **context), subtype="html"
         )
     outbox.queue(message, participant_id=participant.id)
-    worker = current_app.extensions.get("aanwezig.outbox_worker")
-    if worker is not None:
-        worker.wake()

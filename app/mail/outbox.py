@@ -1,7 +1,11 @@
-"""The stored outbox. A mail is a row first; delivery is retried until the server takes it.
+"""The stored outbox. A mail is a row first; delivering it is a job, retried until the server
+takes it.
 
-Enrolment never waits on the mail server: the row is written in the enrolment's transaction and
-a worker (a background thread in the web process, or ``flask send-mail``) delivers it.
+Enrolment never waits on the mail server: the mail and its job are written in the enrolment's
+transaction, and a worker (``flask worker``, or the web process's own thread in the embedded
+default) claims the job and delivers it. Every mail carries a Message-ID derived from its job,
+so the one duplicate a lost claim can cause (the server took the mail, the worker died before
+recording it) folds into one in the recipient's mail client.
 """
 
 from __future__ import annotations
@@ -9,121 +13,117 @@ from __future__ import annotations
 import email.policy
 import logging
 import smtplib
-import threading
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
+from email.utils import format_datetime, parseaddr
+from typing import Any
 
 from flask import Flask, current_app
-from sqlalchemy import select
+from sqlalchemy import select, update
 
+from app import audit, jobs
+from app.audit import Actor, plain
 from app.extensions import db
-from app.models import OutboxMail
+from app.jobs.runner import run_due
+from app.jobs.worker import worker_name
+from app.models import Job, OutboxMail
 
 log = logging.getLogger(__name__)
-MAX_BACKOFF = timedelta(minutes=30)
+KIND = "mail"
+SMTP_TIMEOUT = 10
 
 
 def queue(message: EmailMessage, participant_id: int | None = None) -> OutboxMail:
-    """Store a message for delivery (in the caller's transaction)."""
+    """Store a message and its delivery job (in the caller's transaction)."""
+    job = jobs.enqueue(KIND)
+    message["Message-ID"] = message_id(job.id, job.created_at, current_app.config["MAIL_FROM"])
+    if message["Date"] is None:
+        message["Date"] = format_datetime(job.created_at)
     mail = OutboxMail(
         recipient=str(message["To"]),
         subject=str(message["Subject"]),
         message=message.as_bytes(policy=email.policy.SMTP),
         participant_id=participant_id,
+        job=job,
     )
     db.session.add(mail)
     db.session.flush()
     return mail
 
 
+def message_id(job_id: int, created_at: datetime, mail_from: str) -> str:
+    """The same for every attempt at one job, and unique across databases in practice."""
+    domain = parseaddr(mail_from)[1].rpartition("@")[2] or "aanwezig.local"
+    return f"<aanwezig.{job_id}.{created_at.astimezone(UTC):%Y%m%d%H%M%S}@{domain}>"
+
+
 def smtp_configured(app: Flask | None = None) -> bool:
     return bool((app or current_app).config.get("SMTP_HOST"))
 
 
-def _send(config: dict, mail: OutboxMail) -> None:
-    with smtplib.SMTP(config["SMTP_HOST"], int(config["SMTP_PORT"]), timeout=10) as smtp:
+def _send(config: Mapping[str, Any], recipient: str, message: bytes) -> None:
+    with smtplib.SMTP(config["SMTP_HOST"], int(config["SMTP_PORT"]), timeout=SMTP_TIMEOUT) as smtp:
         if config.get("SMTP_STARTTLS"):
             smtp.starttls()
         if config.get("SMTP_USER"):
             smtp.login(config["SMTP_USER"], config.get("SMTP_PASSWORD") or "")
-        smtp.sendmail(_envelope_sender(config["MAIL_FROM"]), [mail.recipient], mail.message)
+        smtp.sendmail(_envelope_sender(config["MAIL_FROM"]), [recipient], message)
 
 
 def _envelope_sender(mail_from: str) -> str:
-    from email.utils import parseaddr
-
     return parseaddr(mail_from)[1] or mail_from
 
 
-def deliver_pending(now: datetime | None = None, limit: int = 50) -> tuple[int, int]:
-    """Try every due mail once; returns (sent, failed). Commits after each mail."""
+def _with_message_id(message: bytes, job: jobs.Claimed, mail_from: str) -> bytes:
+    """Mails queued before Message-IDs were given get theirs, derived from the job, now."""
+    head = message.split(b"\r\n\r\n", 1)[0].lower()
+    if b"\nmessage-id:" in b"\n" + head:
+        return message
+    header = f"Message-ID: {message_id(job.id, job.created_at, mail_from)}\r\n".encode()
+    return header + message
+
+
+def _deliver(job: jobs.Claimed) -> None:
+    """The "mail" job: send the stored message; the worker records it sent with the job."""
     config = current_app.config
+    row = db.session.execute(
+        select(OutboxMail.id, OutboxMail.recipient, OutboxMail.message).where(
+            OutboxMail.job_id == job.id
+        )
+    ).first()
+    db.session.rollback()  # no transaction stays open while the mail server answers
+    if row is None:
+        raise jobs.Permanent("the mail of this job is gone")
+    _send(config, row.recipient, _with_message_id(row.message, job, config["MAIL_FROM"]))
+    db.session.execute(
+        update(OutboxMail).where(OutboxMail.id == row.id).values(sent_at=datetime.now(UTC))
+    )
+
+
+def _retry_seconds(config: Mapping[str, Any]) -> float:
+    return float(config["MAIL_RETRY_SECONDS"])
+
+
+jobs.register(
+    jobs.JobKind(KIND, perform=_deliver, enabled=smtp_configured, retry_seconds=_retry_seconds)
+)
+
+
+def deliver_pending(now: datetime | None = None, limit: int = 50) -> tuple[int, int]:
+    """Claim and try every due mail once; returns (sent, failed). Its own transactions."""
     if not smtp_configured():
         return 0, 0
-    now = now or datetime.now(UTC)
-    due = db.session.scalars(
-        select(OutboxMail)
-        .where(OutboxMail.sent_at.is_(None), OutboxMail.next_attempt_at <= now)
-        .order_by(OutboxMail.id)
-        .limit(limit)
-    ).all()
-    sent = failed = 0
-    for mail in due:
-        mail.attempts += 1
-        try:
-            _send(config, mail)
-        except (OSError, smtplib.SMTPException) as exc:
-            failed += 1
-            delay = min(
-                timedelta(seconds=config["MAIL_RETRY_SECONDS"]) * 2 ** (mail.attempts - 1),
-                MAX_BACKOFF,
-            )
-            mail.next_attempt_at = now + delay
-            mail.last_error = f"{type(exc).__name__}: {exc}"[:1000]
-            log.warning("mail %s to %s not sent: %r", mail.id, mail.recipient, exc)
-        else:
-            sent += 1
-            mail.sent_at = datetime.now(UTC)
-            mail.last_error = None
-        db.session.commit()
-    return sent, failed
+    lease = timedelta(seconds=float(current_app.config["JOB_LEASE_SECONDS"]))
+    return run_due(worker_name(), [KIND], now or datetime.now(UTC), lease, limit)
 
 
-def retry_now(mail: OutboxMail, now: datetime) -> None:
-    """Make a failed mail due again (the outbox page's retry button)."""
-    mail.next_attempt_at = now
-
-
-class OutboxWorker:
-    """A daemon thread that delivers due mail every few seconds while the server runs."""
-
-    def __init__(self, app: Flask, interval: float = 5.0):
-        self.app = app
-        self.interval = interval
-        self._stop = threading.Event()
-        self._wake = threading.Event()
-        self.thread = threading.Thread(target=self._run, name="outbox", daemon=True)
-
-    def start(self) -> None:
-        self.thread.start()
-
-    def wake(self) -> None:
-        self._wake.set()
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._wake.set()
-        self.thread.join(timeout=5)
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            with self.app.app_context():
-                try:
-                    deliver_pending()
-                except Exception:  # the worker must survive a database hiccup
-                    log.exception("outbox delivery failed")
-                    db.session.rollback()
-                finally:
-                    db.session.remove()
-            self._wake.wait(self.interval)
-            self._wake.clear()
+def retry_now(actor: Actor, mail: OutboxMail, now: datetime) -> None:
+    """Make a waiting mail due now (the outbox page's button). A mail being sent at this moment
+    keeps its lease, so the button cannot cause a second copy."""
+    job: Job = mail.job
+    before = {"due_at": plain(job.due_at)}
+    job.due_at = now
+    db.session.flush()
+    audit.record(actor, "mail.retry", mail, before, {"due_at": plain(now)})
+    jobs.wake_after_commit()

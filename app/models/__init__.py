@@ -11,6 +11,7 @@ from app.models.attendance import (
 )
 from app.models.audit import AuditRecord
 from app.models.base import Base
+from app.models.jobs import Job, WorkerHeartbeat
 from app.models.org import ApiToken, Branch, PartnerOrganisation, Role, User
 from app.models.outbox import OutboxMail
 from app.models.people import Enrolment, Participant
@@ -27,6 +28,7 @@ __all__ = [
     "ClosureDay",
     "Enrolment",
     "Exemption",
+    "Job",
     "Justification",
     "JustificationKind",
     "Kind",
@@ -45,4 +47,5 @@ __all__ = [
     "TrainingKind",
     "TrainingMode",
     "User",
+    "WorkerHeartbeat",
 ]

@@ -1,16 +1,19 @@
-"""The stored outbox: every mail is written here first and sent by a worker."""
+"""The stored outbox: every mail is written here first and sent by a worker as a job."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, LargeBinary, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import ForeignKey, LargeBinary, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Base, utcnow
+from app.models.jobs import Job
 
 
 class OutboxMail(Base):
+    """A composed mail; its delivery (due time, attempts, last error, lease) is its ``job``."""
+
     __tablename__ = "outbox_mails"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -18,8 +21,16 @@ class OutboxMail(Base):
     subject: Mapped[str] = mapped_column(String(300))
     message: Mapped[bytes] = mapped_column(LargeBinary)  # the whole RFC 5322 message
     participant_id: Mapped[int | None] = mapped_column(ForeignKey("participants.id"), index=True)
+    job_id: Mapped[int] = mapped_column(ForeignKey("jobs.id"), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    attempts: Mapped[int] = mapped_column(default=0)
-    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
-    last_error: Mapped[str | None] = mapped_column(Text)
     sent_at: Mapped[datetime | None] = mapped_column(index=True)
+
+    job: Mapped[Job] = relationship(lazy="joined", innerjoin=True)
+
+    def being_sent(self, now: datetime) -> bool:
+        """A worker holds it right now (its lease runs)."""
+        expires = self.job.lease_expires_at
+        return self.job.lease_owner is not None and expires is not None and expires > now
+
+    def can_retry(self, now: datetime) -> bool:
+        return self.sent_at is None and self.job.finished_at is None and not self.being_sent(now)

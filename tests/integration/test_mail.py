@@ -120,7 +120,7 @@ def test_with_the_mail_server_down_enrolment_succeeds_and_the_mail_follows_later
     assert deliver(app) == (0, 1)
     with app.app_context():
         mail = db.session.scalars(select(OutboxMail)).one()
-        assert mail.sent_at is None and mail.last_error
+        assert mail.sent_at is None and mail.job.last_error
     handler = Inbox()
     controller = Controller(handler, hostname="127.0.0.1", port=SMTP_PORT)
     controller.start()

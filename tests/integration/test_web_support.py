@@ -146,19 +146,21 @@ class TestRetry:
 
     def test_retry_now_makes_an_unsent_mail_due(self, app, make, mail):
         with app.app_context():
-            row = db.session.get(OutboxMail, mail)
-            row.next_attempt_at = datetime.now(UTC) + timedelta(hours=1)
-            row.attempts, row.last_error = 3, "ConnectionRefusedError: [Errno 111]"
+            job = db.session.get(OutboxMail, mail).job
+            job.due_at = datetime.now(UTC) + timedelta(hours=1)
+            job.attempts, job.last_error = 3, "ConnectionRefusedError: [Errno 111]"
             db.session.commit()
         client = log_in(app, Role.PROMOTOR, make, english=True)
         page = client.get("/admin/outbox").get_data(as_text=True)
         assert "Retry now" in page and "ConnectionRefusedError" in page
+        assert "next attempt" in page and "1 mail waits to be sent" in page
         response = client.post(f"/admin/outbox/{mail}/retry", data={"back": "list"})
         assert response.status_code == 302 and response.headers["Location"].endswith(
             "/admin/outbox"
         )
         with app.app_context():
-            assert db.session.get(OutboxMail, mail).next_attempt_at <= datetime.now(UTC)
+            assert db.session.get(OutboxMail, mail).job.due_at <= datetime.now(UTC)
+            assert db.session.scalars(select(AuditRecord.action)).all()[-1] == "mail.retry"
             db.session.get(OutboxMail, mail).sent_at = datetime.now(UTC)
             db.session.commit()
         page = client.post(f"/admin/outbox/{mail}/retry", follow_redirects=True).get_data(

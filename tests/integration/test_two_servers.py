@@ -1,0 +1,451 @@
+"""The production setup as deploy/ describes it, run for real: two web servers (gunicorn with
+deploy/gunicorn.conf.py and its defaults, 4 processes x 4 threads each) and two workers on one PostgreSQL database and
+one Redis, started with the command lines of the systemd units and the settings of
+deploy/aanwezig.env.example, migrated by both at once as the units do on deploy.
+
+People enrolled through the API while the mail server is down each get exactly one mail once it
+is up; the login limit holds across both servers; a token revoked on one server is refused by
+the other at once; /readyz and /metrics (summed over each server's processes) answer.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+import requests
+from sqlalchemy import create_engine, text
+
+from tests.conftest import TEST_DATABASE_URL, TEST_REDIS_URL
+from tests.processes import ROOT, Relay, free_port, wait_until
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        not TEST_DATABASE_URL, reason="the two-server test needs PostgreSQL (TEST_DATABASE_URL)"
+    ),
+]
+DEPLOY = ROOT / "deploy"
+BIN = str(Path(sys.executable).parent)
+PEOPLE = 60
+PASSWORD = "long enough password"
+
+
+# --- what deploy/ says, read from its files -----------------------------------------------------
+
+
+def read_env_file(path: Path) -> dict[str, str]:
+    """KEY=VALUE lines as systemd's EnvironmentFile= reads them (comments and blanks skipped)."""
+    values = {}
+    for line in path.read_text().splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            key, _, value = line.partition("=")
+            values[key.strip()] = value.strip()
+    return values
+
+
+def unit_commands(unit: str) -> dict[str, list[list[str]]]:
+    """A unit's ExecStartPre/ExecStart command lines and Environment= settings, with the
+    checkout's path (/opt/aanwezig) and its venv put where this test runs from."""
+    found: dict[str, list[list[str]]] = {"ExecStartPre": [], "ExecStart": [], "Environment": []}
+    for line in (DEPLOY / "systemd" / unit).read_text().splitlines():
+        key, _, value = line.partition("=")
+        if key in found:
+            value = value.replace("/opt/aanwezig/.venv/bin", BIN).replace(
+                "/opt/aanwezig", str(ROOT)
+            )
+            found[key].append(shlex.split(value))
+    return found
+
+
+def database_urls() -> tuple[str, str]:
+    assert TEST_DATABASE_URL
+    base, name = TEST_DATABASE_URL.rsplit("/", 1)
+    return f"{base}/{name}_multi", f"{base}/postgres"
+
+
+class ProxiedSession(requests.Session):
+    """Requests as the TLS-terminating proxy hands them on: X-Forwarded-Proto https (trusted by
+    AANWEZIG_PROXY_COUNT=1), with the app's secure cookies sent back over this plain hop as the
+    proxy would (requests itself keeps secure cookies for https:// addresses)."""
+
+    def __init__(self, base: str) -> None:
+        super().__init__()
+        self.base = base
+        # As the browser saw the page: over HTTPS (Flask-WTF checks the referrer's origin).
+        referer = base.replace("http://", "https://", 1) + "/"
+        self.headers.update({"X-Forwarded-Proto": "https", "Referer": referer})
+
+    def go(self, method: str, path: str, **kwargs):  # type: ignore[no-untyped-def]
+        kwargs.setdefault("timeout", 15)
+        kwargs.setdefault("allow_redirects", False)
+        cookies = "; ".join(f"{cookie.name}={cookie.value}" for cookie in self.cookies)
+        headers = {**kwargs.pop("headers", {}), **({"Cookie": cookies} if cookies else {})}
+        response = self.request(method, self.base + path, headers=headers, **kwargs)
+        assert "Secure" in response.headers.get("Set-Cookie", "Secure")  # as deploy/ sets it
+        return response
+
+
+CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+@dataclass
+class Server:
+    name: str
+    port: int
+    process: subprocess.Popen
+    log: Path
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def api(self, method: str, path: str, token: str, **kwargs):  # type: ignore[no-untyped-def]
+        return requests.request(
+            method,
+            self.url + "/api/v1" + path,
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=15,
+            **kwargs,
+        )
+
+    def browser(self) -> ProxiedSession:
+        return ProxiedSession(self.url)
+
+
+@dataclass
+class Cluster:
+    servers: list[Server]
+    workers: list[subprocess.Popen]
+    relay: Relay
+    database_url: str
+    env: dict[str, str]
+    promotor_token: str = ""
+    trainer_token: str = ""
+    session_id: int = 0
+    participants: list[int] = field(default_factory=list)
+
+    def query(self, sql: str):  # type: ignore[no-untyped-def]
+        engine = create_engine(self.database_url)
+        try:
+            with engine.connect() as connection:
+                return connection.execute(text(sql)).all()
+        finally:
+            engine.dispose()
+
+
+def _flask(env: dict[str, str], *args: str) -> str:
+    done = subprocess.run(
+        [f"{BIN}/flask", "--app", "wsgi", *args],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def _flush_redis() -> None:
+    import redis
+
+    redis.Redis.from_url(TEST_REDIS_URL, socket_connect_timeout=2).flushdb()
+
+
+def _stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
+    folder = tmp_path_factory.mktemp("two-servers")
+    database_url, admin_url = database_urls()
+    name = database_url.rsplit("/", 1)[1]
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    _flush_redis()
+    relay = Relay(delay=0.05)  # down until the mail test brings it up
+    env = {**os.environ, **read_env_file(DEPLOY / "aanwezig.env.example")}
+    for key in ("SMTP_USER", "SMTP_PASSWORD"):
+        env.pop(key)  # the test's relay asks no login
+    env.update(
+        {
+            "DATABASE_URL": database_url,
+            "RATELIMIT_STORAGE_URI": TEST_REDIS_URL,
+            "SMTP_HOST": "127.0.0.1",
+            "SMTP_PORT": str(relay.port),
+            "AANWEZIG_SMTP_STARTTLS": "false",
+            # One instance folder for both servers, as an NFS mount would be (keys, uploads).
+            "AANWEZIG_INSTANCE_PATH": str(folder / "instance"),
+            "AANWEZIG_RATELIMIT_LOGIN": "5 per minute",
+            # Faster than production so the test stays short; the mechanism is the same.
+            "AANWEZIG_MAIL_RETRY_SECONDS": "1",
+            "AANWEZIG_WORKER_POLL_SECONDS": "0.2",
+            "AANWEZIG_WORKER_HEARTBEAT_SECONDS": "1",
+        }
+    )
+    web, worker = unit_commands("aanwezig-web.service"), unit_commands("aanwezig-worker.service")
+    # Both machines migrate at once on deploy (ExecStartPre): one waits for the other's lock.
+    upgrades = [
+        subprocess.Popen(
+            web["ExecStartPre"][0],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    for upgrade in upgrades:
+        _, errors = upgrade.communicate(timeout=120)
+        assert upgrade.returncode == 0, errors
+    for role in ("promotor", "trainer"):
+        _flask(env, "create-user", f"{role}@example.org", "--role", role, "--branch", "Gent", "--password", PASSWORD)  # fmt: skip
+    promotor = _flask(env, "create-token", "promotor@example.org").strip().splitlines()[-1]
+    trainer = _flask(env, "create-token", "trainer@example.org").strip().splitlines()[-1]
+
+    servers: list[Server] = []
+    workers: list[subprocess.Popen] = []
+    try:
+        for label in ("a", "b"):
+            port = free_port()
+            server_env = dict(env, AANWEZIG_BIND=f"127.0.0.1:{port}")
+            for setting in web["Environment"]:
+                key, _, value = setting[0].partition("=")
+                server_env[key] = value.replace("/run/aanwezig-web", str(folder / f"run-{label}"))
+            log = folder / f"web-{label}.log"
+            with log.open("w") as out:  # the child keeps its own copy of the file
+                process = subprocess.Popen(
+                    web["ExecStart"][0], cwd=ROOT, env=server_env, stdout=out, stderr=subprocess.STDOUT,
+                )  # fmt: skip
+            servers.append(Server(label, port, process, log))
+        for number in range(2):
+            with (folder / f"worker-{number}.log").open("w") as out:
+                workers.append(
+                    subprocess.Popen(
+                        worker["ExecStart"][0],
+                        cwd=ROOT,
+                        env=env,
+                        stdout=out,
+                        stderr=subprocess.STDOUT,
+                    )
+                )
+        for server in servers:
+            wait_until(lambda s=server: _ready(s), 90, f"server {server.name} ready")
+        cluster = Cluster(servers, workers, relay, database_url, env, promotor, trainer)
+        _plan(cluster)
+        yield cluster
+    finally:
+        for process in [*workers, *(server.process for server in servers)]:
+            _stop(process)
+        relay.stop()
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+        _flush_redis()
+
+
+def _ready(server: Server) -> bool:
+    assert server.process.poll() is None, server.log.read_text()[-3000:]
+    try:
+        return requests.get(server.url + "/readyz", timeout=2).status_code == 200
+    except requests.ConnectionError:
+        return False
+
+
+def _plan(cluster: Cluster) -> None:
+    a = cluster.servers[0]
+    project = a.api("POST", "/projects", cluster.promotor_token, json={"name": "Multi", "number": "ESF-2"}).json()  # fmt: skip
+    training = a.api(
+        "POST",
+        "/trainings",
+        cluster.promotor_token,
+        json={"project_id": project["id"], "name": "Excel", "mode": "classroom"},
+    ).json()
+    session = a.api(
+        "POST",
+        "/sessions",
+        cluster.promotor_token,
+        json={
+            "training_id": training["id"],
+            "date": datetime.now(ZoneInfo("Europe/Brussels")).date().isoformat(),
+            "start": "00:00",
+            "end": "23:59",
+            "trainer_email": "trainer@example.org",
+        },
+    )
+    assert session.status_code == 201, session.text
+    cluster.session_id = session.json()["id"]
+
+
+# --- the tests ----------------------------------------------------------------------------------
+
+
+def test_people_enrolled_while_the_mail_server_is_down_each_get_exactly_one_mail(cluster):
+    for number in range(PEOPLE):
+        server = cluster.servers[number % 2]  # half through each server
+        person = server.api(
+            "POST",
+            "/participants",
+            cluster.promotor_token,
+            json={"name": f"Person {number}", "email": f"person{number}@example.org"},
+        )
+        assert person.status_code == 201, person.text
+        enrolled = server.api(
+            "POST",
+            f"/sessions/{cluster.session_id}/enrolments",
+            cluster.promotor_token,
+            json={"participant_id": person.json()["id"]},
+        )
+        assert enrolled.status_code in (200, 201), enrolled.text
+        cluster.participants.append(person.json()["id"])
+
+    def all_tried() -> bool:
+        [(tried, total)] = cluster.query(
+            "SELECT count(*) FILTER (WHERE attempts > 0 AND last_error IS NOT NULL), count(*) FROM jobs"
+        )
+        return total == PEOPLE and tried == PEOPLE
+
+    wait_until(all_tried, 60, "every mail tried against the mail server that is down", step=0.5)
+    assert cluster.relay.count() == 0
+    cluster.relay.start()
+    wait_until(lambda: cluster.relay.count() >= PEOPLE, 90, f"{PEOPLE} mails", step=0.2)
+    time.sleep(2)  # a second copy of any of them would have arrived by now
+    per_person: dict[str, int] = {}
+    for item in cluster.relay.received:
+        per_person[item.to] = per_person.get(item.to, 0) + 1
+    assert per_person == {f"person{number}@example.org": 1 for number in range(PEOPLE)}
+    assert len(cluster.relay.by_message_id()) == PEOPLE
+    [(unsent, unfinished)] = cluster.query(
+        "SELECT (SELECT count(*) FROM outbox_mails WHERE sent_at IS NULL),"
+        " (SELECT count(*) FROM jobs WHERE finished_at IS NULL)"
+    )
+    assert (unsent, unfinished) == (0, 0)
+
+
+def _login(server: Server, email: str, password: str) -> requests.Response:
+    browser = server.browser()
+    page = browser.go("GET", "/login")
+    token = CSRF.search(page.text)
+    assert token, page.text[:500]
+    return browser.go(
+        "POST", "/login", data={"csrf_token": token.group(1), "email": email, "password": password}
+    )
+
+
+def test_the_login_limit_holds_across_both_servers(cluster):
+    _flush_redis()
+    a, b = cluster.servers
+    try:
+        answers = [
+            _login((a, b)[n % 2], "promotor@example.org", "wrong password").status_code
+            for n in range(5)
+        ]
+        assert answers == [200] * 5  # refused logins, shown again with the error
+        assert _login(a, "promotor@example.org", "wrong password").status_code == 429
+        assert _login(b, "promotor@example.org", PASSWORD).status_code == 429
+    finally:
+        _flush_redis()
+
+
+def _scan(server: Server, cluster: Cluster, person: int) -> requests.Response:
+    code = server.api("GET", f"/participants/{person}/code", cluster.promotor_token).json()["code"]
+    return server.api(
+        "POST",
+        "/scans",
+        cluster.trainer_token,
+        json={"session_id": cluster.session_id, "code": code, "nonce": uuid.uuid4().hex},
+    )
+
+
+def test_a_token_revoked_on_one_server_is_refused_on_the_other_at_once(cluster):
+    a, b = cluster.servers
+    people = cluster.participants[:6] or _enrol_some(cluster, 6)
+    for person in people:  # the token is now known (cached) by B's processes
+        assert _scan(b, cluster, person).status_code == 200
+    _flush_redis()
+    browser = a.browser()
+    page = browser.go("GET", "/login")
+    login = browser.go(
+        "POST",
+        "/login",
+        data={
+            "csrf_token": CSRF.search(page.text).group(1),  # type: ignore[union-attr]
+            "email": "trainer@example.org",
+            "password": PASSWORD,
+        },
+    )
+    assert login.status_code == 302, login.text[:500]
+    tokens = browser.go("GET", "/tokens")
+    revoke = re.search(r'action="(/tokens/\d+/revoke)"', tokens.text)
+    assert revoke, tokens.text[:500]
+    revoked = browser.go(
+        "POST",
+        revoke.group(1),
+        data={"csrf_token": CSRF.search(tokens.text).group(1)},  # type: ignore[union-attr]
+    )
+    assert revoked.status_code == 302
+    for person in people:  # at once, on every process of the other server
+        refused = _scan(b, cluster, person)
+        assert refused.status_code == 401 and refused.json()["error"] == "unauthorized"
+    listing = b.api("GET", "/sessions", cluster.trainer_token)
+    assert listing.status_code == 401
+
+
+def _enrol_some(cluster: Cluster, count: int) -> list[int]:
+    a = cluster.servers[0]
+    people = []
+    for number in range(count):
+        person = a.api("POST", "/participants", cluster.promotor_token, json={"name": f"Scan {number}", "email": f"scan{number}@example.org"}).json()  # fmt: skip
+        a.api("POST", f"/sessions/{cluster.session_id}/enrolments", cluster.promotor_token, json={"participant_id": person["id"]})  # fmt: skip
+        people.append(person["id"])
+    return people
+
+
+def _metric(page: str, name: str, **labels: str) -> float:
+    pairs = ",".join(f'{k}="{v}"' for k, v in sorted(labels.items()))
+    wanted = name + ("{" + pairs + "}" if labels else "") + " "
+    return sum(
+        float(line.rsplit(" ", 1)[1]) for line in page.splitlines() if line.startswith(wanted)
+    )
+
+
+def test_readyz_and_metrics_answer_for_each_server_as_a_whole(cluster):
+    for server in cluster.servers:
+        ready = requests.get(server.url + "/readyz", timeout=5).json()
+        assert ready["status"] == "ready" and ready["checks"]["worker"]["mode"] == "separate"
+        assert requests.get(server.url + "/healthz", timeout=5).json() == {"status": "ok"}
+    a = cluster.servers[0]
+    labels = {"method": "GET", "endpoint": "health.healthz", "status": "200"}
+    scrape = lambda: requests.get(a.url + "/metrics", timeout=5).text  # noqa: E731
+    before = _metric(scrape(), "aanwezig_request_duration_seconds_count", **labels)
+    for _ in range(12):
+        requests.get(a.url + "/healthz", timeout=5)
+    # Whichever of A's four processes answers the scrape, it counts the others' requests too.
+    for _ in range(3):
+        page = scrape()
+        assert _metric(page, "aanwezig_request_duration_seconds_count", **labels) == before + 12
+    assert "aanwezig_outbox_backlog" in page and "aanwezig_worker_heartbeat_age_seconds" in page
+    # JSON logs, as configured: a line per request from the app, parseable.
+    import json
+
+    lines = [json.loads(line) for line in a.log.read_text().splitlines() if line.startswith("{")]
+    assert any(line.get("path") == "/healthz" and line.get("status") == 200 for line in lines)

@@ -98,6 +98,8 @@ def register_error_handlers(app: Flask) -> None:
             429: "rate_limited",
         }
         code = codes.get(error.code or 500, "error")
+        # The exception's own headers, such as a 405's Allow (RFC 9110), minus its content type.
+        headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
         if _wants_json():
-            return jsonify({"error": code, "message": error.description}), error.code
-        return render_template("error.html", message=error.description), error.code
+            return jsonify({"error": code, "message": error.description}), error.code, headers
+        return render_template("error.html", message=error.description), error.code, headers

@@ -123,7 +123,11 @@ def _escaped(character_class: re.Pattern[str]) -> str:
     """The inside of a ``[...]`` class matching what ``character_class`` (app.domain.limits)
     matches, every character as \\uXXXX: a JSON Schema pattern is read by ECMA-262 and Python
     engines alike. (Those classes hold only characters of the Basic Multilingual Plane.)"""
-    matched = [c for c in range(0x10000) if character_class.fullmatch(chr(c))]
+    # Lone surrogates left out: no JSON Schema engine takes them in a pattern (Unicode has no
+    # such characters), and the API refuses them in any JSON text before a schema reads it.
+    matched = [
+        c for c in range(0x10000) if not 0xD800 <= c <= 0xDFFF and character_class.fullmatch(chr(c))
+    ]
     ranges: list[list[int]] = []
     for c in matched:
         if ranges and ranges[-1][1] == c - 1:
@@ -203,6 +207,9 @@ def Text(
 
 def _whole_number(value: Any, from_text: bool) -> int:
     if from_text and isinstance(value, str) and re.fullmatch(r"[0-9]{1,12}", value):
+        value = int(value)
+    if isinstance(value, float) and value.is_integer():
+        # JSON has one kind of number: 816.0 is the whole number 816 (as JSON Schema says).
         value = int(value)
     if isinstance(value, bool) or not isinstance(value, int):
         raise _problem("whole_number")

@@ -201,14 +201,22 @@ def _facts_query(caller: Principal):  # type: ignore[no-untyped-def]
     )
 
 
-# Scans of one person are serialised, so two scanners at one door cannot both check them in.
-# The lock is a statement of its own, before the facts: PostgreSQL (read committed) gives each
-# statement a fresh snapshot, so the facts then include the other scan's registration. SQLite
-# has no row locks; a write takes the database's write lock, held until the commit.
+# Scans of one person are serialised, so two scanners at one door cannot both check them in,
+# and so are scans with one nonce, so that a nonce sent for two people at once is stored for one
+# of them only (a repeat's receipt and a registration live in two tables). The lock is a
+# statement of its own, before the facts: PostgreSQL (read committed) gives each statement a
+# fresh snapshot, so the facts then include the other scan. The nonce's (advisory) lock is taken
+# in the row's projection, before the row lock above it: always in that order, so two requests
+# cannot wait for each other. SQLite has no row locks; a write takes the database's write lock,
+# held until the commit.
+_NONCE_LOCKS = 2  # pg_advisory_xact_lock(key1, key2): key1 keeps these apart from other uses
 _LOCK = {
-    "postgresql": select(_participants.c.id)
+    "postgresql": select(
+        func.pg_advisory_xact_lock(_NONCE_LOCKS, func.hashtext(bindparam("nonce"))),
+        _participants.c.id,
+    )
     .where(_participants.c.id == bindparam("person"))
-    .with_for_update(),
+    .with_for_update(of=_participants),
     "sqlite": update(_participants)
     .where(_participants.c.id == bindparam("person"))
     .values(key_version=_participants.c.key_version),
@@ -216,7 +224,10 @@ _LOCK = {
 
 
 def _scan_facts(caller: Principal, session_id: int, participant_id: int, nonce: str):  # type: ignore[no-untyped-def]
-    db.session.execute(_LOCK[db.engine.dialect.name], {"person": participant_id})
+    parameters = {"person": participant_id}
+    if db.engine.dialect.name == "postgresql":
+        parameters["nonce"] = nonce
+    db.session.execute(_LOCK[db.engine.dialect.name], parameters)
     return db.session.execute(
         _facts_query(caller),
         {"session_id": session_id, "participant_id": participant_id, "nonce": nonce},

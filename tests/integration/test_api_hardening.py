@@ -411,3 +411,45 @@ def test_the_answers_keep_their_shape(gent):
     )
     assert registration["received_at"].endswith("+00:00") and registration["source"] == "scan"
     assert json.loads(json.dumps(registration)) == registration
+
+
+# --- The description documents what each route answers -----------------------------------------
+
+
+def test_every_route_documents_its_refusals_with_the_error_schema(client):
+    spec = client.get("/api/v1/openapi.json").get_json()
+    error = {"$ref": "#/components/schemas/Error"}
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            responses = operation["responses"]
+            if path == "/openapi.json":
+                continue
+            expected = {"401", "503"}
+            if method == "post":
+                expected |= {"400", "409", "413"}
+            if "{" in path:
+                expected.add("404")
+            assert expected <= set(responses), (method, path, sorted(responses))
+            for status, response in responses.items():
+                if status >= "400":
+                    assert response["content"]["application/json"]["schema"] == error
+    scans = spec["paths"]["/scans"]["post"]["responses"]
+    assert {"403", "404", "409", "422"} <= set(scans)
+    assert "nonce_reused" in spec["paths"]["/scans"]["post"]["description"]
+
+
+def test_the_description_states_the_constraints_once_from_their_sources(client):
+    schemas = client.get("/api/v1/openapi.json").get_json()["components"]["schemas"]
+    number = schemas["ProjectCreate"]["properties"]["number"]
+    assert number["maxLength"] == 60 and number["minLength"] == 1  # projects.number is 60
+    assert schemas["ScanCreate"]["properties"]["session_id"]["maximum"] == MAX_ID
+    assert schemas["TrainingMode"]["enum"] == ["classroom", "e-learning"]
+    assert schemas["ScanCreate"]["properties"]["scanned_at"]["anyOf"][0]["format"] == "date-time"
+    date_pattern = schemas["SessionCreate"]["properties"]["date"]["pattern"]
+    assert "2000" in date_pattern and "2100" in date_pattern and "2101" not in date_pattern
+
+
+def test_a_body_past_the_size_limit_is_a_413_in_json(gent):
+    response = _raw(gent["api"], "/projects", '{"name": "' + "x" * (11 * 1024 * 1024) + '"}')
+    assert response.status_code == 413
+    assert response.get_json()["error"] == "too_large"

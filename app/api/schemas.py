@@ -12,6 +12,7 @@ the message is chosen here, when the answer is written.
 """
 
 import re
+from collections.abc import Callable
 from datetime import date, datetime, time
 from enum import Enum
 from typing import Annotated, Any, Literal, get_args
@@ -119,15 +120,13 @@ def parse(model: type[BaseModel], data: Any) -> Any:
 # --- Field types: the check and its JSON Schema, from one definition -------------------------
 
 
-def _escaped(character_class: re.Pattern[str]) -> str:
-    """The inside of a ``[...]`` class matching what ``character_class`` (app.domain.limits)
-    matches, every character as \\uXXXX: a JSON Schema pattern is read by ECMA-262 and Python
-    engines alike. (Those classes hold only characters of the Basic Multilingual Plane.)"""
+def _class(test: Callable[[str], Any]) -> str:
+    """The inside of a ``[...]`` class of the characters ``test`` accepts, every one as \\uXXXX
+    (a JSON Schema pattern is read by ECMA-262 and Python engines alike). The rules of
+    app.domain.limits concern characters of the Basic Multilingual Plane only."""
     # Lone surrogates left out: no JSON Schema engine takes them in a pattern (Unicode has no
     # such characters), and the API refuses them in any JSON text before a schema reads it.
-    matched = [
-        c for c in range(0x10000) if not 0xD800 <= c <= 0xDFFF and character_class.fullmatch(chr(c))
-    ]
+    matched = [c for c in range(0x10000) if not 0xD800 <= c <= 0xDFFF and test(chr(c))]
     ranges: list[list[int]] = []
     for c in matched:
         if ranges and ranges[-1][1] == c - 1:
@@ -137,10 +136,21 @@ def _escaped(character_class: re.Pattern[str]) -> str:
     return "".join(f"\\u{a:04x}" if a == b else f"\\u{a:04x}-\\u{b:04x}" for a, b in ranges)
 
 
-_CONTROL = _escaped(CONTROL_CHARACTERS)
-_BREAKS = _escaped(LINE_BREAKS)
-# What str.strip() takes away; a required text must hold something else.
-_SPACES = _escaped(re.compile(r"\s"))
+_CONTROL = _class(CONTROL_CHARACTERS.fullmatch)
+_BREAKS = _class(LINE_BREAKS.fullmatch)
+# What str.strip() takes away (str.isspace); around a one-line value it may hold line breaks.
+_SPACES = _class(str.isspace)
+_EDGE = _class(lambda c: c.isspace() and not CONTROL_CHARACTERS.fullmatch(c))
+
+
+def _text_pattern(one_line: bool, required: bool) -> str:
+    """The pattern ``Text`` checks: no control character; stripped of spaces, something left
+    (if required) and, for a one-line value, no line break or tab inside."""
+    inner = _CONTROL + (_BREAKS if one_line else "")
+    core = f"[^{_CONTROL}{_SPACES}](?:[^{inner}]*[^{_CONTROL}{_SPACES}])?"
+    if required:
+        return f"^[{_EDGE}]*{core}[{_EDGE}]*$"
+    return f"^[{_EDGE}]*(?:{core}[{_EDGE}]*)?$"
 
 
 def _length(column: Any) -> int:
@@ -168,10 +178,10 @@ def Text(
     """Text of at most ``max_length`` characters (or a column's length), stripped.
 
     Refused: control characters and lone surrogates; in a one-line value (a name, a code, a
-    number, an address) also line breaks and tabs. Optional text left out is ``default``.
+    number, an address) also line breaks and tabs inside it. Optional text left out (null, "",
+    only spaces) is ``default``.
     """
     n = max_length if isinstance(max_length, int) else _length(max_length)
-    bad = _CONTROL + (_BREAKS if one_line else "")
 
     def check(value: Any) -> str | None:
         if _absent(value):
@@ -182,26 +192,24 @@ def Text(
             raise _problem("text")
         if has_control_characters(value):
             raise _problem("control")
-        if one_line and has_line_breaks(value):
-            raise _problem("one_line")
         if len(value) > n:
             raise _problem("too_long", n=n)
+        # Spaces and line breaks around the value are dropped (a hand scanner's Enter, a
+        # pasted line); inside a one-line value a line break or tab is refused.
         value = value.strip()
+        if one_line and has_line_breaks(value):
+            raise _problem("one_line")
         if not value:
             if required:
                 raise _problem("required")
             return default
         return value
 
+    pattern = _text_pattern(one_line, required)
     if required:
-        schema = {
-            "type": "string",
-            "minLength": 1,
-            "maxLength": n,
-            "pattern": f"^[^{bad}]*[^{bad}{_SPACES}][^{bad}]*$",
-        }
+        schema = {"type": "string", "minLength": 1, "maxLength": n, "pattern": pattern}
     else:
-        schema = _nullable({"type": "string", "maxLength": n, "pattern": f"^[^{bad}]*$"})
+        schema = _nullable({"type": "string", "maxLength": n, "pattern": pattern})
     return Annotated[str, PlainValidator(check), WithJsonSchema(schema)]
 
 

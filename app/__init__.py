@@ -56,11 +56,30 @@ def _route_ids(app: Flask) -> None:
     from app.domain.limits import MAX_ID
 
     class IdConverter(IntegerConverter):
+        # In the pattern, not only in ``max``: werkzeug checks a rule's methods before its
+        # converters, so a POST to /x/<too large>/y, whose GET rule also exists, would be a 405.
+        regex = _numbers_up_to(MAX_ID)
+
         def __init__(self, url_map, *args, **kwargs):  # type: ignore[no-untyped-def]
             kwargs.setdefault("max", MAX_ID)
             super().__init__(url_map, *args, **kwargs)
 
     app.url_map.converters["int"] = IdConverter
+
+
+def _numbers_up_to(limit: int) -> str:
+    """A regular expression for the decimal numbers 0 .. ``limit`` (no leading zeros)."""
+    digits = str(limit)
+    shorter = "0|[1-9]" + (f"[0-9]{{0,{len(digits) - 2}}}" if len(digits) > 1 else "")
+    alternatives = [shorter, digits]
+    for i, digit in enumerate(digits):
+        low = 1 if i == 0 else 0
+        if int(digit) > low:
+            rest = len(digits) - i - 1
+            alternatives.append(
+                f"{digits[:i]}[{low}-{int(digit) - 1}]" + (f"[0-9]{{{rest}}}" if rest else "")
+            )
+    return "(?:" + "|".join(alternatives) + ")"
 
 
 def _init_extensions(app: Flask) -> None:

@@ -3,7 +3,10 @@
 Every request looks its token up, except a scan from a token seen recently: the scan service
 then checks, in the same query as the scan's facts, that the token still stands and that its
 user still has the same role and branch (``Principal``). The door's hot path thus saves a round
-trip without ever accepting a revoked token.
+trip without ever accepting a revoked token. The cache may only save a look-up, never decide:
+what it would refuse is looked up again first (``fresh``), so a stale role never refuses.
+
+Nothing here commits: the token's use is recorded in the request's transaction.
 """
 
 from __future__ import annotations
@@ -64,6 +67,7 @@ def authenticate() -> None:
         known = _recent.get(g.token_hash)
         if known is not None and not _use_to_record(known[1], now):
             g.principal = known[0]
+            g.principal_fresh = False
             return
     _load(g.token_hash, now)
 
@@ -78,11 +82,11 @@ def _load(token_hash: str, now: datetime) -> None:
         forget(token_hash)
         raise _unauthorized()
     if _use_to_record(token.last_used_at, now):
-        token.last_used_at = now
-        db.session.commit()
+        token.last_used_at = now  # written with the request's changes, by app.db.Application
     user = token.user
     g.actor = Actor(user=user, token=token)
     g.principal = Principal(user.id, user.role, user.branch_id, token.id)
+    g.principal_fresh = True
     with _recent_lock:
         if len(_recent) >= _RECENT_LIMIT:
             _recent.clear()
@@ -103,6 +107,11 @@ def reauthenticate() -> Principal:
 
 def current_principal() -> Principal:
     return g.principal
+
+
+def principal_is_fresh() -> bool:
+    """Whether the principal was read from the database in this request (not the cache)."""
+    return bool(g.get("principal_fresh"))
 
 
 def current_actor() -> Actor:

@@ -1,341 +1,264 @@
-"""The OpenAPI 3 description served at /api/v1/openapi.json (checked against the routes)."""
+"""Each API route declares its schemas once (``@endpoint``); the same declaration parses the
+request, shapes the answer and writes the route into the OpenAPI document.
+
+``GET /api/v1/openapi.json`` is built from the routes themselves, so a route without a
+declaration is missing from it (and a test says so), and a constraint cannot be described
+differently from how it is checked.
+"""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import wraps
 from typing import Any
 
+from flask import current_app, jsonify, request
+from flask_babel import lazy_gettext as _l
+from pydantic import BaseModel
+from pydantic.json_schema import models_json_schema
+from werkzeug.exceptions import BadRequest
 
-def _ref(name: str) -> dict[str, str]:
-    return {"$ref": f"#/components/schemas/{name}"}
+from app.api import bp, schemas
+from app.domain.limits import MAX_ID
+from app.errors import Refusal
+
+# Deeper than any of our bodies by far, shallow enough to walk without recursion trouble.
+MAX_JSON_DEPTH = 20
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _unreadable_text(field: str | None) -> Refusal:
+    details = {"field": field} if field else {}
+    return Refusal(
+        "invalid_json",
+        _l("The request body holds a lone surrogate (such as \\ud800), which is not text."),
+        status=400,
+        **details,
+    )
+
+
+def read_json() -> Any:
+    """The JSON body, or a clear 400: not JSON, unreadable, nested too deep, or holding text
+    that is not text (a lone surrogate, which no database or reader can take)."""
+    if not request.is_json:
+        raise schemas.body_refusal()
+    try:
+        data = request.get_json()
+    except (BadRequest, RecursionError):
+        # RecursionError: JSON nested some thousands deep, which the parser cannot follow.
+        raise schemas.body_refusal() from None
+    stack: list[tuple[Any, int, str | None]] = [(data, 0, None)]
+    while stack:
+        value, depth, top = stack.pop()
+        if depth > MAX_JSON_DEPTH:
+            raise Refusal(
+                "invalid_json",
+                _l(
+                    "The request body is nested too deeply (at most %(n)s levels).",
+                    n=MAX_JSON_DEPTH,
+                ),
+                status=400,
+            )
+        if isinstance(value, str):
+            if _SURROGATE.search(value):
+                raise _unreadable_text(top)
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                if _SURROGATE.search(key):
+                    raise _unreadable_text(top)
+                stack.append((item, depth + 1, top if depth else key))
+        elif isinstance(value, list):
+            stack.extend((item, depth + 1, top) for item in value)
+    return data
+
+
+# --- The declaration -------------------------------------------------------------------------
+
+REFUSALS = {
+    400: "Malformed request: not a JSON object, or a field missing or invalid (named in `field`)",
+    401: "No bearer token, or an unknown or revoked one",
+    403: "Not allowed for this user's role or branch",
+    404: "Unknown, or out of the caller's scope",
+    409: "Conflicts with what is stored (or with a request changing the same thing at once)",
+    413: "The request body is too large",
+    422: "Refused by a rule (see the refusal codes)",
+    503: "The database is busy or unreachable; nothing was saved",
+}
+
+
+@dataclass
+class Operation:
+    summary: str
+    ok: dict[int, tuple[type[BaseModel], str]]
+    body: type[BaseModel] | None = None
+    query: type[BaseModel] | None = None
+    refusals: dict[int, str] = field(default_factory=dict)
+    description: str = ""
+    public: bool = False
+
+
+def endpoint(
+    ok: type[BaseModel] | dict[int, tuple[type[BaseModel], str]],
+    *,
+    summary: str,
+    body: type[BaseModel] | None = None,
+    query: type[BaseModel] | None = None,
+    refuses: dict[int, str] | None = None,
+    status: int = 200,
+    description: str = "",
+    public: bool = False,
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Declare a route's schemas. The view gets ``body=`` and ``query=`` parsed, and returns
+    an answer model (or ``(model, status)``), which is written as JSON."""
+    answers = ok if isinstance(ok, dict) else {status: (ok, "OK" if status == 200 else "Created")}
+    refusals = dict(refuses or {})
+    if not public:
+        refusals.setdefault(401, REFUSALS[401])
+        refusals.setdefault(503, REFUSALS[503])
+    if body is not None:
+        refusals.setdefault(400, REFUSALS[400])
+        refusals.setdefault(413, REFUSALS[413])
+        refusals.setdefault(409, REFUSALS[409])
+    if query is not None:
+        refusals.setdefault(400, REFUSALS[400])
+    operation = Operation(summary, answers, body, query, refusals, description, public)
+
+    def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
+        @wraps(view)
+        def answer(**path: Any):  # type: ignore[no-untyped-def]
+            if body is not None:
+                path["body"] = schemas.parse(body, read_json())
+            if query is not None:
+                path["query"] = schemas.parse(query, request.args.to_dict())
+            result = view(**path)
+            model, code = result if isinstance(result, tuple) else (result, status)
+            return jsonify(model.model_dump(mode="json")), code
+
+        answer.operation = operation  # type: ignore[attr-defined]
+        return answer
+
+    return decorate
+
+
+# --- The document ----------------------------------------------------------------------------
+
+_PATH_ID = re.compile(r"<(?:int:)?(\w+)>")
+
+
+def _ref(model: type[BaseModel]) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{model.__name__}"}
 
 
 def _json(schema: dict[str, Any]) -> dict[str, Any]:
     return {"content": {"application/json": {"schema": schema}}}
 
 
-def _ok(schema: dict[str, Any], description: str = "OK") -> dict[str, Any]:
-    return {"description": description, **_json(schema)}
+def _describe(operation: Operation, path_ids: list[str]) -> dict[str, Any]:
+    described: dict[str, Any] = {"summary": operation.summary}
+    if operation.description:
+        described["description"] = operation.description
+    if operation.public:
+        described["security"] = []
+    parameters = [
+        {
+            "name": name,
+            "in": "path",
+            "required": True,
+            "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+        }
+        for name in path_ids
+    ]
+    if operation.query is not None:
+        properties = operation.query.model_json_schema()["properties"]
+        parameters += [
+            {
+                "name": name,
+                "in": "query",
+                "required": info.is_required(),
+                "schema": {
+                    k: v for k, v in properties[name].items() if k not in ("title", "default")
+                },
+            }
+            for name, info in operation.query.model_fields.items()
+        ]
+    if parameters:
+        described["parameters"] = parameters
+    if operation.body is not None:
+        described["requestBody"] = {"required": True, **_json(_ref(operation.body))}
+    refusals = dict(operation.refusals)
+    if path_ids:
+        refusals.setdefault(404, REFUSALS[404])
+    described["responses"] = {
+        **{
+            str(code): {"description": text, **_json(_ref(model))}
+            for code, (model, text) in sorted(operation.ok.items())
+        },
+        **{
+            str(code): {"description": text, **_json(_ref(schemas.Error))}
+            for code, text in sorted(refusals.items())
+        },
+    }
+    return described
 
 
-ERRORS = {
-    "400": {"description": "Malformed request", **_json(_ref("Error"))},
-    "401": {"description": "Missing or unknown token", **_json(_ref("Error"))},
-    "403": {"description": "Not allowed for this user", **_json(_ref("Error"))},
-    "404": {"description": "Unknown or out of scope", **_json(_ref("Error"))},
-}
-
-
-def _list(name: str) -> dict[str, Any]:
-    return {"type": "object", "properties": {"items": {"type": "array", "items": _ref(name)}}}
-
-
-def _path_id(name: str) -> list[dict[str, Any]]:
-    return [{"name": name, "in": "path", "required": True, "schema": {"type": "integer"}}]
-
-
-def _collection(name: str, create: str, summary: str) -> dict[str, Any]:
+def document() -> dict[str, Any]:
+    """The OpenAPI 3.1 description of every declared route under /api/v1."""
+    paths: dict[str, dict[str, Any]] = {}
+    models: dict[type[BaseModel], str] = {schemas.Error: "serialization"}
+    prefix = bp.url_prefix or ""
+    for rule in current_app.url_map.iter_rules():
+        if not rule.endpoint.startswith(f"{bp.name}."):
+            continue
+        operation: Operation | None = getattr(
+            current_app.view_functions[rule.endpoint], "operation", None
+        )
+        if operation is None:
+            continue
+        path = _PATH_ID.sub(r"{\1}", rule.rule[len(prefix) :])
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            paths.setdefault(path, {})[method.lower()] = _describe(
+                operation, _PATH_ID.findall(rule.rule)
+            )
+        if operation.body is not None:
+            models[operation.body] = "validation"
+        for model, _text in operation.ok.values():
+            models[model] = "serialization"
+    _refs, definitions = models_json_schema(
+        [(model, mode) for model, mode in models.items()],  # type: ignore[misc]
+        ref_template="#/components/schemas/{model}",
+    )
     return {
-        "get": {
-            "summary": f"List {summary} in scope",
-            "responses": {"200": _ok(_list(name)), **ERRORS},
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Aanwezig API",
+            "version": "1",
+            "description": "Every refusal is a JSON `Error` in the language of "
+            "Accept-Language (Dutch by default).",
         },
-        "post": {
-            "summary": f"Create a {summary[:-1]}",
-            "requestBody": {"required": True, **_json(_ref(create))},
-            "responses": {"201": _ok(_ref(name), "Created"), **ERRORS},
+        "servers": [{"url": prefix}],
+        "security": [{"bearer": []}],
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "schemas": definitions.get("$defs", {}),
         },
+        "paths": dict(sorted(paths.items())),
     }
 
 
-def _item(name: str, param: str) -> dict[str, Any]:
-    return {"get": {"parameters": _path_id(param), "responses": {"200": _ok(_ref(name)), **ERRORS}}}
+class OpenApiDocument(schemas.Answer):
+    """This document (OpenAPI 3.1)."""
+
+    model_config = {"extra": "allow"}
+    openapi: str
 
 
-S = {"type": "string"}
-INT = {"type": "integer"}
-T = {"type": "string", "pattern": "^\\d{2}:\\d{2}$"}
-D = {"type": "string", "format": "date"}
-DT = {"type": "string", "format": "date-time"}
-
-SCHEMAS: dict[str, Any] = {
-    "Error": {
-        "type": "object",
-        "required": ["error", "message"],
-        "properties": {"error": S, "message": S, "field": S},
-    },
-    "Project": {"type": "object", "properties": {"id": INT, "name": S, "number": S, "branch": S}},
-    "ProjectCreate": {
-        "type": "object",
-        "required": ["name", "number"],
-        "properties": {"name": S, "number": S, "branch": S},
-    },
-    "Training": {
-        "type": "object",
-        "properties": {
-            "id": INT,
-            "project_id": INT,
-            "name": S,
-            "code": S,
-            "mode": {"type": "string", "enum": ["classroom", "e-learning"]},
-            "trainers": {"type": "array", "items": S},
-        },
-    },
-    "TrainingCreate": {
-        "type": "object",
-        "required": ["project_id", "name"],
-        "properties": {
-            "project_id": INT,
-            "name": S,
-            "code": S,
-            "mode": {"type": "string", "enum": ["classroom", "e-learning"]},
-            "trainers": {"type": "array", "items": S},
-        },
-    },
-    "Session": {
-        "type": "object",
-        "properties": {
-            "id": INT,
-            "training_id": INT,
-            "training_name": S,
-            "date": D,
-            "start": T,
-            "end": T,
-            "break_start": {**T, "nullable": True},
-            "break_end": {**T, "nullable": True},
-            "location": S,
-            "trainer_email": {**S, "nullable": True},
-            "status": {
-                "type": "string",
-                "enum": ["planned", "in_progress", "executed", "submitted"],
-            },
-            "reopened": {"type": "boolean"},
-            "scan_opens": DT,
-            "deadline": DT,
-        },
-    },
-    "SessionCreate": {
-        "type": "object",
-        "required": ["training_id", "date", "start", "end"],
-        "properties": {
-            "training_id": INT,
-            "date": D,
-            "start": T,
-            "end": T,
-            "break_start": T,
-            "break_end": T,
-            "location": S,
-            "trainer_email": S,
-        },
-    },
-    "Participant": {
-        "type": "object",
-        "properties": {
-            "id": INT,
-            "name": S,
-            "email": S,
-            "national_number": {**S, "nullable": True, "description": "masked"},
-            "key_version": INT,
-        },
-    },
-    "ParticipantCreate": {
-        "type": "object",
-        "required": ["name", "email"],
-        "properties": {"name": S, "email": S, "national_number": S, "branch": S},
-    },
-    "EnrolmentCreate": {
-        "type": "object",
-        "required": ["participant_id"],
-        "properties": {"participant_id": INT},
-    },
-    "Enrolment": {
-        "type": "object",
-        "properties": {
-            "id": INT,
-            "session_id": INT,
-            "participant_id": INT,
-            "created": {"type": "boolean"},
-        },
-    },
-    "Roster": {
-        "type": "object",
-        "properties": {
-            "session": _ref("Session"),
-            "participants": {
-                "type": "array",
-                "items": {
-                    "type": "object",
-                    "properties": {
-                        "id": INT,
-                        "name": S,
-                        "key_version": INT,
-                        "state": {"type": "string", "enum": ["in", "out"]},
-                        "last_at": {**DT, "nullable": True},
-                    },
-                },
-            },
-        },
-    },
-    "Registration": {
-        "type": "object",
-        "properties": {
-            "id": INT,
-            "session_id": INT,
-            "participant_id": INT,
-            "kind": {"type": "string", "enum": ["in", "out"], "nullable": True},
-            "at": {**DT, "nullable": True},
-            "received_at": DT,
-            "source": S,
-            "nonce": S,
-            "voids_id": {**INT, "nullable": True},
-            "reason": {**S, "nullable": True},
-            "user_id": {**INT, "nullable": True},
-            "token_id": {**INT, "nullable": True},
-        },
-    },
-    "ScanRequest": {
-        "type": "object",
-        "required": ["session_id", "code", "nonce"],
-        "properties": {
-            "session_id": INT,
-            "code": S,
-            "nonce": {"type": "string", "maxLength": 64},
-            "scanned_at": DT,
-            "direction": {"type": "string", "enum": ["auto", "in", "out"], "default": "auto"},
-        },
-    },
-    "ScanResult": {
-        "type": "object",
-        "properties": {
-            "direction": {"type": "string", "enum": ["in", "out"]},
-            "participant": {"type": "object", "properties": {"id": INT, "name": S}},
-            "at": {
-                **DT,
-                "description": "In UTC: the registration's time, or for a repeat the time of "
-                "the registration it repeats.",
-            },
-            "repeat": {"type": "boolean"},
-        },
-    },
-    "AttendanceRow": {
-        "type": "object",
-        "properties": {
-            "participant_id": INT,
-            "name": S,
-            **{
-                key: {"type": "number"}
-                for key in (
-                    "planned_hours",
-                    "exempted_hours",
-                    "late_enrolment_hours",
-                    "counting_hours",
-                    "present_hours",
-                    "justified_hours",
-                    "unjustified_hours",
-                    "incomplete_hours",
-                    "attendance_percent",
-                )
-            },
-            "exam_eligible": {"type": "boolean"},
-            "paid_leave": {"type": "boolean"},
-            "keeps_paid_leave": {"type": "boolean", "nullable": True},
-            "at_risk": {"type": "string", "description": "comma-separated: exam, paid_leave"},
-        },
-    },
-    "PublicKey": {"type": "object", "properties": {"algorithm": S, "public_key_pem": S}},
-    "Code": {"type": "object", "properties": {"code": S, "key_version": INT}},
-}
-
-SCAN_REFUSALS = (
-    "invalid_code, revoked_code, not_enrolled, unknown_session, too_early, "
-    "registration_closed, future_time, forbidden, invalid_request, invalid_json"
-)
-
-SPEC: dict[str, Any] = {
-    "openapi": "3.0.3",
-    "info": {"title": "Aanwezig API", "version": "1"},
-    "servers": [{"url": "/api/v1"}],
-    "security": [{"bearer": []}],
-    "components": {
-        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
-        "schemas": SCHEMAS,
-    },
-    "paths": {
-        "/projects": _collection("Project", "ProjectCreate", "projects"),
-        "/projects/{project_id}": _item("Project", "project_id"),
-        "/trainings": _collection("Training", "TrainingCreate", "trainings"),
-        "/trainings/{training_id}": _item("Training", "training_id"),
-        "/trainings/{training_id}/attendance": {
-            "get": {
-                "summary": "Attendance figures per participant",
-                "parameters": _path_id("training_id"),
-                "responses": {
-                    "200": _ok(
-                        {
-                            "type": "object",
-                            "properties": {
-                                "training_id": INT,
-                                "items": {"type": "array", "items": _ref("AttendanceRow")},
-                            },
-                        }
-                    ),
-                    **ERRORS,
-                },
-            }
-        },
-        "/sessions": {
-            **_collection("Session", "SessionCreate", "sessions"),
-            "get": {
-                "summary": "List sessions in scope",
-                "parameters": [
-                    {"name": "date", "in": "query", "schema": D},
-                    {"name": "training_id", "in": "query", "schema": INT},
-                ],
-                "responses": {"200": _ok(_list("Session")), **ERRORS},
-            },
-        },
-        "/sessions/{session_id}": _item("Session", "session_id"),
-        "/sessions/{session_id}/roster": _item("Roster", "session_id"),
-        "/sessions/{session_id}/registrations": {
-            "get": {
-                "parameters": _path_id("session_id"),
-                "responses": {"200": _ok(_list("Registration")), **ERRORS},
-            }
-        },
-        "/sessions/{session_id}/enrolments": {
-            "get": {
-                "parameters": _path_id("session_id"),
-                "responses": {"200": _ok(_list("Participant")), **ERRORS},
-            },
-            "post": {
-                "parameters": _path_id("session_id"),
-                "requestBody": {"required": True, **_json(_ref("EnrolmentCreate"))},
-                "responses": {
-                    "201": _ok(_ref("Enrolment"), "Enrolled"),
-                    "200": _ok(_ref("Enrolment"), "Already enrolled"),
-                    **ERRORS,
-                },
-            },
-        },
-        "/participants": _collection("Participant", "ParticipantCreate", "participants"),
-        "/participants/{participant_id}": _item("Participant", "participant_id"),
-        "/participants/{participant_id}/code": _item("Code", "participant_id"),
-        "/scans": {
-            "post": {
-                "summary": "Register a scan (check-in or check-out)",
-                "description": "Refusal codes: "
-                + SCAN_REFUSALS
-                + ". The same nonce sent again returns the same answer and records nothing.",
-                "requestBody": {"required": True, **_json(_ref("ScanRequest"))},
-                "responses": {
-                    "200": _ok(_ref("ScanResult")),
-                    "422": {"description": "Scan refused", **_json(_ref("Error"))},
-                    **ERRORS,
-                },
-            }
-        },
-        "/qr/public-key": {"get": {"responses": {"200": _ok(_ref("PublicKey")), **ERRORS}}},
-        "/openapi.json": {
-            "get": {"security": [], "responses": {"200": {"description": "This document"}}}
-        },
-    },
-}
+@bp.get("/openapi.json")
+@endpoint(OpenApiDocument, summary="This OpenAPI description", public=True)
+def openapi() -> OpenApiDocument:
+    # The routes do not change while the application runs: build the document once.
+    built = current_app.extensions.get("aanwezig_openapi")
+    if built is None:
+        built = current_app.extensions["aanwezig_openapi"] = OpenApiDocument(**document())
+    return built

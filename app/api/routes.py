@@ -1,40 +1,48 @@
-"""API endpoints: parse the request, call one operation, commit, answer."""
+"""API endpoints: the schema parses the request, one operation runs, the schema shapes the answer.
+
+No endpoint commits: ``app.db.Application`` commits a successful answer once, or rolls back.
+Lists run a fixed number of queries whatever their length (tests count them).
+"""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from decimal import Decimal
+from datetime import UTC, date, datetime, timedelta
 
-from flask import jsonify, request
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
 
 from app import scoping
-from app.api import bp, serializers, validation
-from app.api.auth import current_actor, current_principal, reauthenticate
-from app.api.openapi import SPEC
+from app.api import bp
+from app.api import schemas as s
+from app.api.auth import current_actor, current_principal, principal_is_fresh, reauthenticate
+from app.api.openapi import REFUSALS, endpoint
 from app.attendance.figures import training_figures
 from app.attendance.reports import rows as attendance_rows
 from app.errors import Refusal
 from app.extensions import db
 from app.mail.messages import participant_code
 from app.models import (
+    ClosureDay,
     Participant,
     Project,
     Registration,
     Role,
     Session,
     Training,
-    TrainingMode,
     User,
 )
 from app.participants import operations as people
 from app.planning import operations as planning
+from app.planning.timing import session_times, status_of
 from app.scanning import service
 from app.scanning.roster import roster
 from app.scoping import Principal
 from app.security import qr_public_key
 from qr import public_key_to_pem
+
+PLANNERS_ONLY = {403: "Only promotors and support may plan"}
+NO_FRONT_DESK = {403: "Not for front desk accounts"}
 
 
 def _now() -> datetime:
@@ -47,219 +55,307 @@ def _user() -> User:
     return user
 
 
-def _trainer(email: str | None) -> User | None:
-    if email is None:
-        return None
-    trainer = db.session.scalars(select(User).where(User.email == email.lower())).first()
-    user = _user()
-    if trainer is None or (user.branch_id and trainer.branch_id not in (None, user.branch_id)):
-        raise validation.invalid("trainer_email", _l("There is no user with this email address."))
-    return trainer
+def _trainers(emails: list[str], field: str) -> list[User]:
+    """The users with these addresses (one query), in the caller's branch or central."""
+    if not emails:
+        return []
+    wanted = [email.lower() for email in emails]
+    found = {
+        user.email: user for user in db.session.scalars(select(User).where(User.email.in_(wanted)))
+    }
+    branch_id = _user().branch_id
+    trainers = []
+    for email in wanted:
+        trainer = found.get(email)
+        if trainer is None or (branch_id and trainer.branch_id not in (None, branch_id)):
+            raise s.invalid(field, _l("There is no user with this email address."))
+        trainers.append(trainer)
+    return trainers
 
 
-@bp.get("/openapi.json")
-def openapi():  # type: ignore[no-untyped-def]
-    return jsonify(SPEC)
+# --- Sessions as the API shows them (a fixed number of queries for any number) ---------------
+
+
+def _closures(days: list[date]) -> list[date]:
+    """The closure days that can move the deadline of a session on any of ``days``."""
+    if not days:
+        return []
+    return list(
+        db.session.scalars(
+            select(ClosureDay.day).where(
+                ClosureDay.day > min(days), ClosureDay.day <= max(days) + timedelta(days=31)
+            )
+        )
+    )
+
+
+def _sessions_out(sessions: list[Session]) -> list[s.SessionOut]:
+    closures = _closures([session.day for session in sessions])
+    now = _now()
+    answers = []
+    for session in sessions:
+        times = session_times(session, closures)
+        answers.append(
+            s.SessionOut(
+                id=session.id,
+                training_id=session.training_id,
+                training_name=session.training.name,
+                date=session.day,
+                start=session.start,
+                end=session.end,
+                break_start=session.break_start,
+                break_end=session.break_end,
+                location=session.location,
+                trainer_email=session.trainer.email if session.trainer else None,
+                status=status_of(session, now, times),
+                reopened=session.reopened,
+                scan_opens=times.opens,
+                deadline=times.deadline,
+            )
+        )
+    return answers
+
+
+def _session_out(session: Session) -> s.SessionOut:
+    return _sessions_out([session])[0]
+
+
+_WITH_TRAINING_AND_TRAINER = (joinedload(Session.training), joinedload(Session.trainer))
+
+
+# --- Routes ----------------------------------------------------------------------------------
 
 
 @bp.get("/qr/public-key")
-def public_key():  # type: ignore[no-untyped-def]
-    return jsonify({"algorithm": "Ed25519", "public_key_pem": public_key_to_pem(qr_public_key())})
+@endpoint(s.PublicKeyOut, summary="The public key that checks QR codes offline")
+def public_key() -> s.PublicKeyOut:
+    return s.PublicKeyOut(algorithm="Ed25519", public_key_pem=public_key_to_pem(qr_public_key()))
 
 
 @bp.get("/projects")
-def list_projects():  # type: ignore[no-untyped-def]
-    items = db.session.scalars(scoping.projects(_user()).order_by(Project.id)).all()
-    return jsonify({"items": [serializers.project(p) for p in items]})
+@endpoint(s.ProjectList, summary="List the projects in scope")
+def list_projects() -> s.ProjectList:
+    items = db.session.scalars(
+        scoping.projects(_user()).options(joinedload(Project.branch)).order_by(Project.id)
+    ).all()
+    return s.ProjectList(items=[s.ProjectOut.of(p) for p in items])
 
 
 @bp.post("/projects")
-def create_project():  # type: ignore[no-untyped-def]
+@endpoint(
+    s.ProjectOut,
+    status=201,
+    body=s.ProjectCreate,
+    summary="Create a project",
+    refuses={**PLANNERS_ONLY, 400: REFUSALS[400] + "; or an unknown branch (unknown_branch)"},
+)
+def create_project(body: s.ProjectCreate) -> s.ProjectOut:
     scoping.require_planner(_user())
-    data = validation.json_body()
-    project = planning.create_project(
-        current_actor(),
-        validation.text(data, "name"),
-        validation.text(data, "number", max_length=60),
-        validation.text(data, "branch", required=False, max_length=120),
+    return s.ProjectOut.of(
+        planning.create_project(current_actor(), body.name, body.number, body.branch)
     )
-    db.session.commit()
-    return jsonify(serializers.project(project)), 201
 
 
 @bp.get("/projects/<int:project_id>")
-def get_project(project_id: int):  # type: ignore[no-untyped-def]
-    return jsonify(
-        serializers.project(
-            scoping.get_one(scoping.projects(_user()), Project, project_id, "project")
-        )
+@endpoint(s.ProjectOut, summary="One project")
+def get_project(project_id: int) -> s.ProjectOut:
+    return s.ProjectOut.of(
+        scoping.get_one(scoping.projects(_user()), Project, project_id, "project")
     )
 
 
 @bp.get("/trainings")
-def list_trainings():  # type: ignore[no-untyped-def]
-    items = db.session.scalars(scoping.trainings(_user()).order_by(Training.id)).all()
-    return jsonify({"items": [serializers.training(t) for t in items]})
+@endpoint(s.TrainingList, summary="List the trainings in scope")
+def list_trainings() -> s.TrainingList:
+    items = db.session.scalars(
+        scoping.trainings(_user()).options(selectinload(Training.trainers)).order_by(Training.id)
+    ).all()
+    return s.TrainingList(items=[s.TrainingOut.of(t) for t in items])
 
 
 @bp.post("/trainings")
-def create_training():  # type: ignore[no-untyped-def]
+@endpoint(
+    s.TrainingOut,
+    status=201,
+    body=s.TrainingCreate,
+    summary="Create a training",
+    refuses={**PLANNERS_ONLY, 404: "No such project in scope"},
+)
+def create_training(body: s.TrainingCreate) -> s.TrainingOut:
     user = _user()
     scoping.require_planner(user)
-    data = validation.json_body()
-    project_id = validation.integer(data, "project_id")
-    project = scoping.get_one(scoping.projects(user), Project, project_id, "project")
-    trainer_emails = data.get("trainers") or []
-    if not isinstance(trainer_emails, list) or not all(isinstance(e, str) for e in trainer_emails):
-        raise validation.invalid(
-            "trainers", _l("The field trainers must be a list of email addresses.")
-        )
+    project = scoping.get_one(scoping.projects(user), Project, body.project_id, "project")
     training = planning.create_training(
         current_actor(),
         project,
-        validation.text(data, "name"),
-        validation.text(data, "code", required=False, max_length=60) or "",
-        validation.choice(data, "mode", TrainingMode, default=TrainingMode.CLASSROOM),
-        [t for t in (_trainer(e) for e in trainer_emails) if t is not None],
+        body.name,
+        body.code,
+        body.mode,
+        _trainers(body.trainers, "trainers"),
     )
-    db.session.commit()
-    return jsonify(serializers.training(training)), 201
+    return s.TrainingOut.of(training)
 
 
 @bp.get("/trainings/<int:training_id>")
-def get_training(training_id: int):  # type: ignore[no-untyped-def]
-    training = scoping.get_one(scoping.trainings(_user()), Training, training_id, "training")
-    return jsonify(serializers.training(training))
+@endpoint(s.TrainingOut, summary="One training")
+def get_training(training_id: int) -> s.TrainingOut:
+    return s.TrainingOut.of(
+        scoping.get_one(scoping.trainings(_user()), Training, training_id, "training")
+    )
 
 
 @bp.get("/sessions")
-def list_sessions():  # type: ignore[no-untyped-def]
-    query = scoping.sessions(_user())
-    if "date" in request.args:
-        query = query.where(Session.day == validation.day(dict(request.args), "date"))
-    if "training_id" in request.args:
-        try:
-            query = query.where(Session.training_id == int(request.args["training_id"]))
-        except ValueError as exc:
-            raise validation.invalid(
-                "training_id", _l("training_id must be a whole number.")
-            ) from exc
-    items = db.session.scalars(query.order_by(Session.day, Session.start, Session.id)).all()
-    now = _now()
-    return jsonify({"items": [serializers.session(s, now) for s in items]})
+@endpoint(s.SessionList, query=s.SessionFilter, summary="List the sessions in scope")
+def list_sessions(query: s.SessionFilter) -> s.SessionList:
+    sessions = scoping.sessions(_user()).options(*_WITH_TRAINING_AND_TRAINER)
+    if query.date is not None:
+        sessions = sessions.where(Session.day == query.date)
+    if query.training_id is not None:
+        sessions = sessions.where(Session.training_id == query.training_id)
+    items = db.session.scalars(sessions.order_by(Session.day, Session.start, Session.id)).all()
+    return s.SessionList(items=_sessions_out(list(items)))
 
 
 @bp.post("/sessions")
-def create_session():  # type: ignore[no-untyped-def]
+@endpoint(
+    s.SessionOut,
+    status=201,
+    body=s.SessionCreate,
+    summary="Plan a session",
+    refuses={
+        **PLANNERS_ONLY,
+        400: REFUSALS[400] + "; or impossible times (end_before_start, break_...), "
+        "or a trainer_email that names no user",
+        404: "No such training in scope",
+        409: "Overlaps another session of the training (overlap, with its session_id)",
+    },
+)
+def create_session(body: s.SessionCreate) -> s.SessionOut:
     user = _user()
     scoping.require_planner(user)
-    data = validation.json_body()
-    training_id = validation.integer(data, "training_id")
-    training = scoping.get_one(scoping.trainings(user), Training, training_id, "training")
+    training = scoping.get_one(scoping.trainings(user), Training, body.training_id, "training")
+    trainer = _trainers([body.trainer_email], "trainer_email")[0] if body.trainer_email else None
     session = planning.create_session(
         current_actor(),
         training,
-        validation.day(data, "date"),
-        validation.clock(data, "start"),
-        validation.clock(data, "end"),
-        validation.clock(data, "break_start", required=False),
-        validation.clock(data, "break_end", required=False),
-        validation.text(data, "location", required=False) or "",
-        _trainer(validation.text(data, "trainer_email", required=False, max_length=254)),
+        body.date,
+        body.start,
+        body.end,
+        body.break_start,
+        body.break_end,
+        body.location,
+        trainer,
     )
-    db.session.commit()
-    return jsonify(serializers.session(session, _now())), 201
+    return _session_out(session)
 
 
 def _session(session_id: int) -> Session:
-    return scoping.get_one(scoping.sessions(_user()), Session, session_id, "session")
+    return scoping.get_one(
+        scoping.sessions(_user()).options(*_WITH_TRAINING_AND_TRAINER),
+        Session,
+        session_id,
+        "session",
+    )
 
 
 @bp.get("/sessions/<int:session_id>")
-def get_session(session_id: int):  # type: ignore[no-untyped-def]
-    return jsonify(serializers.session(_session(session_id), _now()))
+@endpoint(s.SessionOut, summary="One session")
+def get_session(session_id: int) -> s.SessionOut:
+    return _session_out(_session(session_id))
 
 
 @bp.get("/sessions/<int:session_id>/roster")
-def session_roster(session_id: int):  # type: ignore[no-untyped-def]
+@endpoint(s.RosterOut, summary="Who is enrolled, and whether they are in or out")
+def session_roster(session_id: int) -> s.RosterOut:
     session = _session(session_id)
-    entries = roster(session)
-    return jsonify(
-        {
-            "session": serializers.session(session, _now()),
-            "participants": [
-                {
-                    "id": e.participant.id,
-                    "name": e.participant.name,
-                    "key_version": e.participant.key_version,
-                    "state": e.state,
-                    "last_at": e.last_at.isoformat() if e.last_at else None,
-                }
-                for e in entries
-            ],
-        }
+    return s.RosterOut(
+        session=_session_out(session),
+        participants=[
+            s.RosterEntryOut(
+                id=e.participant.id,
+                name=e.participant.name,
+                key_version=e.participant.key_version,
+                state=e.state,
+                last_at=e.last_at,
+            )
+            for e in roster(session)
+        ],
     )
 
 
 @bp.get("/sessions/<int:session_id>/registrations")
-def session_registrations(session_id: int):  # type: ignore[no-untyped-def]
+@endpoint(s.RegistrationList, summary="Every registration of a session, corrections included")
+def session_registrations(session_id: int) -> s.RegistrationList:
     session = _session(session_id)
     items = db.session.scalars(
         select(Registration)
         .where(Registration.session_id == session.id)
         .order_by(Registration.at, Registration.id)
     ).all()
-    return jsonify({"items": [serializers.registration(r) for r in items]})
+    return s.RegistrationList(items=[s.RegistrationOut.of(r) for r in items])
 
 
 @bp.get("/sessions/<int:session_id>/enrolments")
-def session_enrolments(session_id: int):  # type: ignore[no-untyped-def]
+@endpoint(s.ParticipantList, summary="The participants enrolled in a session")
+def session_enrolments(session_id: int) -> s.ParticipantList:
     entries = roster(_session(session_id))
-    return jsonify({"items": [serializers.participant(e.participant) for e in entries]})
+    return s.ParticipantList(items=[s.ParticipantOut.of(e.participant) for e in entries])
 
 
 @bp.post("/sessions/<int:session_id>/enrolments")
-def enrol(session_id: int):  # type: ignore[no-untyped-def]
+@endpoint(
+    {201: (s.EnrolmentOut, "Enrolled"), 200: (s.EnrolmentOut, "Already enrolled")},
+    body=s.EnrolmentCreate,
+    summary="Enrol a participant in a session",
+    refuses={**PLANNERS_ONLY, 404: "No such session or participant in scope"},
+)
+def enrol(session_id: int, body: s.EnrolmentCreate) -> tuple[s.EnrolmentOut, int]:
     user = _user()
     scoping.require_planner(user)
     session = _session(session_id)
-    data = validation.json_body()
-    participant_id = validation.integer(data, "participant_id")
     participant = scoping.get_one(
-        scoping.participants(user), Participant, participant_id, "participant"
+        scoping.participants(user), Participant, body.participant_id, "participant"
     )
     enrolment, created = people.enrol(current_actor(), session, participant)
-    db.session.commit()
-    body = {
-        "id": enrolment.id,
-        "session_id": session.id,
-        "participant_id": participant.id,
-        "created": created,
-    }
-    return jsonify(body), 201 if created else 200
+    answer = s.EnrolmentOut(
+        id=enrolment.id, session_id=session.id, participant_id=participant.id, created=created
+    )
+    return answer, 201 if created else 200
 
 
 @bp.get("/participants")
-def list_participants():  # type: ignore[no-untyped-def]
-    items = db.session.scalars(scoping.participants(_user()).order_by(Participant.name)).all()
-    return jsonify({"items": [serializers.participant(p) for p in items]})
+@endpoint(s.ParticipantList, summary="List the participants in scope")
+def list_participants() -> s.ParticipantList:
+    items = db.session.scalars(
+        scoping.participants(_user()).order_by(Participant.name, Participant.id)
+    ).all()
+    return s.ParticipantList(items=[s.ParticipantOut.of(p) for p in items])
 
 
 @bp.post("/participants")
-def create_participant():  # type: ignore[no-untyped-def]
+@endpoint(
+    s.ParticipantOut,
+    status=201,
+    body=s.ParticipantCreate,
+    summary="Add a participant",
+    refuses={
+        **PLANNERS_ONLY,
+        400: REFUSALS[400] + "; or an invalid email address (invalid_email) or national "
+        "register number (invalid_national_number), or an unknown branch",
+        409: "The national register number is already registered",
+    },
+)
+def create_participant(body: s.ParticipantCreate) -> s.ParticipantOut:
     user = _user()
     scoping.require_planner(user)
-    data = validation.json_body()
-    branch_name = validation.text(data, "branch", required=False, max_length=120)
     participant = people.create_participant(
         current_actor(),
-        planning.branch_for(current_actor(), branch_name),
-        validation.text(data, "name"),
-        validation.text(data, "email", max_length=254),
-        validation.text(data, "national_number", required=False, max_length=20),
+        planning.branch_for(current_actor(), body.branch),
+        body.name,
+        body.email,
+        body.national_number,
     )
-    db.session.commit()
-    return jsonify(serializers.participant(participant)), 201
+    return s.ParticipantOut.of(participant)
 
 
 def _participant(participant_id: int) -> Participant:
@@ -269,55 +365,78 @@ def _participant(participant_id: int) -> Participant:
 
 
 @bp.get("/participants/<int:participant_id>")
-def get_participant(participant_id: int):  # type: ignore[no-untyped-def]
-    return jsonify(serializers.participant(_participant(participant_id)))
+@endpoint(s.ParticipantOut, summary="One participant")
+def get_participant(participant_id: int) -> s.ParticipantOut:
+    return s.ParticipantOut.of(_participant(participant_id))
 
 
 @bp.get("/participants/<int:participant_id>/code")
-def participant_code_view(participant_id: int):  # type: ignore[no-untyped-def]
-    user = _user()
-    scoping.require_planner(user)
+@endpoint(s.CodeOut, summary="A participant's QR code (its text)", refuses=PLANNERS_ONLY)
+def participant_code_view(participant_id: int) -> s.CodeOut:
+    scoping.require_planner(_user())
     participant = _participant(participant_id)
-    return jsonify({"code": participant_code(participant), "key_version": participant.key_version})
+    return s.CodeOut(code=participant_code(participant), key_version=participant.key_version)
 
 
 @bp.post("/scans")
-def scan():  # type: ignore[no-untyped-def]
-    data = validation.json_body()
+@endpoint(
+    s.ScanOut,
+    body=s.ScanCreate,
+    summary="Register a scan (check-in or check-out)",
+    description="Refusal codes: "
+    + ", ".join(service.REFUSAL_CODES)
+    + ". The same nonce sent again with the same body by the same caller gets the same answer "
+    "and records nothing; with another body, or by another caller, it is refused "
+    "(409 nonce_reused).",
+    refuses={
+        **NO_FRONT_DESK,
+        404: "No such session in the caller's scope (unknown_session)",
+        409: "This nonce was used for another scan (nonce_reused), or a conflict at commit",
+        422: "Refused by a rule: the code, the enrolment or the session's window",
+    },
+)
+def scan(body: s.ScanCreate) -> s.ScanOut:
     request_ = service.ScanRequest(
-        session_id=validation.integer(data, "session_id"),
-        code=validation.text(data, "code", max_length=400),
-        nonce=validation.text(data, "nonce", max_length=64),
-        scanned_at=validation.moment(data, "scanned_at", required=False),
-        direction=validation.text(data, "direction", required=False, max_length=4) or "auto",
+        session_id=body.session_id,
+        code=body.code,
+        nonce=body.nonce,
+        scanned_at=body.scanned_at,
+        direction=body.direction,
     )
-    if request_.direction not in ("auto", "in", "out"):
-        raise validation.invalid("direction", _l("direction must be auto, in or out."))
     try:
-        answer = service.scan(_scanning_principal(current_principal()), request_, _now())
+        answer = service.scan(_scanning(current_principal()), request_, _now())
     except service.CallerChanged:
         # The token was read before it was revoked, or before its user changed: read it again.
-        db.session.rollback()
-        principal = _scanning_principal(reauthenticate())
-        answer = service.scan(principal, request_, _now())
-    return jsonify(answer)
+        # Nothing was written yet (the facts query comes before any write), so nothing is undone.
+        answer = service.scan(_scanning(reauthenticate()), request_, _now())
+    return s.ScanOut.model_validate(answer)
 
 
-def _scanning_principal(principal: Principal) -> Principal:
+def _scanning(principal: Principal) -> Principal:
+    """The caller, if they may scan. The role may come from this process's token cache: a
+    refusal from it is checked against the database first, so a stale role never refuses."""
+    if principal.role == Role.FRONTDESK and not principal_is_fresh():
+        principal = reauthenticate()
     if principal.role == Role.FRONTDESK:
         raise Refusal("forbidden", _l("Front desk accounts cannot register scans."), status=403)
     return principal
 
 
 @bp.get("/trainings/<int:training_id>/attendance")
-def training_attendance(training_id: int):  # type: ignore[no-untyped-def]
-    """The figures per participant (hours as decimal numbers with two decimals)."""
+@endpoint(
+    s.AttendanceOut,
+    summary="The attendance figures per participant (hours with two decimals)",
+    refuses=NO_FRONT_DESK,
+)
+def training_attendance(training_id: int) -> s.AttendanceOut:
     user = _user()
     if user.role == Role.FRONTDESK:
         raise Refusal("forbidden", _l("You may not do this."), status=403)
     training = scoping.get_one(scoping.trainings(user), Training, training_id, "training")
-    items = [
-        {**row, **{k: float(v) for k, v in row.items() if isinstance(v, Decimal)}}
-        for row in attendance_rows(training_figures(training, _now()))
-    ]
-    return jsonify({"training_id": training.id, "items": items})
+    rows = attendance_rows(training_figures(training, _now()))
+    # The report's rows may grow columns for the web; the API answers what its schema says.
+    fields = s.AttendanceRowOut.model_fields
+    return s.AttendanceOut(
+        training_id=training.id,
+        items=[s.AttendanceRowOut(**{k: v for k, v in r.items() if k in fields}) for r in rows],
+    )

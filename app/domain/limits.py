@@ -44,3 +44,9 @@ def has_line_breaks(value: str) -> bool:
 def without_control_characters(value: str) -> str:
     """For search boxes and filters: what can be searched for, rather than a refusal."""
     return _LINE_BREAKS.sub(" ", _CONTROL.sub("", value))
+
+
+# The same two character classes, for the API's JSON Schema (app/api/schemas.py), which states
+# this rule as a pattern so that clients and generated tests see exactly what is refused.
+CONTROL_CHARACTERS = _CONTROL
+LINE_BREAKS = _LINE_BREAKS

@@ -54,6 +54,9 @@ class Registration(Base):
     nonce: Mapped[str] = mapped_column(String(64), unique=True)
     voids_id: Mapped[int | None] = mapped_column(ForeignKey("registrations.id"), index=True)
     reason: Mapped[str | None] = mapped_column(Text)
+    # A scan's request (caller, session, code, direction, time) as a SHA-256: a retry of the
+    # same nonce must carry the same request (app.scanning.service). None for other sources.
+    request_digest: Mapped[str | None] = mapped_column(String(64))
 
     session: Mapped[Session] = relationship()
     participant: Mapped[Participant] = relationship()
@@ -77,3 +80,4 @@ class ScanReceipt(Base):
     registration_id: Mapped[int | None] = mapped_column(ForeignKey("registrations.id"))
     response: Mapped[dict] = mapped_column(JSON)
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    request_digest: Mapped[str | None] = mapped_column(String(64))  # as Registration's

@@ -1,10 +1,13 @@
 """The check-in service. Every refusal has a reason code; a client nonce makes retries harmless.
 
-It is the hot path at the door: a handful of indexed queries and one commit per scan.
+It is the hot path at the door: a handful of indexed queries and no commit of its own (the
+request's one transaction ends in ``app.db.Application``). A nonce belongs to its caller and its
+request: the same request again gets the stored answer, any other request with it a 409.
 """
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -14,8 +17,7 @@ from typing import Any
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, bindparam, cast, exists, func, insert, literal, select, update
-from sqlalchemy.dialects import postgresql
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased
 
 from app import audit, scoping
@@ -49,7 +51,12 @@ MESSAGES = {
     "too_early": _l("Too early: registration opens shortly before the session starts."),
     "registration_closed": _l("Registration for this session is closed."),
     "future_time": _l("The scan time lies in the future."),
+    "nonce_reused": _l(
+        "This nonce was already used for another scan. Send each scan with a nonce of its own."
+    ),
 }
+# Every code POST /scans can refuse with (documented in the OpenAPI description).
+REFUSAL_CODES = (*MESSAGES, "forbidden", "unauthorized", "invalid_request", "invalid_json")
 
 
 def refuse(code: str, status: int = 422) -> Refusal:
@@ -73,6 +80,13 @@ class ScanRequest:
     nonce: str
     scanned_at: datetime | None
     direction: Requested
+
+    def digest(self, caller: Principal) -> str:
+        """The request as a retry of its nonce must repeat it: caller, session, code, direction
+        and the time given (the nonce is the key it is stored under)."""
+        at = self.scanned_at.isoformat() if self.scanned_at else ""
+        text = f"{caller.token_id}|{self.session_id}|{self.code}|{self.direction}|{at}"
+        return hashlib.sha256(text.encode()).hexdigest()
 
 
 def effective_registrations(session_ids: int | list[int], participant_ids: list[int] | None = None):  # type: ignore[no-untyped-def]
@@ -105,9 +119,8 @@ _latest = (
     .order_by(_registrations.c.at.desc(), _registrations.c.id.desc())
     .limit(1)
 )
-_RECEIPT = select(ScanReceipt.__table__.c.response).where(
-    ScanReceipt.__table__.c.nonce == bindparam("nonce")
-)
+_receipts = ScanReceipt.__table__
+_RECEIPT = select(_receipts.c.response).where(_receipts.c.nonce == bindparam("nonce"))
 _tokens = ApiToken.__table__
 _users = User.__table__
 _sessions = Session.__table__
@@ -123,10 +136,17 @@ _SESSION_COLUMNS = (
 )
 _PARTICIPANT_COLUMNS = (
     _RECEIPT.scalar_subquery().label("receipt"),
+    _RECEIPT.with_only_columns(_receipts.c.request_digest)
+    .scalar_subquery()
+    .label("receipt_digest"),
     select(_registrations.c.id)
     .where(_registrations.c.nonce == bindparam("nonce"))
     .scalar_subquery()
     .label("registration_id"),
+    select(_registrations.c.request_digest)
+    .where(_registrations.c.nonce == bindparam("nonce"))
+    .scalar_subquery()
+    .label("registration_digest"),
     _participants.c.id,
     _participants.c.name,
     _participants.c.key_version,
@@ -148,8 +168,8 @@ def _facts_query(caller: Principal):  # type: ignore[no-untyped-def]
 
     A row only while the caller's token stands and their user is active with the same role and
     branch; the session's times if it exists in the caller's scope; whether this nonce was
-    answered before (a retry: the repeat's receipt or the registration it made); the person,
-    their enrolment and their last registration in the session.
+    answered before and for which request (the repeat's receipt or the registration it made);
+    the person, their enrolment and their last registration in the session.
     """
     same_branch = (
         _users.c.branch_id.is_(None)
@@ -181,14 +201,22 @@ def _facts_query(caller: Principal):  # type: ignore[no-untyped-def]
     )
 
 
-# Scans of one person are serialised, so two scanners at one door cannot both check them in.
-# The lock is a statement of its own, before the facts: PostgreSQL (read committed) gives each
-# statement a fresh snapshot, so the facts then include the other scan's registration. SQLite
-# has no row locks; a write takes the database's write lock, held until the commit.
+# Scans of one person are serialised, so two scanners at one door cannot both check them in,
+# and so are scans with one nonce, so that a nonce sent for two people at once is stored for one
+# of them only (a repeat's receipt and a registration live in two tables). The lock is a
+# statement of its own, before the facts: PostgreSQL (read committed) gives each statement a
+# fresh snapshot, so the facts then include the other scan. The nonce's (advisory) lock is taken
+# in the row's projection, before the row lock above it: always in that order, so two requests
+# cannot wait for each other. SQLite has no row locks; a write takes the database's write lock,
+# held until the commit.
+_NONCE_LOCKS = 2  # pg_advisory_xact_lock(key1, key2): key1 keeps these apart from other uses
 _LOCK = {
-    "postgresql": select(_participants.c.id)
+    "postgresql": select(
+        func.pg_advisory_xact_lock(_NONCE_LOCKS, func.hashtext(bindparam("nonce"))),
+        _participants.c.id,
+    )
     .where(_participants.c.id == bindparam("person"))
-    .with_for_update(),
+    .with_for_update(of=_participants),
     "sqlite": update(_participants)
     .where(_participants.c.id == bindparam("person"))
     .values(key_version=_participants.c.key_version),
@@ -196,7 +224,10 @@ _LOCK = {
 
 
 def _scan_facts(caller: Principal, session_id: int, participant_id: int, nonce: str):  # type: ignore[no-untyped-def]
-    db.session.execute(_LOCK[db.engine.dialect.name], {"person": participant_id})
+    parameters = {"person": participant_id}
+    if db.engine.dialect.name == "postgresql":
+        parameters["nonce"] = nonce
+    db.session.execute(_LOCK[db.engine.dialect.name], parameters)
     return db.session.execute(
         _facts_query(caller),
         {"session_id": session_id, "participant_id": participant_id, "nonce": nonce},
@@ -224,6 +255,42 @@ def _answer(direction: str, participant_id: int, name: str, at: datetime, repeat
     }
 
 
+_EARLIER = {
+    "registration": select(
+        _registrations.c.request_digest,
+        _registrations.c.session_id,
+        _registrations.c.participant_id,
+        _registrations.c.token_id,
+    ).where(_registrations.c.nonce == bindparam("nonce")),
+    "receipt": select(
+        _receipts.c.request_digest,
+        _receipts.c.session_id,
+        _receipts.c.participant_id,
+        literal(None).label("token_id"),
+    ).where(_receipts.c.nonce == bindparam("nonce")),
+}
+
+
+def _same_request(
+    stored_digest: str | None,
+    where: str,
+    caller: Principal,
+    request: ScanRequest,
+    participant_id: int,
+) -> bool:
+    """Whether the scan stored under this nonce came from this very request."""
+    if stored_digest is not None:
+        return stored_digest == request.digest(caller)
+    # Stored before requests had a digest (2026-12-01), or not by a scan: what the row tells.
+    row = db.session.execute(_EARLIER[where], {"nonce": request.nonce}).first()
+    return (
+        row is not None
+        and row.session_id == request.session_id
+        and row.participant_id == participant_id
+        and row.token_id in (None, caller.token_id)
+    )
+
+
 def _earlier_answer(nonce: str) -> dict[str, Any] | None:
     """The answer already given to ``nonce``: a repeat's receipt, or rebuilt from the
     registration the scan made (an accepted scan's registration is its own receipt)."""
@@ -236,12 +303,30 @@ def _earlier_answer(nonce: str) -> dict[str, Any] | None:
     return _answer(row.kind.value, row.id, row.name, row.at, repeat=False)
 
 
+def _replay(
+    caller: Principal, request: ScanRequest, participant_id: int, digest: str | None, where: str
+) -> dict[str, Any]:
+    """The stored answer for a retry of the same request. Any other request with this nonce
+    gets a 409 that tells nothing of the scan the nonce was first used for."""
+    if not _same_request(digest, where, caller, request, participant_id):
+        raise refuse("nonce_reused", status=409)
+    answer = _earlier_answer(request.nonce)
+    if answer is None:  # a registration by the roll call or a correction: not a scan's
+        raise refuse("nonce_reused", status=409)
+    return answer
+
+
+def _stored_digest(where: str, nonce: str) -> str | None:
+    return db.session.execute(_EARLIER[where], {"nonce": nonce}).scalar()
+
+
 def scan(caller: Principal, request: ScanRequest, now: datetime) -> dict[str, Any]:
-    """Register one scan; return the answer, the same for a replayed nonce.
+    """Register one scan; return the answer, the same for a retried request.
 
     A retried request carries the same code, so it passes the signature check again and finds
     its stored answer before any rule that time could change (the window) is applied.
-    Raises ``CallerChanged`` when the caller's token or user changed since it was read.
+    Raises ``CallerChanged`` when the caller's token or user changed since it was read; it has
+    written nothing then.
     """
     try:
         signed = verify_code(qr_public_key(), request.code)
@@ -253,14 +338,18 @@ def scan(caller: Principal, request: ScanRequest, now: datetime) -> dict[str, An
     facts = _scan_facts(caller, request.session_id, signed.participant_id, request.nonce)
     if facts is None:
         raise CallerChanged()
+    # A nonce seen before, before the scope: a caller of another branch replaying it learns
+    # only that it is taken.
+    if facts.receipt is not None:
+        return _replay(caller, request, signed.participant_id, facts.receipt_digest, "receipt")
+    if facts.registration_id is not None:
+        return _replay(
+            caller, request, signed.participant_id, facts.registration_digest, "registration"
+        )
     if facts.session_id is None:
         raise refuse("unknown_session", status=404)
     if facts.id is None:
         raise refuse("invalid_code")
-    if facts.receipt is not None:
-        return facts.receipt
-    if facts.registration_id is not None:
-        return _earlier_answer(request.nonce)  # type: ignore[return-value]
     if signed.key_version != facts.key_version:
         raise refuse("revoked_code")
     if facts.enrolment_id is None:
@@ -288,8 +377,11 @@ def scan(caller: Principal, request: ScanRequest, now: datetime) -> dict[str, An
     response = _answer(
         direction, facts.id, facts.name, last_at if repeat and last_at else at, repeat
     )
-    registration = None
-    if not repeat:
+    digest = request.digest(caller)
+    if repeat:
+        stored = _store_receipt(request, facts.id, response, digest, now)
+        where = "receipt"
+    else:
         registration = {
             "session_id": request.session_id,
             "participant_id": facts.id,
@@ -301,16 +393,34 @@ def scan(caller: Principal, request: ScanRequest, now: datetime) -> dict[str, An
             "token_id": caller.token_id,
             "nonce": request.nonce,
         }
-    return _store(caller, request, facts.id, registration, response, now)
+        stored = _insert_registration(caller, registration, digest, now) is not None
+        where = "registration"
+    if not stored:
+        # Another request stored this nonce at the same moment (the insert waited for its
+        # commit, then did nothing): answer as a retry of that request would be answered.
+        return _replay(caller, request, facts.id, _stored_digest(where, request.nonce), where)
+    return response
 
 
 _registrations_table = Registration.__table__
 _audit_table = AuditRecord.__table__
 # Built once, executed with plain parameters: statement construction is a large share of the
-# Python time of a scan.
-_INSERT_REGISTRATION = insert(_registrations_table).returning(_registrations_table.c.id)
+# Python time of a scan. A nonce that another request stored at the same moment is no error:
+# the insert waits for that request's commit, then does nothing and returns no row.
+_INSERT_REGISTRATION = (
+    sqlite.insert(_registrations_table)
+    .on_conflict_do_nothing(index_elements=["nonce"])
+    .returning(_registrations_table.c.id)
+)
 _INSERT_AUDIT = insert(_audit_table)
-_INSERT_RECEIPT = insert(ScanReceipt.__table__)
+_INSERT_RECEIPT = {
+    "postgresql": postgresql.insert(_receipts)
+    .on_conflict_do_nothing(index_elements=["nonce"])
+    .returning(_receipts.c.nonce),
+    "sqlite": sqlite.insert(_receipts)
+    .on_conflict_do_nothing(index_elements=["nonce"])
+    .returning(_receipts.c.nonce),
+}
 _SCAN_FIELDS = (
     "session_id",
     "participant_id",
@@ -321,18 +431,21 @@ _SCAN_FIELDS = (
     "user_id",
     "token_id",
     "nonce",
+    "request_digest",
 )
 
 
 def _registration_with_audit():  # type: ignore[no-untyped-def]
     """PostgreSQL: the registration and its audit record in one statement (one round trip).
 
-    The audit record's ``after`` is the registration as given plus the id it received.
+    The audit record's ``after`` is the registration as given plus the id it received. For a
+    nonce already stored neither is written, and no row comes back.
     Parameters are named ``r_<column>`` (a column's own name is reserved in VALUES).
     """
     new = (
-        insert(_registrations_table)
+        postgresql.insert(_registrations_table)
         .values({name: bindparam(f"r_{name}") for name in _SCAN_FIELDS})
+        .on_conflict_do_nothing(index_elements=["nonce"])
         .returning(_registrations_table.c.id)
         .cte("new_registration")
     )
@@ -360,19 +473,29 @@ def _registration_with_audit():  # type: ignore[no-untyped-def]
 _REGISTRATION_WITH_AUDIT = _registration_with_audit()
 
 
-def _insert_registration(caller: Principal, registration: dict[str, Any], now: datetime) -> int:
-    """Insert a scan's registration and its audit record; return the registration's id."""
+def _insert_registration(
+    caller: Principal, registration: dict[str, Any], digest: str, now: datetime
+) -> int | None:
+    """Insert a scan's registration and its audit record; return the registration's id, or
+    None when another request stored this nonce first (then nothing is written).
+
+    Core inserts rather than ORM objects: this runs for every scan at the door. A registration
+    carries the scan's nonce (unique), so it is the receipt of an accepted scan.
+    """
     after = {k: audit.plain(v) for k, v in registration.items()}
+    row = {**registration, "request_digest": digest}
     if db.engine.dialect.name == "postgresql":
         return db.session.execute(
             _REGISTRATION_WITH_AUDIT,
             {
-                **{f"r_{name}": value for name, value in registration.items()},
+                **{f"r_{name}": value for name, value in row.items()},
                 "audit_at": now,
                 "after": after,
             },
-        ).scalar_one()
-    registration_id = db.session.execute(_INSERT_REGISTRATION, registration).scalar_one()
+        ).scalar()
+    registration_id = db.session.execute(_INSERT_REGISTRATION, row).scalar()
+    if registration_id is None:
+        return None
     db.session.execute(
         _INSERT_AUDIT,
         {
@@ -389,42 +512,27 @@ def _insert_registration(caller: Principal, registration: dict[str, Any], now: d
     return registration_id
 
 
-def _store(
-    caller: Principal,
+def _store_receipt(
     request: ScanRequest,
     participant_id: int,
-    registration: dict[str, Any] | None,
     response: dict[str, Any],
+    digest: str,
     now: datetime,
-) -> dict[str, Any]:
-    """Write the registration and its audit record, or for a repeat the nonce's receipt.
-
-    Core inserts rather than ORM objects: this runs for every scan at the door. A registration
-    carries the scan's nonce (unique), so it is the receipt of an accepted scan.
-    """
-    try:
-        if registration is not None:
-            _insert_registration(caller, registration, now)
-        else:
-            db.session.execute(
-                _INSERT_RECEIPT,
-                {
-                    "nonce": request.nonce,
-                    "session_id": request.session_id,
-                    "participant_id": participant_id,
-                    "response": response,
-                    "received_at": now,
-                },
-            )
-        db.session.commit()
-    except IntegrityError:
-        # The same nonce arrived twice at once: the other request won; answer as it did.
-        db.session.rollback()
-        earlier = _earlier_answer(request.nonce)
-        if earlier is None:
-            raise
-        return earlier
-    return response
+) -> bool:
+    """A repeat records nothing but its answer, for its retries. False when another request
+    stored this nonce first."""
+    stored = db.session.execute(
+        _INSERT_RECEIPT[db.engine.dialect.name],
+        {
+            "nonce": request.nonce,
+            "session_id": request.session_id,
+            "participant_id": participant_id,
+            "response": response,
+            "received_at": now,
+            "request_digest": digest,
+        },
+    ).scalar()
+    return stored is not None
 
 
 def check_window(session: Session, at: datetime, now: datetime) -> None:
@@ -455,7 +563,8 @@ def register(
 ) -> Registration:
     """Write one registration that is not a scan (roll call, late arrival, correction).
 
-    The same window as a scan applies; the caller commits. Audited like every registration.
+    The same window as a scan applies; the request's transaction commits it. Audited like
+    every registration.
     """
     check_window(session, at, now)
     registration = Registration(

@@ -1,0 +1,693 @@
+"""One schema per API resource: it parses the request, shapes the answer and describes both.
+
+Each resource has its pydantic models here (what a client sends to create it, what the API
+answers), and every constraint is stated once, in a field type below: the lengths come from
+the model's columns, ids and dates from ``app.domain.limits``, enums from the Python enums.
+The same type checks a value and writes its JSON Schema (``app.api.openapi`` builds the
+OpenAPI description from these models), so the description says exactly what is accepted.
+
+A refused value becomes the API's usual 400 ``{"error": "invalid_request", "message": ...,
+"field": ...}`` in the caller's language (``refusal``): the types raise a problem code, and
+the message is chosen here, when the answer is written.
+"""
+
+import re
+from collections.abc import Callable
+from datetime import date, datetime, time
+from enum import Enum
+from typing import Annotated, Any, Literal, get_args
+
+from flask_babel import lazy_gettext as _l
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    PlainSerializer,
+    PlainValidator,
+    ValidationError,
+    WithJsonSchema,
+)
+from pydantic_core import PydanticCustomError
+
+from app.domain.limits import (
+    CONTROL_CHARACTERS,
+    EARLIEST_DAY,
+    LATEST_DAY,
+    LINE_BREAKS,
+    MAX_ID,
+    day_in_range,
+    has_control_characters,
+    has_line_breaks,
+)
+from app.domain.scanning import Direction, Requested
+from app.domain.sessions import SessionStatus
+from app.errors import Refusal
+from app.models import (
+    Branch,
+    Kind,
+    Participant,
+    Project,
+    Registration,
+    Session,
+    Source,
+    Training,
+    TrainingMode,
+    User,
+)
+
+# --- Problems and their messages --------------------------------------------------------------
+
+# Each a function of the problem's context, so the message is translated when it is answered.
+MESSAGES: dict[str, Any] = {
+    "required": lambda **k: _l("The field %(field)s is required.", **k),
+    "text": lambda **k: _l("The field %(field)s must be text.", **k),
+    "control": lambda **k: _l("The field %(field)s contains invisible control characters.", **k),
+    "one_line": lambda **k: _l(
+        "The field %(field)s must fit on one line: no line breaks or tabs.", **k
+    ),
+    "too_long": lambda **k: _l("The field %(field)s is longer than %(n)s characters.", **k),
+    "whole_number": lambda **k: _l("The field %(field)s must be a whole number.", **k),
+    "id_range": lambda **k: _l(
+        "The field %(field)s must be a whole number from 1 to %(max)s.", **k
+    ),
+    "date": lambda **k: _l("The field %(field)s must be a date YYYY-MM-DD.", **k),
+    "date_range": lambda **k: _l(
+        "The field %(field)s must be a date from %(first)s to %(last)s.", **k
+    ),
+    "time": lambda **k: _l("The field %(field)s must be a time HH:MM.", **k),
+    "moment": lambda **k: _l("The field %(field)s must be an ISO 8601 date and time.", **k),
+    "timezone": lambda **k: _l("The field %(field)s must include a time zone offset.", **k),
+    "choice": lambda **k: _l("The field %(field)s must be one of: %(options)s.", **k),
+    "list": lambda **k: _l("The field %(field)s must be a list.", **k),
+    "invalid": lambda **k: _l("The field %(field)s is not valid.", **k),
+}
+# pydantic's own problems, for what the types below do not check themselves.
+_PYDANTIC = {"missing": "required", "list_type": "list"}
+
+
+def _problem(code: str, **context: Any) -> PydanticCustomError:
+    return PydanticCustomError(code, code, context)
+
+
+def invalid(field: str, message: Any) -> Refusal:
+    return Refusal("invalid_request", message, status=400, field=field)
+
+
+def body_refusal() -> Refusal:
+    return Refusal("invalid_json", _l("The request body must be a JSON object."), status=400)
+
+
+def refusal(error: ValidationError) -> Refusal:
+    """The first problem (in the order of the fields) as the API's 400, naming the field."""
+    first = error.errors(include_url=False)[0]
+    if not first["loc"]:
+        return body_refusal()
+    field = str(first["loc"][0])
+    code = _PYDANTIC.get(first["type"], first["type"])
+    message = MESSAGES.get(code, MESSAGES["invalid"])
+    return invalid(field, message(field=field, **first.get("ctx", {})))
+
+
+def parse(model: type[BaseModel], data: Any) -> Any:
+    """``data`` checked and converted by ``model``, or the 400 for its first problem."""
+    if not isinstance(data, dict):
+        raise body_refusal()
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise refusal(exc) from None
+
+
+# --- Field types: the check and its JSON Schema, from one definition -------------------------
+
+
+def _class(test: Callable[[str], Any]) -> str:
+    """The inside of a ``[...]`` class of the characters ``test`` accepts, every one as \\uXXXX
+    (a JSON Schema pattern is read by ECMA-262 and Python engines alike). The rules of
+    app.domain.limits concern characters of the Basic Multilingual Plane only."""
+    # Lone surrogates left out: no JSON Schema engine takes them in a pattern (Unicode has no
+    # such characters), and the API refuses them in any JSON text before a schema reads it.
+    matched = [c for c in range(0x10000) if not 0xD800 <= c <= 0xDFFF and test(chr(c))]
+    ranges: list[list[int]] = []
+    for c in matched:
+        if ranges and ranges[-1][1] == c - 1:
+            ranges[-1][1] = c
+        else:
+            ranges.append([c, c])
+    return "".join(f"\\u{a:04x}" if a == b else f"\\u{a:04x}-\\u{b:04x}" for a, b in ranges)
+
+
+_CONTROL = _class(CONTROL_CHARACTERS.fullmatch)
+_BREAKS = _class(LINE_BREAKS.fullmatch)
+# What str.strip() takes away (str.isspace); around a one-line value it may hold line breaks.
+_SPACES = _class(str.isspace)
+_EDGE = _class(lambda c: c.isspace() and not CONTROL_CHARACTERS.fullmatch(c))
+
+
+def _text_pattern(one_line: bool, required: bool) -> str:
+    """The pattern ``Text`` checks: no control character; stripped of spaces, something left
+    (if required) and, for a one-line value, no line break or tab inside."""
+    inner = _CONTROL + (_BREAKS if one_line else "")
+    core = f"[^{_CONTROL}{_SPACES}](?:[^{inner}]*[^{_CONTROL}{_SPACES}])?"
+    if required:
+        return f"^[{_EDGE}]*{core}[{_EDGE}]*$"
+    return f"^[{_EDGE}]*(?:{core}[{_EDGE}]*)?$"
+
+
+def _length(column: Any) -> int:
+    length = column.property.columns[0].type.length
+    assert isinstance(length, int), column
+    return length
+
+
+def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"anyOf": [schema, {"type": "null"}]}
+
+
+def _optional(schema: dict[str, Any]) -> dict[str, Any]:
+    """An optional field of a JSON body: the API has always taken null and "" as not given."""
+    return {"anyOf": [schema, {"type": "null"}, {"type": "string", "maxLength": 0}]}
+
+
+def _absent(value: Any) -> bool:
+    return value is None or value == ""
+
+
+def Text(
+    max_length: int | Any, *, required: bool = True, one_line: bool = True, default: Any = None
+) -> Any:
+    """Text of at most ``max_length`` characters (or a column's length), stripped.
+
+    Refused: control characters and lone surrogates; in a one-line value (a name, a code, a
+    number, an address) also line breaks and tabs inside it. Optional text left out (null, "",
+    only spaces) is ``default``.
+    """
+    n = max_length if isinstance(max_length, int) else _length(max_length)
+
+    def check(value: Any) -> str | None:
+        if _absent(value):
+            if required:
+                raise _problem("required")
+            return default
+        if not isinstance(value, str):
+            raise _problem("text")
+        if has_control_characters(value):
+            raise _problem("control")
+        if len(value) > n:
+            raise _problem("too_long", n=n)
+        # Spaces and line breaks around the value are dropped (a hand scanner's Enter, a
+        # pasted line); inside a one-line value a line break or tab is refused.
+        value = value.strip()
+        if one_line and has_line_breaks(value):
+            raise _problem("one_line")
+        if not value:
+            if required:
+                raise _problem("required")
+            return default
+        return value
+
+    pattern = _text_pattern(one_line, required)
+    if required:
+        schema = {"type": "string", "minLength": 1, "maxLength": n, "pattern": pattern}
+    else:
+        schema = _nullable({"type": "string", "maxLength": n, "pattern": pattern})
+    return Annotated[str, PlainValidator(check), WithJsonSchema(schema)]
+
+
+def _whole_number(value: Any, from_text: bool) -> int:
+    if from_text and isinstance(value, str) and re.fullmatch(r"[0-9]{1,12}", value):
+        value = int(value)
+    if isinstance(value, float) and value.is_integer():
+        # JSON has one kind of number: 816.0 is the whole number 816 (as JSON Schema says).
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _problem("whole_number")
+    if not 1 <= value <= MAX_ID:
+        raise _problem("id_range", max=MAX_ID)
+    return value
+
+
+def IdField(*, required: bool = True, query: bool = False) -> Any:
+    """An id the database can hold: 1 .. 2**31-1. In a ``query`` string it is text, and only
+    a parameter left out is absent."""
+
+    def check(value: Any) -> int | None:
+        if _absent(value) and not query:
+            if required:
+                raise _problem("required")
+            return None
+        return _whole_number(value, query)
+
+    schema: dict[str, Any] = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+    return Annotated[
+        int,
+        PlainValidator(check),
+        WithJsonSchema(schema if required or query else _optional(schema)),
+    ]
+
+
+def _years(first: date, last: date) -> str:
+    # The range lies in whole years, so a pattern on the year states it exactly.
+    assert (first.month, first.day, last.month, last.day) == (1, 1, 12, 31)
+    return "(?:" + "|".join(str(year) for year in range(first.year, last.year + 1)) + ")"
+
+
+_DATE = _years(EARLIEST_DAY, LATEST_DAY) + "-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])"
+_CLOCK = "(?:[01][0-9]|2[0-3]):[0-5][0-9]"
+_MOMENT = f"{_DATE}[Tt]{_CLOCK}:[0-5][0-9](?:\\.[0-9]{{1,9}})?(?:[Zz]|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])"
+_MOMENT_RE = re.compile(_MOMENT)
+_DATE_SCHEMA = {"type": "string", "format": "date", "pattern": f"^{_DATE}$"}
+
+
+def _day(value: Any) -> date:
+    if not isinstance(value, str) or not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
+        raise _problem("date")
+    try:
+        parsed = date.fromisoformat(value)
+    except ValueError:
+        raise _problem("date") from None
+    if not day_in_range(parsed):
+        raise _problem("date_range", first=EARLIEST_DAY.isoformat(), last=LATEST_DAY.isoformat())
+    return parsed
+
+
+def DayField(*, required: bool = True, query: bool = False) -> Any:
+    """A date YYYY-MM-DD in EARLIEST_DAY .. LATEST_DAY (app.domain.limits)."""
+
+    def check(value: Any) -> date | None:
+        if _absent(value) and not query:
+            if required:
+                raise _problem("required")
+            return None
+        return _day(value)
+
+    schema = _DATE_SCHEMA if required or query else _optional(_DATE_SCHEMA)
+    return Annotated[date, PlainValidator(check), WithJsonSchema(schema)]
+
+
+def ClockField(*, required: bool = True) -> Any:
+    """A time of day HH:MM (seconds, if given, are dropped)."""
+
+    def check(value: Any) -> time | None:
+        if _absent(value):
+            if required:
+                raise _problem("required")
+            return None
+        if not isinstance(value, str) or not re.fullmatch(f"{_CLOCK}(?::[0-5][0-9])?", value):
+            raise _problem("time")
+        return time.fromisoformat(value).replace(second=0, microsecond=0)
+
+    schema = {"type": "string", "pattern": f"^{_CLOCK}(?::[0-5][0-9])?$"}
+    return Annotated[
+        time, PlainValidator(check), WithJsonSchema(schema if required else _optional(schema))
+    ]
+
+
+def MomentField(*, required: bool = True) -> Any:
+    """An RFC 3339 date and time with its offset, on a day in the accepted range."""
+
+    def check(value: Any) -> datetime | None:
+        if _absent(value):
+            if required:
+                raise _problem("required")
+            return None
+        if not isinstance(value, str):
+            raise _problem("moment")
+        if not _MOMENT_RE.fullmatch(value):
+            try:
+                naive = datetime.fromisoformat(value).tzinfo is None
+            except ValueError:
+                naive = False
+            raise _problem("timezone" if naive else "moment")
+        return datetime.fromisoformat(value.upper())
+
+    schema = {"type": "string", "format": "date-time", "pattern": f"^{_MOMENT}$"}
+    return Annotated[
+        datetime,
+        PlainValidator(check),
+        WithJsonSchema(schema if required else _optional(schema)),
+    ]
+
+
+def _values(choices: type[Enum] | Any) -> list[str]:
+    if isinstance(choices, type) and issubclass(choices, Enum):
+        return [str(member.value) for member in choices]
+    return list(get_args(choices))  # a Literal
+
+
+def Choice(choices: type[Enum] | Any, *, default: Any = None) -> Any:
+    """One of an enum's values (or a Literal's); left out, ``default`` (required without)."""
+    options = _values(choices)
+    convert = choices if isinstance(choices, type) and issubclass(choices, Enum) else str
+
+    def check(value: Any) -> Any:
+        if _absent(value):
+            if default is None:
+                raise _problem("required")
+            return default
+        if not isinstance(value, str) or value not in options:
+            raise _problem("choice", options=", ".join(options))
+        return convert(value)
+
+    schema: dict[str, Any] = {"type": "string", "enum": options}
+    if default is not None:
+        schema = {**_optional(schema), "default": str(getattr(default, "value", default))}
+    return Annotated[Any, PlainValidator(check), WithJsonSchema(schema)]
+
+
+def TextList(max_length: Any) -> Any:
+    """A list of one-line texts (null or left out: an empty list)."""
+    item = Text(max_length)
+    item_check = get_args(item)[1].func
+    item_schema = get_args(item)[2].json_schema
+
+    def check(value: Any) -> list[str]:
+        if _absent(value) or value == []:
+            return []
+        if not isinstance(value, list):
+            raise _problem("list")
+        return [item_check(v) for v in value]
+
+    schema = _optional({"type": "array", "items": item_schema})
+    return Annotated[list[str], PlainValidator(check), WithJsonSchema(schema)]
+
+
+# --- How answers write dates and times ---------------------------------------------------------
+
+# An aware datetime as Python writes it (RFC 3339 for every day in the accepted range).
+OutMoment = Annotated[
+    datetime,
+    PlainSerializer(lambda value: value.isoformat(), return_type=str),
+    WithJsonSchema({"type": "string", "format": "date-time"}),
+]
+OutClock = Annotated[
+    time,
+    PlainSerializer(lambda value: value.strftime("%H:%M"), return_type=str),
+    WithJsonSchema({"type": "string", "pattern": f"^{_CLOCK}$"}),
+]
+OutDay = Annotated[date, WithJsonSchema({"type": "string", "format": "date"})]
+
+
+class Request(BaseModel):
+    """What a client sends. Unknown fields are ignored, as they always were."""
+
+    model_config = ConfigDict(extra="ignore")
+
+
+class Answer(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# --- Errors ----------------------------------------------------------------------------------
+
+
+class Error(BaseModel):
+    """Every refusal: a stable code, a message in the caller's language, and where it applies
+    the field; some refusals add what they refer to (e.g. ``session_id`` of an overlap)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    error: str
+    message: str
+    field: str | None = None
+
+
+# --- Projects --------------------------------------------------------------------------------
+
+
+class ProjectCreate(Request):
+    name: Text(Project.name)
+    number: Text(Project.number)
+    branch: Text(Branch.name, required=False) = None
+
+
+class ProjectOut(Answer):
+    id: int
+    name: str
+    number: str
+    branch: str
+
+    @classmethod
+    def of(cls, project: Project) -> "ProjectOut":
+        return cls(
+            id=project.id, name=project.name, number=project.number, branch=project.branch.name
+        )
+
+
+# --- Trainings -------------------------------------------------------------------------------
+
+
+class TrainingCreate(Request):
+    project_id: IdField()
+    name: Text(Training.name)
+    code: Text(Training.code, required=False, default="") = ""
+    mode: Choice(TrainingMode, default=TrainingMode.CLASSROOM) = TrainingMode.CLASSROOM
+    trainers: TextList(User.email) = []
+
+
+class TrainingOut(Answer):
+    id: int
+    project_id: int
+    name: str
+    code: str
+    mode: TrainingMode
+    trainers: list[str]
+
+    @classmethod
+    def of(cls, training: Training) -> "TrainingOut":
+        return cls(
+            id=training.id,
+            project_id=training.project_id,
+            name=training.name,
+            code=training.code,
+            mode=training.mode,
+            trainers=[user.email for user in training.trainers],
+        )
+
+
+# --- Sessions --------------------------------------------------------------------------------
+
+
+class SessionCreate(Request):
+    training_id: IdField()
+    date: DayField()
+    start: ClockField()
+    end: ClockField()
+    break_start: ClockField(required=False) = None
+    break_end: ClockField(required=False) = None
+    location: Text(Session.location, required=False, default="") = ""
+    trainer_email: Text(User.email, required=False) = None
+
+
+class SessionFilter(Request):
+    """``GET /sessions``: on one day, of one training."""
+
+    date: DayField(required=False, query=True) = None
+    training_id: IdField(required=False, query=True) = None
+
+
+class SessionOut(Answer):
+    id: int
+    training_id: int
+    training_name: str
+    date: OutDay
+    start: OutClock
+    end: OutClock
+    break_start: OutClock | None
+    break_end: OutClock | None
+    location: str
+    trainer_email: str | None
+    status: SessionStatus
+    reopened: bool
+    scan_opens: OutMoment
+    deadline: OutMoment
+
+
+class RosterEntryOut(Answer):
+    id: int
+    name: str
+    key_version: int
+    state: Direction
+    last_at: OutMoment | None
+
+
+class RosterOut(Answer):
+    session: SessionOut
+    participants: list[RosterEntryOut]
+
+
+# --- Participants and enrolments ---------------------------------------------------------------
+
+
+class ParticipantCreate(Request):
+    name: Text(Participant.name)
+    email: Text(Participant.email)
+    national_number: Text(20, required=False) = None
+    branch: Text(Branch.name, required=False) = None
+
+
+class ParticipantOut(Answer):
+    id: int
+    name: str
+    email: str
+    national_number: str | None  # masked
+    key_version: int
+
+    @classmethod
+    def of(cls, participant: Participant) -> "ParticipantOut":
+        return cls(
+            id=participant.id,
+            name=participant.name,
+            email=participant.email,
+            national_number=participant.masked_national_number or None,
+            key_version=participant.key_version,
+        )
+
+
+class CodeOut(Answer):
+    code: str
+    key_version: int
+
+
+class EnrolmentCreate(Request):
+    participant_id: IdField()
+
+
+class EnrolmentOut(Answer):
+    id: int
+    session_id: int
+    participant_id: int
+    created: bool
+
+
+# --- Registrations and scans -----------------------------------------------------------------
+
+
+class RegistrationOut(Answer):
+    id: int
+    session_id: int
+    participant_id: int
+    kind: Kind | None
+    at: OutMoment | None
+    received_at: OutMoment
+    source: Source
+    nonce: str
+    voids_id: int | None
+    reason: str | None
+    user_id: int | None
+    token_id: int | None
+
+    @classmethod
+    def of(cls, r: Registration) -> "RegistrationOut":
+        return cls(
+            id=r.id,
+            session_id=r.session_id,
+            participant_id=r.participant_id,
+            kind=r.kind,
+            at=r.at,
+            received_at=r.received_at,
+            source=r.source,
+            nonce=r.nonce,
+            voids_id=r.voids_id,
+            reason=r.reason,
+            user_id=r.user_id,
+            token_id=r.token_id,
+        )
+
+
+class ScanCreate(Request):
+    session_id: IdField()
+    code: Text(400)
+    nonce: Text(Registration.nonce)
+    scanned_at: MomentField(required=False) = None
+    direction: Choice(Requested, default="auto") = "auto"
+
+
+class ScannedParticipant(Answer):
+    id: int
+    name: str
+
+
+class ScanOut(Answer):
+    """A scan's answer; a retry with the same nonce and body gets the same answer again."""
+
+    direction: Direction
+    participant: ScannedParticipant
+    at: Annotated[
+        str,
+        WithJsonSchema(
+            {
+                "type": "string",
+                "format": "date-time",
+                "description": "In UTC: the registration's time, or for a repeat the time of "
+                "the registration it repeats.",
+            }
+        ),
+    ]
+    repeat: bool
+
+
+# --- Attendance and the QR key ---------------------------------------------------------------
+
+
+class AttendanceRowOut(Answer):
+    participant_id: int
+    name: str
+    planned_hours: float
+    exempted_hours: float
+    late_enrolment_hours: float
+    counting_hours: float
+    present_hours: float
+    justified_hours: float
+    unjustified_hours: float
+    incomplete_hours: float
+    attendance_percent: float
+    exam_eligible: bool
+    paid_leave: bool
+    keeps_paid_leave: bool | None
+    at_risk: Annotated[
+        str, WithJsonSchema({"type": "string", "description": "comma-separated: exam, paid_leave"})
+    ]
+
+
+class AttendanceOut(Answer):
+    training_id: int
+    items: list[AttendanceRowOut]
+
+
+class PublicKeyOut(Answer):
+    algorithm: Literal["Ed25519"]
+    public_key_pem: str
+
+
+def items_of(model: type[BaseModel]) -> type[BaseModel]:
+    """The answer of a list: ``{"items": [...]}``."""
+    return _LISTS[model]
+
+
+class ProjectList(Answer):
+    items: list[ProjectOut]
+
+
+class TrainingList(Answer):
+    items: list[TrainingOut]
+
+
+class SessionList(Answer):
+    items: list[SessionOut]
+
+
+class ParticipantList(Answer):
+    items: list[ParticipantOut]
+
+
+class RegistrationList(Answer):
+    items: list[RegistrationOut]
+
+
+_LISTS: dict[type[BaseModel], type[BaseModel]] = {
+    ProjectOut: ProjectList,
+    TrainingOut: TrainingList,
+    SessionOut: SessionList,
+    ParticipantOut: ParticipantList,
+    RegistrationOut: RegistrationList,
+}

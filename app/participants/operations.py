@@ -15,7 +15,7 @@ from app.domain import national_number
 from app.domain.cutoff import BRUSSELS
 from app.errors import Forbidden, Refusal
 from app.extensions import db
-from app.mail import messages
+from app.mail import messages, outbox
 from app.models import (
     Branch,
     Enrolment,
@@ -186,6 +186,7 @@ def reissue_code(actor: Actor, participant: Participant, now: datetime) -> None:
     before = {"key_version": participant.key_version}
     participant.key_version += 1
     db.session.flush()
+    outbox.withdraw_code_mails(actor, participant.id, participant.key_version, now)
     audit.record(
         actor,
         "participant.code_reissue",

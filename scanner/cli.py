@@ -15,21 +15,24 @@ import json
 import logging
 import sys
 import time
+from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import cv2
 
-from scanner import decoding
+from scanner import decoding, images
 from scanner.client import Client, Refused, Unreachable
 from scanner.config import Settings, config_path, data_dir
 from scanner.journal import Journal
 from scanner.offline import OfflineVerifier
-from scanner.station import Station
+from scanner.station import Station, credentials_message
+from scanner.sync import about_credentials
 from scanner.ui import Display
 
 log = logging.getLogger("aanwezig.scanner")
+MAX_LINE = 4096  # bytes: a code is about 100; a pairing code a few hundred
 
 
 class Stop(Exception):
@@ -76,19 +79,23 @@ def parser() -> argparse.ArgumentParser:
         default=15.0,
         help="seconden om bij het stoppen nog te verzenden",
     )
-    p.add_argument("--no-sound", action="store_true")
+    p.add_argument(
+        "--mute", "--no-sound", dest="mute", action="store_true", help="geen geluid bij een scan"
+    )
     p.add_argument("--reset", action="store_true", help="vraag server en token opnieuw")
     p.add_argument("-v", "--verbose", action="store_true")
     return p
 
 
 def decode_files(files: list[str], decoder: str) -> int:
-    """One JSON line per image: {"file", "codes", "ms"}."""
+    """One JSON line per image: {"file", "codes", "ms"}, or {"file", "error", "message"} for a
+    file that is refused (too large, unreadable); the other files are still read."""
     status = 0
     for name in files:
-        image = cv2.imread(name, cv2.IMREAD_COLOR)
-        if image is None:
-            print(json.dumps({"file": name, "error": "not a readable image"}))
+        try:
+            image = images.read_image(name)
+        except images.ImageRefused as refused:
+            print(json.dumps({"file": name, "error": refused.code, "message": str(refused)}))
             status = 1
             continue
         started = time.perf_counter()
@@ -136,10 +143,19 @@ def load_session(
             session_id = choose_session(client.sessions(date.today().isoformat()))
         roster = client.roster(session_id)
     except Refused as refusal:
-        if refusal.status == 401:
-            raise Stop(
-                "Het token wordt geweigerd: maak een nieuw scannertoken in de webtoepassing en start met --reset."
-            ) from refusal
+        if about_credentials(refusal):
+            cached = (
+                journal.cache_get(f"{client.server}|session|{session_id}") if session_id else None
+            )
+            waiting = journal.count_pending(client.server)
+            if cached is None:
+                raise Stop(
+                    credentials_message(refusal)
+                    + (f" Er wachten {waiting} scans." if waiting else "")
+                ) from refusal
+            # Keep the door open: scans are checked offline and wait for a new token.
+            log.error("%s", credentials_message(refusal))
+            return cached["roster"]["session"], cached["key"], cached["roster"]
         if refusal.status == 404:
             raise Stop(
                 f"Sessie {session_id} niet gevonden, of het is niet jouw sessie. Kies een sessie van vandaag."
@@ -210,11 +226,44 @@ def run_frames(station: Station, capture: cv2.VideoCapture, display: Display, de
             station.cycle_direction()
 
 
-def run_keyboard(station: Station) -> None:
-    for line in sys.stdin:
-        text = line.strip()
-        if text in ("", None):
+def keyboard_lines(stream: BinaryIO) -> Iterator[str]:
+    """The codes a hand scanner types, one per line, as text.
+
+    Read as bytes and decoded line by line: a terminal in strict UTF-8 would stop the scanner at
+    the first invalid byte and drop what followed it. A bad or over-long line is reported and
+    skipped; the next line is read as usual.
+    """
+    number = 0
+    while True:
+        raw = stream.readline(MAX_LINE + 1)
+        if not raw:
+            return
+        number += 1
+        if len(raw) > MAX_LINE and not raw.endswith(b"\n"):
+            while raw and not raw.endswith(b"\n"):  # skip the rest of that line
+                raw = stream.readline(MAX_LINE + 1)
+            log.warning(
+                "regel %s is te lang voor een code (meer dan %s tekens): overgeslagen",
+                number,
+                MAX_LINE,
+            )
             continue
+        try:
+            text = raw.decode("utf-8").strip()
+        except UnicodeDecodeError as exc:
+            log.warning(
+                "regel %s is geen geldige tekst (byte 0x%02x op plaats %s is geen UTF-8): overgeslagen",
+                number,
+                raw[exc.start],
+                exc.start + 1,
+            )
+            continue
+        if text:
+            yield text
+
+
+def run_keyboard(station: Station) -> None:
+    for text in keyboard_lines(sys.stdin.buffer):
         station.handle([text])
 
 
@@ -233,7 +282,7 @@ def run(args: argparse.Namespace) -> int:
         len(roster["participants"]),
     )
     verifier = OfflineVerifier(key, roster, timedelta(seconds=args.repeat))
-    display = Display(window=not args.headless and not args.keyboard, sound=not args.no_sound)
+    display = Display(window=not args.headless and not args.keyboard, sound=not args.mute)
     station = Station(client, journal, session, verifier, display, args.direction, args.debounce)
     station.start()
     try:
@@ -248,9 +297,16 @@ def run(args: argparse.Namespace) -> int:
         display.close()
     waiting = journal.count_pending(client.server)
     if waiting:
-        log.warning(
-            "%s scans wachten nog op verzending; ze gaan mee bij de volgende start.", waiting
-        )
+        if station.sender.credentials_refused is not None:
+            log.error(
+                "%s scans wachten, want het token werd geweigerd. %s",
+                waiting,
+                credentials_message(station.sender.credentials_refused),
+            )
+        else:
+            log.warning(
+                "%s scans wachten nog op verzending; ze gaan mee bij de volgende start.", waiting
+            )
         return 3
     return 0
 

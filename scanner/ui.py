@@ -33,6 +33,7 @@ class Display:
         self.sound = sound
         self.banner: Banner | None = None
         self.status = ""
+        self.waiting = 0
 
     @staticmethod
     def _can_open_window() -> bool:

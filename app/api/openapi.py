@@ -339,3 +339,11 @@ SPEC: dict[str, Any] = {
         },
     },
 }
+
+# The pairing endpoint lives in its own blueprint (app/devices: authenticated by the pairing
+# token, not an API token) but under /api/v1, so it is described here too.
+from app.devices.openapi import PATHS as _DEVICE_PATHS  # noqa: E402
+from app.devices.openapi import SCHEMAS as _DEVICE_SCHEMAS  # noqa: E402
+
+SPEC["paths"].update(_DEVICE_PATHS)
+SPEC["components"]["schemas"].update(_DEVICE_SCHEMAS)

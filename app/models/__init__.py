@@ -10,6 +10,7 @@ from app.models.attendance import (
 )
 from app.models.audit import AuditRecord
 from app.models.base import Base
+from app.models.devices import PairingToken
 from app.models.org import ApiToken, Branch, Role, User
 from app.models.outbox import OutboxMail
 from app.models.people import Enrolment, Participant
@@ -30,6 +31,7 @@ __all__ = [
     "JustificationKind",
     "Kind",
     "OutboxMail",
+    "PairingToken",
     "Participant",
     "Project",
     "Registration",

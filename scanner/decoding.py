@@ -288,7 +288,9 @@ class FrameDecoder:
             step_started = self.clock()
             found = fallback(frame, regions)
             spent = self.clock() - step_started
-            self.cost[name] = spent if name not in self.cost else 0.7 * self.cost[name] + 0.3 * spent
+            self.cost[name] = (
+                spent if name not in self.cost else 0.7 * self.cost[name] + 0.3 * spent
+            )
             steps.append(name)
             self.next = (self.next + 1) % len(self.fallbacks)
         self.last = FrameResult(_unique(found), (self.clock() - started) * 1000, steps)

@@ -125,7 +125,7 @@ class Device:
             buffersize_msec=30,
             backends=backends,
         )
-        self.name = f"{self._device.backend} ({self._device.name})"
+        self.name = f"geluidskaart via {self._device.backend}"
         stream = self._stream()
         next(stream)
         self._device.start(stream)

@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
+from scanner.handscanner import HandScanner
 from scanner.sound import Kind, Player, Silent
 
 log = logging.getLogger("aanwezig.scanner")
@@ -28,7 +29,6 @@ SHOW_SECONDS = 3.0
 WINDOW = "Aanwezig"
 FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu"))
 FONT_FILES = ("DejaVuSans-Bold.ttf", "DejaVuSans.ttf")
-KEY_GAP = 0.5  # seconds: a hand scanner types a code far faster; a person pauses longer
 
 
 @dataclass
@@ -47,7 +47,9 @@ def font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
     return ImageFont.load_default(size=size)  # Pillow's own: no accents, but always there
 
 
-def _fit(draw: ImageDraw.ImageDraw, text: str, size: int, width: int) -> tuple[str, ImageFont.FreeTypeFont | ImageFont.ImageFont]:
+def _fit(
+    draw: ImageDraw.ImageDraw, text: str, size: int, width: int
+) -> tuple[str, ImageFont.FreeTypeFont | ImageFont.ImageFont]:
     """The largest font from ``size`` down at which ``text`` fits ``width``; cut with … below
     half the size."""
     smallest = max(12, size // 2)
@@ -96,39 +98,36 @@ def compose(
         colour = ORANGE if waiting else (60, 60, 60)
         draw.rectangle((0, height - strip, width, height), fill=colour[::-1])
         text, face = _fit(draw, line, int(strip * 0.62), width - 2 * margin)
-        draw.text((margin, height - strip + int(strip * 0.16)), text, font=face, fill=(255, 255, 255))
+        draw.text(
+            (margin, height - strip + int(strip * 0.16)), text, font=face, fill=(255, 255, 255)
+        )
     return np.asarray(image)[..., ::-1].copy()
 
 
-class KeyBuffer:
-    """Keys typed into the window: a USB hand scanner types a code and Enter (as a keyboard
-    does), a person presses a single command key. A key is a command only when nothing is
-    being typed; letters that never end in Enter are dropped after a pause."""
+class Commands:
+    """Command keys pressed in the window (q or Esc: stop; r or space: direction). A key counts
+    only when it came alone and no hand-scanner burst is going on, so a 'q' inside a code that
+    a hand scanner types never stops the scanner: it acts a moment later, once that is sure."""
 
-    COMMANDS = {ord("q"), 27, ord("r"), ord(" ")}
+    KEYS = {ord("q"), 27, ord("r"), ord(" ")}
+    SETTLE = 0.15  # seconds
 
-    def __init__(self) -> None:
-        self.typed: list[str] = []
-        self.last = 0.0
+    def __init__(self, hand: HandScanner | None = None) -> None:
+        self.hand = hand
+        self.waiting: tuple[int, float] | None = None
 
-    def feed(self, keys: list[int], now: float) -> tuple[list[str], list[int]]:
-        """The codes completed and the command keys pressed in ``keys`` (one frame's worth)."""
-        if self.typed and now - self.last > KEY_GAP:
-            self.typed = []
-        codes: list[str] = []
-        commands: list[int] = []
-        for key in keys:
-            if key in (10, 13):
-                if self.typed:
-                    codes.append("".join(self.typed))
-                    self.typed = []
-            elif (not self.typed and key in self.COMMANDS and len(keys) == 1) or key == 27:
-                commands.append(key)
-            elif 32 <= key < 0x110000 and key not in (0x7F,):
-                self.typed.append(chr(key))
+    def feed(self, keys: list[int], now: float) -> list[int]:
         if keys:
-            self.last = now
-        return codes, commands
+            alone = len(keys) == 1 and keys[0] in self.KEYS and self.waiting is None
+            self.waiting = (keys[0], now) if alone else None
+            return []
+        if self.waiting is None or now - self.waiting[1] < self.SETTLE:
+            return []
+        key, _ = self.waiting
+        self.waiting = None
+        if self.hand is not None and self.hand.typing() > 1:
+            return []  # part of a burst after all
+        return [key]
 
 
 class Display:
@@ -141,12 +140,19 @@ class Display:
         self.status = ""
         self.waiting = 0
         self.hint = hint
-        self.keys = KeyBuffer()
+        self.hand: HandScanner | None = None
+        if self.window:
+            self.hand = HandScanner()
+            if not self.hand.start():
+                self.hand = None
+        self.commands = Commands(self.hand)
         self._sized = False
 
     @staticmethod
     def _can_open_window() -> bool:
-        if os.name == "posix" and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        if os.name == "posix" and not (
+            os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+        ):
             log.warning("geen scherm gevonden: verder zonder venster (alleen de console)")
             return False
         for folder in FONT_DIRS:  # Qt inside OpenCV ships no fonts of its own
@@ -156,9 +162,13 @@ class Display:
         import cv2
 
         try:
-            cv2.namedWindow(WINDOW, cv2.WINDOW_NORMAL | cv2.WINDOW_KEEPRATIO | cv2.WINDOW_GUI_NORMAL)
+            cv2.namedWindow(
+                WINDOW, cv2.WINDOW_NORMAL | cv2.WINDOW_KEEPRATIO | cv2.WINDOW_GUI_NORMAL
+            )
         except cv2.error:
-            log.warning("deze OpenCV kan geen venster openen: verder zonder venster (alleen de console)")
+            log.warning(
+                "deze OpenCV kan geen venster openen: verder zonder venster (alleen de console)"
+            )
             return False
         return True
 
@@ -179,8 +189,8 @@ class Display:
         return compose(frame, self.current_banner(), self.status, self.waiting, self.hint)
 
     def render(self, frame: np.ndarray | None) -> tuple[list[str], list[int]]:
-        """Show the frame with the banner; returns the codes typed into the window by a hand
-        scanner and the command keys pressed."""
+        """Show the frame with the banner; returns the codes a hand scanner typed meanwhile and
+        the command keys pressed."""
         if not self.window or frame is None:
             return [], []
         import cv2
@@ -192,10 +202,10 @@ class Display:
         cv2.imshow(WINDOW, picture)
         keys = []
         key = cv2.waitKey(1)
-        while key != -1 and len(keys) < 2000:  # drain what a hand scanner typed meanwhile
-            keys.append(key & 0xFFFFF)
+        while key != -1 and len(keys) < 100:
+            keys.append(key & 0xFFFF)
             key = cv2.pollKey()
-        return self.keys.feed(keys, time.monotonic())
+        return (self.hand.take() if self.hand else []), self.commands.feed(keys, time.monotonic())
 
     def closed(self) -> bool:
         """The trainer closed the window with its close button."""
@@ -210,6 +220,8 @@ class Display:
 
     def close(self) -> None:
         self.player.close()
+        if self.hand is not None:
+            self.hand.stop()
         if self.window:
             import cv2
 

@@ -216,11 +216,13 @@ def run_scanner(
     timeout: float = 90,
     token: str | None = None,
     env: dict[str, str] | None = None,
+    mute: bool = True,
 ) -> subprocess.CompletedProcess[str]:
     """The scanner as a trainer runs it, against the live server."""
     environment = {**scanner_env(server, data, token), **(env or {})}
+    quiet = ["--mute"] if mute else []
     done = subprocess.run(
-        [PYTHON, "-m", "scanner", "--headless", "--mute", "--repeat", "1", *args],
+        [PYTHON, "-m", "scanner", "--headless", *quiet, "--repeat", "1", *args],
         cwd=ROOT, env=environment, input=stdin.encode() if isinstance(stdin, str) else stdin,
         capture_output=True, timeout=timeout, check=False,
     )  # fmt: skip

@@ -241,3 +241,14 @@ def hard_frames(
             text = texts[number % len(texts)]
             frames.append((kind, _HARD[kind](code_image(text, box=8), size, rng), text))
     return frames
+
+
+def hard_texts(count: int = 5) -> list[str]:
+    """Real participant codes (98 characters, QR version 5), signed with a fixed test key so
+    the hard frames are the same on every run."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from qr import sign_code
+
+    key = Ed25519PrivateKey.from_private_bytes(bytes(range(32)))
+    return [sign_code(key, 1000 + number, 1) for number in range(count)]

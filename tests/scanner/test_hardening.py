@@ -27,14 +27,16 @@ def states(data: Path) -> list[tuple[str, str | None]]:
 
 
 def revoke_on_the_tokens_page(server: LiveServer) -> None:
-    """The trainer revokes the scanner's token the way they would: on the tokens page."""
+    """The trainer revokes every token the scanner might use, the way they would: on the
+    tokens page."""
     web = server.web()
     page = web.get(server.url + "/tokens", timeout=10).text
     ids = re.findall(r'action="/tokens/(\d+)/revoke"', page)
-    assert len(ids) == 1, page
-    web.post(
-        f"{server.url}/tokens/{ids[0]}/revoke", data={"csrf_token": csrf(page)}, timeout=10
-    ).raise_for_status()
+    assert ids, page
+    for token_id in ids:
+        web.post(
+            f"{server.url}/tokens/{token_id}/revoke", data={"csrf_token": csrf(page)}, timeout=10
+        ).raise_for_status()
     assert "/revoke" not in web.get(server.url + "/tokens", timeout=10).text
 
 

@@ -85,7 +85,9 @@ def warm_camera_decoder(size: tuple[int, int]) -> FrameDecoder:
 
 
 def hard_table(repeat: int) -> None:
-    print("| frames | decoder | read | cost with a code: median / p95 ms | empty frames: no false read | cost without a code: median / p95 ms |")
+    print(
+        "| frames | decoder | read | cost with a code: median / p95 ms | empty frames: no false read | cost without a code: median / p95 ms |"
+    )
     print("| --- | --- | --- | --- | --- | --- |")
     for size in SIZES:
         frames = hard_frames(hard_texts(), size, per_kind=8)
@@ -177,10 +179,14 @@ def moving_video(path: Path, text: str, light: str, size: tuple[int, int] = (128
     still; motion blur follows its speed. Returns the first frame with the code wholly in view."""
     width, height = size
     rng = np.random.default_rng(5)
-    card = cv2.copyMakeBorder(code_image(text, box=8), 20, 20, 20, 20, cv2.BORDER_CONSTANT, value=(250, 250, 250))
+    card = cv2.copyMakeBorder(
+        code_image(text, box=8), 20, 20, 20, 20, cv2.BORDER_CONSTANT, value=(250, 250, 250)
+    )
     side = int(height * 0.42)
     card = cv2.resize(card, (side, side), interpolation=cv2.INTER_AREA)
-    background = cv2.GaussianBlur(rng.integers(60, 160, (height, width, 3), dtype=np.uint8), (0, 0), 6)
+    background = cv2.GaussianBlur(
+        rng.integers(60, 160, (height, width, 3), dtype=np.uint8), (0, 0), 6
+    )
     writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), FPS, (width, height))
     start_x, end_x, y = -side, int(width * 0.45), (height - side) // 2
     moving = int(0.8 * FPS)
@@ -206,7 +212,12 @@ def moving_video(path: Path, text: str, light: str, size: tuple[int, int] = (128
         elif light == "glare":
             yy, xx = np.mgrid[0:height, 0:width].astype(np.float32)
             cx, cy = end_x + side * 0.55, y + side * 0.45
-            out = out * 0.6 + 90 + np.exp(-((xx - cx) ** 2 + (yy - cy) ** 2) / (2 * (side * 0.14) ** 2))[..., None] * 200
+            out = (
+                out * 0.6
+                + 90
+                + np.exp(-((xx - cx) ** 2 + (yy - cy) ** 2) / (2 * (side * 0.14) ** 2))[..., None]
+                * 200
+            )
         writer.write(np.clip(out, 0, 255).astype(np.uint8))
         if first_in_view is None and x >= 0:
             first_in_view = number
@@ -246,7 +257,9 @@ def live_first_read(path: Path, text: str, first_in_view: int, read: Reader) -> 
 def video_table() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     text = hard_texts(1)[0]
-    print("| video (1280x720, 30 fps, code slides in over 0.8 s) | zxing-cpp alone | pyzbar alone | scanner, camera |")
+    print(
+        "| video (1280x720, 30 fps, code slides in over 0.8 s) | zxing-cpp alone | pyzbar alone | scanner, camera |"
+    )
     print("| --- | --- | --- | --- |")
     for light in ("normal light", "dim and noisy", "glare"):
         path = OUT / f"moving-{light.replace(' ', '-')}.avi"

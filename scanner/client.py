@@ -47,10 +47,15 @@ class Client:
             body = response.json()
         except ValueError as exc:
             raise Unreachable(
-                f"HTTP {response.status_code}: not a JSON answer (is this an Aanwezig server?)"
+                f"HTTP {response.status_code}: geen JSON-antwoord (is dit een Aanwezig-server?)"
             ) from exc
         if response.status_code >= 400:
-            raise Refused(response.status_code, body.get("error", "error"), body.get("message", ""))
+            details = body if isinstance(body, dict) else {}
+            raise Refused(
+                response.status_code,
+                str(details.get("error", "error")),
+                str(details.get("message", "")),
+            )
         return body
 
     def public_key(self) -> str:

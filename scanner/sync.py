@@ -130,14 +130,14 @@ class Sender:
             try:
                 self.on_credentials(refusal)
             except Exception:  # the display must never stop the sender
-                log.exception("credentials listener failed")
+                log.exception("fout bij het tonen van een geweigerd token")
 
     def _notify(self, scan: JournalledScan, answer: dict | None, refusal: Refused | None) -> None:
         if self.on_result is not None:
             try:
                 self.on_result(scan, answer, refusal)
             except Exception:  # the display must never stop the sender
-                log.exception("result listener failed")
+                log.exception("fout bij het tonen van een antwoord")
 
     def _run(self) -> None:
         while not self._stop.is_set():

@@ -212,3 +212,34 @@ def test_the_command_line_saves_only_a_checked_address_and_reset_forgets_it(
     reset = run_scanner(None, data, "--reset", "--keyboard")
     assert reset.returncode == 2 and "vergeten" in reset.stderr
     assert saved(data)["token"] is None and saved(data)["server"] is None
+
+
+def test_two_scanners_sending_the_same_pairing_code_at_once_get_one_token(live_server, tmp_path):
+    """The pairing token is claimed by a conditional update: of simultaneous exchanges, one
+    wins; the others are refused (used, or the database's busy answer) and get no token."""
+    import concurrent.futures
+
+    import requests
+
+    image = cv2.imread(str(pairing_image(live_server, tmp_path / "pair.png")), 0)
+    token = json.loads(zxingcpp.read_barcodes(image)[0].text)["token"]
+    barrier = threading.Barrier(4)
+
+    def exchange(_: int) -> tuple[int, dict]:
+        barrier.wait()
+        answer = requests.post(
+            live_server.url + "/api/v1/devices/pair",
+            json={"token": token, "device_name": "race"},
+            timeout=30,
+        )
+        return answer.status_code, answer.json()
+
+    with concurrent.futures.ThreadPoolExecutor(4) as pool:
+        answers = list(pool.map(exchange, range(4)))
+    assert sorted(status for status, _ in answers)[0] == 201
+    assert [status for status, _ in answers].count(201) == 1, answers
+    assert all(
+        body.get("error") in ("pairing_used", "unavailable") for s, body in answers if s != 201
+    )
+    page = live_server.web().get(live_server.url + "/tokens", timeout=10).text
+    assert page.split('id="scanners"')[1].split("</table>")[0].count("Laptop zaal 2") == 1

@@ -74,3 +74,20 @@ def test_reset_forgets_the_pairing_but_not_the_camera_and_a_damaged_file_is_no_f
     }  # fmt: skip
     path.write_text("{not json")
     assert Settings.load() == Settings()
+
+
+def test_a_hand_scanners_burst_is_a_code_and_a_persons_typing_is_not():
+    from scanner.handscanner import ENTER, HandScanner
+
+    hand = HandScanner()
+    code = "AZ1.AAAAAgABcVAowhtLJMLNH64Xq"
+    for number, char in enumerate(code + ENTER):
+        hand.key(char, now=100 + number * 0.004)  # 4 ms a key
+    for number, char in enumerate("hello world" + ENTER):
+        hand.key(char, now=200 + number * 0.12)  # a fast typist
+    for number, char in enumerate("AZ1." + ENTER):
+        hand.key(char, now=300 + number * 0.004)  # too short for a code
+    for number, char in enumerate("AZ1.AAAA"):
+        hand.key(char, now=400 + number * 0.004)
+    hand.key(ENTER, now=401)  # a pause before Enter: a new line, empty
+    assert hand.take() == [code]

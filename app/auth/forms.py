@@ -14,3 +14,9 @@ class LoginForm(Form):
 
 class TokenForm(Form):
     label = StringField(_l("Label (e.g. the laptop's name)"), validators=[Length(max=120)])
+
+
+class PairingForm(Form):
+    name = StringField(
+        _l("Name of the scanner (e.g. the laptop's name)"), validators=[Length(max=120)]
+    )

@@ -11,6 +11,7 @@ from app.models.attendance import (
 )
 from app.models.audit import AuditRecord
 from app.models.base import Base
+from app.models.devices import PairingToken
 from app.models.jobs import Job, WorkerHeartbeat
 from app.models.org import ApiToken, Branch, PartnerOrganisation, Role, User
 from app.models.outbox import OutboxMail
@@ -33,6 +34,7 @@ __all__ = [
     "JustificationKind",
     "Kind",
     "OutboxMail",
+    "PairingToken",
     "Participant",
     "PartnerOrganisation",
     "Project",

@@ -1,7 +1,10 @@
 """The one place that turns database rows into the pure rules' inputs and back into figures.
 
-Views, the API, reports, certificates and exports all call :func:`training_figures`; the rules
-themselves live in ``app.domain``. A fixed number of queries per call, never one per row.
+Views, the API, reports, certificates and exports all call :func:`training_figures` (one
+training), :func:`trainings_figures` (many at once, e.g. a project's export) or
+:func:`participant_figures` (one person: their page, their certificate); the rules themselves
+live in ``app.domain``. A fixed number of queries per call, never one per row, and plain rows
+rather than ORM objects for the registrations: the work grows with what is shown.
 
 Status of one participant in one session, first match wins:
 
@@ -21,12 +24,14 @@ given to them nor missed by them.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 
-from app.domain.attendance import counts_as_present, is_incomplete, planned_time, present_time
+from app.domain.attendance import planned_time, presence
 from app.domain.thresholds import (
     AttendanceFigures,
     SessionAttendance,
@@ -51,8 +56,13 @@ from app.models.attendance import justification_sessions
 from app.planning.timing import SessionTimes, session_times
 from app.scanning.service import effective_registrations
 
+Period = tuple[date, date]
+# An effective registration as a plain row: ``id``, ``kind``, ``at`` and ``source`` (and its
+# ``session_id`` and ``participant_id``), what the pages and exports show of it.
+RegistrationRow = Row[Any]
 
-@dataclass(frozen=True)
+
+@dataclass(frozen=True, slots=True)
 class SessionLine:
     """One participant in one session: ``attendance`` is the pure rules' input, ``present_time``
     the hours between check-in and check-out (rule 4), ``registrations`` the effective ones."""
@@ -61,7 +71,7 @@ class SessionLine:
     times: SessionTimes
     attendance: SessionAttendance
     present_time: timedelta
-    registrations: tuple[Registration, ...]
+    registrations: tuple[RegistrationRow, ...]
 
 
 @dataclass(frozen=True)
@@ -91,7 +101,7 @@ class TrainingFigures:
     one :class:`ParticipantFigures` per enrolled participant, by name."""
 
     training: Training
-    period: tuple[date, date] | None
+    period: Period | None
     sessions: list[tuple[Session, SessionTimes]]
     participants: list[ParticipantFigures] = field(default_factory=list)
 
@@ -100,15 +110,8 @@ class TrainingFigures:
         return [(s, t) for s, t in self.sessions if t.end <= now]
 
 
-def training_sessions(training: Training, period: tuple[date, date] | None = None) -> list[Session]:
-    query = select(Session).where(Session.training_id == training.id)
-    if period is not None:
-        query = query.where(Session.day >= period[0], Session.day <= period[1])
-    return list(db.session.scalars(query.order_by(Session.day, Session.start)))
-
-
 def training_figures(
-    training: Training, now: datetime, period: tuple[date, date] | None = None
+    training: Training, now: datetime, period: Period | None = None
 ) -> TrainingFigures:
     """Per participant: the hours, the thresholds and the per-session detail.
 
@@ -117,142 +120,226 @@ def training_figures(
     whatever the number of participants and sessions. Stable API: certificates, the paper list,
     exports, the reports and the JSON API all call it.
     """
-    sessions = training_sessions(training, period)
-    closures = _closure_days(sessions)
-    timed = [(s, session_times(s, closures)) for s in sessions]
-    session_ids = [s.id for s in sessions]
-    if not session_ids:
-        return TrainingFigures(training, period, timed, [])
-    enrolled = _enrolled(session_ids)
-    participants = {
-        p.id: p
-        for p in db.session.scalars(
-            select(Participant).where(Participant.id.in_({pid for pid, _ in enrolled}))
+    return trainings_figures([training], now, period)[training.id]
+
+
+def trainings_figures(
+    trainings: Sequence[Training], now: datetime, period: Period | None = None
+) -> dict[int, TrainingFigures]:
+    """:func:`training_figures` for several trainings at once (a project's export), by id, in
+    the same eight queries: each training is computed once, not once per session or period."""
+    facts = _Facts.load([t.id for t in trainings], period)
+    return {
+        t.id: TrainingFigures(
+            t,
+            period,
+            [(s.session, s.times) for s in facts.sessions.get(t.id, [])],
+            [facts.participant(t.id, pid, now) for pid in facts.people(t.id)],
         )
+        for t in trainings
     }
-    registrations = _registrations(session_ids)
-    exempt_sessions, exempt_minutes = _exemptions(training.id)
-    justified = _justified(session_ids)
-    enrolments = {
-        e.participant_id: e
-        for e in db.session.scalars(
-            select(TrainingEnrolment).where(TrainingEnrolment.training_id == training.id)
-        )
-    }
-    by_participant: dict[int, set[int]] = defaultdict(set)
-    for participant_id, session_id in enrolled:
-        by_participant[participant_id].add(session_id)
-    result = []
-    for participant_id in sorted(by_participant, key=lambda i: (participants[i].name, i)):
+
+
+def participant_figures(
+    training: Training, participant: Participant, now: datetime, period: Period | None = None
+) -> ParticipantFigures | None:
+    """One participant's figures, as :func:`training_figures` gives them for that person, from
+    that person's rows only (``None`` when not enrolled in a session of the training or period).
+
+    The early warning needs no one else: it looks at this person's lessons still to come.
+    """
+    facts = _Facts.load([training.id], period, participant)
+    if participant.id not in facts.people(training.id):
+        return None
+    return facts.participant(training.id, participant.id, now)
+
+
+@dataclass(frozen=True, slots=True)
+class _Timed:
+    """A session with what every participant's line in it shares."""
+
+    session: Session
+    times: SessionTimes
+    args: tuple[datetime, datetime, datetime | None, datetime | None]
+    planned: timedelta
+
+
+@dataclass
+class _Facts:
+    """Every row the figures of some trainings (or of one participant) need, by key."""
+
+    sessions: dict[int, list[_Timed]]  # by training, in order
+    enrolled: dict[tuple[int, int], set[int]]  # (training, participant): session ids
+    participants: dict[int, Participant]
+    registrations: dict[tuple[int, int], list[RegistrationRow]]  # (session, participant)
+    exempt_sessions: set[tuple[int, int]]  # (participant, session)
+    exempt_minutes: dict[tuple[int, int], int]  # (training, participant)
+    justified: set[tuple[int, int]]  # (participant, session)
+    enrolments: dict[tuple[int, int], TrainingEnrolment]  # (training, participant)
+
+    @classmethod
+    def load(
+        cls, training_ids: list[int], period: Period | None, person: Participant | None = None
+    ) -> _Facts:
+        query = select(Session).where(Session.training_id.in_(training_ids))
+        if period is not None:
+            query = query.where(Session.day >= period[0], Session.day <= period[1])
+        if person is not None:
+            query = query.where(
+                Session.id.in_(
+                    select(Enrolment.session_id).where(Enrolment.participant_id == person.id)
+                )
+            )
+        rows = list(db.session.scalars(query.order_by(Session.day, Session.start, Session.id)))
+        closures = closure_days_for(rows)
+        sessions: dict[int, list[_Timed]] = defaultdict(list)
+        for session in rows:
+            times = session_times(session, closures)
+            args = (times.start, times.end, times.break_start, times.break_end)
+            sessions[session.training_id].append(_Timed(session, times, args, planned_time(*args)))
+        facts = cls(sessions, {}, {}, {}, set(), {}, set(), {})
+        ids = [s.id for s in rows]
+        if ids:
+            facts._load_people(ids, {s.id: s.training_id for s in rows}, training_ids, person)
+        return facts
+
+    def _load_people(
+        self,
+        ids: list[int],
+        training_of: dict[int, int],
+        training_ids: list[int],
+        person: Participant | None,
+    ) -> None:
+        def only(column):  # type: ignore[no-untyped-def]
+            return (column == person.id) if person is not None else True
+
+        enrolled: dict[tuple[int, int], set[int]] = defaultdict(set)
+        for pid, sid in db.session.execute(
+            select(Enrolment.participant_id, Enrolment.session_id).where(
+                Enrolment.session_id.in_(ids), only(Enrolment.participant_id)
+            )
+        ):
+            enrolled[(training_of[sid], pid)].add(sid)
+        self.enrolled = enrolled
+        people = {pid for _, pid in enrolled}
+        if person is not None:
+            self.participants = {person.id: person} if people else {}
+        elif people:
+            self.participants = {
+                p.id: p
+                for p in db.session.scalars(select(Participant).where(Participant.id.in_(people)))
+            }
+        registrations: dict[tuple[int, int], list[RegistrationRow]] = defaultdict(list)
+        query = effective_registrations(ids, [person.id] if person is not None else None)
+        for row in db.session.execute(
+            query.with_only_columns(
+                Registration.session_id,
+                Registration.participant_id,
+                Registration.id,
+                Registration.kind,
+                Registration.at,
+                Registration.source,
+            ).order_by(Registration.at, Registration.id)
+        ):
+            registrations[(row.session_id, row.participant_id)].append(row)
+        self.registrations = registrations
+        for pid, sid, tid, minutes in db.session.execute(
+            select(
+                Exemption.participant_id,
+                Exemption.session_id,
+                Exemption.training_id,
+                Exemption.minutes,
+            ).where(
+                Exemption.training_id.in_(training_ids),
+                Exemption.revoked_at.is_(None),
+                only(Exemption.participant_id),
+            )
+        ):
+            if sid is not None:
+                self.exempt_sessions.add((pid, sid))
+            elif minutes:
+                key = (tid, pid)
+                self.exempt_minutes[key] = self.exempt_minutes.get(key, 0) + minutes
+        self.justified = {
+            (pid, sid)
+            for pid, sid in db.session.execute(
+                select(Justification.participant_id, justification_sessions.c.session_id)
+                .join(
+                    justification_sessions,
+                    justification_sessions.c.justification_id == Justification.id,
+                )
+                .where(
+                    justification_sessions.c.session_id.in_(ids),
+                    Justification.revoked_at.is_(None),
+                    only(Justification.participant_id),
+                )
+            )
+        }
+        self.enrolments = {
+            (e.training_id, e.participant_id): e
+            for e in db.session.scalars(
+                select(TrainingEnrolment).where(
+                    TrainingEnrolment.training_id.in_(training_ids),
+                    only(TrainingEnrolment.participant_id),
+                )
+            )
+        }
+
+    def people(self, training_id: int) -> list[int]:
+        """The participants enrolled in a session of the training, by name."""
+        found = [pid for tid, pid in self.enrolled if tid == training_id]
+        return sorted(found, key=lambda i: (self.participants[i].name, i))
+
+    def participant(self, training_id: int, pid: int, now: datetime) -> ParticipantFigures:
+        enrolment = self.enrolments.get((training_id, pid))
+        mine = self.enrolled[(training_id, pid)]
+        stopped = enrolment.terminated_on if enrolment is not None else None
         lines = [
             _line(
-                session,
-                times,
-                registrations.get((session.id, participant_id), ()),
+                timed,
+                self.registrations.get((timed.session.id, pid), ()),
                 now,
-                exempt=(participant_id, session.id) in exempt_sessions,
-                justified=(participant_id, session.id) in justified,
-                enrolment=enrolments.get(participant_id),
+                exempt=(pid, timed.session.id) in self.exempt_sessions,
+                justified=(pid, timed.session.id) in self.justified,
+                enrolment=enrolment,
             )
-            for session, times in timed
-            if session.id in by_participant[participant_id]
-            and not _terminated_before(enrolments.get(participant_id), session)
+            for timed in self.sessions[training_id]
+            if timed.session.id in mine
+            and not (stopped is not None and timed.session.day > stopped)
         ]
         figures = figures_for(
             [line.attendance for line in lines],
-            extra_exempted=timedelta(minutes=exempt_minutes.get(participant_id, 0)),
+            extra_exempted=timedelta(minutes=self.exempt_minutes.get((training_id, pid), 0)),
         )
         upcoming = [line.attendance.planned for line in lines if line.attendance.status == "future"]
-        result.append(
-            ParticipantFigures(
-                participant=participants[participant_id],
-                enrolment=enrolments.get(participant_id),
-                figures=figures,
-                sessions=lines,
-                exam_eligible=exam_eligible(figures),
-                keeps_paid_leave=keeps_paid_leave(figures),
-                at_risk=at_risk(figures, upcoming[0], sum(upcoming, timedelta(0)))
-                if upcoming
-                else [],
-            )
+        return ParticipantFigures(
+            participant=self.participants[pid],
+            enrolment=enrolment,
+            figures=figures,
+            sessions=lines,
+            exam_eligible=exam_eligible(figures),
+            keeps_paid_leave=keeps_paid_leave(figures),
+            at_risk=at_risk(figures, upcoming[0], sum(upcoming, timedelta(0))) if upcoming else [],
         )
-    return TrainingFigures(training, period, timed, result)
 
 
-def _closure_days(sessions: list[Session]) -> list[date]:
+def closure_days_for(sessions: Iterable[Session]) -> list[date]:
     """The closure days every session's deadline may need, in one query (not one per day)."""
-    if not sessions:
+    days = [s.day for s in sessions]
+    if not days:
         return []
-    first, last = min(s.day for s in sessions), max(s.day for s in sessions)
     return list(
         db.session.scalars(
             select(ClosureDay.day).where(
-                ClosureDay.day > first, ClosureDay.day <= last + timedelta(days=31)
+                ClosureDay.day > min(days), ClosureDay.day <= max(days) + timedelta(days=31)
             )
         )
     )
-
-
-def _terminated_before(enrolment: TrainingEnrolment | None, session: Session) -> bool:
-    """The participant left the training early, before this session's day."""
-    return (
-        enrolment is not None
-        and enrolment.terminated_on is not None
-        and session.day > enrolment.terminated_on
-    )
-
-
-def _enrolled(session_ids: list[int]) -> list[tuple[int, int]]:
-    return list(
-        db.session.execute(
-            select(Enrolment.participant_id, Enrolment.session_id).where(
-                Enrolment.session_id.in_(session_ids)
-            )
-        )
-    )
-
-
-def _registrations(session_ids: list[int]) -> dict[tuple[int, int], tuple[Registration, ...]]:
-    found: dict[tuple[int, int], list[Registration]] = defaultdict(list)
-    rows = db.session.scalars(
-        effective_registrations(session_ids).order_by(Registration.at, Registration.id)
-    )
-    for registration in rows:
-        found[(registration.session_id, registration.participant_id)].append(registration)
-    return {key: tuple(value) for key, value in found.items()}
-
-
-def _exemptions(training_id: int) -> tuple[set[tuple[int, int]], dict[int, int]]:
-    sessions: set[tuple[int, int]] = set()
-    minutes: dict[int, int] = defaultdict(int)
-    for exemption in db.session.scalars(
-        select(Exemption).where(
-            Exemption.training_id == training_id, Exemption.revoked_at.is_(None)
-        )
-    ):
-        if exemption.session_id is not None:
-            sessions.add((exemption.participant_id, exemption.session_id))
-        elif exemption.minutes:
-            minutes[exemption.participant_id] += exemption.minutes
-    return sessions, minutes
-
-
-def _justified(session_ids: list[int]) -> set[tuple[int, int]]:
-    rows = db.session.execute(
-        select(Justification.participant_id, justification_sessions.c.session_id)
-        .join(justification_sessions, justification_sessions.c.justification_id == Justification.id)
-        .where(
-            justification_sessions.c.session_id.in_(session_ids),
-            Justification.revoked_at.is_(None),
-        )
-    )
-    return {(participant_id, session_id) for participant_id, session_id in rows}
 
 
 def _line(
-    session: Session,
-    times: SessionTimes,
-    registrations: tuple[Registration, ...],
+    timed: _Timed,
+    registrations: Sequence[RegistrationRow],
     now: datetime,
     *,
     exempt: bool,
@@ -260,22 +347,20 @@ def _line(
     enrolment: TrainingEnrolment | None,
 ) -> SessionLine:
     pairs = [(r.kind.value, r.at) for r in registrations if r.kind is not None and r.at is not None]
-    args = (times.start, times.end, times.break_start, times.break_end)
-    planned = planned_time(*args)
-    present = present_time(*args, pairs)
-    if times.end > now:
+    found = presence(*timed.args, pairs)
+    if timed.times.end > now:
         status = "future"
     elif exempt:
         status = "exempt"
-    elif enrolment is not None and session.day < enrolment.enrolled_on:
+    elif enrolment is not None and timed.session.day < enrolment.enrolled_on:
         status = "late_enrolment"
-    elif is_incomplete(pairs):
+    elif found.incomplete:
         status = "incomplete"
-    elif counts_as_present(*args, pairs):
+    elif found.counts_as_present:
         status = "present"
     else:
         status = "absent"
     attendance = SessionAttendance(
-        planned=planned, present=present, status=status, justified=justified
+        planned=timed.planned, present=found.present, status=status, justified=justified
     )  # type: ignore[arg-type]
-    return SessionLine(session, times, attendance, present, registrations)
+    return SessionLine(timed.session, timed.times, attendance, found.present, tuple(registrations))

@@ -218,16 +218,19 @@ def due_list(training: Training, now: datetime) -> list[DueLine]:
     chains: dict[tuple[int, str, date | None], list[Certificate]] = defaultdict(list)
     for certificate in issued(training):
         chains[_key(certificate)].append(certificate)
+    figures = training_figures(training, now).participants
+    # Who has lessons in each period: the training's figures restricted to the period would
+    # list the same lines (termination included), so the whole training is computed once.
     in_period: dict[Period, set[int]] = {
         period: {
             p.participant.id
-            for p in training_figures(training, now, period).participants
-            if p.sessions
+            for p in figures
+            if any(period[0] <= line.session.day <= period[1] for line in p.sessions)
         }
         for period in contents.periods(training)
     }
     lines: list[DueLine] = []
-    for person in training_figures(training, now).participants:
+    for person in figures:
         pid, paid = person.participant.id, person.paid_leave
         enrolled_on = person.enrolment.enrolled_on if person.enrolment else span[0]
         due = regular_enrolment_certificate_due(span[0], enrolled_on)

@@ -8,6 +8,7 @@ change counts the hours that really passed.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Literal
@@ -26,9 +27,13 @@ def presence_intervals(registrations: Iterable[Registration]) -> list[Interval]:
     with no check-in before it is ignored; a check-in with no check-out after it is open and
     yields no interval: the software does not invent a check-out.
     """
+    return _intervals(_ordered(registrations))
+
+
+def _intervals(ordered: list[Registration]) -> list[Interval]:
     intervals: list[Interval] = []
     opened: datetime | None = None
-    for kind, at in _ordered(registrations):
+    for kind, at in ordered:
         if kind == "in" and opened is None:
             opened = at
         elif kind == "out" and opened is not None:
@@ -70,10 +75,11 @@ def _overlap(a: Interval, b: Interval) -> timedelta:
 
 def is_incomplete(registrations: Iterable[Registration]) -> bool:
     """True when the last check-in has no check-out after it (to be resolved by a person)."""
-    state: Kind | None = None
-    for kind, _at in _ordered(registrations):
-        state = kind
-    return state == "in"
+    return _last_is_in(_ordered(registrations))
+
+
+def _last_is_in(ordered: list[Registration]) -> bool:
+    return bool(ordered) and ordered[-1][0] == "in"
 
 
 def present_time(
@@ -84,9 +90,19 @@ def present_time(
     registrations: Iterable[Registration],
 ) -> timedelta:
     """Time between check-ins and check-outs, clipped to the session, minus the planned break."""
+    return _present(start, end, break_start, break_end, presence_intervals(registrations))
+
+
+def _present(
+    start: datetime,
+    end: datetime,
+    break_start: datetime | None,
+    break_end: datetime | None,
+    intervals: list[Interval],
+) -> timedelta:
     start, end = _utc(start), _utc(end)
     total = timedelta(0)
-    for interval in presence_intervals(registrations):
+    for interval in intervals:
         total += _overlap(interval, (start, end))
         if break_start is not None and break_end is not None:
             total -= _overlap(interval, (max(start, _utc(break_start)), min(end, _utc(break_end))))
@@ -127,12 +143,51 @@ def counts_as_present(
     Without a break the whole session must be attended. Arriving up to ``grace`` late or
     leaving up to ``grace`` early still counts as the whole part.
     """
-    intervals = presence_intervals(registrations)
+    return _counts(start, end, break_start, break_end, presence_intervals(registrations), grace)
+
+
+def _counts(
+    start: datetime,
+    end: datetime,
+    break_start: datetime | None,
+    break_end: datetime | None,
+    intervals: list[Interval],
+    grace: timedelta,
+) -> bool:
     start, end = _utc(start), _utc(end)
     if break_start is None or break_end is None:
         return _covers(intervals, (start, end), grace)
     return _covers(intervals, (start, _utc(break_start)), grace) or _covers(
         intervals, (_utc(break_end), end), grace
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Presence:
+    """One participant in one session: :func:`present_time`, :func:`is_incomplete` and
+    :func:`counts_as_present` together."""
+
+    present: timedelta
+    incomplete: bool
+    counts_as_present: bool
+
+
+def presence(
+    start: datetime,
+    end: datetime,
+    break_start: datetime | None,
+    break_end: datetime | None,
+    registrations: Iterable[Registration],
+    grace: timedelta = DEFAULT_GRACE,
+) -> Presence:
+    """The three answers above from one pass over the registrations (sorted once, intervals
+    built once): the figures of a whole training ask them for every participant and session."""
+    ordered = _ordered(registrations)
+    intervals = _intervals(ordered)
+    return Presence(
+        present=_present(start, end, break_start, break_end, intervals),
+        incomplete=_last_is_in(ordered),
+        counts_as_present=_counts(start, end, break_start, break_end, intervals, grace),
     )
 
 

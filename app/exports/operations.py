@@ -1,7 +1,7 @@
 """The paper list printed from the digital registrations, the export of a project's
 registrations for the subsidy body (CSV, XLSX) and marking those sessions submitted.
 
-Every figure comes from :func:`app.attendance.figures.training_figures`; submitting calls
+Every figure comes from :mod:`app.attendance.figures`; submitting calls
 :func:`app.planning.operations.submit_session` for each session.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -18,15 +18,21 @@ from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook
 from openpyxl.styles import Font
 from sqlalchemy import select
+from sqlalchemy.orm import contains_eager
 
 from app import audit
-from app.attendance.figures import SessionLine, training_figures
+from app.attendance.figures import (
+    SessionLine,
+    closure_days_for,
+    training_figures,
+    trainings_figures,
+)
 from app.audit import Actor
 from app.domain.attendance import hours
 from app.domain.cutoff import BRUSSELS
 from app.exports.pdf import Lesson, PaperList, paper_list_pdf
 from app.extensions import db
-from app.models import Project, Session, Training
+from app.models import Project, Session, Training, User
 from app.planning.operations import submit_session
 from app.planning.timing import is_locked, session_times
 
@@ -51,17 +57,27 @@ def paper_list_data(training: Training, period: Period, now: datetime) -> PaperL
     """One row per participant, one column per lesson of the period, the count per lesson."""
     report = training_figures(training, now, period)
     lessons = [s for s, _ in report.sessions]
+    column = {s.id: index for index, s in enumerate(lessons)}
     rows: list[tuple[str, list[str]]] = []
     counts = [0] * len(lessons)
     for person in report.participants:
         if not person.sessions:  # stopped before this period
             continue
-        status = {line.session.id: line.attendance.status for line in person.sessions}
-        marks = [mark(status[s.id]) if s.id in status else "" for s in lessons]
-        for index, text in enumerate(marks):
-            counts[index] += text == "X"
+        marks = [""] * len(lessons)
+        for line in person.sessions:
+            index = column[line.session.id]
+            marks[index] = mark(line.attendance.status)
+            counts[index] += marks[index] == "X"
         rows.append((person.participant.name, marks))
-    trainers = sorted({s.trainer.display_name for s in lessons if s.trainer} | {
+    # The lessons' trainers in one query, not one per lesson.
+    ids = {s.trainer_id for s in lessons if s.trainer_id is not None}
+    names = (
+        {u.id: u.display_name for u in db.session.scalars(select(User).where(User.id.in_(ids)))}
+        if ids
+        else {}
+    )
+    teacher = {s.id: names.get(s.trainer_id, "") if s.trainer_id else "" for s in lessons}
+    trainers = sorted({teacher[s.id] for s in lessons if teacher[s.id]} | {
         t.display_name for t in training.trainers
     })  # fmt: skip
     return PaperList(
@@ -70,12 +86,7 @@ def paper_list_data(training: Training, period: Period, now: datetime) -> PaperL
         organisation=training.project.branch.name,
         period=(period[0].isoformat(), period[1].isoformat()),
         printed_on=now.astimezone(BRUSSELS).date().isoformat(),
-        lessons=[
-            Lesson(
-                s.day.isoformat(), f"{s.start:%H:%M}", s.trainer.display_name if s.trainer else ""
-            )
-            for s in lessons
-        ],
+        lessons=[Lesson(s.day.isoformat(), f"{s.start:%H:%M}", teacher[s.id]) for s in lessons],
         rows=rows,
         counts=counts,
         trainers=trainers,
@@ -109,43 +120,59 @@ def export_rows(project: Project, start: date, end: date, now: datetime) -> list
     """One row per participant per session of the project from ``start`` to ``end``.
 
     Check-in is the first check-in, check-out the last check-out (Brussels time); every
-    effective registration is listed in ``registrations`` with where it came from.
+    effective registration is listed in ``registrations`` with where it came from. All the
+    project's trainings are computed together, each once.
     """
+    trainings = sorted(project.trainings, key=lambda t: (t.name, t.id))
+    reports = trainings_figures(trainings, now, (start, end))
+    as_hours: dict[timedelta, Decimal] = {}
     result = []
-    for training in sorted(project.trainings, key=lambda t: (t.name, t.id)):
-        report = training_figures(training, now, (start, end))
+    for training in trainings:
+        report = reports[training.id]
+        # What every row of a session shares, worked out once per session.
+        shared = {
+            s.id: {
+                "project": project.number,
+                "training": training.name,
+                "training_code": training.code,
+                "session_id": s.id,
+                "date": s.day,
+                "start": f"{s.start:%H:%M}",
+                "end": f"{s.end:%H:%M}",
+                "break": f"{s.break_start:%H:%M}-{s.break_end:%H:%M}"
+                if s.break_start and s.break_end
+                else "",
+                "submitted_on": s.submitted_at.astimezone(BRUSSELS).date()
+                if s.submitted_at
+                else "",
+            }
+            for s, _ in report.sessions
+        }
         for person in report.participants:
             for line in person.sessions:
-                regs = [r for r in line.registrations if r.kind is not None and r.at is not None]
-                ins = [r.at for r in regs if r.kind.value == "in"]  # type: ignore[union-attr]
-                outs = [r.at for r in regs if r.kind.value == "out"]  # type: ignore[union-attr]
-                s = line.session
+                regs = [
+                    (r.at, r.kind.value, _clock(r.at), r.source.value)
+                    for r in line.registrations
+                    if r.kind is not None and r.at is not None
+                ]
+                ins = [(at, text) for at, kind, text, _ in regs if kind == "in"]
+                outs = [(at, text) for at, kind, text, _ in regs if kind == "out"]
+                for duration in (line.present_time, line.attendance.planned):
+                    if duration not in as_hours:
+                        as_hours[duration] = hours(duration)
                 result.append(
                     {
-                        "project": project.number,
-                        "training": training.name,
-                        "training_code": training.code,
-                        "session_id": s.id,
-                        "date": s.day,
-                        "start": f"{s.start:%H:%M}",
-                        "end": f"{s.end:%H:%M}",
-                        "break": f"{s.break_start:%H:%M}-{s.break_end:%H:%M}"
-                        if s.break_start and s.break_end
-                        else "",
+                        **shared[line.session.id],
                         "participant_id": person.participant.id,
                         "participant": person.participant.name,
-                        "check_in": _clock(min(ins)) if ins else "",  # type: ignore[type-var]
-                        "check_out": _clock(max(outs)) if outs else "",  # type: ignore[type-var]
-                        "hours_present": hours(line.present_time),
-                        "planned_hours": hours(line.attendance.planned),
+                        "check_in": min(ins)[1] if ins else "",
+                        "check_out": max(outs)[1] if outs else "",
+                        "hours_present": as_hours[line.present_time],
+                        "planned_hours": as_hours[line.attendance.planned],
                         "status": export_status(line),
                         "registrations": "; ".join(
-                            f"{r.kind.value} {_clock(r.at)} {r.source.value}"  # type: ignore[union-attr]
-                            for r in regs
+                            f"{kind} {text} {source}" for _, kind, text, source in regs
                         ),
-                        "submitted_on": s.submitted_at.astimezone(BRUSSELS).date()
-                        if s.submitted_at
-                        else "",
                     }
                 )
     return sorted(
@@ -216,10 +243,12 @@ class Planned:
 
 
 def project_sessions(project: Project, start: date, end: date) -> list[Session]:
+    """The range's sessions with their training (one query)."""
     return list(
         db.session.scalars(
             select(Session)
             .join(Training, Session.training_id == Training.id)
+            .options(contains_eager(Session.training))
             .where(Training.project_id == project.id, Session.day >= start, Session.day <= end)
             .order_by(Session.day, Session.start, Session.id)
         )
@@ -229,8 +258,10 @@ def project_sessions(project: Project, start: date, end: date) -> list[Session]:
 def submission_plan(project: Project, start: date, end: date, now: datetime) -> list[Planned]:
     """Which sessions of the range will be submitted, and why the others will not."""
     plan = []
-    for session in project_sessions(project, start, end):
-        times = session_times(session)
+    sessions = project_sessions(project, start, end)
+    closures = closure_days_for(sessions)
+    for session in sessions:
+        times = session_times(session, closures)
         if session.submitted_at is not None and not session.reopened:
             item = Planned(session, "already_submitted", _l(
                 "Already submitted on %(day)s.",

@@ -31,7 +31,7 @@ from typing import Any
 
 from sqlalchemy import Row, select
 
-from app.domain.attendance import planned_time, presence
+from app.domain.attendance import Span, planned_time, presence, span
 from app.domain.thresholds import (
     AttendanceFigures,
     SessionAttendance,
@@ -46,6 +46,7 @@ from app.models import (
     Enrolment,
     Exemption,
     Justification,
+    Kind,
     Participant,
     Registration,
     Session,
@@ -156,11 +157,14 @@ def participant_figures(
 
 @dataclass(frozen=True, slots=True)
 class _Timed:
-    """A session with what every participant's line in it shares."""
+    """A session with what every participant's line in it shares (read from the ORM object
+    once, not once per participant)."""
 
     session: Session
+    id: int
+    day: date
     times: SessionTimes
-    args: tuple[datetime, datetime, datetime | None, datetime | None]
+    span: Span
     planned: timedelta
 
 
@@ -172,6 +176,7 @@ class _Facts:
     enrolled: dict[tuple[int, int], set[int]]  # (training, participant): session ids
     participants: dict[int, Participant]
     registrations: dict[tuple[int, int], list[RegistrationRow]]  # (session, participant)
+    pairs: dict[tuple[int, int], list[tuple[Kind, datetime]]]  # the same as the rules take them
     exempt_sessions: set[tuple[int, int]]  # (participant, session)
     exempt_minutes: dict[tuple[int, int], int]  # (training, participant)
     justified: set[tuple[int, int]]  # (participant, session)
@@ -196,8 +201,10 @@ class _Facts:
         for session in rows:
             times = session_times(session, closures)
             args = (times.start, times.end, times.break_start, times.break_end)
-            sessions[session.training_id].append(_Timed(session, times, args, planned_time(*args)))
-        facts = cls(sessions, {}, {}, {}, set(), {}, set(), {})
+            sessions[session.training_id].append(
+                _Timed(session, session.id, session.day, times, span(*args), planned_time(*args))
+            )
+        facts = cls(sessions, {}, {}, {}, {}, set(), {}, set(), {})
         ids = [s.id for s in rows]
         if ids:
             facts._load_people(ids, {s.id: s.training_id for s in rows}, training_ids, person)
@@ -230,19 +237,29 @@ class _Facts:
                 for p in db.session.scalars(select(Participant).where(Participant.id.in_(people)))
             }
         registrations: dict[tuple[int, int], list[RegistrationRow]] = defaultdict(list)
+        pairs: dict[tuple[int, int], list[tuple[Kind, datetime]]] = defaultdict(list)
         query = effective_registrations(ids, [person.id] if person is not None else None)
-        for row in db.session.execute(
-            query.with_only_columns(
-                Registration.session_id,
-                Registration.participant_id,
-                Registration.id,
-                Registration.kind,
-                Registration.at,
-                Registration.source,
-            ).order_by(Registration.at, Registration.id)
+        # On the connection: plain rows, without the ORM's per-row bookkeeping.
+        for row in (
+            db.session.connection()
+            .execute(
+                query.with_only_columns(
+                    Registration.session_id,
+                    Registration.participant_id,
+                    Registration.id,
+                    Registration.kind,
+                    Registration.at,
+                    Registration.source,
+                ).order_by(Registration.at, Registration.id)
+            )
+            .all()
         ):
-            registrations[(row.session_id, row.participant_id)].append(row)
+            session_id, participant_id, _id, kind, at, _source = row
+            registrations[(session_id, participant_id)].append(row)
+            if kind is not None and at is not None:
+                pairs[(session_id, participant_id)].append((kind, at))
         self.registrations = registrations
+        self.pairs = pairs
         for pid, sid, tid, minutes in db.session.execute(
             select(
                 Exemption.participant_id,
@@ -294,18 +311,19 @@ class _Facts:
         enrolment = self.enrolments.get((training_id, pid))
         mine = self.enrolled[(training_id, pid)]
         stopped = enrolment.terminated_on if enrolment is not None else None
+        late_until = enrolment.enrolled_on if enrolment is not None else None
         lines = [
             _line(
                 timed,
-                self.registrations.get((timed.session.id, pid), ()),
+                self.registrations.get((timed.id, pid), ()),
+                self.pairs.get((timed.id, pid), ()),
                 now,
-                exempt=(pid, timed.session.id) in self.exempt_sessions,
-                justified=(pid, timed.session.id) in self.justified,
-                enrolment=enrolment,
+                exempt=(pid, timed.id) in self.exempt_sessions,
+                justified=(pid, timed.id) in self.justified,
+                late=late_until is not None and timed.day < late_until,
             )
             for timed in self.sessions[training_id]
-            if timed.session.id in mine
-            and not (stopped is not None and timed.session.day > stopped)
+            if timed.id in mine and not (stopped is not None and timed.day > stopped)
         ]
         figures = figures_for(
             [line.attendance for line in lines],
@@ -340,19 +358,20 @@ def closure_days_for(sessions: Iterable[Session]) -> list[date]:
 def _line(
     timed: _Timed,
     registrations: Sequence[RegistrationRow],
+    pairs: Sequence[tuple[Kind, datetime]],
     now: datetime,
     *,
     exempt: bool,
     justified: bool,
-    enrolment: TrainingEnrolment | None,
+    late: bool,
 ) -> SessionLine:
-    pairs = [(r.kind.value, r.at) for r in registrations if r.kind is not None and r.at is not None]
-    found = presence(*timed.args, pairs)
+    """``late``: the session's day is before the participant's enrolment in the training."""
+    found = presence(timed.span, pairs)  # Kind is a StrEnum: equal to "in" and "out"
     if timed.times.end > now:
         status = "future"
     elif exempt:
         status = "exempt"
-    elif enrolment is not None and timed.session.day < enrolment.enrolled_on:
+    elif late:
         status = "late_enrolment"
     elif found.incomplete:
         status = "incomplete"

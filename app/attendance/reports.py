@@ -7,8 +7,7 @@ import io
 from decimal import Decimal
 from typing import Any
 
-from openpyxl import Workbook
-
+from app import xlsx
 from app.attendance.figures import TrainingFigures
 from app.domain.attendance import hours
 
@@ -82,17 +81,11 @@ def to_csv(report: TrainingFigures) -> bytes:
 
 
 def to_xlsx(report: TrainingFigures) -> bytes:
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "Attendance"
-    sheet.append([title for _, title in COLUMNS])
-    for row in rows(report):
-        sheet.append(
-            [
-                float(v) if isinstance(v, Decimal) else _cell(v)
-                for v in (row[key] for key, _ in COLUMNS)
-            ]
-        )
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    sheet = xlsx.Sheet(
+        "Attendance",
+        [
+            [title for _, title in COLUMNS],
+            *([_cell(row[key]) for key, _ in COLUMNS] for row in rows(report)),
+        ],
+    )
+    return xlsx.workbook([sheet])

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Literal
+from typing import Literal, NamedTuple
 
 Kind = Literal["in", "out"]
 Registration = tuple[Kind, datetime]
@@ -46,6 +46,8 @@ def _intervals(ordered: list[Registration]) -> list[Interval]:
 def _utc(moment: datetime) -> datetime:
     """Aware datetimes with the same tzinfo subtract as wall-clock times in Python; in UTC the
     difference is the time that really passed, also across a daylight-saving change."""
+    if moment.tzinfo is UTC:  # as the database gives them: nothing to convert
+        return moment
     if moment.tzinfo is None:
         raise ValueError("naive datetime: registrations and session times must be aware")
     return moment.astimezone(UTC)
@@ -82,6 +84,23 @@ def _last_is_in(ordered: list[Registration]) -> bool:
     return bool(ordered) and ordered[-1][0] == "in"
 
 
+class Span(NamedTuple):
+    """A session's start, end and planned break in UTC; no break unless both ends are set."""
+
+    start: datetime
+    end: datetime
+    break_start: datetime | None
+    break_end: datetime | None
+
+
+def span(
+    start: datetime, end: datetime, break_start: datetime | None, break_end: datetime | None
+) -> Span:
+    if break_start is None or break_end is None:
+        return Span(_utc(start), _utc(end), None, None)
+    return Span(_utc(start), _utc(end), _utc(break_start), _utc(break_end))
+
+
 def present_time(
     start: datetime,
     end: datetime,
@@ -90,22 +109,16 @@ def present_time(
     registrations: Iterable[Registration],
 ) -> timedelta:
     """Time between check-ins and check-outs, clipped to the session, minus the planned break."""
-    return _present(start, end, break_start, break_end, presence_intervals(registrations))
+    return _present(span(start, end, break_start, break_end), presence_intervals(registrations))
 
 
-def _present(
-    start: datetime,
-    end: datetime,
-    break_start: datetime | None,
-    break_end: datetime | None,
-    intervals: list[Interval],
-) -> timedelta:
-    start, end = _utc(start), _utc(end)
+def _present(session: Span, intervals: list[Interval]) -> timedelta:
+    start, end, break_start, break_end = session
     total = timedelta(0)
     for interval in intervals:
         total += _overlap(interval, (start, end))
         if break_start is not None and break_end is not None:
-            total -= _overlap(interval, (max(start, _utc(break_start)), min(end, _utc(break_end))))
+            total -= _overlap(interval, (max(start, break_start), min(end, break_end)))
     return total
 
 
@@ -143,22 +156,19 @@ def counts_as_present(
     Without a break the whole session must be attended. Arriving up to ``grace`` late or
     leaving up to ``grace`` early still counts as the whole part.
     """
-    return _counts(start, end, break_start, break_end, presence_intervals(registrations), grace)
+    return _counts(
+        span(start, end, break_start, break_end), presence_intervals(registrations), grace
+    )
 
 
-def _counts(
-    start: datetime,
-    end: datetime,
-    break_start: datetime | None,
-    break_end: datetime | None,
-    intervals: list[Interval],
-    grace: timedelta,
-) -> bool:
-    start, end = _utc(start), _utc(end)
+def _counts(session: Span, intervals: list[Interval], grace: timedelta) -> bool:
+    start, end, break_start, break_end = session
+    if not intervals:
+        return False  # nobody covers anything without a presence interval
     if break_start is None or break_end is None:
         return _covers(intervals, (start, end), grace)
-    return _covers(intervals, (start, _utc(break_start)), grace) or _covers(
-        intervals, (_utc(break_end), end), grace
+    return _covers(intervals, (start, break_start), grace) or _covers(
+        intervals, (break_end, end), grace
     )
 
 
@@ -173,21 +183,17 @@ class Presence:
 
 
 def presence(
-    start: datetime,
-    end: datetime,
-    break_start: datetime | None,
-    break_end: datetime | None,
-    registrations: Iterable[Registration],
-    grace: timedelta = DEFAULT_GRACE,
+    session: Span, registrations: Iterable[Registration], grace: timedelta = DEFAULT_GRACE
 ) -> Presence:
     """The three answers above from one pass over the registrations (sorted once, intervals
-    built once): the figures of a whole training ask them for every participant and session."""
+    built once), for a session's :func:`span` worked out once: the figures of a whole training
+    ask them for every participant and session."""
     ordered = _ordered(registrations)
     intervals = _intervals(ordered)
     return Presence(
-        present=_present(start, end, break_start, break_end, intervals),
+        present=_present(session, intervals),
         incomplete=_last_is_in(ordered),
-        counts_as_present=_counts(start, end, break_start, break_end, intervals, grace),
+        counts_as_present=_counts(session, intervals, grace),
     )
 
 

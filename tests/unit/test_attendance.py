@@ -12,6 +12,7 @@ from app.domain.attendance import (
     planned_time,
     presence,
     present_time,
+    span,
 )
 from app.domain.cutoff import BRUSSELS
 
@@ -166,7 +167,7 @@ def test_presence_gives_the_three_answers_of_the_separate_rules_at_once():
     for registrations in cases:
         for breaks in ((BREAK_START, BREAK_END), (None, None)):
             args = (START, END, *breaks)
-            assert presence(*args, registrations) == Presence(
+            assert presence(span(*args), registrations) == Presence(
                 present=present_time(*args, registrations),
                 incomplete=is_incomplete(registrations),
                 counts_as_present=counts_as_present(*args, registrations),

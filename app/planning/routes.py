@@ -8,6 +8,7 @@ from flask import flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
+from sqlalchemy.orm import contains_eager, selectinload
 
 from app import scoping
 from app.extensions import db
@@ -59,6 +60,12 @@ def _with_status(sessions, now: datetime):  # type: ignore[no-untyped-def]
     return [(s, status_of(s, now)) for s in sessions]
 
 
+def _listed(query):  # type: ignore[no-untyped-def]
+    """A scoped session query with what the session tables show of each: its training (joined
+    by the scope already) and its trainer, loaded with the list, not one query per row."""
+    return query.options(contains_eager(Session.training), selectinload(Session.trainer))
+
+
 # --- Home and archive ------------------------------------------------------------------------
 
 
@@ -68,7 +75,7 @@ def home():  # type: ignore[no-untyped-def]
     """Sessions in scope: today's first, then upcoming, then the most recent past ones."""
     now = _now()
     today = _today(now)
-    scope = scoping.sessions(current_user)
+    scope = _listed(scoping.sessions(current_user))
     todays = db.session.scalars(scope.where(Session.day == today).order_by(Session.start)).all()
     upcoming = db.session.scalars(
         scope.where(Session.day > today).order_by(Session.day, Session.start)
@@ -106,7 +113,8 @@ def archive():  # type: ignore[no-untyped-def]
     pages = max((total + ARCHIVE_PAGE_SIZE - 1) // ARCHIVE_PAGE_SIZE, 1)
     page = min(page, pages)
     rows = db.session.scalars(
-        query.order_by(Session.day.desc(), Session.start.desc(), Session.id.desc())
+        _listed(query)
+        .order_by(Session.day.desc(), Session.start.desc(), Session.id.desc())
         .offset((page - 1) * ARCHIVE_PAGE_SIZE)
         .limit(ARCHIVE_PAGE_SIZE)
     ).all()
@@ -140,8 +148,21 @@ def projects():  # type: ignore[no-untyped-def]
         )
         if project is not None:
             return redirect(url_for("planning.project", project_id=project.id))
-    items = db.session.scalars(scoping.projects(current_user).order_by(Project.name)).all()
-    return render_template("planning/projects.html", projects=items, form=form)
+    items = db.session.scalars(
+        scoping.projects(current_user)
+        .options(selectinload(Project.branch))
+        .order_by(Project.name, Project.id)
+    ).all()
+    training_counts = dict(
+        db.session.execute(
+            select(Training.project_id, func.count())
+            .where(Training.project_id.in_([p.id for p in items]))
+            .group_by(Training.project_id)
+        ).all()
+    )
+    return render_template(
+        "planning/projects.html", projects=items, training_counts=training_counts, form=form
+    )
 
 
 def _trainer_choices(branch_id: int | None) -> list[tuple[int, str]]:
@@ -185,6 +206,7 @@ def project(project_id: int):  # type: ignore[no-untyped-def]
     trainings = db.session.scalars(
         scoping.trainings(current_user)
         .where(Training.project_id == project.id)
+        .options(selectinload(Training.trainers))
         .order_by(Training.name)
     ).all()
     session_counts = dict(
@@ -263,7 +285,7 @@ def _training_page(
 ):  # type: ignore[no-untyped-def]
     now = _now()
     sessions = db.session.scalars(
-        scoping.sessions(current_user)
+        _listed(scoping.sessions(current_user))
         .where(Session.training_id == training.id)
         .order_by(Session.day, Session.start)
     ).all()

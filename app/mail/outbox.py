@@ -10,11 +10,12 @@ import email.policy
 import logging
 import smtplib
 import threading
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 
 from flask import Flask, current_app
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from app.extensions import db
 from app.models import OutboxMail
@@ -25,15 +26,26 @@ MAX_BACKOFF = timedelta(minutes=30)
 
 def queue(message: EmailMessage, participant_id: int | None = None) -> OutboxMail:
     """Store a message for delivery (in the caller's transaction)."""
-    mail = OutboxMail(
-        recipient=str(message["To"]),
-        subject=str(message["Subject"]),
-        message=message.as_bytes(policy=email.policy.SMTP),
-        participant_id=participant_id,
-    )
+    mail = OutboxMail(**_row(message, participant_id))
     db.session.add(mail)
     db.session.flush()
     return mail
+
+
+def queue_many(messages: Sequence[tuple[EmailMessage, int | None]]) -> None:
+    """Store many messages (with their participant's id) in one statement, as one class's
+    enrolment does."""
+    if messages:
+        db.session.execute(insert(OutboxMail), [_row(m, pid) for m, pid in messages])
+
+
+def _row(message: EmailMessage, participant_id: int | None) -> dict[str, object]:
+    return {
+        "recipient": str(message["To"]),
+        "subject": str(message["Subject"]),
+        "message": message.as_bytes(policy=email.policy.SMTP),
+        "participant_id": participant_id,
+    }
 
 
 def smtp_configured(app: Flask | None = None) -> bool:

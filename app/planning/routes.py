@@ -363,11 +363,7 @@ def enrol_training(training_id: int):  # type: ignore[no-untyped-def]
         scoping.participants(current_user).where(Participant.id.in_(form.participants.data))
     ).all()
 
-    def enrol_all() -> int:
-        sessions = list(training.sessions)
-        return sum(people.enrol_in_training(actor(), sessions, p) for p in chosen)
-
-    created = attempt(enrol_all)
+    created = attempt(lambda: people.enrol_all(actor(), list(training.sessions), chosen))
     if created is not None:
         flash(
             _(
@@ -433,7 +429,7 @@ def enrol_session(session_id: int):  # type: ignore[no-untyped-def]
     chosen = db.session.scalars(
         scoping.participants(current_user).where(Participant.id.in_(form.participants.data))
     ).all()
-    created = attempt(lambda: sum(people.enrol(actor(), session, p)[1] for p in chosen))
+    created = attempt(lambda: people.enrol_all(actor(), [session], chosen))
     if created is not None:
         flash(_("%(n)s participants enrolled.", n=created), "success")
     return redirect(url_for("planning.session_detail", session_id=session.id))

@@ -85,14 +85,23 @@ def _sheet(sheet: Sheet) -> Iterator[str]:
         )
     yield "<sheetData>"
     styles = [_STYLE[sheet.formats[i]] if i in sheet.formats else 0 for i in range(len(letters))]
+    # The same value in the same style is written the same way: a column of training names,
+    # times or statuses is escaped and formatted once.
+    written: dict[tuple[type, Any, int], str] = {}
     chunk: list[str] = []
     for number, row in enumerate(sheet.rows, start=1):
         bold = sheet.bold_heading and number == 1
-        cells = "".join(
-            _cell(f"{letters[i]}{number}", value, _BOLD if bold else styles[i])
-            for i, value in enumerate(row)
-            if value is not None and value != ""
-        )
+        parts = []
+        for i, value in enumerate(row):
+            if value is None or value == "":
+                continue
+            style = _BOLD if bold else styles[i]
+            key = (type(value), value, style)
+            body = written.get(key)
+            if body is None:
+                body = written[key] = _cell_body(value, style)
+            parts.append(f'<c r="{letters[i]}{number}"{body}')
+        cells = "".join(parts)
         chunk.append(f'<row r="{number}">{cells}</row>')
         if len(chunk) == _ROWS_PER_WRITE:
             yield "".join(chunk)
@@ -104,20 +113,21 @@ def _sheet(sheet: Sheet) -> Iterator[str]:
     yield "</worksheet>"
 
 
-def _cell(ref: str, value: Any, style: int) -> str:
+def _cell_body(value: Any, style: int) -> str:
+    """A cell after its reference: ``<c r="B7"`` + this."""
     if isinstance(value, str):
         text = _NOT_XML.sub("", value)
         space = ' xml:space="preserve"' if text != text.strip() else ""
         styled = f' s="{style}"' if style == _BOLD else ""
-        return f'<c r="{ref}"{styled} t="inlineStr"><is><t{space}>{escape(text)}</t></is></c>'
+        return f'{styled} t="inlineStr"><is><t{space}>{escape(text)}</t></is></c>'
     if isinstance(value, bool):
-        return f'<c r="{ref}" t="b"><v>{int(value)}</v></c>'
+        return f' t="b"><v>{int(value)}</v></c>'
     if isinstance(value, int | float | Decimal):
         styled = f' s="{style}"' if style else ""
-        return f'<c r="{ref}"{styled}><v>{value}</v></c>'
+        return f"{styled}><v>{value}</v></c>"
     if isinstance(value, date) and not isinstance(value, datetime):
         # A date is a number of days shown with a date format (the column's, or yyyy-mm-dd).
-        return f'<c r="{ref}" s="{style or _STYLE["date"]}"><v>{(value - _EPOCH).days}</v></c>'
+        return f' s="{style or _STYLE["date"]}"><v>{(value - _EPOCH).days}</v></c>'
     raise TypeError(f"cannot write {type(value).__name__} to a spreadsheet cell")
 
 

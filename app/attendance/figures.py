@@ -379,7 +379,5 @@ def _line(
         status = "present"
     else:
         status = "absent"
-    attendance = SessionAttendance(
-        planned=timed.planned, present=found.present, status=status, justified=justified
-    )  # type: ignore[arg-type]
+    attendance = SessionAttendance(timed.planned, found.present, status, justified)  # type: ignore[arg-type]
     return SessionLine(timed.session, timed.times, attendance, found.present, tuple(registrations))

@@ -8,7 +8,6 @@ change counts the hours that really passed.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Literal, NamedTuple
@@ -54,13 +53,19 @@ def _utc(moment: datetime) -> datetime:
 
 
 def _ordered(registrations: Iterable[Registration]) -> list[Registration]:
+    ordered = [(kind, _utc(at)) for kind, at in registrations]
+    ordered.sort(key=_instant)
+    return ordered
+
+
+def _instant(registration: Registration) -> tuple[datetime, bool]:
     # At the same instant a check-out sorts before a check-in (out, then back in).
-    return sorted(
-        ((kind, _utc(at)) for kind, at in registrations), key=lambda r: (r[1], r[0] == "in")
-    )
+    return registration[1], registration[0] == "in"
 
 
 def _merge(intervals: list[Interval]) -> list[Interval]:
+    if len(intervals) < 2:
+        return intervals  # nothing to merge (the usual case: one check-in, one check-out)
     merged: list[Interval] = []
     for start, end in sorted(intervals):
         if merged and start <= merged[-1][1]:
@@ -172,8 +177,7 @@ def _counts(session: Span, intervals: list[Interval], grace: timedelta) -> bool:
     )
 
 
-@dataclass(frozen=True, slots=True)
-class Presence:
+class Presence(NamedTuple):
     """One participant in one session: :func:`present_time`, :func:`is_incomplete` and
     :func:`counts_as_present` together."""
 
@@ -191,9 +195,7 @@ def presence(
     ordered = _ordered(registrations)
     intervals = _intervals(ordered)
     return Presence(
-        present=_present(session, intervals),
-        incomplete=_last_is_in(ordered),
-        counts_as_present=_counts(session, intervals, grace),
+        _present(session, intervals), _last_is_in(ordered), _counts(session, intervals, grace)
     )
 
 

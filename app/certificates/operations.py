@@ -221,11 +221,10 @@ def due_list(training: Training, now: datetime) -> list[DueLine]:
     figures = training_figures(training, now).participants
     # Who has lessons in each period: the training's figures restricted to the period would
     # list the same lines (termination included), so the whole training is computed once.
+    days = {p.participant.id: {line.session.day for line in p.sessions} for p in figures}
     in_period: dict[Period, set[int]] = {
         period: {
-            p.participant.id
-            for p in figures
-            if any(period[0] <= line.session.day <= period[1] for line in p.sessions)
+            pid for pid, held in days.items() if any(period[0] <= d <= period[1] for d in held)
         }
         for period in contents.periods(training)
     }

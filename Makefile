@@ -36,6 +36,7 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/scan_load.py
 	$(BIN)/python bench/decode.py
+	$(BIN)/python bench/figures.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

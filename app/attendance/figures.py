@@ -312,15 +312,17 @@ class _Facts:
         mine = self.enrolled[(training_id, pid)]
         stopped = enrolment.terminated_on if enrolment is not None else None
         late_until = enrolment.enrolled_on if enrolment is not None else None
+        registrations, pairs = self.registrations, self.pairs
+        exempt, justified = self.exempt_sessions, self.justified
         lines = [
             _line(
                 timed,
-                self.registrations.get((timed.id, pid), ()),
-                self.pairs.get((timed.id, pid), ()),
+                registrations.get((timed.id, pid), ()),
+                pairs.get((timed.id, pid), ()),
                 now,
-                exempt=(pid, timed.id) in self.exempt_sessions,
-                justified=(pid, timed.id) in self.justified,
-                late=late_until is not None and timed.day < late_until,
+                (pid, timed.id) in exempt,
+                (pid, timed.id) in justified,
+                late_until is not None and timed.day < late_until,
             )
             for timed in self.sessions[training_id]
             if timed.id in mine and not (stopped is not None and timed.day > stopped)
@@ -360,7 +362,6 @@ def _line(
     registrations: Sequence[RegistrationRow],
     pairs: Sequence[tuple[Kind, datetime]],
     now: datetime,
-    *,
     exempt: bool,
     justified: bool,
     late: bool,

@@ -46,6 +46,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/scan_load.py
 	$(BIN)/python bench/decode.py
 	$(BIN)/python bench/outbox.py
+	$(BIN)/python bench/figures.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

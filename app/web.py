@@ -42,6 +42,17 @@ ATTENDANCE_LABELS = {
 }
 
 
+RISK_LABELS = {
+    "exam": _l("exam at risk"),
+    "paid_leave": _l("paid educational leave at risk"),
+}
+
+
+def risk_label(risk: str) -> str:
+    """What is at risk, in words (a badge, a CSV cell)."""
+    return str(RISK_LABELS.get(risk, risk))
+
+
 def attendance_label(attendance) -> str:  # type: ignore[no-untyped-def]
     label = str(ATTENDANCE_LABELS[attendance.status])
     if attendance.status == "absent":
@@ -59,8 +70,10 @@ def init_web(app: Flask) -> None:
     app.jinja_env.globals["status_label"] = STATUS_LABELS.get
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.globals["attendance_label"] = attendance_label
+    app.jinja_env.globals["risk_label"] = risk_label
     app.jinja_env.filters["hours"] = hours_text
     app.jinja_env.filters["percent"] = percent_text
+    app.jinja_env.filters["number"] = number_text
     app.context_processor(lambda: {"now_utc": datetime.now(UTC)})
 
 
@@ -92,12 +105,17 @@ def hours_text(duration: timedelta) -> str:
     return format_decimal(hours(duration), "#,##0.00")
 
 
+def number_text(value: Decimal | float | int | None) -> str:
+    """A number with two decimals, the Belgian way in Dutch (2,75)."""
+    return "" if value is None else format_decimal(value, "#,##0.00")
+
+
 def percent_text(value: Decimal | float | int | None) -> str:
     """A percentage as people here write it: "100 %" in Dutch, "100%" in English."""
     if value is None:
         return ""
     dutch = str(get_locale() or "nl").startswith("nl")
-    return format_percent(Decimal(str(value)) / 100, "#,##0 %" if dutch else "#,##0%")
+    return format_percent(Decimal(str(value)) / 100, "#,##0.# %" if dutch else "#,##0.#%")
 
 
 def local_time(value: datetime | None, fmt: str = "%d/%m/%Y %H:%M") -> str:

@@ -1,7 +1,10 @@
 """The one place that turns database rows into the pure rules' inputs and back into figures.
 
-Views, the API, reports, certificates and exports all call :func:`training_figures`; the rules
-themselves live in ``app.domain``. A fixed number of queries per call, never one per row.
+Views, the API, reports, certificates and exports all call :func:`training_figures` (one
+training), :func:`trainings_figures` (many at once, e.g. a project's export) or
+:func:`participant_figures` (one person: their page, their certificate); the rules themselves
+live in ``app.domain``. A fixed number of queries per call, never one per row, and plain rows
+rather than ORM objects for the registrations: the work grows with what is shown.
 
 Status of one participant in one session, first match wins:
 
@@ -21,12 +24,14 @@ given to them nor missed by them.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, select, true
 
-from app.domain.attendance import counts_as_present, is_incomplete, planned_time, present_time
+from app.domain.attendance import Span, planned_time, presence, span
 from app.domain.thresholds import (
     AttendanceFigures,
     SessionAttendance,
@@ -41,6 +46,7 @@ from app.models import (
     Enrolment,
     Exemption,
     Justification,
+    Kind,
     Participant,
     Registration,
     Session,
@@ -51,8 +57,13 @@ from app.models.attendance import justification_sessions
 from app.planning.timing import SessionTimes, session_times
 from app.scanning.service import effective_registrations
 
+Period = tuple[date, date]
+# An effective registration as a plain row: ``id``, ``kind``, ``at`` and ``source`` (and its
+# ``session_id`` and ``participant_id``), what the pages and exports show of it.
+RegistrationRow = Row[Any]
 
-@dataclass(frozen=True)
+
+@dataclass(frozen=True, slots=True)
 class SessionLine:
     """One participant in one session: ``attendance`` is the pure rules' input, ``present_time``
     the hours between check-in and check-out (rule 4), ``registrations`` the effective ones."""
@@ -61,7 +72,7 @@ class SessionLine:
     times: SessionTimes
     attendance: SessionAttendance
     present_time: timedelta
-    registrations: tuple[Registration, ...]
+    registrations: tuple[RegistrationRow, ...]
 
 
 @dataclass(frozen=True)
@@ -91,7 +102,7 @@ class TrainingFigures:
     one :class:`ParticipantFigures` per enrolled participant, by name."""
 
     training: Training
-    period: tuple[date, date] | None
+    period: Period | None
     sessions: list[tuple[Session, SessionTimes]]
     participants: list[ParticipantFigures] = field(default_factory=list)
 
@@ -100,18 +111,8 @@ class TrainingFigures:
         return [(s, t) for s, t in self.sessions if t.end <= now]
 
 
-def training_sessions(training: Training, period: tuple[date, date] | None = None) -> list[Session]:
-    """The sessions that count: a cancelled one was given to nobody (no hours, no figures)."""
-    query = select(Session).where(
-        Session.training_id == training.id, Session.cancelled_at.is_(None)
-    )
-    if period is not None:
-        query = query.where(Session.day >= period[0], Session.day <= period[1])
-    return list(db.session.scalars(query.order_by(Session.day, Session.start)))
-
-
 def training_figures(
-    training: Training, now: datetime, period: tuple[date, date] | None = None
+    training: Training, now: datetime, period: Period | None = None
 ) -> TrainingFigures:
     """Per participant: the hours, the thresholds and the per-session detail.
 
@@ -120,165 +121,324 @@ def training_figures(
     whatever the number of participants and sessions. Stable API: certificates, the paper list,
     exports, the reports and the JSON API all call it.
     """
-    sessions = training_sessions(training, period)
-    closures = _closure_days(sessions)
-    timed = [(s, session_times(s, closures)) for s in sessions]
-    session_ids = [s.id for s in sessions]
-    if not session_ids:
-        return TrainingFigures(training, period, timed, [])
-    enrolled = _enrolled(session_ids)
-    participants = {
-        p.id: p
-        for p in db.session.scalars(
-            select(Participant).where(Participant.id.in_({pid for pid, _ in enrolled}))
+    return trainings_figures([training], now, period)[training.id]
+
+
+def trainings_figures(
+    trainings: Sequence[Training], now: datetime, period: Period | None = None
+) -> dict[int, TrainingFigures]:
+    """:func:`training_figures` for several trainings at once (a project's export), by id, in
+    the same eight queries: each training is computed once, not once per session or period."""
+    facts = _Facts.load([t.id for t in trainings], period)
+    return {
+        t.id: TrainingFigures(
+            t,
+            period,
+            [(s.session, s.times) for s in facts.sessions.get(t.id, [])],
+            [facts.participant(t.id, pid, now) for pid in facts.people(t.id)],
         )
+        for t in trainings
     }
-    registrations = _registrations(session_ids)
-    exempt_sessions, exempt_minutes = _exemptions(training.id)
-    justified = _justified(session_ids)
-    enrolments = {
-        e.participant_id: e
-        for e in db.session.scalars(
-            select(TrainingEnrolment).where(TrainingEnrolment.training_id == training.id)
+
+
+def participant_figures(
+    training: Training, participant: Participant, now: datetime, period: Period | None = None
+) -> ParticipantFigures | None:
+    """One participant's figures, as :func:`training_figures` gives them for that person, from
+    that person's rows only (``None`` when not enrolled in a session of the training or period).
+
+    The early warning needs no one else: it looks at this person's lessons still to come.
+    """
+    facts = _Facts.load([training.id], period, participant)
+    if participant.id not in facts.people(training.id):
+        return None
+    return facts.participant(training.id, participant.id, now)
+
+
+@dataclass(frozen=True)
+class Lessons:
+    """Who has lessons in a training: the participant, their training enrolment and their
+    sessions (those they are enrolled in, none after an early termination), in order."""
+
+    participant: Participant
+    enrolment: TrainingEnrolment | None
+    sessions: list[Session]
+
+
+def training_lessons(training: Training) -> list[Lessons]:
+    """The participants and sessions :func:`training_figures` lists, by name, without the
+    attendance (no registrations read, no rule applied): for pages that show what is due per
+    participant and period, such as the certificates list. Five queries."""
+    facts = _Facts.load([training.id], None, attendance=False)
+    return [
+        Lessons(
+            facts.participants[pid],
+            facts.enrolments.get((training.id, pid)),
+            [timed.session for timed in facts.their_sessions(training.id, pid)],
         )
-    }
-    by_participant: dict[int, set[int]] = defaultdict(set)
-    for participant_id, session_id in enrolled:
-        by_participant[participant_id].add(session_id)
-    result = []
-    for participant_id in sorted(by_participant, key=lambda i: (participants[i].name, i)):
+        for pid in facts.people(training.id)
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class _Timed:
+    """A session with what every participant's line in it shares (read from the ORM object
+    once, not once per participant)."""
+
+    session: Session
+    id: int
+    day: date
+    times: SessionTimes
+    span: Span
+    planned: timedelta
+
+
+@dataclass
+class _Facts:
+    """Every row the figures of some trainings (or of one participant) need, by key."""
+
+    sessions: dict[int, list[_Timed]]  # by training, in order
+    enrolled: dict[tuple[int, int], set[int]]  # (training, participant): session ids
+    participants: dict[int, Participant]
+    registrations: dict[tuple[int, int], list[RegistrationRow]]  # (session, participant)
+    pairs: dict[tuple[int, int], list[tuple[Kind, datetime]]]  # the same as the rules take them
+    exempt_sessions: set[tuple[int, int]]  # (participant, session)
+    exempt_minutes: dict[tuple[int, int], int]  # (training, participant)
+    justified: set[tuple[int, int]]  # (participant, session)
+    enrolments: dict[tuple[int, int], TrainingEnrolment]  # (training, participant)
+
+    @classmethod
+    def load(
+        cls,
+        training_ids: list[int],
+        period: Period | None,
+        person: Participant | None = None,
+        attendance: bool = True,
+    ) -> _Facts:
+        """``attendance=False``: who is enrolled in what only (no registrations, exemptions or
+        justifications)."""
+        # The sessions that count: a cancelled one was given to nobody (no hours, no figures).
+        query = select(Session).where(
+            Session.training_id.in_(training_ids), Session.cancelled_at.is_(None)
+        )
+        if period is not None:
+            query = query.where(Session.day >= period[0], Session.day <= period[1])
+        if person is not None:
+            query = query.where(
+                Session.id.in_(
+                    select(Enrolment.session_id).where(Enrolment.participant_id == person.id)
+                )
+            )
+        rows = list(db.session.scalars(query.order_by(Session.day, Session.start, Session.id)))
+        closures = closure_days_for(rows)
+        sessions: dict[int, list[_Timed]] = defaultdict(list)
+        for session in rows:
+            times = session_times(session, closures)
+            args = (times.start, times.end, times.break_start, times.break_end)
+            sessions[session.training_id].append(
+                _Timed(session, session.id, session.day, times, span(*args), planned_time(*args))
+            )
+        facts = cls(sessions, {}, {}, {}, {}, set(), {}, set(), {})
+        ids = [s.id for s in rows]
+        if ids:
+            facts._load_people(
+                ids, {s.id: s.training_id for s in rows}, training_ids, person, attendance
+            )
+        return facts
+
+    def _load_people(
+        self,
+        ids: list[int],
+        training_of: dict[int, int],
+        training_ids: list[int],
+        person: Participant | None,
+        attendance: bool,
+    ) -> None:
+        only = _only(person)
+        enrolled: dict[tuple[int, int], set[int]] = defaultdict(set)
+        # Plain rows on the connection, without the ORM's per-row bookkeeping (here and for
+        # the registrations: the two queries that grow with participants x sessions).
+        for pid, sid in db.session.connection().execute(
+            select(Enrolment.participant_id, Enrolment.session_id).where(
+                Enrolment.session_id.in_(ids), only(Enrolment.participant_id)
+            )
+        ):
+            enrolled[(training_of[sid], pid)].add(sid)
+        self.enrolled = enrolled
+        people = {pid for _, pid in enrolled}
+        if person is not None:
+            self.participants = {person.id: person} if people else {}
+        elif people:
+            self.participants = {
+                p.id: p
+                for p in db.session.scalars(select(Participant).where(Participant.id.in_(people)))
+            }
+        self.enrolments = {
+            (e.training_id, e.participant_id): e
+            for e in db.session.scalars(
+                select(TrainingEnrolment).where(
+                    TrainingEnrolment.training_id.in_(training_ids),
+                    only(TrainingEnrolment.participant_id),
+                )
+            )
+        }
+        if attendance:
+            self._load_attendance(ids, training_ids, person)
+
+    def _load_attendance(
+        self, ids: list[int], training_ids: list[int], person: Participant | None
+    ) -> None:
+        only = _only(person)
+        registrations: dict[tuple[int, int], list[RegistrationRow]] = defaultdict(list)
+        pairs: dict[tuple[int, int], list[tuple[Kind, datetime]]] = defaultdict(list)
+        query = effective_registrations(ids, [person.id] if person is not None else None)
+        for row in (
+            db.session.connection()
+            .execute(
+                query.with_only_columns(
+                    Registration.session_id,
+                    Registration.participant_id,
+                    Registration.id,
+                    Registration.kind,
+                    Registration.at,
+                    Registration.source,
+                ).order_by(Registration.at, Registration.id)
+            )
+            .all()
+        ):
+            session_id, participant_id, _id, kind, at, _source = row
+            registrations[(session_id, participant_id)].append(row)
+            if kind is not None and at is not None:
+                pairs[(session_id, participant_id)].append((kind, at))
+        self.registrations = registrations
+        self.pairs = pairs
+        for pid, sid, tid, minutes in db.session.execute(
+            select(
+                Exemption.participant_id,
+                Exemption.session_id,
+                Exemption.training_id,
+                Exemption.minutes,
+            ).where(
+                Exemption.training_id.in_(training_ids),
+                Exemption.revoked_at.is_(None),
+                only(Exemption.participant_id),
+            )
+        ):
+            if sid is not None:
+                self.exempt_sessions.add((pid, sid))
+            elif minutes:
+                key = (tid, pid)
+                self.exempt_minutes[key] = self.exempt_minutes.get(key, 0) + minutes
+        self.justified = {
+            (pid, sid)
+            for pid, sid in db.session.execute(
+                select(Justification.participant_id, justification_sessions.c.session_id)
+                .join(
+                    justification_sessions,
+                    justification_sessions.c.justification_id == Justification.id,
+                )
+                .where(
+                    justification_sessions.c.session_id.in_(ids),
+                    Justification.revoked_at.is_(None),
+                    only(Justification.participant_id),
+                )
+            )
+        }
+
+    def people(self, training_id: int) -> list[int]:
+        """The participants enrolled in a session of the training, by name."""
+        found = [pid for tid, pid in self.enrolled if tid == training_id]
+        return sorted(found, key=lambda i: (self.participants[i].name, i))
+
+    def their_sessions(self, training_id: int, pid: int) -> list[_Timed]:
+        """The sessions a participant is in, none after an early termination: they are no
+        longer in the training, so those lessons are neither given to them nor missed."""
+        enrolment = self.enrolments.get((training_id, pid))
+        mine = self.enrolled[(training_id, pid)]
+        stopped = enrolment.terminated_on if enrolment is not None else None
+        return [
+            timed
+            for timed in self.sessions[training_id]
+            if timed.id in mine and not (stopped is not None and timed.day > stopped)
+        ]
+
+    def participant(self, training_id: int, pid: int, now: datetime) -> ParticipantFigures:
+        enrolment = self.enrolments.get((training_id, pid))
+        late_until = enrolment.enrolled_on if enrolment is not None else None
+        registrations, pairs = self.registrations, self.pairs
+        exempt, justified = self.exempt_sessions, self.justified
         lines = [
             _line(
-                session,
-                times,
-                registrations.get((session.id, participant_id), ()),
+                timed,
+                registrations.get((timed.id, pid), ()),
+                pairs.get((timed.id, pid), ()),
                 now,
-                exempt=(participant_id, session.id) in exempt_sessions,
-                justified=(participant_id, session.id) in justified,
-                enrolment=enrolments.get(participant_id),
+                (pid, timed.id) in exempt,
+                (pid, timed.id) in justified,
+                late_until is not None and timed.day < late_until,
             )
-            for session, times in timed
-            if session.id in by_participant[participant_id]
-            and not _terminated_before(enrolments.get(participant_id), session)
+            for timed in self.their_sessions(training_id, pid)
         ]
         figures = figures_for(
             [line.attendance for line in lines],
-            extra_exempted=timedelta(minutes=exempt_minutes.get(participant_id, 0)),
+            extra_exempted=timedelta(minutes=self.exempt_minutes.get((training_id, pid), 0)),
         )
         upcoming = [line.attendance.planned for line in lines if line.attendance.status == "future"]
-        result.append(
-            ParticipantFigures(
-                participant=participants[participant_id],
-                enrolment=enrolments.get(participant_id),
-                figures=figures,
-                sessions=lines,
-                exam_eligible=exam_eligible(figures),
-                keeps_paid_leave=keeps_paid_leave(figures),
-                at_risk=at_risk(figures, upcoming[0], sum(upcoming, timedelta(0)))
-                if upcoming
-                else [],
-            )
+        risks = at_risk(figures, upcoming[0], sum(upcoming, timedelta(0))) if upcoming else []
+        # Paid educational leave is at risk only for someone who takes it.
+        on_leave = enrolment is not None and enrolment.paid_leave
+        return ParticipantFigures(
+            participant=self.participants[pid],
+            enrolment=enrolment,
+            figures=figures,
+            sessions=lines,
+            exam_eligible=exam_eligible(figures),
+            keeps_paid_leave=keeps_paid_leave(figures),
+            at_risk=[risk for risk in risks if risk != "paid_leave" or on_leave],
         )
-    return TrainingFigures(training, period, timed, result)
 
 
-def _closure_days(sessions: list[Session]) -> list[date]:
+def _only(person: Participant | None):  # type: ignore[no-untyped-def]
+    """A filter on a participant id column: that person's rows, or everyone's."""
+    return lambda column: (column == person.id) if person is not None else true()
+
+
+def closure_days_for(sessions: Iterable[Session]) -> list[date]:
     """The closure days every session's deadline may need, in one query (not one per day)."""
-    if not sessions:
+    days = [s.day for s in sessions]
+    if not days:
         return []
-    first, last = min(s.day for s in sessions), max(s.day for s in sessions)
     return list(
         db.session.scalars(
             select(ClosureDay.day).where(
-                ClosureDay.day > first, ClosureDay.day <= last + timedelta(days=31)
+                ClosureDay.day > min(days), ClosureDay.day <= max(days) + timedelta(days=31)
             )
         )
     )
-
-
-def _terminated_before(enrolment: TrainingEnrolment | None, session: Session) -> bool:
-    """The participant left the training early, before this session's day."""
-    return (
-        enrolment is not None
-        and enrolment.terminated_on is not None
-        and session.day > enrolment.terminated_on
-    )
-
-
-def _enrolled(session_ids: list[int]) -> list[tuple[int, int]]:
-    return list(
-        db.session.execute(
-            select(Enrolment.participant_id, Enrolment.session_id).where(
-                Enrolment.session_id.in_(session_ids)
-            )
-        )
-    )
-
-
-def _registrations(session_ids: list[int]) -> dict[tuple[int, int], tuple[Registration, ...]]:
-    found: dict[tuple[int, int], list[Registration]] = defaultdict(list)
-    rows = db.session.scalars(
-        effective_registrations(session_ids).order_by(Registration.at, Registration.id)
-    )
-    for registration in rows:
-        found[(registration.session_id, registration.participant_id)].append(registration)
-    return {key: tuple(value) for key, value in found.items()}
-
-
-def _exemptions(training_id: int) -> tuple[set[tuple[int, int]], dict[int, int]]:
-    sessions: set[tuple[int, int]] = set()
-    minutes: dict[int, int] = defaultdict(int)
-    for exemption in db.session.scalars(
-        select(Exemption).where(
-            Exemption.training_id == training_id, Exemption.revoked_at.is_(None)
-        )
-    ):
-        if exemption.session_id is not None:
-            sessions.add((exemption.participant_id, exemption.session_id))
-        elif exemption.minutes:
-            minutes[exemption.participant_id] += exemption.minutes
-    return sessions, minutes
-
-
-def _justified(session_ids: list[int]) -> set[tuple[int, int]]:
-    rows = db.session.execute(
-        select(Justification.participant_id, justification_sessions.c.session_id)
-        .join(justification_sessions, justification_sessions.c.justification_id == Justification.id)
-        .where(
-            justification_sessions.c.session_id.in_(session_ids),
-            Justification.revoked_at.is_(None),
-        )
-    )
-    return {(participant_id, session_id) for participant_id, session_id in rows}
 
 
 def _line(
-    session: Session,
-    times: SessionTimes,
-    registrations: tuple[Registration, ...],
+    timed: _Timed,
+    registrations: Sequence[RegistrationRow],
+    pairs: Sequence[tuple[Kind, datetime]],
     now: datetime,
-    *,
     exempt: bool,
     justified: bool,
-    enrolment: TrainingEnrolment | None,
+    late: bool,
 ) -> SessionLine:
-    pairs = [(r.kind.value, r.at) for r in registrations if r.kind is not None and r.at is not None]
-    args = (times.start, times.end, times.break_start, times.break_end)
-    planned = planned_time(*args)
-    present = present_time(*args, pairs)
-    if times.end > now:
+    """``late``: the session's day is before the participant's enrolment in the training."""
+    found = presence(timed.span, pairs)  # Kind is a StrEnum: equal to "in" and "out"
+    if timed.times.end > now:
         status = "future"
     elif exempt:
         status = "exempt"
-    elif enrolment is not None and session.day < enrolment.enrolled_on:
+    elif late:
         status = "late_enrolment"
-    elif is_incomplete(pairs):
+    elif found.incomplete:
         status = "incomplete"
-    elif counts_as_present(*args, pairs):
+    elif found.counts_as_present:
         status = "present"
     else:
         status = "absent"
-    attendance = SessionAttendance(
-        planned=planned, present=present, status=status, justified=justified
-    )  # type: ignore[arg-type]
-    return SessionLine(session, times, attendance, present, registrations)
+    attendance = SessionAttendance(timed.planned, found.present, status, justified)  # type: ignore[arg-type]
+    return SessionLine(timed.session, timed.times, attendance, found.present, tuple(registrations))

@@ -2,32 +2,32 @@
 
 from __future__ import annotations
 
-import io
 from decimal import Decimal
 from typing import Any
 
-from openpyxl import Workbook
+from flask_babel import lazy_gettext as _l
 
-from app import spreadsheet
+from app import spreadsheet, xlsx
 from app.attendance.figures import TrainingFigures
 from app.domain.attendance import hours
+from app.web import risk_label
 
 COLUMNS = (
-    ("participant_id", "Participant id"),
-    ("name", "Name"),
-    ("planned_hours", "Hours given"),
-    ("exempted_hours", "Hours exempted"),
-    ("late_enrolment_hours", "Hours missed through late enrolment"),
-    ("counting_hours", "Hours that count"),
-    ("present_hours", "Hours present"),
-    ("justified_hours", "Hours justified absent"),
-    ("unjustified_hours", "Hours unjustified absent"),
-    ("incomplete_hours", "Hours incomplete"),
-    ("attendance_percent", "Attendance %"),
-    ("exam_eligible", "Exam eligible"),
-    ("paid_leave", "Paid educational leave"),
-    ("keeps_paid_leave", "Keeps paid leave"),
-    ("at_risk", "At risk"),
+    ("participant_id", _l("Participant id")),
+    ("name", _l("Name")),
+    ("planned_hours", _l("Hours given")),
+    ("exempted_hours", _l("Hours exempted")),
+    ("late_enrolment_hours", _l("Hours missed through late enrolment")),
+    ("counting_hours", _l("Hours that count")),
+    ("present_hours", _l("Hours present")),
+    ("justified_hours", _l("Hours justified absent")),
+    ("unjustified_hours", _l("Hours unjustified absent")),
+    ("incomplete_hours", _l("Hours incomplete")),
+    ("attendance_percent", _l("Attendance %")),
+    ("exam_eligible", _l("Exam eligible")),
+    ("paid_leave", _l("Paid educational leave")),
+    ("keeps_paid_leave", _l("Keeps paid leave")),
+    ("at_risk", _l("At risk")),
 )
 
 
@@ -68,30 +68,28 @@ def rows(report: TrainingFigures) -> list[dict[str, Any]]:
 
 def _cell(value: Any) -> Any:
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return str(_l("yes") if value else _l("no"))
     return "" if value is None else value
 
 
+def _file_rows(report: TrainingFigures) -> list[list[Any]]:
+    """The rows of the CSV and the XLSX: what is at risk in words, yes and no translated."""
+    result = []
+    for row in rows(report):
+        risks = ", ".join(risk_label(r) for r in row["at_risk"].split(",") if r)
+        result.append([_cell(risks if key == "at_risk" else row[key]) for key, _ in COLUMNS])
+    return result
+
+
 def to_csv(report: TrainingFigures) -> bytes:
-    return spreadsheet.csv_bytes(
-        [title for _, title in COLUMNS],
-        ([_cell(row[key]) for key, _ in COLUMNS] for row in rows(report)),
-    )
+    return spreadsheet.csv_bytes([title for _, title in COLUMNS], _file_rows(report))
 
 
 def to_xlsx(report: TrainingFigures) -> bytes:
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "Attendance"
-    spreadsheet.append(sheet, [title for _, title in COLUMNS])
-    for row in rows(report):
-        spreadsheet.append(
-            sheet,
-            [
-                float(v) if isinstance(v, Decimal) else _cell(v)
-                for v in (row[key] for key, _ in COLUMNS)
-            ],
-        )
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    sheet = xlsx.Sheet(
+        str(_l("Attendance")),
+        [[str(title) for _, title in COLUMNS], *_file_rows(report)],
+        bold_heading=True,
+        freeze_heading=True,
+    )
+    return xlsx.workbook([sheet])

@@ -11,11 +11,12 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from app import scoping
 from app.attendance import bp
 from app.attendance import operations as ops
-from app.attendance.figures import training_figures
+from app.attendance.figures import participant_figures, training_figures
 from app.attendance.forms import (
     CloseSessionForm,
     EnrolmentForm,
@@ -277,7 +278,8 @@ def participant(training_id: int, participant_id: int):  # type: ignore[no-untyp
     )
     enrolment = _enrolment(training, person.id)
     planner = current_user.role in scoping.PLANNERS
-    sessions = [s for s in training.sessions if s.id in _enrolled_session_ids(person.id)]
+    enrolled = _enrolled_session_ids(person.id)
+    sessions = [s for s in training.sessions if s.id in enrolled]
     exemption_form = ExemptionForm(prefix="exempt")
     exemption_form.session.choices = choices(
         [(0, _("(hours instead)")), *((s.id, s.day.strftime("%d/%m/%Y")) for s in sessions)]
@@ -338,18 +340,16 @@ def participant(training_id: int, participant_id: int):  # type: ignore[no-untyp
                 )
                 flash(_("Justified absence recorded."), "success")
                 return redirect(target)
-    figures = training_figures(training, _now())
-    mine = next((p for p in figures.participants if p.participant.id == person.id), None)
     return render_template(
         "attendance/participant.html",
         training=training,
         person=person,
-        figures=mine,
+        figures=participant_figures(training, person, _now()),
         planner=planner,
         exemptions=db.session.scalars(
-            select(Exemption).where(
-                Exemption.training_id == training.id, Exemption.participant_id == person.id
-            )
+            select(Exemption)
+            .where(Exemption.training_id == training.id, Exemption.participant_id == person.id)
+            .options(selectinload(Exemption.session))
         ).all(),
         justifications=db.session.scalars(
             select(Justification)
@@ -357,6 +357,7 @@ def participant(training_id: int, participant_id: int):  # type: ignore[no-untyp
                 Justification.participant_id == person.id,
                 Justification.sessions.any(Session.training_id == training.id),
             )
+            .options(selectinload(Justification.sessions))
             .order_by(Justification.id.desc())
         ).all(),
         exemption_form=exemption_form,

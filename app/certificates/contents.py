@@ -1,6 +1,6 @@
 """What a certificate shows, computed once when it is issued and stored with it (JSON).
 
-The hours come from :func:`app.attendance.figures.training_figures` and the periods from
+The hours come from :func:`app.attendance.figures.participant_figures` and the periods from
 :func:`app.domain.periods.lesson_periods`; nothing here re-decides who was present.
 
 Decisions where the rules are silent:
@@ -24,7 +24,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
-from app.attendance.figures import ParticipantFigures, training_figures
+from app.attendance.figures import ParticipantFigures, participant_figures
 from app.domain.attendance import hours
 from app.domain.cutoff import BRUSSELS
 from app.domain.periods import lesson_periods
@@ -137,11 +137,10 @@ def _common(
     }
 
 
-def participant_figures(
+def _figures(
     training: Training, participant: Participant, now: datetime, span: Period | None
 ) -> ParticipantFigures:
-    report = training_figures(training, now, span)
-    found = next((p for p in report.participants if p.participant.id == participant.id), None)
+    found = participant_figures(training, participant, now, span)
     if found is None or not found.sessions:  # not enrolled, or stopped before the span
         raise Refusal(
             "not_enrolled",
@@ -167,7 +166,7 @@ def diligence(
     Refused while a lesson of the period is still to come (unless the participant stopped) or a
     registration in it is incomplete: the certificate would show figures that still change.
     """
-    in_period = participant_figures(training, participant, now, period)
+    in_period = _figures(training, participant, now, period)
     states = {line.attendance.status for line in in_period.sessions}
     if "future" in states:
         raise Refusal(
@@ -180,7 +179,7 @@ def diligence(
             _l("Resolve the incomplete registrations of this period first."),
         )
     span, basis = year_span(training, period)
-    year = participant_figures(training, participant, _after(span), span).figures
+    year = _figures(training, participant, _after(span), span).figures
     f = in_period.figures
     enrolment = in_period.enrolment
     return {
@@ -214,7 +213,7 @@ def regular_enrolment(
     correction: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Rule 11: the participant is regularly enrolled in the (recognised) training."""
-    whole = participant_figures(training, participant, now, None)
+    whole = _figures(training, participant, now, None)
     span = training_span(training)
     enrolled_on = whole.enrolment.enrolled_on if whole.enrolment else None
     return {

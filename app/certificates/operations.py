@@ -16,7 +16,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import event, inspect, select
 
 from app import audit
-from app.attendance.figures import training_figures
+from app.attendance.figures import training_lessons
 from app.audit import Actor
 from app.certificates import contents, pdf
 from app.domain.cutoff import BRUSSELS
@@ -218,17 +218,20 @@ def due_list(training: Training, now: datetime) -> list[DueLine]:
     chains: dict[tuple[int, str, date | None], list[Certificate]] = defaultdict(list)
     for certificate in issued(training):
         chains[_key(certificate)].append(certificate)
+    # Who has lessons in each period needs no attendance figures: the lessons (termination
+    # included) are the same the figures would list, per period or for the whole training.
+    people = training_lessons(training)
+    days = {p.participant.id: {s.day for s in p.sessions} for p in people}
     in_period: dict[Period, set[int]] = {
         period: {
-            p.participant.id
-            for p in training_figures(training, now, period).participants
-            if p.sessions
+            pid for pid, held in days.items() if any(period[0] <= d <= period[1] for d in held)
         }
         for period in contents.periods(training)
     }
     lines: list[DueLine] = []
-    for person in training_figures(training, now).participants:
-        pid, paid = person.participant.id, person.paid_leave
+    for person in people:
+        pid = person.participant.id
+        paid = bool(person.enrolment and person.enrolment.paid_leave)
         enrolled_on = person.enrolment.enrolled_on if person.enrolment else span[0]
         due = regular_enrolment_certificate_due(span[0], enrolled_on)
         found = chains.get((pid, CertificateKind.REGULAR_ENROLMENT.value, None), [])

@@ -1,31 +1,35 @@
 """The paper list printed from the digital registrations, the export of a project's
 registrations for the subsidy body (CSV, XLSX) and marking those sessions submitted.
 
-Every figure comes from :func:`app.attendance.figures.training_figures`; submitting calls
+Every figure comes from :mod:`app.attendance.figures`; submitting calls
 :func:`app.planning.operations.submit_session` for each session.
 """
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
+from operator import itemgetter
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from openpyxl import Workbook
-from openpyxl.styles import Font
 from sqlalchemy import select
+from sqlalchemy.orm import contains_eager
 
-from app import audit, spreadsheet
-from app.attendance.figures import SessionLine, training_figures
+from app import audit, spreadsheet, xlsx
+from app.attendance.figures import (
+    SessionLine,
+    closure_days_for,
+    training_figures,
+    trainings_figures,
+)
 from app.audit import Actor
 from app.domain.attendance import hours
 from app.domain.cutoff import BRUSSELS
 from app.exports.pdf import Lesson, PaperList, paper_list_pdf
 from app.extensions import db
-from app.models import Project, Session, Training
+from app.models import Project, Session, Training, User
 from app.planning.operations import submit_session
 from app.planning.timing import is_locked, session_times
 
@@ -50,17 +54,27 @@ def paper_list_data(training: Training, period: Period, now: datetime) -> PaperL
     """One row per participant, one column per lesson of the period, the count per lesson."""
     report = training_figures(training, now, period)
     lessons = [s for s, _ in report.sessions]
+    column = {s.id: index for index, s in enumerate(lessons)}
     rows: list[tuple[str, list[str]]] = []
     counts = [0] * len(lessons)
     for person in report.participants:
         if not person.sessions:  # stopped before this period
             continue
-        status = {line.session.id: line.attendance.status for line in person.sessions}
-        marks = [mark(status[s.id]) if s.id in status else "" for s in lessons]
-        for index, text in enumerate(marks):
-            counts[index] += text == "X"
+        marks = [""] * len(lessons)
+        for line in person.sessions:
+            index = column[line.session.id]
+            marks[index] = mark(line.attendance.status)
+            counts[index] += marks[index] == "X"
         rows.append((person.participant.name, marks))
-    trainers = sorted({s.trainer.display_name for s in lessons if s.trainer} | {
+    # The lessons' trainers in one query, not one per lesson.
+    ids = {s.trainer_id for s in lessons if s.trainer_id is not None}
+    names = (
+        {u.id: u.display_name for u in db.session.scalars(select(User).where(User.id.in_(ids)))}
+        if ids
+        else {}
+    )
+    teacher = {s.id: names.get(s.trainer_id, "") if s.trainer_id else "" for s in lessons}
+    trainers = sorted({teacher[s.id] for s in lessons if teacher[s.id]} | {
         t.display_name for t in training.trainers
     })  # fmt: skip
     return PaperList(
@@ -69,12 +83,7 @@ def paper_list_data(training: Training, period: Period, now: datetime) -> PaperL
         organisation=training.project.branch.name,
         period=(period[0].isoformat(), period[1].isoformat()),
         printed_on=now.astimezone(BRUSSELS).date().isoformat(),
-        lessons=[
-            Lesson(
-                s.day.isoformat(), f"{s.start:%H:%M}", s.trainer.display_name if s.trainer else ""
-            )
-            for s in lessons
-        ],
+        lessons=[Lesson(s.day.isoformat(), f"{s.start:%H:%M}", teacher[s.id]) for s in lessons],
         rows=rows,
         counts=counts,
         trainers=trainers,
@@ -92,6 +101,50 @@ EXPORT_COLUMNS = (
 )  # fmt: skip
 
 
+# The header row of the export files, in the user's language (the rows keep these keys).
+EXPORT_LABELS = {
+    "project": _l("Project"),
+    "training": _l("Training"),
+    "training_code": _l("Training code"),
+    "session_id": _l("Session"),
+    "date": _l("Date"),
+    "start": _l("Start"),
+    "end": _l("End"),
+    "break": _l("Break"),
+    "participant_id": _l("Participant id"),
+    "participant": _l("Participant"),
+    "check_in": _l("Check-in"),
+    "check_out": _l("Check-out"),
+    "hours_present": _l("Hours present"),
+    "planned_hours": _l("Planned hours"),
+    "status": _l("Status"),
+    "registrations": _l("Registrations"),
+    "submitted_on": _l("Submitted on"),
+}
+STATUS_LABELS = {
+    "present": _l("present"),
+    "absent": _l("absent (unjustified)"),
+    "justified": _l("absent (justified)"),
+    "exempt": _l("exempt"),
+    "late_enrolment": _l("late enrolment"),
+    "incomplete": _l("incomplete"),
+    "future": _l("not yet given"),
+}
+
+
+def _file_rows(rows: list[dict[str, Any]]) -> list[list[Any]]:
+    """The rows as the files hold them: the columns in order, the status in words."""
+    status = EXPORT_COLUMNS.index("status")
+    labels = {key: str(label) for key, label in STATUS_LABELS.items()}
+    values = itemgetter(*EXPORT_COLUMNS)
+    result = []
+    for row in rows:
+        cells = list(values(row))
+        cells[status] = labels.get(cells[status], cells[status])
+        result.append(cells)
+    return result
+
+
 def export_status(line: SessionLine) -> str:
     """present, absent, justified, exempt, late_enrolment, incomplete or future."""
     status = line.attendance.status
@@ -101,50 +154,70 @@ def export_status(line: SessionLine) -> str:
 
 
 def _clock(moment: datetime | None) -> str:
-    return moment.astimezone(BRUSSELS).strftime("%H:%M") if moment else ""
+    if moment is None:
+        return ""
+    local = moment.astimezone(BRUSSELS)
+    return f"{local.hour:02d}:{local.minute:02d}"  # %H:%M, without strftime's cost
 
 
 def export_rows(project: Project, start: date, end: date, now: datetime) -> list[dict[str, Any]]:
     """One row per participant per session of the project from ``start`` to ``end``.
 
     Check-in is the first check-in, check-out the last check-out (Brussels time); every
-    effective registration is listed in ``registrations`` with where it came from.
+    effective registration is listed in ``registrations`` with where it came from. All the
+    project's trainings are computed together, each once.
     """
+    trainings = sorted(project.trainings, key=lambda t: (t.name, t.id))
+    reports = trainings_figures(trainings, now, (start, end))
+    as_hours: dict[timedelta, Decimal] = {}
     result = []
-    for training in sorted(project.trainings, key=lambda t: (t.name, t.id)):
-        report = training_figures(training, now, (start, end))
+    for training in trainings:
+        report = reports[training.id]
+        # What every row of a session shares, worked out once per session.
+        shared = {
+            s.id: {
+                "project": project.number,
+                "training": training.name,
+                "training_code": training.code,
+                "session_id": s.id,
+                "date": s.day,
+                "start": f"{s.start:%H:%M}",
+                "end": f"{s.end:%H:%M}",
+                "break": f"{s.break_start:%H:%M}-{s.break_end:%H:%M}"
+                if s.break_start and s.break_end
+                else "",
+                "submitted_on": s.submitted_at.astimezone(BRUSSELS).date()
+                if s.submitted_at
+                else "",
+            }
+            for s, _ in report.sessions
+        }
         for person in report.participants:
             for line in person.sessions:
-                regs = [r for r in line.registrations if r.kind is not None and r.at is not None]
-                ins = [r.at for r in regs if r.kind.value == "in"]  # type: ignore[union-attr]
-                outs = [r.at for r in regs if r.kind.value == "out"]  # type: ignore[union-attr]
-                s = line.session
+                # Kind and Source are StrEnums: their text is their value.
+                regs = [
+                    (at, kind, _clock(at), source)
+                    for _sid, _pid, _id, kind, at, source in line.registrations
+                    if kind is not None and at is not None
+                ]
+                ins = [(at, text) for at, kind, text, _ in regs if kind == "in"]
+                outs = [(at, text) for at, kind, text, _ in regs if kind == "out"]
+                for duration in (line.present_time, line.attendance.planned):
+                    if duration not in as_hours:
+                        as_hours[duration] = hours(duration)
                 result.append(
                     {
-                        "project": project.number,
-                        "training": training.name,
-                        "training_code": training.code,
-                        "session_id": s.id,
-                        "date": s.day,
-                        "start": f"{s.start:%H:%M}",
-                        "end": f"{s.end:%H:%M}",
-                        "break": f"{s.break_start:%H:%M}-{s.break_end:%H:%M}"
-                        if s.break_start and s.break_end
-                        else "",
+                        **shared[line.session.id],
                         "participant_id": person.participant.id,
                         "participant": person.participant.name,
-                        "check_in": _clock(min(ins)) if ins else "",  # type: ignore[type-var]
-                        "check_out": _clock(max(outs)) if outs else "",  # type: ignore[type-var]
-                        "hours_present": hours(line.present_time),
-                        "planned_hours": hours(line.attendance.planned),
+                        "check_in": min(ins)[1] if ins else "",
+                        "check_out": max(outs)[1] if outs else "",
+                        "hours_present": as_hours[line.present_time],
+                        "planned_hours": as_hours[line.attendance.planned],
                         "status": export_status(line),
                         "registrations": "; ".join(
-                            f"{r.kind.value} {_clock(r.at)} {r.source.value}"  # type: ignore[union-attr]
-                            for r in regs
+                            f"{kind} {text} {source}" for _, kind, text, source in regs
                         ),
-                        "submitted_on": s.submitted_at.astimezone(BRUSSELS).date()
-                        if s.submitted_at
-                        else "",
                     }
                 )
     return sorted(
@@ -153,50 +226,43 @@ def export_rows(project: Project, start: date, end: date, now: datetime) -> list
     )
 
 
-def _text(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, date) else value
-
-
 def export_csv(rows: list[dict[str, Any]]) -> bytes:
-    """Semicolon-separated with a BOM: Excel in Belgium opens it as it is."""
+    """Semicolon-separated with a BOM, for a Belgian Excel: dates dd/mm/yyyy and hours with a
+    decimal comma in Dutch (``app.spreadsheet``); the header and the status in words."""
     return spreadsheet.csv_bytes(
-        EXPORT_COLUMNS, ([_text(row[c]) for c in EXPORT_COLUMNS] for row in rows)
+        [EXPORT_LABELS[column] for column in EXPORT_COLUMNS], _file_rows(rows)
     )
 
 
 def export_xlsx(rows: list[dict[str, Any]], project: Project, start: date, end: date) -> bytes:
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "Registraties"
-    spreadsheet.append(sheet, EXPORT_COLUMNS)
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for row in rows:
-        spreadsheet.append(
-            sheet,
-            [float(v) if isinstance(v, Decimal) else v for v in (row[c] for c in EXPORT_COLUMNS)],
-        )
-    for column in ("E", "Q"):
-        for cell in sheet[column][1:]:
-            cell.number_format = "yyyy-mm-dd"
-    for column in ("M", "N"):
-        for cell in sheet[column][1:]:
-            cell.number_format = "0.00"
-    sheet.freeze_panes = "A2"
-    sheet.auto_filter.ref = sheet.dimensions
-    about = book.create_sheet("Info")
-    for pair in (
-        ("project", f"{project.name} ({project.number})"),
-        ("branch", project.branch.name),
-        ("from", start),
-        ("until", end),
-        ("rows", len(rows)),
-        ("times", "Europe/Brussels"),
-    ):
-        spreadsheet.append(about, pair)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    """The same rows as the CSV: dates as dates, hours as numbers with two decimals, the
+    heading bold, frozen and with a filter; a second sheet says what the export covers."""
+    columns = list(EXPORT_COLUMNS)
+    registrations = xlsx.Sheet(
+        str(_l("Registrations")),
+        [[str(EXPORT_LABELS[column]) for column in columns], *_file_rows(rows)],
+        formats={
+            columns.index("date"): "date",
+            columns.index("submitted_on"): "date",
+            columns.index("hours_present"): "0.00",
+            columns.index("planned_hours"): "0.00",
+        },
+        bold_heading=True,
+        freeze_heading=True,
+        auto_filter=True,
+    )
+    about = xlsx.Sheet(
+        "Info",
+        [
+            (str(_l("Project")), f"{project.name} ({project.number})"),
+            (str(_l("Branch")), project.branch.name),
+            (str(_l("From")), start),
+            (str(_l("Until")), end),
+            (str(_l("Rows")), len(rows)),
+            (str(_l("Times")), "Europe/Brussels"),
+        ],
+    )
+    return xlsx.workbook([registrations, about])
 
 
 @dataclass(frozen=True)
@@ -213,10 +279,12 @@ class Planned:
 
 
 def project_sessions(project: Project, start: date, end: date) -> list[Session]:
+    """The range's sessions with their training (one query)."""
     return list(
         db.session.scalars(
             select(Session)
             .join(Training, Session.training_id == Training.id)
+            .options(contains_eager(Session.training))
             .where(Training.project_id == project.id, Session.day >= start, Session.day <= end)
             .order_by(Session.day, Session.start, Session.id)
         )
@@ -226,8 +294,10 @@ def project_sessions(project: Project, start: date, end: date) -> list[Session]:
 def submission_plan(project: Project, start: date, end: date, now: datetime) -> list[Planned]:
     """Which sessions of the range will be submitted, and why the others will not."""
     plan = []
-    for session in project_sessions(project, start, end):
-        times = session_times(session)
+    sessions = project_sessions(project, start, end)
+    closures = closure_days_for(sessions)
+    for session in sessions:
+        times = session_times(session, closures)
         if session.cancelled:
             item = Planned(session, "cancelled", _l("Cancelled: it was not held."))
         elif session.submitted_at is not None and not session.reopened:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import make_msgid
@@ -9,7 +11,8 @@ from email.utils import make_msgid
 from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.orm import contains_eager
 
 from app.extensions import db
 from app.mail import outbox
@@ -39,8 +42,51 @@ def enrolled_sessions(participant: Participant, cancelled: bool = False) -> list
 
 def queue_code_mail(participant: Participant) -> None:
     """Mail the participant their QR code (inline and attached) with their sessions."""
+    outbox.queue(
+        code_message(participant, enrolled_sessions(participant)),
+        participant_id=participant.id,
+        purpose="qr_code",
+        key_version=participant.key_version,
+    )
+    # When the first code mail was queued (it decides that later enrolments send none); the
+    # participant's page shows whether it really went out (``outbox.code_mail_state``).
+    participant.code_sent_at = datetime.now(UTC)
+
+
+def queue_code_mails(participants: Sequence[Participant]) -> None:
+    """:func:`queue_code_mail` for many participants (a class enrolled at once) in three
+    statements: their sessions, the mails and the time the codes were sent."""
+    if not participants:
+        return
+    ids = [p.id for p in participants]
+    sessions: dict[int, list[Session]] = defaultdict(list)
+    for participant_id, session in db.session.execute(
+        select(Enrolment.participant_id, Session)
+        .join(Session, Enrolment.session_id == Session.id)
+        .join(Training, Session.training_id == Training.id)
+        .options(contains_eager(Session.training))
+        .where(Enrolment.participant_id.in_(ids), Session.cancelled_at.is_(None))
+        .order_by(Session.day, Session.start)
+    ):
+        sessions[participant_id].append(session)
+    outbox.queue_many(
+        [
+            (
+                code_message(p, sessions[p.id]),
+                p.id,
+                {"purpose": "qr_code", "key_version": p.key_version},
+            )
+            for p in participants
+        ]
+    )
+    db.session.execute(
+        update(Participant).where(Participant.id.in_(ids)).values(code_sent_at=datetime.now(UTC))
+    )
+
+
+def code_message(participant: Participant, sessions: list[Session]) -> EmailMessage:
+    """The QR code mail: the code inline and attached, and the participant's sessions."""
     png = code_png(participant_code(participant))
-    sessions = enrolled_sessions(participant)
     cid = make_msgid(domain="aanwezig.local")
     with force_locale("nl"):
         context = {"participant": participant, "sessions": sessions, "cid": cid[1:-1]}
@@ -55,15 +101,7 @@ def queue_code_mail(participant: Participant) -> None:
         png, "image", "png", cid=cid, filename="qr-code.png", disposition="inline"
     )
     message.add_attachment(png, maintype="image", subtype="png", filename="aanwezig-qr-code.png")
-    outbox.queue(
-        message,
-        participant_id=participant.id,
-        purpose="qr_code",
-        key_version=participant.key_version,
-    )
-    # When the first code mail was queued (it decides that later enrolments send none); the
-    # participant's page shows whether it really went out (``outbox.code_mail_state``).
-    participant.code_sent_at = datetime.now(UTC)
+    return message
 
 
 def queue_cancellation_mail(participant: Participant, session: Session) -> None:

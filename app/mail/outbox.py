@@ -13,14 +13,15 @@ from __future__ import annotations
 import email.policy
 import logging
 import smtplib
-from collections.abc import Mapping
+import uuid
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
 from typing import Any
 
 from flask import Flask, current_app
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 
 from app import audit, jobs
 from app.audit import Actor, plain
@@ -66,6 +67,43 @@ def message_id(job_id: int, created_at: datetime, mail_from: str) -> str:
     """The same for every attempt at one job, and unique across databases in practice."""
     domain = parseaddr(mail_from)[1].rpartition("@")[2] or "aanwezig.local"
     return f"<aanwezig.{job_id}.{created_at.astimezone(UTC):%Y%m%d%H%M%S}@{domain}>"
+
+
+def queue_many(messages: Sequence[tuple[EmailMessage, int | None, Mapping[str, Any]]]) -> None:
+    """:func:`queue` for many messages (a class enrolled at once) in two statements: their
+    jobs, then the mails. Each mail gets the Message-ID of its own job, as one by one."""
+    if not messages:
+        return
+    now = datetime.now(UTC)
+    refs = [uuid.uuid4().hex for _ in messages]
+    # The jobs come back in any order: a reference in each payload says which is whose.
+    created = db.session.execute(
+        insert(Job).returning(Job.id, Job.payload),
+        [
+            {"kind": KIND, "payload": {**facts, "ref": ref}, "created_at": now, "due_at": now}
+            for (_message, _pid, facts), ref in zip(messages, refs, strict=True)
+        ],
+    ).all()
+    job_ids = {row.payload["ref"]: row.id for row in created}
+    mail_from = current_app.config["MAIL_FROM"]
+    rows = []
+    for (message, participant_id, _facts), ref in zip(messages, refs, strict=True):
+        job_id = job_ids[ref]
+        message["Message-ID"] = message_id(job_id, now, mail_from)
+        if message["Date"] is None:
+            message["Date"] = format_datetime(now)
+        rows.append(
+            {
+                "recipient": str(message["To"]),
+                "subject": str(message["Subject"]),
+                "message": message.as_bytes(policy=email.policy.SMTP),
+                "participant_id": participant_id,
+                "job_id": job_id,
+                "created_at": now,
+            }
+        )
+    db.session.execute(insert(OutboxMail), rows)
+    jobs.wake_after_commit()
 
 
 def smtp_configured(app: Flask | None = None) -> bool:

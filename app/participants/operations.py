@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import exists, func, select
+from sqlalchemy import exists, func, insert, select
 from sqlalchemy.orm import aliased
 
 from app import audit, checks
@@ -153,10 +155,115 @@ def enrol_in_training(actor: Actor, sessions: list[Session], participant: Partic
 
     The first-enrolment mail is composed after all of them, so it lists every session.
     """
-    created = sum(1 for session in sessions if enrol(actor, session, participant, notify=False)[1])
-    if created and participant.code_sent_at is None:
-        messages.queue_code_mail(participant)
-    return created
+    return enrol_all(actor, sessions, [participant])
+
+
+def enrol_all(
+    actor: Actor, sessions: Sequence[Session], participants: Sequence[Participant]
+) -> int:
+    """Enrol every participant in every session (a class in a whole training); returns how many
+    enrolments are new. Enrolling twice is harmless, as with :func:`enrol`.
+
+    What :func:`enrol` does for one, in a fixed number of statements whatever the number of
+    people and sessions: the enrolments, the training enrolments (the first session enrolment
+    in a training also enrols in the training, dated today) and their audit records are each
+    inserted in one statement (per thousand rows), and whoever is enrolled for the first time
+    ever gets their QR code mail once, listing all their sessions.
+    """
+    # A cancelled session is given to nobody: enrolling a class in a training skips it.
+    sessions = list({s.id: s for s in sessions if not s.cancelled}.values())
+    participants = list({p.id: p for p in participants}.values())
+    if not sessions or not participants:
+        return 0
+    if any(p.ended_at is not None for p in participants):
+        raise Refusal(
+            "participant_ended", _l("This participant record was ended or merged."), status=409
+        )
+    branch_of = {s.training_id: s.training.project.branch_id for s in sessions}
+    if any(p.branch_id != branch for p in participants for branch in branch_of.values()):
+        raise Refusal("other_branch", _l("This participant belongs to another branch."), status=403)
+    existing = set(
+        db.session.execute(
+            select(Enrolment.session_id, Enrolment.participant_id).where(
+                Enrolment.session_id.in_([s.id for s in sessions]),
+                Enrolment.participant_id.in_([p.id for p in participants]),
+            )
+        ).all()
+    )
+    now = datetime.now(UTC)
+    new = [
+        {"session_id": s.id, "participant_id": p.id, "created_at": now,
+         "created_by_id": actor.user_id}
+        for p in participants
+        for s in sessions
+        if (s.id, p.id) not in existing
+    ]  # fmt: skip
+    if not new:
+        return 0
+    training_of = {s.id: s.training_id for s in sessions}
+    _enrol_all_in_trainings(
+        actor, {(training_of[row["session_id"]], row["participant_id"]) for row in new}, now
+    )
+    _insert_audited(actor, "enrolment.create", Enrolment, ("session_id", "participant_id"), new)
+    enrolled = {row["participant_id"] for row in new}
+    messages.queue_code_mails(
+        [p for p in participants if p.id in enrolled and p.code_sent_at is None]
+    )
+    return len(new)
+
+
+def _enrol_all_in_trainings(actor: Actor, pairs: set[tuple[int, int]], now: datetime) -> None:
+    """The training enrolments (training, participant) that do not exist yet, dated today."""
+    existing = set(
+        db.session.execute(
+            select(TrainingEnrolment.training_id, TrainingEnrolment.participant_id).where(
+                TrainingEnrolment.training_id.in_(sorted({t for t, _ in pairs})),
+                TrainingEnrolment.participant_id.in_(sorted({p for _, p in pairs})),
+            )
+        ).all()
+    )
+    today = now.astimezone(BRUSSELS).date()
+    rows = [
+        {"training_id": t, "participant_id": p, "enrolled_on": today, "paid_leave": False,
+         "terminated_on": None, "created_at": now}
+        for t, p in sorted(pairs)
+        if (t, p) not in existing
+    ]  # fmt: skip
+    _insert_audited(
+        actor,
+        "training_enrolment.create",
+        TrainingEnrolment,
+        ("training_id", "participant_id"),
+        rows,
+    )
+
+
+def _insert_audited(
+    actor: Actor,
+    action: str,
+    model: type[Enrolment] | type[TrainingEnrolment],
+    key: tuple[str, str],
+    rows: list[dict[str, Any]],
+) -> None:
+    """Insert ``rows`` (every column but the id) in one statement and audit each one with the
+    snapshot :func:`app.audit.snapshot` would take of it. ``key`` names the two columns that
+    identify a row (unique): the ids that come back are matched on them, so the database may
+    return them in any order (PostgreSQL would otherwise insert row by row to keep it)."""
+    if not rows:
+        return
+    table = model.__table__
+    returned = db.session.execute(
+        insert(model).returning(table.c.id, table.c[key[0]], table.c[key[1]]), rows
+    ).all()
+    ids = {(first, second): row_id for row_id, first, second in returned}
+    columns = [column.key for column in table.columns]
+    snapshots = []
+    for row in rows:
+        row_id = ids[(row[key[0]], row[key[1]])]
+        snapshots.append(
+            (row_id, {c: audit.plain(row_id if c == "id" else row[c]) for c in columns})
+        )
+    audit.record_many(actor, action, model.__tablename__, snapshots)
 
 
 def enrol_training_participants(actor: Actor, session: Session) -> int:
@@ -173,7 +280,7 @@ def enrol_training_participants(actor: Actor, session: Session) -> int:
         )
         .order_by(Participant.name)
     ).all()
-    return sum(1 for person in people if enrol(actor, session, person)[1])
+    return enrol_all(actor, [session], people)
 
 
 def resend_code(actor: Actor, participant: Participant) -> None:

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
 
 from app import scoping
 from app.extensions import db
@@ -59,7 +60,9 @@ def _index_page(form: ParticipantForm, import_form: ImportForm, report: ImportRe
             )
         )
     items = db.session.scalars(
-        query.order_by(Participant.name, Participant.id).limit(LIST_LIMIT + 1)
+        query.options(selectinload(Participant.branch))
+        .order_by(Participant.name, Participant.id)
+        .limit(LIST_LIMIT + 1)
     ).all()
     counts = dict(
         db.session.execute(

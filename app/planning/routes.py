@@ -9,9 +9,11 @@ from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
+from sqlalchemy.orm import contains_eager, selectinload
 
 from app import scoping
 from app.domain.limits import day_in_range
+from app.errors import Refusal
 from app.extensions import db
 from app.models import (
     AuditRecord,
@@ -69,6 +71,12 @@ def _with_status(sessions, now: datetime):  # type: ignore[no-untyped-def]
     return [(s, status_of(s, now)) for s in sessions]
 
 
+def _listed(query):  # type: ignore[no-untyped-def]
+    """A scoped session query with what the session tables show of each: its training (joined
+    by the scope already) and its trainer, loaded with the list, not one query per row."""
+    return query.options(contains_eager(Session.training), selectinload(Session.trainer))
+
+
 # --- Home and archive ------------------------------------------------------------------------
 
 
@@ -79,7 +87,7 @@ def home():  # type: ignore[no-untyped-def]
     with ``?month=YYYY-MM`` every session of that month (the trainer's month view)."""
     now = _now()
     today = _today(now)
-    scope = scoping.sessions(current_user)
+    scope = _listed(scoping.sessions(current_user))
     if "month" in request.args:
         return _month_page(scope, request.args.get("month", ""), today, now)
     todays = db.session.scalars(scope.where(Session.day == today).order_by(Session.start)).all()
@@ -143,7 +151,8 @@ def archive():  # type: ignore[no-untyped-def]
     pages = max((total + ARCHIVE_PAGE_SIZE - 1) // ARCHIVE_PAGE_SIZE, 1)
     page = min(page, pages)
     rows = db.session.scalars(
-        query.order_by(Session.day.desc(), Session.start.desc(), Session.id.desc())
+        _listed(query)
+        .order_by(Session.day.desc(), Session.start.desc(), Session.id.desc())
         .offset((page - 1) * ARCHIVE_PAGE_SIZE)
         .limit(ARCHIVE_PAGE_SIZE)
     ).all()
@@ -173,8 +182,21 @@ def projects():  # type: ignore[no-untyped-def]
             )
             flash(_("Project created."), "success")
             return redirect(url_for("planning.project", project_id=project.id))
-    items = db.session.scalars(scoping.projects(current_user).order_by(Project.name)).all()
-    return render_template("planning/projects.html", projects=items, form=form)
+    items = db.session.scalars(
+        scoping.projects(current_user)
+        .options(selectinload(Project.branch))
+        .order_by(Project.name, Project.id)
+    ).all()
+    training_counts = dict(
+        db.session.execute(
+            select(Training.project_id, func.count())
+            .where(Training.project_id.in_([p.id for p in items]))
+            .group_by(Training.project_id)
+        ).all()
+    )
+    return render_template(
+        "planning/projects.html", projects=items, training_counts=training_counts, form=form
+    )
 
 
 def _trainer_choices(branch_id: int | None) -> list[tuple[int, str]]:
@@ -234,6 +256,7 @@ def _project_page(project: Project, form: TrainingForm, edit_form: ProjectForm |
     trainings = db.session.scalars(
         scoping.trainings(current_user)
         .where(Training.project_id == project.id)
+        .options(selectinload(Training.trainers))
         .order_by(Training.name)
     ).all()
     session_counts = dict(
@@ -316,7 +339,7 @@ def _training_page(
 ):  # type: ignore[no-untyped-def]
     now = _now()
     sessions = db.session.scalars(
-        scoping.sessions(current_user)
+        _listed(scoping.sessions(current_user))
         .where(Session.training_id == training.id)
         .order_by(Session.day, Session.start)
     ).all()
@@ -537,8 +560,7 @@ def enrol_training(training_id: int):  # type: ignore[no-untyped-def]
         scoping.participants(current_user).where(Participant.id.in_(form.participants.data))
     ).all()
     with refusals_shown():
-        sessions = list(training.sessions)
-        created = sum(people.enrol_in_training(actor(), sessions, p) for p in chosen)
+        created = people.enrol_all(actor(), list(training.sessions), chosen)
         flash(
             _(
                 "%(people)s participants enrolled in %(sessions)s sessions (%(new)s new enrolments).",
@@ -721,7 +743,9 @@ def enrol_session(session_id: int):  # type: ignore[no-untyped-def]
         scoping.participants(current_user).where(Participant.id.in_(form.participants.data))
     ).all()
     with refusals_shown():
-        created = sum(people.enrol(actor(), session, p)[1] for p in chosen)
+        if session.cancelled:
+            raise Refusal("cancelled", _("This session was cancelled."), status=409)
+        created = people.enrol_all(actor(), [session], chosen)
         flash(_("%(n)s participants enrolled.", n=created), "success")
     return redirect(url_for("planning.session_detail", session_id=session.id))
 

@@ -75,10 +75,13 @@ def session_times(session: Session, closures: list[date] | None = None) -> Sessi
 
 
 def status_of(session: Session, now: datetime, times: SessionTimes | None = None) -> SessionStatus:
-    times = times or session_times(session)
+    # The status needs the start and end only: no deadline, so no closure days to read (a
+    # list of sessions on many days would otherwise ask for them once per day).
+    start = times.start if times else local_datetime(session.day, session.start)
+    end = times.end if times else local_datetime(session.day, session.end)
     return session_status(
-        times.start,
-        times.end,
+        start,
+        end,
         submitted=session.submitted_at is not None,
         reopened=session.reopened,
         now=now,

@@ -402,13 +402,13 @@ def test_the_xlsx_shows_exemptions_late_enrolment_and_paid_leave(app, make, past
         row[1]: dict(zip(header, row, strict=True))
         for row in sheet.iter_rows(min_row=2, values_only=True)
     }
-    an, ben = rows["An"], rows["Ben"]
-    assert an["Hours missed through late enrolment"] == 3.0 and an["Hours that count"] == 6.0
-    assert an["Hours present"] == 6.0 and an["Attendance %"] == 100.0
-    assert an["Paid educational leave"] == "yes" and an["Keeps paid leave"] == "yes"
-    assert ben["Hours exempted"] == 1.5 and ben["Hours that count"] == 7.5
-    assert ben["Hours unjustified absent"] == 6.0 and ben["Exam eligible"] == "no"
-    assert ben["Paid educational leave"] == "no" and not ben["Keeps paid leave"]
+    an, ben = rows["An"], rows["Ben"]  # the Dutch interface: Dutch headings, ja and nee
+    assert an["Uren gemist door late inschrijving"] == 3.0 and an["Uren die tellen"] == 6.0
+    assert an["Uren aanwezig"] == 6.0 and an["Aanwezigheid %"] == 100.0
+    assert an["Betaald educatief verlof"] == "ja" and an["Behoudt educatief verlof"] == "ja"
+    assert ben["Uren vrijgesteld"] == 1.5 and ben["Uren die tellen"] == 7.5
+    assert ben["Uren ongewettigd afwezig"] == 6.0 and ben["Mag examen afleggen"] == "nee"
+    assert ben["Betaald educatief verlof"] == "nee" and not ben["Behoudt educatief verlof"]
     api = past_training["api"].get(f"/trainings/{past_training['training']}/attendance")
     items = {item["name"]: item for item in api.get_json()["items"]}
     assert items["An"]["late_enrolment_hours"] == 3.0 and items["An"]["keeps_paid_leave"] is True

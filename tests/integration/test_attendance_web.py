@@ -160,7 +160,7 @@ def test_resolving_after_the_deadline_is_refused(app, make):
 def test_the_report_shows_hours_percentages_and_thresholds(app, make, past_training):
     client = log_in(app, Role.PROMOTOR, make)
     page = client.get(f"/trainings/{past_training['training']}/attendance").get_data(as_text=True)
-    assert "9.00" in page and "3.00" in page and "33.3%" in page
+    assert "9,00" in page and "3,00" in page and "33,3 %" in page  # the Belgian way
     rows = {
         row["name"]: row
         for row in past_training["api"]
@@ -177,7 +177,7 @@ def test_csv_and_xlsx_contain_the_figures(app, make, past_training):
     csv_text = client.get(f"/trainings/{past_training['training']}/attendance.csv").data.decode(
         "utf-8-sig"
     )
-    assert "Ben;9.00;0.00;0.00;9.00;3.00;0.00;6.00" in csv_text
+    assert "Ben;9,00;0,00;0,00;9,00;3,00;0,00;6,00" in csv_text  # decimal commas
     book = load_workbook(
         io.BytesIO(client.get(f"/trainings/{past_training['training']}/attendance.xlsx").data)
     )

@@ -31,7 +31,26 @@ def course(app, make):  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def promotor(app, make):  # type: ignore[no-untyped-def]
-    return log_in(app, Role.PROMOTOR, make)
+    """The exports' data in English (ISO dates, 3.00): test_the_export_reads_the_belgian_way
+    covers the Dutch file."""
+    return log_in(app, Role.PROMOTOR, make, english=True)
+
+
+def export_keys(app, rows):  # type: ignore[no-untyped-def]
+    """The English headers and statuses of an export turned back into the row keys."""
+    from flask_babel import force_locale
+
+    from app.exports.operations import EXPORT_LABELS, STATUS_LABELS
+
+    with app.test_request_context(), force_locale("en"):
+        columns = {str(label): key for key, label in EXPORT_LABELS.items()}
+        statuses = {str(label): key for key, label in STATUS_LABELS.items()}
+    result = []
+    for row in rows:
+        keyed = {columns[name]: value for name, value in row.items()}
+        keyed["status"] = statuses.get(keyed["status"], keyed["status"])
+        result.append(keyed)
+    return result
 
 
 def project_id(app) -> int:  # type: ignore[no-untyped-def]
@@ -108,7 +127,9 @@ def test_the_csv_export_has_one_row_per_participant_per_session(app, make, promo
     response = promotor.get(f"/projects/{project_id(app)}/submission.csv?{RANGE}")
     assert response.status_code == 200
     assert "attachment" in response.headers["Content-Disposition"]
-    rows = list(csv.DictReader(io.StringIO(response.data.decode("utf-8-sig")), delimiter=";"))
+    rows = export_keys(
+        app, csv.DictReader(io.StringIO(response.data.decode("utf-8-sig")), delimiter=";")
+    )
     assert len(rows) == 3 * 4
     by = {(r["participant"], r["date"]): r for r in rows}
     first = by[("Anaïs Dubois", "2026-01-05")]
@@ -136,11 +157,14 @@ def test_the_csv_export_has_one_row_per_participant_per_session(app, make, promo
 def test_the_xlsx_export(app, promotor, course):
     response = promotor.get(f"/projects/{project_id(app)}/submission.xlsx?{RANGE}")
     book = load_workbook(io.BytesIO(response.data))
-    sheet = book["Registraties"]
+    sheet = book["Registrations"]
     header = [cell.value for cell in sheet[1]]
-    assert header[:4] == ["project", "training", "training_code", "session_id"]
+    assert header[:4] == ["Project", "Training", "Training code", "Session"]
     assert sheet.max_row == 1 + 12
-    rows = [dict(zip(header, (c.value for c in row), strict=True)) for row in sheet.iter_rows(2)]
+    rows = export_keys(
+        app,
+        [dict(zip(header, (c.value for c in row), strict=True)) for row in sheet.iter_rows(2)],
+    )
     anais = [r for r in rows if r["participant"] == "Anaïs Dubois"]
     assert [r["status"] for r in anais] == ["present"] * 4
     assert anais[0]["date"].date() == PAST and anais[0]["hours_present"] == 3.0
@@ -209,13 +233,14 @@ def test_submitting_marks_past_sessions_and_skips_open_ones(app, make, promotor,
     ).get_data(as_text=True)
     assert "0 sessies ingediend" in again or "0 sessions submitted" in again
     # The export marks what was submitted.
-    rows = list(
+    rows = export_keys(
+        app,
         csv.DictReader(
             io.StringIO(
                 promotor.get(f"/projects/{pid}/submission.csv?{RANGE}").data.decode("utf-8-sig")
             ),
             delimiter=";",
-        )
+        ),
     )
     assert {r["submitted_on"] for r in rows if r["date"] == "2026-01-05"} == {today.isoformat()}
 
@@ -234,3 +259,26 @@ def test_another_branch_gets_404(app, make, course):
         assert all(s.submitted_at is None for s in db.session.scalars(select(Session)))
     trainer = log_in(app, Role.TRAINER, make)
     assert trainer.get(f"/projects/{pid}/submission.csv?{RANGE}").status_code in (403, 404)
+
+
+def test_the_export_reads_the_belgian_way(app, make, course):
+    """In Dutch: headers in Dutch, dates dd/mm/yyyy, hours with a decimal comma, the status in
+    words; the XLSX keeps real dates and numbers."""
+    check_in_only(course, make)
+    dutch = log_in(app, Role.PROMOTOR, make)
+    text = dutch.get(f"/projects/{project_id(app)}/submission.csv?{RANGE}").data.decode("utf-8-sig")
+    header, *lines = text.splitlines()
+    assert header.startswith("Project;Opleiding;Opleidingscode;Sessie;Datum;")
+    anais = next(line for line in lines if "Anaïs Dubois" in line and "05/01/2026" in line)
+    assert ";3,00;3,00;aanwezig;" in anais
+    attendance = dutch.get(f"/trainings/{course['training']}/attendance.csv").data.decode(
+        "utf-8-sig"
+    )
+    assert "Uren aanwezig" in attendance.splitlines()[0]
+    assert ";ja;" in attendance or ";nee;" in attendance
+    book = load_workbook(
+        io.BytesIO(dutch.get(f"/projects/{project_id(app)}/submission.xlsx?{RANGE}").data)
+    )
+    sheet = book["Registraties"]
+    assert sheet["E2"].is_date and sheet["E2"].number_format == "dd/mm/yyyy"
+    assert isinstance(sheet["M2"].value, float)

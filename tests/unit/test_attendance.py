@@ -5,11 +5,14 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from app.domain.attendance import (
+    Presence,
     counts_as_present,
     hours,
     is_incomplete,
     planned_time,
+    presence,
     present_time,
+    span,
 )
 from app.domain.cutoff import BRUSSELS
 
@@ -149,3 +152,23 @@ def test_the_syntra_rule_uses_absolute_time_across_the_end_of_summer_time():
 def test_hours_round_half_up_to_two_decimals():
     assert hours(timedelta(seconds=18)) == Decimal("0.01")  # 0.005 h
     assert hours(timedelta(seconds=17)) == Decimal("0.00")
+
+
+def test_presence_gives_the_three_answers_of_the_separate_rules_at_once():
+    cases = [
+        [],
+        [("in", at(9)), ("out", at(16))],
+        [("in", at(9, 8)), ("out", at(12, 5))],  # late within grace: the first part counts
+        [("in", at(12, 40)), ("out", at(15, 55))],  # the part after the break
+        [("in", at(9)), ("out", at(10)), ("in", at(13))],  # open check-in
+        [("out", at(12)), ("in", at(11)), ("out", at(10)), ("in", at(9))],
+        [("out", at(9))],
+    ]
+    for registrations in cases:
+        for breaks in ((BREAK_START, BREAK_END), (None, None)):
+            args = (START, END, *breaks)
+            assert presence(span(*args), registrations) == Presence(
+                present=present_time(*args, registrations),
+                incomplete=is_incomplete(registrations),
+                counts_as_present=counts_as_present(*args, registrations),
+            ), registrations

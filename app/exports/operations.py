@@ -29,7 +29,7 @@ from app.domain.attendance import hours
 from app.domain.cutoff import BRUSSELS
 from app.exports.pdf import Lesson, PaperList, paper_list_pdf
 from app.extensions import db
-from app.models import Project, Session, Training, User
+from app.models import Project, Registration, Session, Training, User
 from app.planning.operations import submit_session
 from app.planning.timing import is_locked, session_times
 
@@ -272,6 +272,7 @@ class Planned:
     session: Session
     skip: str | None = None  # why not: cancelled, already_submitted, reopened, not_held, open
     reason: Any = None  # the same for people (a lazy string)
+    unregistered: bool = False  # held, yet nobody was registered: worth a look before submitting
 
     @property
     def submit(self) -> bool:
@@ -296,6 +297,13 @@ def submission_plan(project: Project, start: date, end: date, now: datetime) -> 
     plan = []
     sessions = project_sessions(project, start, end)
     closures = closure_days_for(sessions)
+    registered = set(
+        db.session.scalars(
+            select(Registration.session_id)
+            .where(Registration.session_id.in_([s.id for s in sessions]))
+            .distinct()
+        )
+    )
     for session in sessions:
         times = session_times(session, closures)
         if session.cancelled:
@@ -317,7 +325,7 @@ def submission_plan(project: Project, start: date, end: date, now: datetime) -> 
                 deadline=times.deadline.astimezone(BRUSSELS).strftime("%d/%m/%Y %H:%M"),
             ))  # fmt: skip
         else:
-            item = Planned(session)
+            item = Planned(session, unregistered=session.id not in registered)
         plan.append(item)
     return plan
 

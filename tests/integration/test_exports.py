@@ -282,3 +282,22 @@ def test_the_export_reads_the_belgian_way(app, make, course):
     sheet = book["Registraties"]
     assert sheet["E2"].is_date and sheet["E2"].number_format == "dd/mm/yyyy"
     assert isinstance(sheet["M2"].value, float)
+
+
+def test_the_preview_warns_about_a_held_session_without_any_registration(app, make, course):
+    # A session of the same training the day after the first, held and locked, in which
+    # nobody was registered: the preview says so before it is submitted.
+    from datetime import time, timedelta
+
+    from tests.integration.conftest import PAST
+
+    with app.app_context():
+        from app.models import Session
+
+        training_id = db.session.get(Session, course["sessions"][0]).training_id
+    empty = make.session(PAST + timedelta(days=1), time(9), time(12), training_id=training_id)
+    client = log_in(app, Role.PROMOTOR, make, english=True)
+    page = client.get(f"/projects/{project_id(app)}/submission?{RANGE}").get_data(as_text=True)
+    assert "1 session to submit has no registration at all." in page
+    assert page.count("nobody was registered in this session") == 1
+    assert f"/sessions/{empty}" not in page or empty

@@ -295,9 +295,8 @@ def test_the_preview_warns_about_a_held_session_without_any_registration(app, ma
         from app.models import Session
 
         training_id = db.session.get(Session, course["sessions"][0]).training_id
-    empty = make.session(PAST + timedelta(days=1), time(9), time(12), training_id=training_id)
+    make.session(PAST + timedelta(days=1), time(9), time(12), training_id=training_id)
     client = log_in(app, Role.PROMOTOR, make, english=True)
     page = client.get(f"/projects/{project_id(app)}/submission?{RANGE}").get_data(as_text=True)
     assert "1 session to submit has no registration at all." in page
     assert page.count("nobody was registered in this session") == 1
-    assert f"/sessions/{empty}" not in page or empty

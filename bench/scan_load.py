@@ -159,7 +159,7 @@ WARMUP = 5  # first requests per client, not measured: worker start-up and state
 
 
 def load(
-    port: int,
+    ports: list[int],
     path: str,
     bodies: list[list[dict]],
     headers: dict[str, str],
@@ -178,7 +178,7 @@ def load(
     lock = threading.Lock()
     barrier = threading.Barrier(len(bodies))
 
-    def client(items: list[dict]) -> None:
+    def client(items: list[dict], port: int) -> None:
         nonlocal accepted
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         for body in items[:WARMUP]:
@@ -217,7 +217,12 @@ def load(
         connection.close()
 
     started_at: list[float] = []
-    threads = [threading.Thread(target=client, args=(items,)) for items in bodies]
+    # With several servers (the two-server setup) the clients are spread over them in turn, as
+    # a load balancer would.
+    threads = [
+        threading.Thread(target=client, args=(items, ports[i % len(ports)]))
+        for i, items in enumerate(bodies)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -241,13 +246,14 @@ def run_scans(
     workers: int,
     threads: int,
     interval: float | None = None,
+    servers: int = 1,
 ) -> dict:
     with tempfile.TemporaryDirectory() as folder:
         instance = Path(folder)
         per_client += WARMUP
         token, session_id, codes = prepare(database_url, instance, clients * per_client)
         env = {"DATABASE_URL": database_url, "AANWEZIG_INSTANCE_PATH": str(instance)}
-        process, port = start_gunicorn("wsgi:app", env, workers, threads)
+        started = [start_gunicorn("wsgi:app", env, workers, threads) for _ in range(servers)]
         try:
             bodies = [
                 [
@@ -261,10 +267,14 @@ def run_scans(
                 for c in range(clients)
             ]
             result = load(
-                port, "/api/v1/scans", bodies, {"Authorization": f"Bearer {token}"}, interval
+                [port for _, port in started],
+                "/api/v1/scans",
+                bodies,
+                {"Authorization": f"Bearer {token}"},
+                interval,
             )
         finally:
-            errors = stop(process)
+            errors = "".join(stop(process) for process, _ in started)
         result["registrations"] = count_rows(database_url, "registrations")
         result["locked_errors"] = errors.count("database is locked")
         return result
@@ -294,7 +304,7 @@ def run_ceiling(
             [{"nonce": uuid.uuid4().hex} for _ in range(per_client + WARMUP)]
             for _ in range(clients)
         ]
-        result = load(port, "/insert", bodies, {})
+        result = load([port], "/insert", bodies, {})
     finally:
         stop(process)
     result["registrations"] = count_rows(database_url, "ceiling_rows")
@@ -330,6 +340,12 @@ def main() -> int:
     door = run_scans(
         PG_BENCH, args.clients, args.per_client, args.workers, args.threads, args.door_interval
     )
+    reset_postgres()
+    # The production setup: two servers on one database (deploy/, tested by
+    # tests/integration/test_two_servers.py), each with half the processes of the one above,
+    # so the machine runs as many as before.
+    half = max(args.workers // 2, 1)
+    two = run_scans(PG_BENCH, args.clients, args.per_client, half, args.threads, servers=2)
     with tempfile.TemporaryDirectory() as folder:
         sqlite_url = f"sqlite:///{folder}/bench.db"
         lite = run_scans(
@@ -350,13 +366,27 @@ def main() -> int:
             door,
         )
     )
+    print(
+        line(
+            f"POST /scans, PostgreSQL, two servers ({half} x {args.threads} each), "
+            f"{args.clients} clients",
+            two,
+        )
+    )
     print(line(f"POST /scans, SQLite, {args.sqlite_clients} clients", lite))
     print(
         f"scans/ceiling: {scans['per_second'] / ceiling['per_second']:.0%}; "
         f"SQLite 'database is locked' errors: {lite['locked_errors']}"
     )
     ok = True
-    for name, r in (("postgres", scans), ("ceiling", ceiling), ("door", door), ("sqlite", lite)):
+    runs = (
+        ("postgres", scans),
+        ("ceiling", ceiling),
+        ("door", door),
+        ("two", two),
+        ("sqlite", lite),
+    )
+    for name, r in runs:
         if r["failures"]:
             print(f"{name}: {len(r['failures'])} failures, first: {r['failures'][0]}")
             ok = False

@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.extensions import db
+from app.links import external_url
 from app.mail import outbox
 from app.models import Enrolment, Participant, Session, Training
 from app.security import qr_private_key
@@ -43,7 +44,12 @@ def queue_code_mail(participant: Participant) -> None:
     sessions = enrolled_sessions(participant)
     cid = make_msgid(domain="aanwezig.local")
     with force_locale("nl"):
-        context = {"participant": participant, "sessions": sessions, "cid": cid[1:-1]}
+        context = {
+            "participant": participant,
+            "sessions": sessions,
+            "cid": cid[1:-1],
+            "portal_link": external_url("portal.sign_in"),
+        }
         message = EmailMessage()
         message["Subject"] = _("Your attendance QR code")
         message["From"] = current_app.config["MAIL_FROM"]

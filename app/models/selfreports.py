@@ -37,6 +37,9 @@ class SelfReport(Base):
     minutes: Mapped[int]
     description: Mapped[str] = mapped_column(Text)
     replaces_id: Mapped[int | None] = mapped_column(ForeignKey("self_reports.id"), unique=True)
+    # The approved report this one's time takes the place of, once this one is approved (the
+    # report it replaces if that was approved, or what that one was to take the place of).
+    voids_id: Mapped[int | None] = mapped_column(ForeignKey("self_reports.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sign_in_id: Mapped[int | None] = mapped_column(ForeignKey("portal_sign_ins.id"))
 
@@ -45,6 +48,7 @@ class SelfReport(Base):
     decision: Mapped[SelfReportDecision | None] = relationship(
         back_populates="report", uselist=False
     )
+    sign_in: Mapped[PortalSignIn | None] = relationship()
 
 
 class SelfReportDecision(Base):

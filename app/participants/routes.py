@@ -20,6 +20,7 @@ from app.participants.forms import ImportForm, MergeForm, ParticipantEditForm, P
 from app.participants.importing import ImportResult, import_participants
 from app.planning.forms import ConfirmForm
 from app.planning.timing import status_of
+from app.supervision.forms import SupervisorForm
 from app.text import without_control_characters
 from app.views import actor, branch_choices, choices, refusals_shown
 from qr.images import code_png
@@ -179,6 +180,12 @@ def _detail_page(
         merge_form=merge_form or _merge_form(participant),
         email_changed=email_changed,
         is_admin=current_user.role == Role.ADMIN,
+        supervisor_form=SupervisorForm(
+            prefix="supervisor",
+            formdata=None,
+            supervisor_name=participant.supervisor.name if participant.supervisor else "",
+            supervisor_email=participant.supervisor.email if participant.supervisor else "",
+        ),
     )
 
 

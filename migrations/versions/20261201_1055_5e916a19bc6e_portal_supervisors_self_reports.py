@@ -3,7 +3,7 @@ justification documents sent from the portal, staff password resets and the firs
 
 Revision ID: 5e916a19bc6e
 Revises: 5c0b7e2d9a41
-Create Date: 2026-12-01 10:46:32.211386
+Create Date: 2026-12-01 10:55:33.490294
 
 """
 from alembic import op
@@ -75,12 +75,14 @@ def upgrade():
     sa.Column('minutes', sa.Integer(), nullable=False),
     sa.Column('description', sa.Text(), nullable=False),
     sa.Column('replaces_id', sa.Integer(), nullable=True),
+    sa.Column('voids_id', sa.Integer(), nullable=True),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('sign_in_id', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['participant_id'], ['participants.id'], name=op.f('fk_self_reports_participant_id_participants')),
     sa.ForeignKeyConstraint(['replaces_id'], ['self_reports.id'], name=op.f('fk_self_reports_replaces_id_self_reports')),
     sa.ForeignKeyConstraint(['sign_in_id'], ['portal_sign_ins.id'], name=op.f('fk_self_reports_sign_in_id_portal_sign_ins')),
     sa.ForeignKeyConstraint(['training_id'], ['trainings.id'], name=op.f('fk_self_reports_training_id_trainings')),
+    sa.ForeignKeyConstraint(['voids_id'], ['self_reports.id'], name=op.f('fk_self_reports_voids_id_self_reports')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_self_reports')),
     sa.UniqueConstraint('replaces_id', name=op.f('uq_self_reports_replaces_id'))
     )
@@ -88,6 +90,7 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_self_reports_day'), ['day'], unique=False)
         batch_op.create_index(batch_op.f('ix_self_reports_participant_id'), ['participant_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_self_reports_training_id'), ['training_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_self_reports_voids_id'), ['voids_id'], unique=False)
 
     op.create_table('justification_requests',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -171,6 +174,7 @@ def downgrade():
 
     op.drop_table('justification_requests')
     with op.batch_alter_table('self_reports', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_self_reports_voids_id'))
         batch_op.drop_index(batch_op.f('ix_self_reports_training_id'))
         batch_op.drop_index(batch_op.f('ix_self_reports_participant_id'))
         batch_op.drop_index(batch_op.f('ix_self_reports_day'))

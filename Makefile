@@ -5,17 +5,26 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 export AANWEZIG_INSTANCE_PATH ?= $(CURDIR)/instance
 
-.PHONY: run test lint bench system-packages browser clean
+.PHONY: run test lint bench system-packages browser display clean
 
 $(STAMP): setup.cfg pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
+	@# The headless OpenCV of earlier checkouts shares the cv2 folder with the GUI build.
+	@if $(BIN)/pip show --quiet opencv-python-headless 2>/dev/null; then \
+	  $(BIN)/pip uninstall --quiet --yes opencv-python-headless opencv-python; fi
 	$(BIN)/pip install --quiet -e '.[test]'
 	@touch $(STAMP)
 
-# libzbar0 backs the optional pyzbar decoder; installed when missing and we may (root + apt).
+# Installed when missing and we may (root + apt): libzbar0 backs the pyzbar decoder; the GUI
+# build of OpenCV needs libGL, GLib and a few X libraries for the scanner's window (a server
+# without a screen loads them too, as cv2 links them); DejaVu is the banner's font.
 system-packages:
-	@bash scripts/system-packages.sh libzbar0
+	@bash scripts/system-packages.sh libzbar0 libgl1 'libglib2.0-0t64|libglib2.0-0' libsm6 libxext6 libxcb1 fonts-dejavu-core
+
+# Xvfb and xdotool for the scanner's window tests (a virtual screen and a hand scanner typing).
+display:
+	@bash scripts/system-packages.sh xvfb xdotool
 
 # Debian's Chromium for the browser tests (Playwright cannot download its own here).
 browser:
@@ -26,7 +35,7 @@ run: $(STAMP) system-packages
 	$(BIN)/flask --app wsgi demo-data
 	$(BIN)/flask --app wsgi run --host 127.0.0.1 --port 5000
 
-test: $(STAMP) system-packages browser
+test: $(STAMP) system-packages browser display
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)

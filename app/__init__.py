@@ -107,6 +107,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.attendance import bp as attendance_bp
     from app.auth import bp as auth_bp
     from app.certificates import bp as certificates_bp
+    from app.devices import bp as devices_bp
     from app.exports import bp as exports_bp
     from app.extensions import csrf
     from app.participants import bp as participants_bp
@@ -115,6 +116,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.supervision import bp as supervision_bp
 
     csrf.exempt(api_bp)  # bearer tokens, no cookies: CSRF cannot reach the API
+    csrf.exempt(devices_bp)  # the pairing token in the body is the credential; no cookies
     for blueprint in (
         auth_bp,
         planning_bp,
@@ -126,6 +128,7 @@ def _register_blueprints(app: Flask) -> None:
         supervision_bp,
         portal_bp,
         api_bp,
+        devices_bp,
     ):
         app.register_blueprint(blueprint)
 

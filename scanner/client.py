@@ -12,7 +12,7 @@ class Unreachable(Exception):
 
 
 class Refused(Exception):
-    """The server answered with a refusal: final for this request."""
+    """The server answered with a refusal (4xx): of the request, or of the caller's token."""
 
     def __init__(self, status: int, code: str, message: str):
         super().__init__(message)
@@ -25,9 +25,14 @@ class Client:
     def __init__(self, server: str, token: str, timeout: float = 5.0):
         self.server = server.rstrip("/")
         self.http = requests.Session()
-        self.http.headers["Authorization"] = f"Bearer {token}"
         self.http.headers["Accept-Language"] = "nl"
         self.timeout = timeout
+        self.use_token(token)
+
+    def use_token(self, token: str) -> None:
+        """Act with another token from now on (after pairing again)."""
+        self.token = token
+        self.http.headers["Authorization"] = f"Bearer {token}"
 
     def _call(self, method: str, path: str, **kwargs: Any) -> Any:
         try:
@@ -42,10 +47,15 @@ class Client:
             body = response.json()
         except ValueError as exc:
             raise Unreachable(
-                f"HTTP {response.status_code}: not a JSON answer (is this an Aanwezig server?)"
+                f"HTTP {response.status_code}: geen JSON-antwoord (is dit een Aanwezig-server?)"
             ) from exc
         if response.status_code >= 400:
-            raise Refused(response.status_code, body.get("error", "error"), body.get("message", ""))
+            details = body if isinstance(body, dict) else {}
+            raise Refused(
+                response.status_code,
+                str(details.get("error", "error")),
+                str(details.get("message", "")),
+            )
         return body
 
     def public_key(self) -> str:

@@ -5,19 +5,38 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from scanner.client import Client, Refused
 from scanner.journal import Journal, JournalledScan
 from scanner.offline import MESSAGES, OfflineVerifier, Verdict
-from scanner.sync import Sender
+from scanner.sync import Sender, about_credentials
 from scanner.ui import GREEN, ORANGE, RED, Display
 
 log = logging.getLogger("aanwezig.scanner")
 DIRECTIONS = ("auto", "in", "out")
 ANSWER_WAIT = 0.6  # seconds to wait for the server before showing the local verdict
 DEADLINE_WARNING = timedelta(minutes=30)
+TOKEN_REFUSED = (
+    "Het token van deze scanner werkt niet meer (ingetrokken of onbekend). "
+    "Maak een koppelcode op de pagina Scannertokens van de webtoepassing en toon ze aan de camera, "
+    "of start opnieuw met aanwezig-scan --pair (of --token). "
+    "De scans wachten en worden verzonden zodra de scanner een nieuw token heeft."
+)
+ACCOUNT_REFUSED = (
+    "De server weigert scans van dit account ({message}). "
+    "Koppel de scanner met het account van de trainer: koppelcode op de pagina Scannertokens, "
+    "of aanwezig-scan --pair. De scans wachten en worden dan verzonden."
+)
+
+
+def credentials_message(refusal: Refused) -> str:
+    """What to tell the trainer when the server refuses the scanner's token or account."""
+    if refusal.status == 401:
+        return TOKEN_REFUSED
+    return ACCOUNT_REFUSED.format(message=refusal.message or refusal.code)
 
 
 class Debouncer:
@@ -44,6 +63,7 @@ class Station:
         display: Display,
         direction: str = "auto",
         debounce: float = 3.0,
+        pairing: Callable[[str], bool] | None = None,
     ):
         self.client = client
         self.journal = journal
@@ -54,7 +74,8 @@ class Station:
         self.debouncer = Debouncer(debounce)
         self._answers: dict[int, tuple[dict | None, Refused | None]] = {}
         self._answered = threading.Condition()
-        self.sender = Sender(client, journal, self._on_result)
+        self.pairing = pairing  # takes a pairing code shown to the scanner; True if it was one
+        self.sender = Sender(client, journal, self._on_result, self._on_credentials)
         self.deadline = datetime.fromisoformat(session["deadline"])
         self._warned = 0.0
 
@@ -62,7 +83,7 @@ class Station:
         self.sender.start()
         pending = self.journal.count_pending(self.client.server)
         if pending:
-            log.info("%s scans from an earlier run are waiting to be sent", pending)
+            log.info("%s scans van een vorige keer wachten op verzending", pending)
 
     def stop(self, flush_timeout: float = 10.0) -> None:
         self.sender.wait_idle(flush_timeout)
@@ -70,7 +91,7 @@ class Station:
 
     def cycle_direction(self) -> str:
         self.direction = DIRECTIONS[(DIRECTIONS.index(self.direction) + 1) % len(DIRECTIONS)]
-        log.info("direction: %s", self.direction)
+        log.info("richting: %s", {"auto": "automatisch", "in": "in", "out": "uit"}[self.direction])
         return self.direction
 
     def handle(self, texts: list[str], now: datetime | None = None) -> None:
@@ -78,6 +99,9 @@ class Station:
         clock = time.monotonic()
         for text in texts:
             if self.debouncer.fresh(text, clock):
+                if self.pairing is not None and self.pairing(text):
+                    self.sender.wake()  # a new token: send what waited for it
+                    continue
                 self.scan(text, now or datetime.now(UTC))
 
     def scan(self, text: str, at: datetime) -> None:
@@ -102,7 +126,10 @@ class Station:
         deadline = time.monotonic() + ANSWER_WAIT
         with self._answered:
             while (
-                scan_id not in self._answers and time.monotonic() < deadline and self.sender.online
+                scan_id not in self._answers
+                and time.monotonic() < deadline
+                and self.sender.online
+                and self.sender.credentials_refused is None
             ):
                 self._answered.wait(deadline - time.monotonic())
             return self._answers.pop(scan_id, (None, None))
@@ -118,8 +145,21 @@ class Station:
             self._answered.notify_all()
         if refusal is not None:
             log.warning(
-                "scan of %s refused by the server: %s", scan.scanned_at.isoformat(), refusal.code
+                "scan van %s geweigerd door de server: %s",
+                scan.scanned_at.astimezone().strftime("%H:%M:%S"),
+                MESSAGES.get(refusal.code, refusal.message or refusal.code),
             )
+
+    def _on_credentials(self, refusal: Refused) -> None:
+        with self._answered:
+            self._answered.notify_all()  # a scan waiting for its answer shows the local verdict
+        log.error("%s", credentials_message(refusal))
+        self.display.show(
+            "Token geweigerd: scan een nieuwe koppelcode"
+            if refusal.status == 401
+            else "Account mag niet scannen: koppel opnieuw",
+            RED,
+        )
 
     def _show_answer(self, answer: dict) -> None:
         name = answer["participant"]["name"]
@@ -131,6 +171,8 @@ class Station:
             self.display.show(f"{name}: {word} {local}", GREEN)
 
     def _show_refusal(self, verdict: Verdict, refusal: Refused) -> None:
+        if about_credentials(refusal):
+            return
         message = MESSAGES.get(refusal.code, refusal.message)
         self.display.show(f"{verdict.name}: {message}" if verdict.name else message, RED)
 
@@ -138,17 +180,22 @@ class Station:
         word = "in" if verdict.direction == "in" else "uit"
         waiting = self.journal.count_pending(self.client.server, self.session["id"])
         local = at.astimezone().strftime("%H:%M")
+        why = "token geweigerd" if self.sender.credentials_refused is not None else "offline"
         if verdict.repeat:
-            self.display.show(f"{verdict.name}: al gescand ({word}) [offline]", ORANGE)
+            self.display.show(f"{verdict.name}: al gescand ({word}) [{why}]", ORANGE)
         else:
             self.verifier.apply(verdict.participant_id, verdict.direction, at)  # type: ignore[arg-type]
-            self.display.show(
-                f"{verdict.name}: {word} {local} [offline, {waiting} wachtend]", GREEN
-            )
+            self.display.show(f"{verdict.name}: {word} {local} [{why}, {waiting} wachtend]", GREEN)
 
     def _warn_if_late(self) -> None:
         waiting = self.journal.count_pending(self.client.server, self.session["id"])
-        self.display.status = f"{waiting} scans wachten op verzending" if waiting else ""
+        self.display.waiting = waiting
+        if waiting and self.sender.credentials_refused is not None:
+            self.display.status = f"{waiting} scans wachten: token geweigerd, koppel opnieuw"
+        elif waiting and not self.sender.online:
+            self.display.status = f"offline: {waiting} scans wachten op verzending"
+        else:
+            self.display.status = f"{waiting} scans wachten op verzending" if waiting else ""
         if (
             waiting
             and datetime.now(UTC) > self.deadline - DEADLINE_WARNING

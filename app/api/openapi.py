@@ -209,7 +209,9 @@ def document() -> dict[str, Any]:
     models: dict[type[BaseModel], str] = {schemas.Error: "serialization"}
     prefix = bp.url_prefix or ""
     for rule in current_app.url_map.iter_rules():
-        if not rule.endpoint.startswith(f"{bp.name}."):
+        # Every declared route under the prefix: the API blueprint's, and the pairing
+        # endpoint's (app/devices), which authenticates on its own.
+        if not rule.rule.startswith(prefix + "/"):
             continue
         operation: Operation | None = getattr(
             current_app.view_functions[rule.endpoint], "operation", None

@@ -9,7 +9,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
 
 from flask import current_app
@@ -21,6 +21,7 @@ from app import audit, checks
 from app.audit import Actor
 from app.domain.cutoff import BRUSSELS
 from app.domain.justification import justification_in_time
+from app.domain.scanning import FUTURE_MARGIN
 from app.errors import Refusal
 from app.extensions import db
 from app.models import (
@@ -29,7 +30,6 @@ from app.models import (
     JustificationKind,
     Kind,
     Participant,
-    Registration,
     Role,
     RollCallMark,
     Session,
@@ -41,7 +41,6 @@ from app.scanning.roster import roster
 from app.scanning.service import check_window, refuse, register
 
 MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
-FUTURE_MARGIN = timedelta(seconds=60)  # clocks differ a little, as for a scan
 DOCUMENT_TYPES = {
     b"%PDF-": ("application/pdf", ".pdf"),
     b"\x89PNG\r\n\x1a\n": ("image/png", ".png"),
@@ -176,7 +175,7 @@ LEFT_EARLY = "left early"
 
 def left_early(
     actor: Actor, session: Session, participant: Participant, left_at: datetime, now: datetime
-) -> Registration:
+) -> int:
     """A participant who left before the end: a check-out at that time (never in the future)."""
     times = session_times(session)
     if not times.start < left_at < times.end:
@@ -221,7 +220,7 @@ LATE_ARRIVAL = "late arrival"
 
 def late_arrival(
     actor: Actor, session: Session, participant: Participant, arrived: datetime, now: datetime
-) -> list[Registration]:
+) -> list[int]:
     """A late arrival registered afterwards (seed 000).
 
     - Nothing registered yet (unticked at the roll call): an "in" at the arrival time, source
@@ -298,7 +297,7 @@ def resolve_incomplete(
     left_at: datetime,
     reason: str,
     now: datetime,
-) -> Registration:
+) -> int:
     """Close an open check-in with the time the person left and why it was not scanned."""
     if not reason or not reason.strip():
         raise Refusal("reason_required", _l("Give the reason."))

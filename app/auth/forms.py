@@ -59,3 +59,9 @@ class ForgotPasswordForm(Form):
         _l("Email"),
         validators=[DataRequired(_l("Give your email address.")), Email(), Length(max=254)],
     )
+
+
+class PairingForm(Form):
+    name = StringField(
+        _l("Name of the scanner (e.g. the laptop's name)"), validators=[Length(max=120)]
+    )

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import base64
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
@@ -7,6 +8,7 @@ from flask import (
     Response,
     current_app,
     flash,
+    make_response,
     redirect,
     render_template,
     request,
@@ -15,7 +17,6 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
-from sqlalchemy import select
 
 from app.audit import Actor
 from app.auth import bp
@@ -23,6 +24,7 @@ from app.auth.forms import (
     ChangePasswordForm,
     ForgotPasswordForm,
     LoginForm,
+    PairingForm,
     ResetPasswordForm,
     TokenForm,
 )
@@ -37,11 +39,15 @@ from app.auth.operations import (
     send_reset_link,
 )
 from app.auth.operations import reset_password as reset_password_
+from app.devices.operations import issue_pairing, scanners_and_tokens
+from app.domain.pairing import PAIRING_VALID
 from app.errors import NotFound, Refusal
 from app.extensions import db, limiter
 from app.models import ApiToken
 from app.text import has_control_characters, has_line_breaks
 from app.views import refusals_shown
+from qr.images import code_png
+from qr.pairing import pairing_text
 
 
 def _login_limit() -> str:
@@ -124,6 +130,25 @@ def language(code: str):  # type: ignore[no-untyped-def]
     return redirect(local_target(request.form.get("next")) or url_for("planning.home"))
 
 
+def _server_address() -> str:
+    """The address a scanner reaches this server at: configured (behind a proxy), or the one
+    this page was asked on."""
+    return (current_app.config.get("PUBLIC_URL") or request.url_root).rstrip("/")
+
+
+def _tokens_page(form: TokenForm, pairing_form: PairingForm, **shown: object) -> str:
+    scanners, tokens = scanners_and_tokens(current_user)
+    return render_template(
+        "auth/tokens.html",
+        form=form,
+        pairing_form=pairing_form,
+        scanners=scanners,
+        tokens=tokens,
+        server=_server_address(),
+        **shown,
+    )
+
+
 @bp.route("/tokens", methods=["GET", "POST"])
 @login_required
 def tokens():  # type: ignore[no-untyped-def]
@@ -131,12 +156,32 @@ def tokens():  # type: ignore[no-untyped-def]
     plain = None
     if form.validate_on_submit():
         plain = issue_token(Actor(current_user), current_user, form.label.data or "")
-        db.session.commit()
         flash(_("Copy the token now: it is shown only once."), "warning")
-    items = db.session.scalars(
-        select(ApiToken).where(ApiToken.user_id == current_user.id).order_by(ApiToken.id.desc())
-    ).all()
-    return render_template("auth/tokens.html", form=form, tokens=items, plain=plain)
+    return _tokens_page(form, PairingForm(formdata=None), plain=plain)
+
+
+@bp.post("/tokens/pair")
+@login_required
+def pair():  # type: ignore[no-untyped-def]
+    """A pairing code for a scanner: shown once as a QR code, never stored in plain text."""
+    pairing_form = PairingForm()
+    if not pairing_form.validate_on_submit():
+        return _tokens_page(TokenForm(formdata=None), pairing_form), 400
+    pairing, plain = issue_pairing(
+        Actor(current_user), current_user, pairing_form.name.data or "", datetime.now(UTC)
+    )
+    png = code_png(pairing_text(_server_address(), plain), box_size=8)
+    response = make_response(
+        _tokens_page(
+            TokenForm(formdata=None),
+            PairingForm(formdata=None),
+            pairing=pairing,
+            pairing_image="data:image/png;base64," + base64.b64encode(png).decode("ascii"),
+            pairing_minutes=int(PAIRING_VALID.total_seconds() // 60),
+        )
+    )
+    response.headers["Cache-Control"] = "no-store"  # the code is live for minutes: keep no copy
+    return response
 
 
 @bp.post("/tokens/<int:token_id>/revoke")
@@ -147,8 +192,12 @@ def revoke(token_id: int):  # type: ignore[no-untyped-def]
         raise NotFound("token")
     if token.revoked_at is None:
         revoke_token(Actor(current_user), token, datetime.now(UTC))
-        db.session.commit()
-        flash(_("The token is revoked."), "success")
+        flash(
+            _("The scanner %(name)s is revoked.", name=token.device_name)
+            if token.device_name
+            else _("The token is revoked."),
+            "success",
+        )
     return redirect(url_for("auth.tokens"))
 
 

@@ -8,6 +8,10 @@ from typing import Literal
 Direction = Literal["in", "out"]
 Requested = Literal["auto", "in", "out"]
 
+# A registration may lie at most this far in the future: clocks differ a little (a scanner's,
+# the server's); anything later is refused (docs/rules.md, "Registration window").
+FUTURE_MARGIN = timedelta(seconds=60)
+
 
 def scan_direction(
     requested: Requested,

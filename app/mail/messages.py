@@ -61,7 +61,14 @@ def queue_code_mail(participant: Participant) -> None:
         png, "image", "png", cid=cid, filename="qr-code.png", disposition="inline"
     )
     message.add_attachment(png, maintype="image", subtype="png", filename="aanwezig-qr-code.png")
-    outbox.queue(message, participant_id=participant.id)
+    outbox.queue(
+        message,
+        participant_id=participant.id,
+        purpose="qr_code",
+        key_version=participant.key_version,
+    )
+    # When the first code mail was queued (it decides that later enrolments send none); the
+    # participant's page shows whether it really went out (``outbox.code_mail_state``).
     participant.code_sent_at = datetime.now(UTC)
 
 

@@ -34,9 +34,19 @@ KIND = "mail"
 SMTP_TIMEOUT = 10
 
 
-def queue(message: EmailMessage, participant_id: int | None = None) -> OutboxMail:
-    """Store a message and its delivery job (in the caller's transaction)."""
-    job = jobs.enqueue(KIND)
+def queue(
+    message: EmailMessage,
+    participant_id: int | None = None,
+    purpose: str | None = None,
+    key_version: int | None = None,
+) -> OutboxMail:
+    """Store a message and its delivery job (in the caller's transaction).
+
+    ``purpose`` and ``key_version`` say what the mail carries (the QR code mail: which version
+    of the code), so a mail made outdated before it went out can be withdrawn.
+    """
+    facts = {"purpose": purpose, "key_version": key_version} if purpose else {}
+    job = jobs.enqueue(KIND, facts)
     message["Message-ID"] = message_id(job.id, job.created_at, current_app.config["MAIL_FROM"])
     if message["Date"] is None:
         message["Date"] = format_datetime(job.created_at)
@@ -127,3 +137,64 @@ def retry_now(actor: Actor, mail: OutboxMail, now: datetime) -> None:
     db.session.flush()
     audit.record(actor, "mail.retry", mail, before, {"due_at": plain(now)})
     jobs.wake_after_commit()
+
+
+def withdraw_code_mails(actor: Actor, participant_id: int, older_than: int, now: datetime) -> int:
+    """Withdraw the waiting QR-code mails of a participant that hold a code older than
+    ``older_than`` (the code was revoked): they are finished unsent, with the reason, so the
+    revoked code never reaches anyone. Returns how many. A mail a worker is sending at this
+    very moment cannot be stopped; it carries a code the door now refuses."""
+    waiting = db.session.scalars(
+        select(OutboxMail)
+        .join(Job, OutboxMail.job_id == Job.id)
+        .where(
+            OutboxMail.participant_id == participant_id,
+            OutboxMail.sent_at.is_(None),
+            Job.finished_at.is_(None),
+        )
+    ).all()
+    withdrawn = 0
+    for mail in waiting:
+        facts = mail.job.payload or {}
+        version = facts.get("key_version")
+        if facts.get("purpose") != "qr_code" or not isinstance(version, int):
+            continue
+        if version >= older_than:
+            continue
+        mail.job.finished_at = now
+        mail.job.last_error = WITHDRAWN
+        audit.record(actor, "mail.withdraw", mail, None, {"reason": WITHDRAWN})
+        withdrawn += 1
+    db.session.flush()
+    return withdrawn
+
+
+WITHDRAWN = "withdrawn: the code it holds was revoked"
+
+
+def code_mail_state(participant_id: int) -> OutboxMail | None:
+    """The participant's latest QR-code mail (sent, waiting or withdrawn), for the page."""
+    mails = db.session.scalars(
+        select(OutboxMail)
+        .where(OutboxMail.participant_id == participant_id)
+        .order_by(OutboxMail.id.desc())
+        .limit(20)
+    ).all()
+    return next((m for m in mails if (m.job.payload or {}).get("purpose") == "qr_code"), None)
+
+
+def code_mails_sent(participant_ids: list[int]) -> dict[int, datetime]:
+    """When each participant's QR-code mail last really went out (one query for a list)."""
+    if not participant_ids:
+        return {}
+    sent: dict[int, datetime] = {}
+    for participant_id, sent_at, payload in db.session.execute(
+        select(OutboxMail.participant_id, OutboxMail.sent_at, Job.payload)
+        .join(Job, OutboxMail.job_id == Job.id)
+        .where(OutboxMail.participant_id.in_(participant_ids), OutboxMail.sent_at.is_not(None))
+    ):
+        if (payload or {}).get("purpose") != "qr_code":
+            continue
+        if participant_id not in sent or sent_at > sent[participant_id]:
+            sent[participant_id] = sent_at
+    return sent

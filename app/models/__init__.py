@@ -11,6 +11,7 @@ from app.models.attendance import (
 )
 from app.models.audit import AuditRecord
 from app.models.base import Base
+from app.models.devices import PairingToken
 from app.models.jobs import Job, WorkerHeartbeat
 from app.models.links import PasswordReset, PortalSignIn
 from app.models.org import ApiToken, Branch, PartnerOrganisation, Role, User
@@ -41,6 +42,7 @@ __all__ = [
     "JustificationRequest",
     "Kind",
     "OutboxMail",
+    "PairingToken",
     "Participant",
     "PartnerOrganisation",
     "PasswordReset",

@@ -96,5 +96,8 @@ class ApiToken(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_used_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
+    # Set for a scanner's own token, got by pairing (app/devices): the name the scanner is
+    # listed by on the tokens page. None for a token made by hand.
+    device_name: Mapped[str | None] = mapped_column(String(120))
 
     user: Mapped[User] = relationship()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, datetime
 
 from email_validator import EmailNotValidError, validate_email
@@ -16,7 +15,7 @@ from app.domain import national_number
 from app.domain.cutoff import BRUSSELS
 from app.errors import Forbidden, Refusal
 from app.extensions import db
-from app.mail import messages
+from app.mail import messages, outbox
 from app.models import (
     Branch,
     Enrolment,
@@ -187,6 +186,7 @@ def reissue_code(actor: Actor, participant: Participant, now: datetime) -> None:
     before = {"key_version": participant.key_version}
     participant.key_version += 1
     db.session.flush()
+    outbox.withdraw_code_mails(actor, participant.id, participant.key_version, now)
     audit.record(
         actor,
         "participant.code_reissue",
@@ -387,6 +387,7 @@ def merge_participants(
     check-ins) and when both are enrolled in a training with certificates.
     """
     from app.models import Certificate, Exemption, Justification, Kind, Source
+    from app.scanning.service import write_checked
 
     if actor.user is None or actor.user.role != Role.ADMIN:
         raise Forbidden(_l("Only support merges participant records."))
@@ -430,21 +431,11 @@ def merge_participants(
         )
     ).all()
     for old in moving:
-        new = Registration(
-            session_id=old.session_id,
-            participant_id=kept.id,
-            kind=Kind(old.kind),
-            at=old.at,
-            received_at=now,
-            source=Source.CORRECTION,
-            user_id=actor.user_id,
-            nonce=f"merge-{uuid.uuid4().hex}",
-            voids_id=old.id,
-            reason=reason,
-        )
-        db.session.add(new)
-        db.session.flush()
-        audit.record(actor, "registration.create", new, after=audit.snapshot(new))
+        # History is carried over whatever the session's window: the original stays, voided.
+        write_checked(
+            actor, old.session_id, kept.id, Kind(old.kind), old.at, now, Source.CORRECTION,
+            reason=reason, voids_id=old.id,
+        )  # fmt: skip
     if duplicate.national_number_index is not None and kept.national_number_index is None:
         number = (
             duplicate.national_number_encrypted,

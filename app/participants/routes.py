@@ -12,6 +12,7 @@ from sqlalchemy import func, or_, select
 
 from app import scoping
 from app.extensions import db
+from app.mail import outbox
 from app.mail.messages import enrolled_sessions, participant_code
 from app.models import Branch, Enrolment, Participant, Role, Session, Training
 from app.participants import bp
@@ -73,6 +74,7 @@ def _index_page(form: ParticipantForm, import_form: ImportForm, report: ImportRe
         participants=items[:LIST_LIMIT],
         more=len(items) > LIST_LIMIT,
         counts=counts,
+        mailed=outbox.code_mails_sent([p.id for p in items]),
         search=search,
         form=form,
         import_form=import_form,
@@ -179,6 +181,7 @@ def _detail_page(
         edit_form=edit_form or ParticipantEditForm(prefix="edit", obj=participant, formdata=None),
         merge_form=merge_form or _merge_form(participant),
         email_changed=email_changed,
+        code_mail=outbox.code_mail_state(participant.id),
         is_admin=current_user.role == Role.ADMIN,
         supervisor_form=SupervisorForm(
             prefix="supervisor",

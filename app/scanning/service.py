@@ -23,7 +23,7 @@ from sqlalchemy.orm import aliased
 from app import audit, scoping
 from app.audit import Actor
 from app.domain.cutoff import window_refusal
-from app.domain.scanning import Requested, scan_direction
+from app.domain.scanning import FUTURE_MARGIN, Requested, scan_direction
 from app.errors import Refusal
 from app.extensions import db
 from app.models import (
@@ -333,7 +333,7 @@ def scan(caller: Principal, request: ScanRequest, now: datetime) -> dict[str, An
     except InvalidCode as exc:
         raise refuse("invalid_code") from exc
     at = request.scanned_at or now
-    if at > now + timedelta(seconds=60):
+    if at > now + FUTURE_MARGIN:
         raise refuse("future_time")
     facts = _scan_facts(caller, request.session_id, signed.participant_id, request.nonce)
     if facts is None:
@@ -392,8 +392,9 @@ def scan(caller: Principal, request: ScanRequest, now: datetime) -> dict[str, An
             "user_id": caller.id,
             "token_id": caller.token_id,
             "nonce": request.nonce,
+            "request_digest": digest,
         }
-        stored = _insert_registration(caller, registration, digest, now) is not None
+        stored = write_registration(registration, now) is not None
         where = "registration"
     if not stored:
         # Another request stored this nonce at the same moment (the insert waited for its
@@ -421,6 +422,7 @@ _INSERT_RECEIPT = {
     .on_conflict_do_nothing(index_elements=["nonce"])
     .returning(_receipts.c.nonce),
 }
+# Every registration is written with exactly these columns, by ``write_registration``.
 _SCAN_FIELDS = (
     "session_id",
     "participant_id",
@@ -432,6 +434,8 @@ _SCAN_FIELDS = (
     "token_id",
     "nonce",
     "request_digest",
+    "reason",
+    "voids_id",
 )
 
 
@@ -473,17 +477,18 @@ def _registration_with_audit():  # type: ignore[no-untyped-def]
 _REGISTRATION_WITH_AUDIT = _registration_with_audit()
 
 
-def _insert_registration(
-    caller: Principal, registration: dict[str, Any], digest: str, now: datetime
-) -> int | None:
-    """Insert a scan's registration and its audit record; return the registration's id, or
+def write_registration(registration: dict[str, Any], now: datetime) -> int | None:
+    """The one place a registration and its audit record are written: scans, the roll call,
+    late arrivals, early departures, closing a session, corrections and merges all come here,
+    so every registration has the same columns and the same audit record. Returns its id, or
     None when another request stored this nonce first (then nothing is written).
 
-    Core inserts rather than ORM objects: this runs for every scan at the door. A registration
-    carries the scan's nonce (unique), so it is the receipt of an accepted scan.
+    Core inserts rather than ORM objects: this runs for every scan at the door (one round trip
+    on PostgreSQL). A registration carries a unique nonce, so a scan's registration is the
+    receipt of its nonce. The callers check the rules first (``scan``, ``register``).
     """
-    after = {k: audit.plain(v) for k, v in registration.items()}
-    row = {**registration, "request_digest": digest}
+    row = {name: registration.get(name) for name in _SCAN_FIELDS}
+    after = {k: audit.plain(v) for k, v in row.items() if k != "request_digest"}
     if db.engine.dialect.name == "postgresql":
         return db.session.execute(
             _REGISTRATION_WITH_AUDIT,
@@ -500,8 +505,8 @@ def _insert_registration(
         _INSERT_AUDIT,
         {
             "at": now,
-            "user_id": caller.id,
-            "token_id": registration["token_id"],
+            "user_id": row["user_id"],
+            "token_id": row["token_id"],
             "action": "registration.create",
             "object_type": Registration.__tablename__,
             "object_id": registration_id,
@@ -560,27 +565,50 @@ def register(
     source: Source,
     reason: str | None = None,
     voids_id: int | None = None,
-) -> Registration:
-    """Write one registration that is not a scan (roll call, late arrival, correction).
+) -> int:
+    """Write one registration that is not a scan (roll call, late arrival, early departure,
+    closing a session, correction); returns its id.
 
-    The same window as a scan applies; the request's transaction commits it. Audited like
-    every registration.
+    The same checks as a scan: not in the future, inside the session's window, not in a
+    locked session; then the same write (``write_registration``). The request's transaction
+    commits it.
     """
+    if at > now + FUTURE_MARGIN:
+        raise refuse("future_time")
+    if session.cancelled:
+        raise Refusal("cancelled", _l("This session was cancelled."), status=409)
     check_window(session, at, now)
-    registration = Registration(
-        session_id=session.id,
-        participant_id=participant_id,
-        kind=kind,
-        at=at,
-        received_at=now,
-        source=source,
-        user_id=actor.user_id,
-        token_id=actor.token.id if actor.token else None,
-        nonce=f"{source.value}-{uuid.uuid4().hex}",
-        reason=reason,
-        voids_id=voids_id,
+    return write_checked(actor, session.id, participant_id, kind, at, now, source, reason, voids_id)
+
+
+def write_checked(
+    actor: Actor,
+    session_id: int,
+    participant_id: int,
+    kind: Kind,
+    at: datetime,
+    now: datetime,
+    source: Source,
+    reason: str | None = None,
+    voids_id: int | None = None,
+) -> int:
+    """Write a registration the caller has checked (``register``, or support's merge, which
+    carries history over whatever the window): the one write path, with a fresh nonce."""
+    registration_id = write_registration(
+        {
+            "session_id": session_id,
+            "participant_id": participant_id,
+            "kind": kind,
+            "at": at,
+            "received_at": now,
+            "source": source,
+            "user_id": actor.user_id,
+            "token_id": actor.token.id if actor.token else None,
+            "nonce": f"{source.value}-{uuid.uuid4().hex}",
+            "reason": reason,
+            "voids_id": voids_id,
+        },
+        now,
     )
-    db.session.add(registration)
-    db.session.flush()
-    audit.record(actor, "registration.create", registration, after=audit.snapshot(registration))
-    return registration
+    assert registration_id is not None  # a fresh nonce cannot be taken
+    return registration_id

@@ -2,7 +2,7 @@
 justification documents sent from the portal, staff password resets and the first-login change
 
 Revision ID: 5e916a19bc6e
-Revises: 5c0b7e2d9a41
+Revises: b88dd78357c0
 Create Date: 2026-12-01 10:55:33.490294
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '5e916a19bc6e'
-down_revision = '5c0b7e2d9a41'
+down_revision = 'b88dd78357c0'
 branch_labels = None
 depends_on = None
 

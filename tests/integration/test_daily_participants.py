@@ -249,3 +249,31 @@ def test_an_import_enrols_each_row_in_the_chosen_training(app, make):
         )
         assert sessions == {first, second}
         assert db.session.scalar(select(func.count()).select_from(OutboxMail)) == 1  # An's QR code
+
+
+def test_a_reissued_code_withdraws_the_waiting_mail_with_the_old_code(app, make):
+    from app.models import Job
+
+    session_id = make.session(future_monday())
+    person = make.participant(name="An")
+    make.enrol(session_id, person)  # the first code mail waits (no mail server here)
+    client = log_in(app, Role.PROMOTOR, make, english=True)
+    page = client.get(f"/participants/{person}").get_data(as_text=True)
+    assert "waiting to be sent since" in page
+    listed = client.get("/participants/").get_data(as_text=True)
+    assert "waiting to be sent" in listed
+    assert client.post(f"/participants/{person}/reissue").status_code == 302
+    with app.app_context():
+        mails = db.session.scalars(select(OutboxMail).order_by(OutboxMail.id)).all()
+        old, new = mails
+        assert old.job.finished_at is not None and old.sent_at is None
+        assert "revoked" in old.job.last_error
+        assert new.job.finished_at is None and new.job.payload["key_version"] == 2
+        assert (
+            db.session.scalar(
+                select(func.count()).select_from(Job).where(Job.finished_at.is_(None))
+            )
+            == 1
+        )
+        actions = db.session.scalars(select(AuditRecord.action)).all()
+        assert "mail.withdraw" in actions

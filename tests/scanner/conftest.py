@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -95,6 +96,21 @@ class LiveServer:
         response.raise_for_status()
         return response.json()
 
+    def web(self, email: str = "trainer@example.org") -> requests.Session:
+        """A browser-like session logged in through the real login form (CSRF and all)."""
+        http = requests.Session()
+        page = http.get(self.url + "/login", timeout=10)
+        http.post(
+            self.url + "/login",
+            data={"csrf_token": csrf(page.text), "email": email, "password": "long enough pw"},
+            timeout=10,
+        ).raise_for_status()
+        assert "/login" not in http.get(self.url + "/", timeout=10).url, "login failed"
+        return http
+
+    def new_token(self, email: str = "trainer@example.org") -> str:
+        return self.flask("create-token", email).strip().splitlines()[-1]
+
     def registrations(self) -> list[dict]:
         return self.api("GET", f"/sessions/{self.session_id}/registrations")["items"]
 
@@ -160,6 +176,14 @@ class LiveServer:
             self.codes[name] = self.api("GET", f"/participants/{person['id']}/code")["code"]
 
 
+def csrf(html: str) -> str:
+    found = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html) or re.search(
+        r'value="([^"]+)"[^>]*name="csrf_token"', html
+    )
+    assert found, "no CSRF token on the page"
+    return found.group(1)
+
+
 @pytest.fixture
 def live_server(tmp_path: Path) -> Iterator[LiveServer]:
     server = LiveServer(tmp_path / "server")
@@ -168,18 +192,43 @@ def live_server(tmp_path: Path) -> Iterator[LiveServer]:
     server.stop()
 
 
-def run_scanner(
-    server: LiveServer, data: Path, *args: str, stdin: str = "", timeout: float = 90
-) -> subprocess.CompletedProcess[str]:
-    """The scanner as a trainer runs it, against the live server."""
+def scanner_env(server: LiveServer | None, data: Path, token: str | None = None) -> dict[str, str]:
+    """The scanner's environment: its own folders; the server and token when given (``token=""``
+    leaves both to the scanner's saved settings, as after pairing)."""
     env = {
         **os.environ,
-        "AANWEZIG_SERVER": server.url,
-        "AANWEZIG_TOKEN": server.trainer_token,
         "AANWEZIG_SCANNER_DATA": str(data),
         "AANWEZIG_SCANNER_CONFIG": str(data / "scanner.json"),
     }
-    return subprocess.run(
-        [PYTHON, "-m", "scanner", "--headless", "--no-sound", "--repeat", "1", *args],
-        cwd=ROOT, env=env, input=stdin, capture_output=True, text=True, timeout=timeout, check=False,
+    env.pop("AANWEZIG_SERVER", None)
+    env.pop("AANWEZIG_TOKEN", None)
+    if server is not None and token != "":
+        env["AANWEZIG_SERVER"] = server.url
+        env["AANWEZIG_TOKEN"] = token or server.trainer_token
+    return env
+
+
+def run_scanner(
+    server: LiveServer | None,
+    data: Path,
+    *args: str,
+    stdin: str | bytes = "",
+    timeout: float = 90,
+    token: str | None = None,
+    env: dict[str, str] | None = None,
+    mute: bool = True,
+) -> subprocess.CompletedProcess[str]:
+    """The scanner as a trainer runs it, against the live server."""
+    environment = {**scanner_env(server, data, token), **(env or {})}
+    quiet = ["--mute"] if mute else []
+    done = subprocess.run(
+        [PYTHON, "-m", "scanner", "--headless", *quiet, "--repeat", "1", *args],
+        cwd=ROOT, env=environment, input=stdin.encode() if isinstance(stdin, str) else stdin,
+        capture_output=True, timeout=timeout, check=False,
     )  # fmt: skip
+    return subprocess.CompletedProcess(
+        done.args,
+        done.returncode,
+        done.stdout.decode("utf-8", "replace"),
+        done.stderr.decode("utf-8", "replace"),
+    )

@@ -52,3 +52,17 @@ def test_the_domain_rules_do_not_read_the_clock():
 def test_qr_and_scanner_never_import_the_app():
     assert offenders("qr", ("app", "flask", "sqlalchemy")) == []
     assert offenders("scanner", ("app", "flask", "sqlalchemy")) == []
+
+
+def test_registrations_are_written_in_one_place():
+    """Scans, the roll call, late arrivals, early departures, closing a session, corrections and
+    merges all write through ``app.scanning.service.write_registration``: nowhere else builds a
+    Registration or inserts into its table."""
+    import re
+
+    writers = []
+    for path in (ROOT / "app").rglob("*.py"):
+        text = path.read_text()
+        if re.search(r"(?<!class )\bRegistration\(|insert\(\s*_?registrations", text):
+            writers.append(path.relative_to(ROOT).as_posix())
+    assert writers == ["app/scanning/service.py"]

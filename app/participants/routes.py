@@ -21,7 +21,6 @@ from app.participants.forms import ImportForm, MergeForm, ParticipantEditForm, P
 from app.participants.importing import ImportResult, import_participants
 from app.planning.forms import ConfirmForm
 from app.planning.timing import status_of
-from app.supervision.forms import SupervisorForm
 from app.text import without_control_characters
 from app.views import actor, branch_choices, choices, refusals_shown
 from qr.images import code_png
@@ -168,6 +167,9 @@ def _detail_page(
     merge_form: MergeForm | None = None,
     email_changed: bool = False,
 ):  # type: ignore[no-untyped-def]
+    # Imported here: app.supervision's routes import the attendance area, which imports this one.
+    from app.supervision.forms import SupervisorForm
+
     now = datetime.now(UTC)
     sessions = enrolled_sessions(participant, cancelled=True)
     trainings = {s.training_id: s.training for s in sessions}

@@ -24,7 +24,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, exists, func, select
-from sqlalchemy.orm import aliased, joinedload
+from sqlalchemy.orm import joinedload
 
 from app import audit, checks
 from app.attendance import operations as attendance
@@ -52,6 +52,7 @@ from app.models import (
     TrainingMode,
 )
 from app.participants.operations import clean_email
+from app.supervision.counting import _later, _later_decision, counting_reports
 
 MAX_DESCRIPTION = 2000
 MAX_REASON = 1000
@@ -154,27 +155,6 @@ def _link(actor: Actor, participant: Participant, supervisor: Supervisor | None)
 
 
 # --- Self-reported hours: what stands and what counts ------------------------------------------
-
-_later = aliased(SelfReport)
-_later_decision = aliased(SelfReportDecision)
-
-
-def _voided_by_approved():  # type: ignore[no-untyped-def]
-    """An approved correction takes this report's place."""
-    return exists().where(
-        _later.voids_id == SelfReport.id,
-        _later_decision.report_id == _later.id,
-        _later_decision.approved.is_(True),
-    )
-
-
-def counting_reports() -> Select[tuple[SelfReport]]:
-    """The reports whose hours count: approved, and not replaced by an approved correction."""
-    return (
-        select(SelfReport)
-        .join(SelfReportDecision, SelfReportDecision.report_id == SelfReport.id)
-        .where(SelfReportDecision.approved.is_(True), ~_voided_by_approved())
-    )
 
 
 def _standing(participant_ids: Iterable[int], day: date) -> list[SelfReport]:

@@ -55,10 +55,47 @@ class Stop(Exception):
         self.code = code
 
 
+class DutchParser(argparse.ArgumentParser):
+    """argparse speaking Dutch: its headings, its help option and its errors (argparse has no
+    Dutch catalogue of its own, and a trainer should not meet English at the door)."""
+
+    def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(*args, add_help=False, **kwargs)
+        self._positionals.title = "argumenten"
+        self._optionals.title = "opties"
+        self.add_argument("-h", "--help", action="help", help="toon deze hulp en stop")
+
+    def format_usage(self) -> str:
+        return super().format_usage().replace("usage:", "gebruik:", 1)
+
+    def format_help(self) -> str:
+        return super().format_help().replace("usage:", "gebruik:", 1)
+
+    def error(self, message: str):  # type: ignore[no-untyped-def]
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}: fout: {_dutch_error(message)}\n")
+
+
+_ARGPARSE_PHRASES = (
+    ("the following arguments are required:", "deze argumenten ontbreken:"),
+    ("unrecognized arguments:", "onbekende argumenten:"),
+    ("invalid choice:", "ongeldige keuze:"),
+    ("choose from", "kies uit"),
+    ("invalid int value:", "geen geheel getal:"),
+    ("invalid float value:", "geen getal:"),
+    ("expected one argument", "verwacht één waarde"),
+    ("argument ", "argument "),
+)
+
+
+def _dutch_error(message: str) -> str:
+    for english, dutch in _ARGPARSE_PHRASES:
+        message = message.replace(english, dutch)
+    return message
+
+
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog="aanwezig-scan", description="Aanwezig: scan QR-codes aan de deur."
-    )
+    p = DutchParser(prog="aanwezig-scan", description="Aanwezig: scan QR-codes aan de deur.")
     p.add_argument(
         "--server", help="adres van de Aanwezig-server, bv. https://aanwezig.example.org"
     )
@@ -648,8 +685,8 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
     if argv[:1] == ["decode"]:
-        decode_args = argparse.ArgumentParser(prog="aanwezig-scan decode")
-        decode_args.add_argument("files", nargs="+")
+        decode_args = DutchParser(prog="aanwezig-scan decode")
+        decode_args.add_argument("files", nargs="+", help="afbeeldingen om te lezen")
         decode_args.add_argument("--decoder", choices=sorted(decoding.DECODERS), default="zxing")
         parsed = decode_args.parse_args(argv[1:])
         return decode_files(parsed.files, parsed.decoder)

@@ -9,6 +9,7 @@ from email.message import EmailMessage
 
 from flask import Response, after_this_request, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -404,7 +405,13 @@ def _png_part(message: EmailMessage):  # type: ignore[no-untyped-def]
     return (inline or pngs or [None])[0]
 
 
-HEADERS = ("From", "To", "Subject", "Date", "Message-ID")
+HEADERS = {
+    "From": _l("From"),
+    "To": _l("To"),
+    "Subject": _l("Subject"),
+    "Date": _l("Date"),
+    "Message-ID": _l("Message-ID"),
+}
 
 
 @bp.get("/outbox/<int:mail_id>")
@@ -417,7 +424,11 @@ def outbox_mail(mail_id: int):  # type: ignore[no-untyped-def]
         "admin/outbox_mail.html",
         mail=mail,
         now=datetime.now(UTC),
-        headers=[(name, str(message[name])) for name in HEADERS if message[name] is not None],
+        headers=[
+            (label, str(message[name]))
+            for name, label in HEADERS.items()
+            if message[name] is not None
+        ],
         text=body.get_content() if body is not None else "",
         has_image=_png_part(message) is not None,
         smtp=smtp_configured(),

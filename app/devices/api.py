@@ -14,7 +14,7 @@ from flask import after_this_request
 from flask.wrappers import Response
 
 from app.api import schemas as s
-from app.api.openapi import endpoint
+from app.api.openapi import REFUSALS, endpoint
 from app.devices import bp
 from app.devices.operations import exchange_pairing
 from app.extensions import limiter
@@ -48,7 +48,11 @@ class PairingResult(s.Answer):
     "API token",
     description="Authenticated by the pairing token in the body; it works once and for a few "
     "minutes. Refusal codes: pairing_unknown, pairing_used, pairing_expired.",
-    refuses={401: "The pairing token is unknown, used or expired", 429: "Too many attempts"},
+    refuses={
+        401: "The pairing token is unknown, used or expired",
+        429: "Too many attempts",
+        503: REFUSALS[503],
+    },
 )
 def pair(body: PairingRequest) -> PairingResult:
     token, plain = exchange_pairing(body.token, body.device_name, datetime.now(UTC))

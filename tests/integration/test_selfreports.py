@@ -381,3 +381,36 @@ def test_the_api_creates_a_supervisor_and_links_participants(app, make, course):
     )
     other = make.api(Role.PROMOTOR, branch="Brugge")
     assert other.get(f"/supervisors/{body['id']}").status_code == 404
+
+
+def test_the_portal_and_the_staffs_new_pages_are_dutch_throughout(app, make, course):
+    """As the crawl in test_translations: no English interface word on the new pages."""
+    from tests.integration.test_translations import ENGLISH, _visible_words
+
+    report(app, course["training"], course["an"])
+    link_supervisor(app, course["ben"], "An Peeters", "an@example.org")  # both roles
+    portal = portal_client(app, "an@example.org")
+    pages = [
+        "/portal/", "/portal/sessions", "/portal/absences", "/portal/hours",
+        "/portal/supervise", f"/portal/trainings/{course['training']}",
+    ]  # fmt: skip
+    for path in pages:
+        response = portal.get(path)
+        assert response.status_code == 200, path
+        words = _visible_words(response.get_data(as_text=True))
+        assert not words & ENGLISH, (path, sorted(words & ENGLISH))
+    staff = log_in(app, Role.ADMIN, make, branch=None)
+    for path in (
+        "/from-participants",
+        f"/trainings/{course['training']}/self-reports",
+        "/password",
+        f"/participants/{course['an']}",
+    ):
+        response = staff.get(path)
+        assert response.status_code == 200, path
+        words = _visible_words(response.get_data(as_text=True))
+        assert not words & ENGLISH, (path, sorted(words & ENGLISH))
+    anonymous = app.test_client()
+    for path in ("/portal/sign-in", "/password/forgotten"):
+        words = _visible_words(anonymous.get(path).get_data(as_text=True))
+        assert not words & ENGLISH, (path, sorted(words & ENGLISH))

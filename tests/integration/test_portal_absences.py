@@ -44,7 +44,7 @@ def send(client, session_id: int, data: bytes = PDF, name: str = "briefje.pdf"):
 
 
 def test_a_document_waits_until_the_promotor_accepts_it(app, make, today):
-    session_id, person = held_session(app, make, today)
+    session_id, _person = held_session(app, make, today)
     portal = portal_client(app, "an@example.org")
     assert "Je document is verstuurd" in send(portal, session_id).get_data(as_text=True)
     with app.app_context():

@@ -83,11 +83,13 @@ def test_a_forgotten_password_gets_a_link_by_mail_that_works_once(app, make, inb
     make.user(Role.TRAINER, email="tom@example.org")
     other_session, _ = login(app, "tom@example.org", PASSWORD)
     client = app.test_client()
-    known = client.post("/password/forgotten", data={"email": "tom@example.org"})
-    unknown = client.post("/password/forgotten", data={"email": "nobody@example.org"})
-    assert known.get_data(as_text=True).replace("tom@", "X@") == unknown.get_data(
-        as_text=True
-    ).replace("nobody@", "X@")
+
+    def page(email: str) -> str:
+        answer = client.post("/password/forgotten", data={"email": email})
+        text = answer.get_data(as_text=True).replace(email, "X")
+        return re.sub(r'name="csrf_token" value="[^"]*"', "", text)  # time-stamped
+
+    assert page("tom@example.org") == page("nobody@example.org")
     path = reset_path(app, inbox, "tom@example.org")
     assert [m["To"] for m in inbox.messages] == ["tom@example.org"]
     assert "Kies een nieuw wachtwoord" in client.get(path).get_data(as_text=True)

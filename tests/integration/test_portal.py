@@ -140,9 +140,11 @@ def test_an_altered_link_is_refused(app, client, enrolled, inbox):
 def test_the_answer_is_the_same_for_an_unknown_address_which_gets_no_mail(
     app, client, enrolled, inbox
 ):
-    known = ask_link(client, "an@example.org").get_data(as_text=True)
-    unknown = ask_link(client, "nobody@example.org").get_data(as_text=True)
-    assert known.replace("an@example.org", "X") == unknown.replace("nobody@example.org", "X")
+    def page(email: str) -> str:
+        text = ask_link(client, email).get_data(as_text=True).replace(email, "X")
+        return re.sub(r'name="csrf_token" value="[^"]*"', "", text)  # time-stamped
+
+    assert page("an@example.org") == page("nobody@example.org")
     with app.app_context():
         assert db.session.scalars(select(OutboxMail.recipient)).all().count("an@example.org") == 2
         assert "nobody@example.org" not in db.session.scalars(select(OutboxMail.recipient)).all()

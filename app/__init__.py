@@ -112,6 +112,8 @@ def _register_blueprints(app: Flask) -> None:
     from app.extensions import csrf
     from app.participants import bp as participants_bp
     from app.planning import bp as planning_bp
+    from app.portal import bp as portal_bp
+    from app.supervision import bp as supervision_bp
 
     csrf.exempt(api_bp)  # bearer tokens, no cookies: CSRF cannot reach the API
     csrf.exempt(devices_bp)  # the pairing token in the body is the credential; no cookies
@@ -123,6 +125,8 @@ def _register_blueprints(app: Flask) -> None:
         certificates_bp,
         exports_bp,
         admin_bp,
+        supervision_bp,
+        portal_bp,
         api_bp,
         devices_bp,
     ):

@@ -16,10 +16,13 @@ from app.models import ApiToken, AuditRecord, User
 
 @dataclass(frozen=True, slots=True)
 class Actor:
-    """Who makes a change: a logged-in user, or a user acting through an API token."""
+    """Who makes a change: a logged-in user, a user acting through an API token, or a
+    participant or supervisor signed in to the portal (``sign_in_id``, which names their
+    address)."""
 
     user: User | None
     token: ApiToken | None = None
+    sign_in_id: int | None = None
 
     @property
     def user_id(self) -> int | None:
@@ -55,6 +58,7 @@ def record(
         AuditRecord(
             user_id=actor.user_id,
             token_id=actor.token.id if actor.token else None,
+            portal_sign_in_id=actor.sign_in_id,
             action=action,
             object_type=obj.__tablename__,
             object_id=obj.id,

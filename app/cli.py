@@ -44,8 +44,14 @@ def _fail(refusal: Refusal) -> NoReturn:
 @click.option("--branch", default=None, help="Branch name (created when new).")
 @click.option("--password", default=None, help="Generated and printed when omitted.")
 @click.option("--name", default="")
+@click.option(
+    "--keep-password",
+    is_flag=True,
+    help="No change asked at the first login (a service account, a test); by default a user "
+    "given an initial password chooses their own when they first log in.",
+)
 def create_user_command(
-    email: str, role: str, branch: str | None, password: str | None, name: str
+    email: str, role: str, branch: str | None, password: str | None, name: str, keep_password: bool
 ) -> None:
     """Create a user who can log in to the web admin."""
     shown = password is None
@@ -58,6 +64,7 @@ def create_user_command(
             password,
             get_or_create_branch(checks.text(branch, "branch")) if branch else None,
             checks.text(name, "name"),
+            must_change=not keep_password,
         )
     except Refusal as refusal:
         db.session.rollback()

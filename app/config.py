@@ -25,6 +25,19 @@ class DefaultConfig:
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_LOGIN = "10 per minute"  # failed logins per client address
     RATELIMIT_LOGIN_ACCOUNT = "20 per hour"  # failed logins per account, from any address
+    # Mailed links (portal sign-in, password reset): asked for per client address and per
+    # email address, whether the address is known or not.
+    RATELIMIT_LINK = "10 per 15 minutes"
+    RATELIMIT_LINK_ADDRESS = "3 per 15 minutes"
+    RATELIMIT_PORTAL_MAIL = "3 per hour"  # the portal's "mail my QR code again", per person
+    PASSWORD_RESET_MINUTES = 60
+    # The portal (participants and supervisors): a sign-in link is valid 30 minutes and once;
+    # the session it starts lasts until logout or PORTAL_SESSION_HOURS after the sign-in.
+    PORTAL_LINK_MINUTES = 30
+    PORTAL_SESSION_HOURS = 12
+    # The address mailed links point to (https://aanwezig.example.org). Set it in production:
+    # without it a link takes the host of the request that asked for it.
+    PUBLIC_URL: str | None = None
     # Scanning
     SCAN_EARLY_MINUTES = 60
     SCAN_REPEAT_SECONDS = 120

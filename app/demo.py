@@ -49,7 +49,13 @@ def load_demo(now: datetime, password: str | None = None) -> list[str]:
     users = {}
     for email, role, branch, name in DEMO_USERS:
         users[role] = create_user(
-            actor, email, role, password, get_or_create_branch(branch) if branch else None, name
+            actor,
+            email,
+            role,
+            password,
+            get_or_create_branch(branch) if branch else None,
+            name,
+            must_change=False,  # the demo's printed logins keep working
         )
     promotor = Actor(users[Role.PROMOTOR])
     trainer = users[Role.TRAINER]

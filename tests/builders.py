@@ -59,6 +59,7 @@ class Builders:
                 Role(role),
                 PASSWORD,
                 get_or_create_branch(branch) if branch else None,
+                must_change=False,
             )
             db.session.commit()
             return user.id
@@ -146,7 +147,9 @@ def _planner(branch: str) -> User:
     """A throwaway planner of ``branch`` so operations that need a branch scope get one."""
     user = db.session.query(User).filter(User.role == Role.ADMIN, User.branch_id.is_(None)).first()
     if user is None:
-        user = create_user(Actor(None), "builder-admin@example.org", Role.ADMIN, PASSWORD, None)
+        user = create_user(
+            Actor(None), "builder-admin@example.org", Role.ADMIN, PASSWORD, None, must_change=False
+        )
         db.session.flush()
     return user
 

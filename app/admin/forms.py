@@ -53,7 +53,11 @@ class UserForm(Form):
                 message=_l("A password needs at least %(n)s characters.", n=MIN_PASSWORD_LENGTH),
             ),
         ],
-        description=_l("At least %(n)s characters; pass it on in person.", n=MIN_PASSWORD_LENGTH),
+        description=_l(
+            "At least %(n)s characters and not easy to guess; pass it on in person. The user "
+            "chooses their own at the first login.",
+            n=MIN_PASSWORD_LENGTH,
+        ),
     )
 
 

@@ -174,7 +174,7 @@ def edit_user(user_id: int):  # type: ignore[no-untyped-def]
             )
             flash(_("%(user)s changed.", user=user.email), "success")
             return redirect(url_for("admin.users"))
-    return render_template("admin/user_edit.html", user=user, form=form)
+    return render_template("admin/user_edit.html", user=user, form=form, confirm=ConfirmForm())
 
 
 @bp.route("/partners", methods=["GET", "POST"])
@@ -274,6 +274,25 @@ def set_active(user_id: int, active: int):  # type: ignore[no-untyped-def]
                 "success",
             )
     return redirect(url_for("admin.users"))
+
+
+@bp.post("/users/<int:user_id>/reset-link")
+@login_required
+def send_reset_link(user_id: int):  # type: ignore[no-untyped-def]
+    """Support mails a user a link to choose a new password; support never sees either."""
+    from app.auth.operations import send_reset_link as send
+
+    user = _user(user_id)
+    if ConfirmForm().validate_on_submit():
+        with refusals_shown():
+            if send(actor(), user, datetime.now(UTC)) is None:
+                flash(_("%(user)s is deactivated: no link was sent.", user=user.email), "error")
+            else:
+                flash(
+                    _("A link to choose a new password is mailed to %(user)s.", user=user.email),
+                    "success",
+                )
+    return redirect(url_for("admin.edit_user", user_id=user.id))
 
 
 @bp.route("/branches", methods=["GET", "POST"])

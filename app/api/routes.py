@@ -28,7 +28,9 @@ from app.models import (
     Project,
     Registration,
     Role,
+    SelfReport,
     Session,
+    Supervisor,
     Training,
     User,
 )
@@ -39,6 +41,7 @@ from app.scanning import service
 from app.scanning.roster import roster
 from app.scoping import Principal
 from app.security import qr_public_key
+from app.supervision import operations as supervision
 from qr import public_key_to_pem
 
 PLANNERS_ONLY = {403: "Only promotors and support may plan"}
@@ -440,3 +443,162 @@ def training_attendance(training_id: int) -> s.AttendanceOut:
         training_id=training.id,
         items=[s.AttendanceRowOut(**{k: v for k, v in r.items() if k in fields}) for r in rows],
     )
+
+
+# --- Supervisors and self-reported e-learning hours ---------------------------------------------
+
+
+def _supervisors_out(supervisors: list[Supervisor]) -> list[s.SupervisorOut]:
+    """Each supervisor with their participants (two queries for any number)."""
+    ids = [supervisor.id for supervisor in supervisors]
+    linked: dict[int, list[int]] = {i: [] for i in ids}
+    if ids:
+        for participant_id, supervisor_id in db.session.execute(
+            select(Participant.id, Participant.supervisor_id)
+            .where(Participant.supervisor_id.in_(ids), Participant.ended_at.is_(None))
+            .order_by(Participant.id)
+        ):
+            linked[supervisor_id].append(participant_id)
+    return [
+        s.SupervisorOut(
+            id=supervisor.id,
+            name=supervisor.name,
+            email=supervisor.email,
+            branch=supervisor.branch.name,
+            participant_ids=linked[supervisor.id],
+        )
+        for supervisor in supervisors
+    ]
+
+
+def _supervisors_in_scope():  # type: ignore[no-untyped-def]
+    user = _user()
+    scoping.require_planner(user)
+    query = select(Supervisor).options(joinedload(Supervisor.branch))
+    if user.branch_id is not None:
+        query = query.where(Supervisor.branch_id == user.branch_id)
+    return query
+
+
+def _scoped_participants(ids: list[int], field: str) -> list[Participant]:
+    if not ids:
+        return []
+    found = {
+        p.id: p
+        for p in db.session.scalars(
+            scoping.participants(_user()).where(Participant.id.in_(set(ids)))
+        )
+    }
+    missing = [i for i in ids if i not in found]
+    if missing:
+        raise Refusal(
+            "not_found", _l("There is no participant with this id."), status=404, field=field
+        )
+    return [found[i] for i in dict.fromkeys(ids)]
+
+
+@bp.get("/supervisors")
+@endpoint(s.SupervisorList, summary="List the supervisors in scope", refuses=PLANNERS_ONLY)
+def list_supervisors() -> s.SupervisorList:
+    items = db.session.scalars(_supervisors_in_scope().order_by(Supervisor.name, Supervisor.id))
+    return s.SupervisorList(items=_supervisors_out(list(items)))
+
+
+@bp.post("/supervisors")
+@endpoint(
+    s.SupervisorOut,
+    status=201,
+    body=s.SupervisorCreate,
+    summary="Add a supervisor, optionally linked to participants",
+    refuses={
+        **PLANNERS_ONLY,
+        400: REFUSALS[400] + "; or an invalid email address (invalid_email), or an unknown branch",
+        404: "A participant_id that names no participant in scope",
+        409: "The branch has a supervisor with this address (duplicate_supervisor), or a "
+        "participant of another branch (other_branch)",
+    },
+)
+def create_supervisor(body: s.SupervisorCreate) -> s.SupervisorOut:
+    scoping.require_planner(_user())
+    participants = _scoped_participants(body.participant_ids, "participant_ids")
+    supervisor = supervision.create_supervisor(
+        current_actor(), planning.branch_for(current_actor(), body.branch), body.name, body.email
+    )
+    supervision.link_participants(current_actor(), supervisor, participants)
+    return _supervisors_out([supervisor])[0]
+
+
+def _supervisor(supervisor_id: int) -> Supervisor:
+    return scoping.get_one(_supervisors_in_scope(), Supervisor, supervisor_id, "supervisor")
+
+
+@bp.get("/supervisors/<int:supervisor_id>")
+@endpoint(s.SupervisorOut, summary="One supervisor and their participants", refuses=PLANNERS_ONLY)
+def get_supervisor(supervisor_id: int) -> s.SupervisorOut:
+    return _supervisors_out([_supervisor(supervisor_id)])[0]
+
+
+@bp.post("/supervisors/<int:supervisor_id>/participants")
+@endpoint(
+    s.SupervisorOut,
+    body=s.SupervisorLink,
+    summary="Make this supervisor the supervisor of these participants",
+    refuses={
+        **PLANNERS_ONLY,
+        404: "No such supervisor, or a participant_id that names no participant in scope",
+        409: "A participant of another branch (other_branch) or ended (participant_ended)",
+    },
+)
+def link_supervisor(supervisor_id: int, body: s.SupervisorLink) -> s.SupervisorOut:
+    supervisor = _supervisor(supervisor_id)
+    participants = _scoped_participants(body.participant_ids, "participant_ids")
+    supervision.link_participants(current_actor(), supervisor, participants)
+    return _supervisors_out([supervisor])[0]
+
+
+@bp.get("/trainings/<int:training_id>/self-reports")
+@endpoint(
+    s.SelfReportList,
+    summary="The e-learning hours participants reported for a training, with their state",
+    description="Read only: a supervisor approves or rejects reports in the portal, never "
+    "through the API. Only reports in the state `approved` count in the figures.",
+    refuses=PLANNERS_ONLY,
+)
+def training_self_reports(training_id: int) -> s.SelfReportList:
+    user = _user()
+    scoping.require_planner(user)
+    training = scoping.get_one(scoping.trainings(user), Training, training_id, "training")
+    reports = list(
+        db.session.scalars(
+            select(SelfReport)
+            .where(SelfReport.training_id == training.id)
+            .order_by(SelfReport.day, SelfReport.start, SelfReport.id)
+        )
+    )
+    items = []
+    for state in supervision.report_states(reports):
+        r, decision = state.report, state.decision
+        items.append(
+            s.SelfReportOut(
+                id=r.id,
+                training_id=r.training_id,
+                participant_id=r.participant_id,
+                date=r.day,
+                start=r.start,
+                end=r.end,
+                minutes=r.minutes,
+                hours=round(r.minutes / 60, 2),
+                description=r.description,
+                state=state.state,  # type: ignore[arg-type]
+                replaces_id=r.replaces_id,
+                sent_at=r.created_at,
+                decided_at=decision.decided_at if decision else None,
+                decided_by=(
+                    f"{decision.supervisor.name} <{decision.supervisor.email}>"
+                    if decision
+                    else None
+                ),
+                reason=(decision.reason or None) if decision else None,
+            )
+        )
+    return s.SelfReportList(items=items)

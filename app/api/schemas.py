@@ -49,6 +49,7 @@ from app.models import (
     Registration,
     Session,
     Source,
+    Supervisor,
     Training,
     TrainingMode,
     User,
@@ -371,6 +372,23 @@ def TextList(max_length: Any) -> Any:
     return Annotated[list[str], PlainValidator(check), WithJsonSchema(schema)]
 
 
+def IdList() -> Any:
+    """A list of ids (null or left out: an empty list); each one as ``IdField`` checks it."""
+    item = IdField()
+    item_check = get_args(item)[1].func
+    item_schema = get_args(item)[2].json_schema
+
+    def check(value: Any) -> list[int]:
+        if _absent(value) or value == []:
+            return []
+        if not isinstance(value, list):
+            raise _problem("list")
+        return [item_check(v) for v in value]
+
+    schema = _optional({"type": "array", "items": item_schema, "maxItems": 1000})
+    return Annotated[list[int], PlainValidator(check), WithJsonSchema(schema)]
+
+
 # --- How answers write dates and times ---------------------------------------------------------
 
 # An aware datetime as Python writes it (RFC 3339 for every day in the accepted range).
@@ -659,6 +677,51 @@ class PublicKeyOut(Answer):
     public_key_pem: str
 
 
+# --- Supervisors and self-reported e-learning hours -----------------------------------------------
+
+
+class SupervisorCreate(Request):
+    name: Text(Supervisor.name)
+    email: Text(Supervisor.email)
+    branch: Text(Branch.name, required=False) = None
+    participant_ids: IdList() = []
+
+
+class SupervisorLink(Request):
+    """Participants (of the supervisor's branch) whose supervisor this one becomes."""
+
+    participant_ids: IdList() = []
+
+
+class SupervisorOut(Answer):
+    id: int
+    name: str
+    email: str
+    branch: str
+    participant_ids: list[int]
+
+
+class SelfReportOut(Answer):
+    """A report and its state: ``waiting``, ``approved``, ``rejected``, or ``replaced`` (an
+    approved correction took its place). Only ``approved`` ones count."""
+
+    id: int
+    training_id: int
+    participant_id: int
+    date: OutDay
+    start: OutClock | None
+    end: OutClock | None
+    minutes: int
+    hours: float
+    description: str
+    state: Literal["waiting", "approved", "rejected", "replaced"]
+    replaces_id: int | None
+    sent_at: OutMoment
+    decided_at: OutMoment | None
+    decided_by: str | None  # the supervisor's name and address
+    reason: str | None
+
+
 def items_of(model: type[BaseModel]) -> type[BaseModel]:
     """The answer of a list: ``{"items": [...]}``."""
     return _LISTS[model]
@@ -684,7 +747,17 @@ class RegistrationList(Answer):
     items: list[RegistrationOut]
 
 
+class SupervisorList(Answer):
+    items: list[SupervisorOut]
+
+
+class SelfReportList(Answer):
+    items: list[SelfReportOut]
+
+
 _LISTS: dict[type[BaseModel], type[BaseModel]] = {
+    SupervisorOut: SupervisorList,
+    SelfReportOut: SelfReportList,
     ProjectOut: ProjectList,
     TrainingOut: TrainingList,
     SessionOut: SessionList,

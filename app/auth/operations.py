@@ -3,22 +3,27 @@
 from __future__ import annotations
 
 import secrets
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from functools import cache
 
 from email_validator import EmailNotValidError, validate_email
+from flask import current_app, render_template
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from app import audit
+from app import audit, links
 from app.audit import Actor
+from app.domain.passwords import MAX_LENGTH, MIN_LENGTH, password_problem
 from app.errors import Refusal
 from app.extensions import db
-from app.models import ApiToken, Branch, Role, User
+from app.models import ApiToken, Branch, PasswordReset, Role, User
 from app.security import hash_api_token, new_api_token
 
-MIN_PASSWORD_LENGTH = 10
+MIN_PASSWORD_LENGTH = MIN_LENGTH
+RESET_PURPOSE = "password-reset"
 
 
 def clean_email(text: str) -> str:
@@ -60,20 +65,162 @@ def end_sessions(user: User) -> None:
     db.session.flush()
 
 
-def set_password(actor: Actor, user: User, password: str) -> None:
-    """Give ``user`` a new password; every session they had ends."""
-    _check_password(password)
+def set_password(
+    actor: Actor, user: User, password: str, now: datetime | None = None, chosen: bool = False
+) -> None:
+    """Give ``user`` a new password; every session they had ends, and so does every reset link
+    not used yet. ``chosen``: the user chose it themselves (otherwise, set by an operator on
+    the command line, they must choose their own at the next login)."""
+    check_password(password, user.email, user.name)
     user.password_hash = generate_password_hash(password)
+    user.must_change_password = not chosen
     end_sessions(user)
-    audit.record(actor, "user.password_change", user)
+    db.session.execute(
+        update(PasswordReset)
+        .where(PasswordReset.user_id == user.id, PasswordReset.used_at.is_(None))
+        .values(used_at=now or datetime.now(UTC))
+    )
+    audit.record(actor, "user.password_change", user, after={"chosen_by_user": chosen})
 
 
-def _check_password(password: str) -> None:
-    if len(password) < MIN_PASSWORD_LENGTH:
+def check_password(password: str, email: str = "", name: str = "") -> None:
+    """Refuse a password that is short or guessable (``app.domain.passwords``)."""
+    problem = password_problem(password or "", [email, name, "aanwezig"])
+    if problem == "too_short":
         raise Refusal(
             "weak_password",
             _l("A password needs at least %(n)s characters.", n=MIN_PASSWORD_LENGTH),
+            field="password",
         )
+    if problem == "too_long":
+        raise Refusal(
+            "weak_password",
+            _l("A password has at most %(n)s characters.", n=MAX_LENGTH),
+            field="password",
+        )
+    if problem == "guessable":
+        raise Refusal(
+            "guessable_password",
+            _l(
+                "This password is too easy to guess: it is a common password, or built from "
+                "one, from a name or from your address. A few unrelated words make a good one."
+            ),
+            field="password",
+        )
+
+
+def change_password(actor: Actor, user: User, current: str, new: str, now: datetime) -> None:
+    """The user changes their own password; the current one is required."""
+    if not check_password_hash(user.password_hash, current or ""):
+        raise Refusal("wrong_password", _l("The current password is not right."), field="current")
+    if new == current:
+        raise Refusal(
+            "same_password", _l("Choose a password other than the current one."), field="password"
+        )
+    set_password(actor, user, new, now, chosen=True)
+
+
+def reset_minutes() -> int:
+    return int(current_app.config["PASSWORD_RESET_MINUTES"])
+
+
+def send_reset_link(actor: Actor, user: User, now: datetime) -> PasswordReset | None:
+    """Mail ``user`` a one-time link to choose a new password (valid ``PASSWORD_RESET_MINUTES``).
+
+    Asked for by the user (``actor`` without a user) or sent by support, who never sees the
+    link nor the password. A deactivated user gets nothing.
+    """
+    if not user.active:
+        return None
+    nonce = links.new_nonce()
+    reset = PasswordReset(
+        user=user,
+        nonce_hash=links.nonce_hash(nonce),
+        requested_at=now,
+        requested_by_id=actor.user_id,
+        expires_at=now + timedelta(minutes=reset_minutes()),
+    )
+    db.session.add(reset)
+    db.session.flush()
+    token = links.make_token(RESET_PURPOSE, links.LinkKey(reset.id, nonce))
+    _queue_reset_mail(user, links.external_url("auth.reset_password", token=token))
+    audit.record(
+        actor,
+        "user.password_reset_link",
+        user,
+        after={"reset_id": reset.id, "by_support": bool(actor.user_id)},
+    )
+    return reset
+
+
+def _queue_reset_mail(user: User, link: str) -> None:
+    from email.message import EmailMessage
+
+    from app.mail import outbox
+
+    with force_locale(user.language or current_app.config["BABEL_DEFAULT_LOCALE"]):
+        context = {"user": user, "link": link, "minutes": reset_minutes()}
+        message = EmailMessage()
+        message["Subject"] = _("Choose a new password for Aanwezig")
+        message["From"] = current_app.config["MAIL_FROM"]
+        message["To"] = user.email
+        message.set_content(render_template("mail/password_reset.txt", **context))
+        message.add_alternative(
+            render_template("mail/password_reset.html", **context), subtype="html"
+        )
+    outbox.queue(message)
+
+
+def find_reset(token: str, now: datetime) -> PasswordReset:
+    """The unused, unexpired reset a link names, or a refusal that says what is wrong."""
+    try:
+        key = links.read_token(RESET_PURPOSE, token, reset_minutes() * 60)
+    except links.LinkExpired:
+        raise _expired() from None
+    except links.LinkInvalid:
+        raise _invalid() from None
+    reset = db.session.get(PasswordReset, key.row_id) if 0 < key.row_id < 2**31 else None
+    if reset is None or reset.nonce_hash != links.nonce_hash(key.nonce):
+        raise _invalid()
+    if reset.used_at is not None:
+        raise Refusal(
+            "link_used",
+            _l("This link was used already. Ask for a new one if you still need it."),
+            status=410,
+        )
+    if reset.expires_at < now:
+        raise _expired()
+    if not reset.user.active:
+        raise _invalid()
+    return reset
+
+
+def _expired() -> Refusal:
+    return Refusal(
+        "link_expired",
+        _l("This link has expired. Ask for a new one: it arrives in a minute."),
+        status=410,
+    )
+
+
+def _invalid() -> Refusal:
+    return Refusal("link_invalid", _l("This link is not valid (it may be incomplete)."), status=404)
+
+
+def reset_password(token: str, password: str, now: datetime) -> User:
+    """Use a reset link once: the new password is set and every session of the user ends."""
+    reset = find_reset(token, now)
+    check_password(password, reset.user.email, reset.user.name)
+    # Claimed in one statement: of two requests with the same link, one sets the password.
+    claimed = db.session.execute(
+        update(PasswordReset)
+        .where(PasswordReset.id == reset.id, PasswordReset.used_at.is_(None))
+        .values(used_at=now)
+    )
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        raise Refusal("link_used", _l("This link was used already."), status=410)
+    set_password(Actor(reset.user), reset.user, password, now, chosen=True)
+    return reset.user
 
 
 def get_or_create_branch(name: str) -> Branch:
@@ -92,19 +239,23 @@ def create_user(
     password: str,
     branch: Branch | None = None,
     name: str = "",
+    must_change: bool = True,
 ) -> User:
+    """A new user with an initial password, which they must replace by their own at the first
+    login (``must_change``; the demo's and the tests' users keep theirs)."""
     email = clean_email(email)
     if find_user(email) is not None:
         raise Refusal(
             "duplicate_email", _l("A user with this email address already exists."), status=409
         )
-    _check_password(password)
+    check_password(password, email, name)
     user = User(
         email=email,
         name=name,
         role=role,
         branch=branch,
         password_hash=generate_password_hash(password),
+        must_change_password=must_change,
     )
     db.session.add(user)
     db.session.flush()

@@ -20,14 +20,32 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from app.audit import Actor
 from app.auth import bp
-from app.auth.forms import LoginForm, PairingForm, TokenForm
-from app.auth.operations import check_login, end_sessions, issue_token, revoke_token
+from app.auth.forms import (
+    ChangePasswordForm,
+    ForgotPasswordForm,
+    LoginForm,
+    PairingForm,
+    ResetPasswordForm,
+    TokenForm,
+)
+from app.auth.operations import change_password as change_password_
+from app.auth.operations import (
+    check_login,
+    end_sessions,
+    find_reset,
+    find_user,
+    issue_token,
+    revoke_token,
+    send_reset_link,
+)
+from app.auth.operations import reset_password as reset_password_
 from app.devices.operations import issue_pairing, scanners_and_tokens
 from app.domain.pairing import PAIRING_VALID
-from app.errors import NotFound
+from app.errors import NotFound, Refusal
 from app.extensions import db, limiter
 from app.models import ApiToken
 from app.text import has_control_characters, has_line_breaks
+from app.views import refusals_shown
 from qr.images import code_png
 from qr.pairing import pairing_text
 
@@ -85,6 +103,12 @@ def login():  # type: ignore[no-untyped-def]
         else:
             session.clear()
             login_user(user)
+            if user.must_change_password:
+                flash(
+                    _("Choose your own password first: the one you were given is temporary."),
+                    "warning",
+                )
+                return redirect(url_for("auth.change_password"))
             return redirect(local_target(request.args.get("next")) or url_for("planning.home"))
     return render_template("auth/login.html", form=form)
 
@@ -175,3 +199,90 @@ def revoke(token_id: int):  # type: ignore[no-untyped-def]
             "success",
         )
     return redirect(url_for("auth.tokens"))
+
+
+# --- Passwords --------------------------------------------------------------------------------
+
+
+def _link_limit() -> str:
+    return current_app.config["RATELIMIT_LINK"]
+
+
+def _link_address_limit() -> str:
+    return current_app.config["RATELIMIT_LINK_ADDRESS"]
+
+
+def _link_address() -> str:
+    """Link requests count per address too, so one address cannot be flooded with mail."""
+    return "link:" + (request.form.get("email") or "").strip().lower()[:254]
+
+
+# Pages a user who must choose a new password may still open.
+_FIRST_LOGIN_OPEN = {"auth.change_password", "auth.logout", "auth.language", "static"}
+
+
+@bp.before_app_request
+def _require_own_password():  # type: ignore[no-untyped-def]
+    """A user given an initial password chooses their own before anything else."""
+    if request.blueprint == "api" or request.endpoint in _FIRST_LOGIN_OPEN:
+        return None
+    if getattr(current_user, "is_authenticated", False) and current_user.must_change_password:
+        return redirect(url_for("auth.change_password"))
+    return None
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+def change_password():  # type: ignore[no-untyped-def]
+    """Change one's own password (the current one required); other sessions end."""
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        with refusals_shown(form, "password"):
+            change_password_(Actor(user), user, form.current.data, form.password.data, _utcnow())
+            _log_in_again(user)
+            flash(_("Your password is changed. Your other sessions have ended."), "success")
+            return redirect(url_for("planning.home"))
+    return render_template("auth/password.html", form=form, first=current_user.must_change_password)
+
+
+def _log_in_again(user) -> None:  # type: ignore[no-untyped-def]
+    """The password change ended every session (a new generation): this one starts again."""
+    session.clear()
+    login_user(user)
+
+
+@bp.route("/password/forgotten", methods=["GET", "POST"])
+@limiter.limit(_link_limit, methods=["POST"])
+@limiter.limit(_link_address_limit, methods=["POST"], key_func=_link_address, scope="link")
+def forgot_password():  # type: ignore[no-untyped-def]
+    """Ask for a reset link. The answer is the same whether the address has an account."""
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        user = find_user(form.email.data)
+        if user is not None:
+            send_reset_link(Actor(None), user, _utcnow())
+        return render_template("auth/link_sent.html", email=form.email.data.strip())
+    return render_template("auth/forgot.html", form=form)
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str):  # type: ignore[no-untyped-def]
+    """Choose a new password with a mailed link (once, before it expires)."""
+    now = _utcnow()
+    try:
+        reset = find_reset(token, now)
+    except Refusal as refusal:
+        return render_template("auth/link_refused.html", message=refusal.message), refusal.status
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        with refusals_shown(form, "password"):
+            user = reset_password_(token, form.password.data, now)
+            _log_in_again(user)
+            flash(_("Your new password is set. Every other session has ended."), "success")
+            return redirect(url_for("planning.home"))
+    return render_template("auth/reset.html", form=form, user=reset.user)
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)

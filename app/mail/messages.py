@@ -15,6 +15,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import contains_eager
 
 from app.extensions import db
+from app.links import external_url
 from app.mail import outbox
 from app.models import Enrolment, Participant, Session, Training
 from app.security import qr_private_key
@@ -89,7 +90,12 @@ def code_message(participant: Participant, sessions: list[Session]) -> EmailMess
     png = code_png(participant_code(participant))
     cid = make_msgid(domain="aanwezig.local")
     with force_locale("nl"):
-        context = {"participant": participant, "sessions": sessions, "cid": cid[1:-1]}
+        context = {
+            "participant": participant,
+            "sessions": sessions,
+            "cid": cid[1:-1],
+            "portal_link": external_url("portal.sign_in"),
+        }
         message = EmailMessage()
         message["Subject"] = _("Your attendance QR code")
         message["From"] = current_app.config["MAIL_FROM"]

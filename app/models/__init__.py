@@ -13,11 +13,18 @@ from app.models.audit import AuditRecord
 from app.models.base import Base
 from app.models.devices import PairingToken
 from app.models.jobs import Job, WorkerHeartbeat
+from app.models.links import PasswordReset, PortalSignIn
 from app.models.org import ApiToken, Branch, PartnerOrganisation, Role, User
 from app.models.outbox import OutboxMail
-from app.models.people import Enrolment, Participant
+from app.models.people import Enrolment, Participant, Supervisor
 from app.models.planning import ClosureDay, Project, Session, Training, TrainingKind, TrainingMode
 from app.models.registrations import Kind, Registration, ScanReceipt, Source
+from app.models.selfreports import (
+    JustificationRequest,
+    RequestState,
+    SelfReport,
+    SelfReportDecision,
+)
 
 __all__ = [
     "ApiToken",
@@ -32,18 +39,25 @@ __all__ = [
     "Job",
     "Justification",
     "JustificationKind",
+    "JustificationRequest",
     "Kind",
     "OutboxMail",
     "PairingToken",
     "Participant",
     "PartnerOrganisation",
+    "PasswordReset",
+    "PortalSignIn",
     "Project",
     "Registration",
+    "RequestState",
     "Role",
     "RollCallMark",
     "ScanReceipt",
+    "SelfReport",
+    "SelfReportDecision",
     "Session",
     "Source",
+    "Supervisor",
     "Training",
     "TrainingEnrolment",
     "TrainingKind",

@@ -18,6 +18,8 @@ class AuditRecord(Base):
     at: Mapped[datetime] = mapped_column(default=utcnow)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     token_id: Mapped[int | None] = mapped_column(ForeignKey("api_tokens.id"))
+    # A participant or supervisor acting in the portal: the sign-in names their address.
+    portal_sign_in_id: Mapped[int | None] = mapped_column(ForeignKey("portal_sign_ins.id"))
     action: Mapped[str] = mapped_column(String(60))
     object_type: Mapped[str] = mapped_column(String(60))
     object_id: Mapped[int | None]

@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Column, Enum, ForeignKey, String, Table
+from sqlalchemy import Column, Enum, ForeignKey, String, Table, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Base, utcnow
@@ -65,6 +65,8 @@ class User(UserMixin, Base):
     # Part of every login session's id: raising it (logout, password change, deactivation)
     # ends every session of the user, also a copied cookie, on every server.
     session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Given an initial password by someone else: must choose their own at the next login.
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     branch: Mapped[Branch | None] = relationship()
     partner: Mapped[PartnerOrganisation | None] = relationship()

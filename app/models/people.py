@@ -12,6 +12,24 @@ from app.models.org import Branch, User
 from app.models.planning import Session
 
 
+class Supervisor(Base):
+    """A participant's supervisor (leidinggevende): approves the hours they report for
+    e-learning. Signs in to the portal by mail, like a participant; one record per branch and
+    address (the promotor of the branch links it to participants)."""
+
+    __tablename__ = "supervisors"
+    __table_args__ = (UniqueConstraint("branch_id", "email"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    branch_id: Mapped[int] = mapped_column(ForeignKey("branches.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(254), index=True)  # lower-cased
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    branch: Mapped[Branch] = relationship()
+
+
 class Participant(Base):
     """A person scanned at the door; needs no account.
 
@@ -36,8 +54,10 @@ class Participant(Base):
     # merged into another names the one that was kept.
     ended_at: Mapped[datetime | None]
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("participants.id"))
+    supervisor_id: Mapped[int | None] = mapped_column(ForeignKey("supervisors.id"), index=True)
 
     branch: Mapped[Branch] = relationship()
+    supervisor: Mapped[Supervisor | None] = relationship()
 
     @property
     def masked_national_number(self) -> str:

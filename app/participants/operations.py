@@ -27,6 +27,7 @@ from app.models import (
     Session,
     Training,
     TrainingEnrolment,
+    TrainingMode,
 )
 from app.security import decrypt_national_number, encrypt_national_number, national_number_index
 
@@ -264,6 +265,36 @@ def _insert_audited(
             (row_id, {c: audit.plain(row_id if c == "id" else row[c]) for c in columns})
         )
     audit.record_many(actor, action, model.__tablename__, snapshots)
+
+
+def enrol_in_elearning(actor: Actor, training: Training, participant: Participant) -> bool:
+    """Enrol in an e-learning training as a whole: it needs no session, the participant reports
+    their hours in the portal. The first enrolment ever mails the QR code (and the portal link).
+    Returns whether the enrolment is new."""
+    if training.mode != TrainingMode.ELEARNING:
+        raise Refusal(
+            "not_elearning",
+            _l("Plan a session first: this training has no sessions yet."),
+            status=409,
+        )
+    if participant.branch_id != training.project.branch_id:
+        raise Refusal("other_branch", _l("This participant belongs to another branch."), status=403)
+    if participant.ended_at is not None:
+        raise Refusal(
+            "participant_ended", _l("This participant record was ended or merged."), status=409
+        )
+    exists = db.session.scalars(
+        select(TrainingEnrolment.id).where(
+            TrainingEnrolment.training_id == training.id,
+            TrainingEnrolment.participant_id == participant.id,
+        )
+    ).first()
+    if exists is not None:
+        return False
+    _enrol_in_training(actor, training, participant)
+    if participant.code_sent_at is None:
+        messages.queue_code_mail(participant)
+    return True
 
 
 def enrol_training_participants(actor: Actor, session: Session) -> int:

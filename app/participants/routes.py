@@ -170,6 +170,9 @@ def _detail_page(
     merge_form: MergeForm | None = None,
     email_changed: bool = False,
 ):  # type: ignore[no-untyped-def]
+    # Imported here: app.supervision's routes import the attendance area, which imports this one.
+    from app.supervision.forms import SupervisorForm
+
     now = datetime.now(UTC)
     sessions = enrolled_sessions(participant, cancelled=True)
     trainings = {s.training_id: s.training for s in sessions}
@@ -185,6 +188,12 @@ def _detail_page(
         email_changed=email_changed,
         code_mail=outbox.code_mail_state(participant.id),
         is_admin=current_user.role == Role.ADMIN,
+        supervisor_form=SupervisorForm(
+            prefix="supervisor",
+            formdata=None,
+            supervisor_name=participant.supervisor.name if participant.supervisor else "",
+            supervisor_email=participant.supervisor.email if participant.supervisor else "",
+        ),
     )
 
 

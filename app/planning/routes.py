@@ -553,12 +553,25 @@ def enrol_training(training_id: int):  # type: ignore[no-untyped-def]
     form = _enrol_form(training.project.branch_id)
     if not form.validate_on_submit():
         return _training_page(training, enrol_form=form)
-    if not training.sessions:
-        flash(_("Plan a session first: this training has no sessions yet."), "error")
-        return redirect(url_for("planning.training", training_id=training.id))
     chosen = db.session.scalars(
         scoping.participants(current_user).where(Participant.id.in_(form.participants.data))
     ).all()
+    if not training.sessions and training.mode == TrainingMode.ELEARNING:
+        # An e-learning training needs no session: its participants report their hours.
+        with refusals_shown():
+            created = sum(people.enrol_in_elearning(actor(), training, p) for p in chosen)
+            flash(
+                _(
+                    "%(people)s participants enrolled (%(new)s new).",
+                    people=len(chosen),
+                    new=created,
+                ),
+                "success",
+            )
+        return redirect(url_for("planning.training", training_id=training.id))
+    if not training.sessions:
+        flash(_("Plan a session first: this training has no sessions yet."), "error")
+        return redirect(url_for("planning.training", training_id=training.id))
     with refusals_shown():
         created = people.enrol_all(actor(), list(training.sessions), chosen)
         flash(

@@ -52,3 +52,9 @@ document.addEventListener("click", function (event) {
   const button = event.target.closest("[data-confirm]");
   if (button && !window.confirm(button.dataset.confirm)) event.preventDefault();
 });
+
+// The portal's printable QR code: a print button (no inline script under the CSP).
+document.querySelectorAll("[data-print]").forEach(function (button) {
+  "use strict";
+  button.addEventListener("click", function () { window.print(); });
+});

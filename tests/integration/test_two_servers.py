@@ -218,7 +218,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
         _, errors = upgrade.communicate(timeout=120)
         assert upgrade.returncode == 0, errors
     for role in ("promotor", "trainer"):
-        _flask(env, "create-user", f"{role}@example.org", "--role", role, "--branch", "Gent", "--password", PASSWORD)  # fmt: skip
+        _flask(env, "create-user", f"{role}@example.org", "--role", role, "--branch", "Gent", "--password", PASSWORD, "--keep-password")  # fmt: skip
     promotor = _flask(env, "create-token", "promotor@example.org").strip().splitlines()[-1]
     trainer = _flask(env, "create-token", "trainer@example.org").strip().splitlines()[-1]
 

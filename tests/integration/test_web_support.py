@@ -39,7 +39,7 @@ def test_user_form_errors_are_shown_next_to_the_fields(app, make):
     assert response.status_code == 200
     for field in ("email", "role", "branch", "password"):
         assert f'id="{field}-errors"' in page, field
-    assert "at least 10 characters" in page
+    assert "at least 12 characters" in page
     with app.app_context():
         assert db.session.scalar(select(User.id).where(User.email == "nope")) is None
 

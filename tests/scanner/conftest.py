@@ -125,6 +125,7 @@ class LiveServer:
             "Gent",
             "--password",
             "long enough pw",
+            "--keep-password",
         )
         self.flask(
             "create-user",
@@ -135,6 +136,7 @@ class LiveServer:
             "Gent",
             "--password",
             "long enough pw",
+            "--keep-password",
         )
         self.promotor_token = (
             self.flask("create-token", "promotor@example.org").strip().splitlines()[-1]

@@ -87,7 +87,7 @@ def test_scans_refused_for_an_account_that_may_not_scan_wait_for_one_that_may(
     assert run_scanner(live_server, data, "--session", session, "--keyboard").returncode == 0
     live_server.flask(
         "create-user", "balie@example.org", "--role", "frontdesk", "--branch", "Gent",
-        "--password", "long enough pw",
+        "--password", "long enough pw", "--keep-password",
     )  # fmt: skip
     desk = live_server.new_token("balie@example.org")
     refused = run_scanner(

@@ -1,0 +1,103 @@
+"""Which self-reported e-learning hours count, as the attendance figures read them.
+
+Kept apart from the operations (it imports only the models) so ``app.attendance.figures`` can
+read it as one separate input beside the registrations.
+
+A report counts when its supervisor approved it and no approved correction took its place
+(``SelfReport.voids_id``). Each counting report is time present for its day: it adds its
+minutes to the hours given and to the hours present (e-learning has no planned lesson to miss,
+so it is never an absence).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import Select, exists, select
+from sqlalchemy.orm import aliased
+
+from app.domain.thresholds import SessionAttendance
+from app.extensions import db
+from app.models import SelfReport, SelfReportDecision, Supervisor
+
+_later = aliased(SelfReport)
+_later_decision = aliased(SelfReportDecision)
+
+
+def _voided_by_approved():  # type: ignore[no-untyped-def]
+    """An approved correction takes this report's place."""
+    return exists().where(
+        _later.voids_id == SelfReport.id,
+        _later_decision.report_id == _later.id,
+        _later_decision.approved.is_(True),
+    )
+
+
+def counting_reports() -> Select[tuple[SelfReport]]:
+    """The reports whose hours count: approved, and not replaced by an approved correction."""
+    return (
+        select(SelfReport)
+        .join(SelfReportDecision, SelfReportDecision.report_id == SelfReport.id)
+        .where(SelfReportDecision.approved.is_(True), ~_voided_by_approved())
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class SelfReportLine:
+    """One approved report as the figures, the paper list and the export show it."""
+
+    report_id: int
+    day: date
+    start: time | None
+    end: time | None
+    minutes: int
+    description: str
+    approved_by: str  # the supervisor's name and address
+    approved_at: datetime
+
+    @property
+    def time(self) -> timedelta:
+        return timedelta(minutes=self.minutes)
+
+    @property
+    def attendance(self) -> SessionAttendance:
+        """Given and present for its whole time (the pure rules' input)."""
+        return SessionAttendance(planned=self.time, present=self.time, status="present")
+
+
+def approved_lines(
+    training_ids: Iterable[int],
+    period: tuple[date, date] | None = None,
+    participant_id: int | None = None,
+) -> dict[tuple[int, int], list[SelfReportLine]]:
+    """The counting reports by (training, participant), in time order: one query."""
+    query = (
+        counting_reports()
+        .add_columns(SelfReportDecision.decided_at, Supervisor.name, Supervisor.email)
+        .join(Supervisor, Supervisor.id == SelfReportDecision.supervisor_id)
+        .where(SelfReport.training_id.in_(list(training_ids)))
+    )
+    if period is not None:
+        query = query.where(SelfReport.day >= period[0], SelfReport.day <= period[1])
+    if participant_id is not None:
+        query = query.where(SelfReport.participant_id == participant_id)
+    found: dict[tuple[int, int], list[SelfReportLine]] = defaultdict(list)
+    for report, decided_at, name, email in db.session.execute(
+        query.order_by(SelfReport.day, SelfReport.start, SelfReport.id)
+    ):
+        found[(report.training_id, report.participant_id)].append(
+            SelfReportLine(
+                report.id,
+                report.day,
+                report.start,
+                report.end,
+                report.minutes,
+                report.description,
+                f"{name} <{email}>",
+                decided_at,
+            )
+        )
+    return dict(found)

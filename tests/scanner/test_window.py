@@ -64,7 +64,7 @@ def difference(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
 def test_the_banner_on_screen_is_the_reference_picture_and_reads_from_a_step_away(screen, tmp_path):
     done = subprocess.run(
         [PYTHON, "-m", "tests.scanner.show_window", str(tmp_path)],
-        cwd=ROOT, env={**os.environ, "DISPLAY": screen}, capture_output=True, text=True, timeout=60,
+        cwd=ROOT, env={**os.environ, "DISPLAY": screen}, capture_output=True, text=True, timeout=150,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     for name, colour in (("green", (30, 150, 40)), ("red", (205, 40, 40))):

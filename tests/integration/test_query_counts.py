@@ -223,6 +223,11 @@ def lists(world: World) -> list[str]:
         f"/sessions/{world.session}",
         f"/trainings/{world.training}/certificates",
         "/frontdesk",
+        f"/?month={world.first_day:%Y-%m}",
+        f"/sessions/{world.session}/roll-call",
+        f"/sessions/{world.session}/edit",
+        f"/participants/{world.participant}",
+        f"/trainings/{world.training}/series",
     ]
 
 

@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 export AANWEZIG_INSTANCE_PATH ?= $(CURDIR)/instance
 
-.PHONY: run test lint bench system-packages browser display clean
+.PHONY: run test lint bench system-packages browser display proxy clean
 
 $(STAMP): setup.cfg pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,6 +26,10 @@ system-packages:
 display:
 	@bash scripts/system-packages.sh xvfb xdotool
 
+# nginx for the production test, which runs deploy/nginx/aanwezig.conf in front of two servers.
+proxy:
+	@bash scripts/system-packages.sh nginx
+
 # Debian's Chromium for the browser tests (Playwright cannot download its own here).
 browser:
 	@bash scripts/system-packages.sh chromium
@@ -35,7 +39,7 @@ run: $(STAMP) system-packages
 	$(BIN)/flask --app wsgi demo-data
 	$(BIN)/flask --app wsgi run --host 127.0.0.1 --port 5000
 
-test: $(STAMP) system-packages browser display
+test: $(STAMP) system-packages browser display proxy
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)

@@ -5,7 +5,10 @@ deploy/aanwezig.env.example, migrated by both at once as the units do on deploy.
 
 People enrolled through the API while the mail server is down each get exactly one mail once it
 is up; the login limit holds across both servers; a token revoked on one server is refused by
-the other at once; /readyz and /metrics (summed over each server's processes) answer.
+the other at once; /readyz and /metrics (summed over each server's processes) answer. nginx
+runs deploy/nginx/aanwezig.conf in front of both (only addresses, ports and a self-signed
+certificate changed): HTTP goes to HTTPS, the app sees HTTPS (secure cookies, HSTS), the login
+limit counts the address nginx saw, /metrics is not served through it.
 """
 
 from __future__ import annotations
@@ -449,3 +452,186 @@ def test_readyz_and_metrics_answer_for_each_server_as_a_whole(cluster):
 
     lines = [json.loads(line) for line in a.log.read_text().splitlines() if line.startswith("{")]
     assert any(line.get("path") == "/healthz" and line.get("status") == 200 for line in lines)
+
+
+# --- nginx in front, with deploy/nginx/aanwezig.conf ---------------------------------------------
+
+HOST = "aanwezig.example.org"
+
+
+def _self_signed(folder: Path) -> tuple[Path, Path]:
+    import ipaddress
+    from datetime import UTC, timedelta
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, HOST)])
+    now = datetime.now(UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=5))
+        .not_valid_after(now + timedelta(days=1))
+        .add_extension(
+            # The address too: the test connects to 127.0.0.1 and verifies the certificate.
+            x509.SubjectAlternativeName(
+                [x509.DNSName(HOST), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
+            ),
+            critical=False,
+        )
+        .sign(key, hashes.SHA256())
+    )
+    cert, private = folder / "fullchain.pem", folder / "privkey.pem"
+    cert.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    private.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert, private
+
+
+def nginx_site(upstreams: list[int], http_port: int, https_port: int, cert: Path, key: Path) -> str:
+    """deploy/nginx/aanwezig.conf with this test's addresses, ports and certificate: everything
+    else (TLS settings, headers handed on, the /metrics block) exactly as the file says."""
+    site = (DEPLOY / "nginx" / "aanwezig.conf").read_text()
+    servers = "\n".join(
+        f"    server 127.0.0.1:{port} max_fails=3 fail_timeout=10s;" for port in upstreams
+    )
+    replaced = {
+        "    server 127.0.0.1:8000 max_fails=3 fail_timeout=10s;": servers,
+        "listen 80;": f"listen 127.0.0.1:{http_port};",
+        "listen 443 ssl http2;": f"listen 127.0.0.1:{https_port} ssl http2;",
+        f"/etc/letsencrypt/live/{HOST}/fullchain.pem": str(cert),
+        f"/etc/letsencrypt/live/{HOST}/privkey.pem": str(key),
+    }
+    for old, new in replaced.items():
+        assert old in site, f"deploy/nginx/aanwezig.conf no longer has {old!r}"
+        site = site.replace(old, new)
+    return site
+
+
+@dataclass
+class Proxy:
+    http_port: int
+    https_port: int
+    certificate: Path
+
+    def get(self, path: str, **kwargs):  # type: ignore[no-untyped-def]
+        return self.request("GET", path, **kwargs)
+
+    def request(self, method: str, path: str, **kwargs):  # type: ignore[no-untyped-def]
+        headers = {"Host": HOST, **kwargs.pop("headers", {})}
+        kwargs.setdefault("timeout", 15)
+        kwargs.setdefault("allow_redirects", False)
+        return requests.request(
+            method, f"https://127.0.0.1:{self.https_port}{path}", headers=headers, verify=str(self.certificate), **kwargs
+        )  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def proxy(cluster: Cluster, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Proxy]:
+    import shutil
+
+    nginx = shutil.which("nginx") or (
+        "/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None
+    )
+    if nginx is None:
+        pytest.skip("nginx is not installed (make test installs it: apt-get install nginx)")
+    folder = tmp_path_factory.mktemp("nginx")
+    cert, key = _self_signed(folder)
+    found = Proxy(free_port(), free_port(), cert)
+    site = folder / "aanwezig.conf"
+    site.write_text(nginx_site([s.port for s in cluster.servers], found.http_port, found.https_port, cert, key))  # fmt: skip
+    temp = "\n".join(
+        f"  {kind}_temp_path {folder}/{kind};" for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+    )  # fmt: skip
+    user = "user root root;" if os.geteuid() == 0 else ""
+    main = folder / "nginx.conf"
+    main.write_text(
+        f"{user}\nworker_processes 1;\npid {folder}/nginx.pid;\nerror_log {folder}/error.log;\n"
+        f"events {{ worker_connections 256; }}\n"
+        f"http {{\n  access_log {folder}/access.log;\n{temp}\n  include {site};\n}}\n"
+    )
+    process = subprocess.Popen(
+        [nginx, "-e", str(folder / "error.log"), "-p", str(folder), "-c", str(main), "-g", "daemon off;"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+
+    def answers() -> bool:
+        assert process.poll() is None, (folder / "error.log").read_text()[-3000:]
+        try:
+            return found.get("/healthz").status_code == 200
+        except requests.ConnectionError:
+            return False
+
+    try:
+        wait_until(answers, 30, "nginx answers")
+        yield found
+    finally:
+        _stop(process)
+
+
+def test_nginx_sends_plain_http_to_https(proxy):
+    answer = requests.get(
+        f"http://127.0.0.1:{proxy.http_port}/login?next=/", headers={"Host": HOST}, timeout=10, allow_redirects=False
+    )  # fmt: skip
+    assert answer.status_code == 301
+    assert answer.headers["Location"] == f"https://{HOST}/login?next=/"
+
+
+def test_behind_nginx_the_app_sees_https_secure_cookies_and_hsts(proxy):
+    page = proxy.get("/login")
+    assert page.status_code == 200
+    assert "max-age=" in page.headers["Strict-Transport-Security"]
+    cookie = page.headers["Set-Cookie"]
+    assert "Secure" in cookie and "HttpOnly" in cookie
+    # Links the app builds for itself use the address the user typed, not the upstream's.
+    assert "127.0.0.1" not in page.text
+
+
+def _proxied_login(proxy: Proxy, email: str, spoofed: str) -> requests.Response:
+    page = proxy.get("/login")
+    token = CSRF.search(page.text)
+    assert token, page.text[:500]
+    cookies = "; ".join(part.split(";", 1)[0] for part in page.headers["Set-Cookie"].split(", "))
+    return proxy.request(
+        "POST",
+        "/login",
+        data={"csrf_token": token.group(1), "email": email, "password": "wrong password"},
+        headers={"Cookie": cookies, "Referer": f"https://{HOST}/login", "X-Forwarded-For": spoofed},
+    )
+
+
+def test_behind_nginx_a_client_cannot_choose_its_address_for_the_login_limit(proxy):
+    """nginx replaces X-Forwarded-For, so a spoofed address does not buy a fresh limit; the
+    requests alternate between both servers (round robin), so the limit is shared too."""
+    _flush_redis()
+    try:
+        answers = [
+            _proxied_login(proxy, f"nobody{n}@example.org", f"10.9.8.{n}").status_code
+            for n in range(5)
+        ]
+        assert answers == [200] * 5  # refused, the form shown again
+        assert _proxied_login(proxy, "nobody9@example.org", "10.9.8.99").status_code == 429
+    finally:
+        _flush_redis()
+
+
+def test_nginx_hides_metrics_and_carries_the_api(proxy, cluster):
+    assert proxy.get("/metrics").status_code == 404
+    assert requests.get(cluster.servers[0].url + "/metrics", timeout=5).status_code == 200
+    listing = proxy.get(
+        "/api/v1/sessions", headers={"Authorization": f"Bearer {cluster.promotor_token}"}
+    )
+    assert listing.status_code == 200
+    assert any(item["id"] == cluster.session_id for item in listing.json()["items"])

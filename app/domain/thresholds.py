@@ -77,6 +77,7 @@ class AttendanceFigures:
     incomplete: timedelta = ZERO
     lessons: int = 0  # counting lessons: held, not exempted, not before the enrolment
     lessons_present: int = 0  # of which marked present (the Syntra rule)
+    self_reported: timedelta = ZERO  # approved e-learning hours, included in planned and present
 
     @property
     def counting(self) -> timedelta:
@@ -127,11 +128,14 @@ def figures_for(
 ) -> AttendanceFigures:
     """Add up one participant's sessions; ``extra_exempted`` is an exemption in hours."""
     planned = exempted = late = present = justified = unjustified = incomplete = ZERO
+    self_reported = ZERO
     lessons = lessons_present = 0
     for s in sessions:
         if s.status == "future":
             continue
         planned += s.planned
+        if not s.lesson:
+            self_reported += s.planned
         if s.status == "exempt":
             exempted += s.planned
             continue
@@ -153,7 +157,7 @@ def figures_for(
     exempted += min(extra_exempted, planned - exempted)
     return AttendanceFigures(
         planned, exempted, late, present, justified, unjustified, incomplete, lessons,
-        lessons_present,
+        lessons_present, self_reported,
     )  # fmt: skip
 
 

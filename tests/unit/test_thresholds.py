@@ -147,6 +147,7 @@ def test_approved_e_learning_hours_are_given_and_present_but_no_lesson():
         figures = figures_for([lesson("absent"), report], method=method)  # type: ignore[arg-type]
         assert (figures.planned, figures.present, figures.unjustified) == (5 * H, 2 * H, 3 * H)
         assert (figures.lessons, figures.lessons_present) == (1, 0)
+        assert figures.self_reported == 2 * H
 
 
 # --- The exam rule: 2/3 of the lessons ------------------------------------------------------

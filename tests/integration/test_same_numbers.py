@@ -246,3 +246,63 @@ def test_whole_lessons_change_the_hours_everywhere_alike(app, make, chloe):
     assert all(f"{value} h" in portal for value in lessons)
     certificate = from_certificate(app, promotor, training, person)
     assert certificate["present"] == "10.25" and certificate["unjustified"] == "0.00"
+
+
+def test_the_hours_method_is_set_on_the_training_form_and_in_the_api(app, make, chloe):
+    from app.models import AuditRecord
+
+    promotor = log_in(app, Role.PROMOTOR, make)
+    training = chloe["training"]
+    page = promotor.get(f"/trainings/{training}").get_data(as_text=True)
+    assert "uren aanwezig: geregistreerde tijd" in page  # the default, said on the training
+    response = promotor.post(
+        f"/trainings/{training}/details",
+        data={"details-kind": "vocational", "details-hours_method": "lessons"},
+    )
+    assert response.status_code == 302
+    with app.app_context():
+        assert db.session.get(Training, training).hours_method == "lessons"
+        record = db.session.scalars(
+            select(AuditRecord).where(AuditRecord.action == "training.change")
+        ).one()
+        assert (record.before["hours_method"], record.after["hours_method"]) == (
+            "registered",
+            "lessons",
+        )
+    bad = promotor.post(
+        f"/trainings/{training}/details",
+        data={"details-kind": "vocational", "details-hours_method": "minutes"},
+    )
+    assert bad.status_code == 200  # refused on the form, nothing changed
+    with app.app_context():
+        assert db.session.get(Training, training).hours_method == "lessons"
+    api = chloe["api"]
+    assert api.get(f"/trainings/{training}").get_json()["hours_method"] == "lessons"
+    with app.app_context():
+        project_id = db.session.get(Training, training).project_id
+    created = api.post(
+        "/trainings", {"project_id": project_id, "name": "Per les", "hours_method": "lessons"}
+    )
+    assert created.status_code == 201 and created.get_json()["hours_method"] == "lessons"
+    default = api.post("/trainings", {"project_id": project_id, "name": "Standaard"})
+    assert default.get_json()["hours_method"] == "registered"
+    refused = api.post(
+        "/trainings", {"project_id": project_id, "name": "Fout", "hours_method": "minutes"}
+    )
+    assert refused.status_code == 400 and refused.get_json()["field"] == "hours_method"
+
+
+def test_paid_leave_periods_only_for_participants_on_paid_leave(app, make, chloe):
+    training = chloe["training"]
+    with app.app_context():
+        enrolment = db.session.scalars(
+            select(TrainingEnrolment).where(TrainingEnrolment.training_id == training)
+        ).one()
+        update_training_enrolment(Actor(None), enrolment, PAST, False, None)
+        db.session.commit()
+    item = from_api(chloe["api"], training)
+    assert item["paid_leave"] is False and item["paid_leave_periods"] == []
+    assert item["keeps_paid_leave"] is None
+    promotor = log_in(app, Role.PROMOTOR, make)
+    page = promotor.get(f"/trainings/{training}/participants/{chloe['participant']}")
+    assert "Betaald educatief verlof per lesperiode" not in page.get_data(as_text=True)

@@ -122,7 +122,7 @@ class ParticipantFigures:
     @property
     def self_reported(self) -> timedelta:
         """The approved e-learning hours included in the figures."""
-        return sum((r.time for r in self.self_reports), ZERO)
+        return self.figures.self_reported
 
 
 @dataclass(frozen=True)

@@ -151,8 +151,8 @@ def training_figures(
     """Per participant: the hours, the thresholds and the per-session detail.
 
     ``now`` decides which sessions are held (their end has passed); ``period`` (first and last
-    day, inclusive) limits the sessions, e.g. to a lesson period for a certificate. Ten queries
-    whatever the number of participants and sessions. Stable API: certificates, the paper list,
+    day, inclusive) limits the sessions, e.g. to a lesson period for a certificate. Nine queries
+    (ten with a period) whatever the number of participants and sessions. Stable API: certificates, the paper list,
     exports, the reports and the JSON API all call it.
     """
     return trainings_figures([training], now, period)[training.id]
@@ -162,7 +162,7 @@ def trainings_figures(
     trainings: Sequence[Training], now: datetime, period: Period | None = None
 ) -> dict[int, TrainingFigures]:
     """:func:`training_figures` for several trainings at once (a project's export), by id, in
-    the same ten queries: each training is computed once, not once per session or period."""
+    the same nine (or ten) queries: each training is computed once, not once per session or period."""
     facts = _Facts.load([t.id for t in trainings], period)
     return {
         t.id: TrainingFigures(
@@ -284,7 +284,15 @@ class _Facts:
             facts.self_reports = approved_lines(
                 training_ids, period, person.id if person is not None else None
             )
-            facts.spans = _lesson_spans(training_ids)
+            # The periods are the training's: cut from all its lessons, not only those loaded
+            # (the whole training loaded has them already: no query).
+            facts.spans = (
+                _lesson_spans(training_ids)
+                if period is not None or person is not None
+                else {
+                    tid: (timed[0].day, timed[-1].day) for tid, timed in sessions.items() if timed
+                }
+            )
         if ids or facts.self_reports:
             facts._load_people(
                 ids, {s.id: s.training_id for s in rows}, training_ids, person, attendance

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from fractions import Fraction
 from zoneinfo import ZoneInfo
 
 from flask import Flask, Response, request
@@ -48,6 +49,24 @@ RISK_LABELS = {
 }
 
 
+HOURS_METHOD_LABELS = {
+    "registered": _l("hours present: registered time"),
+    "lessons": _l("hours present: whole lessons"),
+}
+
+
+def hours_method_label(method: str) -> str:
+    """Which method the hours present follow, in words (shown with every figure)."""
+    return str(HOURS_METHOD_LABELS.get(method, method))
+
+
+def ratio_percent(ratio: Fraction) -> Decimal:
+    """An exact ratio as a percentage with one decimal (for the ``percent`` filter)."""
+    if not ratio:
+        return Decimal("0.0")
+    return (Decimal(ratio.numerator) * 100 / Decimal(ratio.denominator)).quantize(Decimal("0.1"))
+
+
 def risk_label(risk: str) -> str:
     """What is at risk, in words (a badge, a CSV cell)."""
     return str(RISK_LABELS.get(risk, risk))
@@ -71,6 +90,8 @@ def init_web(app: Flask) -> None:
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.globals["attendance_label"] = attendance_label
     app.jinja_env.globals["risk_label"] = risk_label
+    app.jinja_env.globals["hours_method_label"] = hours_method_label
+    app.jinja_env.globals["percent_of"] = ratio_percent
     app.jinja_env.filters["hours"] = hours_text
     app.jinja_env.filters["percent"] = percent_text
     app.jinja_env.filters["number"] = number_text

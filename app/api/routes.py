@@ -196,6 +196,8 @@ def create_training(body: s.TrainingCreate) -> s.TrainingOut:
         body.mode,
         _trainers(body.trainers, "trainers"),
     )
+    if body.hours_method != training.hours_method:
+        planning.set_training_details(current_actor(), training, hours_method=body.hours_method)
     return s.TrainingOut.of(training)
 
 
@@ -436,11 +438,13 @@ def training_attendance(training_id: int) -> s.AttendanceOut:
     if user.role == Role.FRONTDESK:
         raise Refusal("forbidden", _l("You may not do this."), status=403)
     training = scoping.get_one(scoping.trainings(user), Training, training_id, "training")
-    rows = attendance_rows(training_figures(training, _now()))
+    figures = training_figures(training, _now())
+    rows = attendance_rows(figures)
     # The report's rows may grow columns for the web; the API answers what its schema says.
     fields = s.AttendanceRowOut.model_fields
     return s.AttendanceOut(
         training_id=training.id,
+        hours_method=figures.method,
         items=[s.AttendanceRowOut(**{k: v for k, v in r.items() if k in fields}) for r in rows],
     )
 

@@ -40,6 +40,7 @@ from app.domain.limits import (
 )
 from app.domain.scanning import Direction, Requested
 from app.domain.sessions import SessionStatus
+from app.domain.thresholds import HoursMethod
 from app.errors import Refusal
 from app.models import (
     Branch,
@@ -460,6 +461,8 @@ class TrainingCreate(Request):
     code: Text(Training.code, required=False, default="") = ""
     mode: Choice(TrainingMode, default=TrainingMode.CLASSROOM) = TrainingMode.CLASSROOM
     trainers: TextList(User.email) = []
+    # How hours present are counted: the registered time, or whole lessons (docs/rules.md).
+    hours_method: Choice(HoursMethod, default="registered") = "registered"
 
 
 class TrainingOut(Answer):
@@ -469,6 +472,7 @@ class TrainingOut(Answer):
     code: str
     mode: TrainingMode
     trainers: list[str]
+    hours_method: HoursMethod
 
     @classmethod
     def of(cls, training: Training) -> "TrainingOut":
@@ -479,6 +483,7 @@ class TrainingOut(Answer):
             code=training.code,
             mode=training.mode,
             trainers=[user.email for user in training.trainers],
+            hours_method=training.hours_method,  # type: ignore[arg-type]
         )
 
 
@@ -647,6 +652,20 @@ class ScanOut(Answer):
 # --- Attendance and the QR key ---------------------------------------------------------------
 
 
+class PaidLeavePeriodOut(Answer):
+    """Paid educational leave in one lesson period (the certificates' periods): at most 10%
+    unjustified absence of the period's counting hours; ``at_risk`` when one more unjustified
+    absence in the period would lose it."""
+
+    start: OutDay
+    end: OutDay
+    counting_hours: float
+    unjustified_hours: float
+    unjustified_percent: float
+    keeps_paid_leave: bool
+    at_risk: bool
+
+
 class AttendanceRowOut(Answer):
     participant_id: int
     name: str
@@ -665,10 +684,19 @@ class AttendanceRowOut(Answer):
     at_risk: Annotated[
         str, WithJsonSchema({"type": "string", "description": "comma-separated: exam, paid_leave"})
     ]
+    hours_method: HoursMethod
+    self_reported_hours: float
+    lessons_counting: int
+    lessons_present: int
+    # Only for a participant on paid leave (empty otherwise), one per period with lessons.
+    paid_leave_periods: list[PaidLeavePeriodOut]
 
 
 class AttendanceOut(Answer):
     training_id: int
+    # "registered": hours present are the registered time, clipped to the session, minus the
+    # break; "lessons": a lesson counted present gives its planned hours (docs/rules.md).
+    hours_method: HoursMethod
     items: list[AttendanceRowOut]
 
 

@@ -6,19 +6,15 @@ training), :func:`trainings_figures` (many at once, e.g. a project's export) or
 live in ``app.domain``. A fixed number of queries per call, never one per row, and plain rows
 rather than ORM objects for the registrations: the work grows with what is shown.
 
-Status of one participant in one session, first match wins:
-
-- ``future``: the session has not ended yet (counts nowhere);
-- ``exempt``: a non-revoked Exemption names the session (blank on the lists);
-- ``late_enrolment``: the session's day is before ``TrainingEnrolment.enrolled_on``;
-- ``incomplete``: a check-in without a check-out (``is_incomplete``), until someone resolves it;
-- ``present``: the Syntra rule (``counts_as_present``);
-- ``absent``: otherwise, ``justified`` when a non-revoked Justification names the session.
-
-Exemptions in minutes (``Exemption.minutes``, no session) reduce the counting hours as a whole.
-Sessions on days after ``TrainingEnrolment.terminated_on`` (early termination) are left out of
-that participant's figures: they are no longer in the training, so those lessons are neither
-given to them nor missed by them.
+The rules live in ``app.domain`` and are described in ``docs/rules.md``: the status of a
+session for a person (``app.domain.participation.session_status``: future, exempt,
+late_enrolment, incomplete, present by the Syntra rule, absent), early termination
+(``participation.takes_part``), the hours (``app.domain.thresholds.figures_for`` with the
+training's ``hours_method``), the exam rule and paid leave per lesson period
+(``thresholds.paid_leave_periods`` over ``app.domain.periods.lesson_periods``, the same periods
+as the certificates). Approved e-learning hours (``app.supervision.counting``) are read in one
+query beside the registrations and go through the same ``figures_for``: they are hours given
+to that participant and present (see ``docs/rules.md``).
 """
 
 from __future__ import annotations
@@ -27,18 +23,26 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Row, select, true
+from sqlalchemy import Row, func, select, true
 
 from app.domain.attendance import Span, planned_time, presence, span
+from app.domain.participation import before_enrolment, session_status, takes_part
+from app.domain.periods import lesson_periods
 from app.domain.thresholds import (
+    DEFAULT_HOURS_METHOD,
+    HOURS_METHODS,
+    ZERO,
     AttendanceFigures,
+    HoursMethod,
+    PeriodLeave,
     SessionAttendance,
     at_risk,
     exam_eligible,
     figures_for,
-    keeps_paid_leave,
+    hours_present,
+    paid_leave_periods,
 )
 from app.extensions import db
 from app.models import (
@@ -57,6 +61,9 @@ from app.models.attendance import justification_sessions
 from app.planning.timing import SessionTimes, session_times
 from app.scanning.service import effective_registrations
 
+if TYPE_CHECKING:
+    from app.supervision.counting import SelfReportLine
+
 Period = tuple[date, date]
 # An effective registration as a plain row: ``id``, ``kind``, ``at`` and ``source`` (and its
 # ``session_id`` and ``participant_id``), what the pages and exports show of it.
@@ -66,21 +73,35 @@ RegistrationRow = Row[Any]
 @dataclass(frozen=True, slots=True)
 class SessionLine:
     """One participant in one session: ``attendance`` is the pure rules' input, ``present_time``
-    the hours between check-in and check-out (rule 4), ``registrations`` the effective ones."""
+    the hours between check-in and check-out (rule 4), ``registrations`` the effective ones;
+    ``hours`` and ``absent`` what the line adds to the hours present and absent under the
+    training's hours method (both zero for a session that is future, exempt, before the
+    enrolment or incomplete)."""
 
     session: Session
     times: SessionTimes
     attendance: SessionAttendance
     present_time: timedelta
     registrations: tuple[RegistrationRow, ...]
+    hours: timedelta = ZERO
+    absent: timedelta = ZERO
+
+
+def method_of(training: Training) -> HoursMethod:
+    """The training's hours method (an unknown stored value falls back to the default)."""
+    value = training.hours_method
+    return value if value in HOURS_METHODS else DEFAULT_HOURS_METHOD  # type: ignore[return-value]
 
 
 @dataclass(frozen=True)
 class ParticipantFigures:
     """One participant's figures for the training (or the period).
 
-    ``keeps_paid_leave`` is only meaningful when :attr:`paid_leave` is true; ``at_risk`` lists
-    the thresholds ("exam", "paid_leave") one more unjustified absence would cross.
+    ``keeps_paid_leave`` is only meaningful when :attr:`paid_leave` is true: kept in every
+    lesson period so far (``leave_periods``, one per period with lessons of this person, only
+    for someone on paid leave); ``at_risk`` lists the thresholds ("exam", "paid_leave") one
+    more unjustified absence would cross; ``self_reports`` the approved e-learning hours that
+    count; ``method`` how the hours present were counted.
     """
 
     participant: Participant
@@ -90,10 +111,18 @@ class ParticipantFigures:
     exam_eligible: bool
     keeps_paid_leave: bool
     at_risk: list[str]
+    method: HoursMethod = DEFAULT_HOURS_METHOD
+    leave_periods: list[PeriodLeave] = field(default_factory=list)
+    self_reports: list[SelfReportLine] = field(default_factory=list)
 
     @property
     def paid_leave(self) -> bool:
         return bool(self.enrolment and self.enrolment.paid_leave)
+
+    @property
+    def self_reported(self) -> timedelta:
+        """The approved e-learning hours included in the figures."""
+        return self.figures.self_reported
 
 
 @dataclass(frozen=True)
@@ -106,6 +135,11 @@ class TrainingFigures:
     sessions: list[tuple[Session, SessionTimes]]
     participants: list[ParticipantFigures] = field(default_factory=list)
 
+    @property
+    def method(self) -> HoursMethod:
+        """How the hours present are counted (the training's setting)."""
+        return method_of(self.training)
+
     def given(self, now: datetime) -> list[tuple[Session, SessionTimes]]:
         """Sessions already held (their end has passed)."""
         return [(s, t) for s, t in self.sessions if t.end <= now]
@@ -117,8 +151,8 @@ def training_figures(
     """Per participant: the hours, the thresholds and the per-session detail.
 
     ``now`` decides which sessions are held (their end has passed); ``period`` (first and last
-    day, inclusive) limits the sessions, e.g. to a lesson period for a certificate. Eight queries
-    whatever the number of participants and sessions. Stable API: certificates, the paper list,
+    day, inclusive) limits the sessions, e.g. to a lesson period for a certificate. Nine queries
+    (ten with a period) whatever the number of participants and sessions. Stable API: certificates, the paper list,
     exports, the reports and the JSON API all call it.
     """
     return trainings_figures([training], now, period)[training.id]
@@ -128,14 +162,14 @@ def trainings_figures(
     trainings: Sequence[Training], now: datetime, period: Period | None = None
 ) -> dict[int, TrainingFigures]:
     """:func:`training_figures` for several trainings at once (a project's export), by id, in
-    the same eight queries: each training is computed once, not once per session or period."""
+    the same nine (or ten) queries: each training is computed once, not once per session or period."""
     facts = _Facts.load([t.id for t in trainings], period)
     return {
         t.id: TrainingFigures(
             t,
             period,
             [(s.session, s.times) for s in facts.sessions.get(t.id, [])],
-            [facts.participant(t.id, pid, now) for pid in facts.people(t.id)],
+            [facts.participant(t, pid, now) for pid in facts.people(t.id)],
         )
         for t in trainings
     }
@@ -152,7 +186,7 @@ def participant_figures(
     facts = _Facts.load([training.id], period, participant)
     if participant.id not in facts.people(training.id):
         return None
-    return facts.participant(training.id, participant.id, now)
+    return facts.participant(training, participant.id, now)
 
 
 @dataclass(frozen=True)
@@ -206,6 +240,8 @@ class _Facts:
     exempt_minutes: dict[tuple[int, int], int]  # (training, participant)
     justified: set[tuple[int, int]]  # (participant, session)
     enrolments: dict[tuple[int, int], TrainingEnrolment]  # (training, participant)
+    self_reports: dict[tuple[int, int], list[SelfReportLine]] = field(default_factory=dict)
+    spans: dict[int, tuple[date, date]] = field(default_factory=dict)  # training: lesson days
 
     @classmethod
     def load(
@@ -240,7 +276,24 @@ class _Facts:
             )
         facts = cls(sessions, {}, {}, {}, {}, set(), {}, set(), {})
         ids = [s.id for s in rows]
-        if ids:
+        if attendance:
+            # Imported here: app.supervision's blueprint imports the attendance pages.
+            from app.supervision.counting import approved_lines
+
+            # Before the people: an e-learning participant may have hours and no session.
+            facts.self_reports = approved_lines(
+                training_ids, period, person.id if person is not None else None
+            )
+            # The periods are the training's: cut from all its lessons, not only those loaded
+            # (the whole training loaded has them already: no query).
+            facts.spans = (
+                _lesson_spans(training_ids)
+                if period is not None or person is not None
+                else {
+                    tid: (timed[0].day, timed[-1].day) for tid, timed in sessions.items() if timed
+                }
+            )
+        if ids or facts.self_reports:
             facts._load_people(
                 ids, {s.id: s.training_id for s in rows}, training_ids, person, attendance
             )
@@ -264,6 +317,8 @@ class _Facts:
             )
         ):
             enrolled[(training_of[sid], pid)].add(sid)
+        for key in self.self_reports:
+            enrolled.setdefault(key, set())
         self.enrolled = enrolled
         people = {pid for _, pid in enrolled}
         if person is not None:
@@ -351,18 +406,26 @@ class _Facts:
         return sorted(found, key=lambda i: (self.participants[i].name, i))
 
     def their_sessions(self, training_id: int, pid: int) -> list[_Timed]:
-        """The sessions a participant is in, none after an early termination: they are no
-        longer in the training, so those lessons are neither given to them nor missed."""
+        """The sessions a participant is in, none after an early termination
+        (``participation.takes_part``)."""
         enrolment = self.enrolments.get((training_id, pid))
         mine = self.enrolled[(training_id, pid)]
         stopped = enrolment.terminated_on if enrolment is not None else None
         return [
             timed
             for timed in self.sessions[training_id]
-            if timed.id in mine and not (stopped is not None and timed.day > stopped)
+            if timed.id in mine and takes_part(timed.day, stopped)
         ]
 
-    def participant(self, training_id: int, pid: int, now: datetime) -> ParticipantFigures:
+    def periods(self, training: Training) -> list[tuple[date, date]]:
+        """The training's lesson periods, as the certificates cut them (from all its lessons,
+        not only those loaded)."""
+        found = self.spans.get(training.id)
+        return lesson_periods(found[0], found[1], training.per_school_year) if found else []
+
+    def participant(self, training: Training, pid: int, now: datetime) -> ParticipantFigures:
+        training_id = training.id
+        method = method_of(training)
         enrolment = self.enrolments.get((training_id, pid))
         late_until = enrolment.enrolled_on if enrolment is not None else None
         registrations, pairs = self.registrations, self.pairs
@@ -375,27 +438,62 @@ class _Facts:
                 now,
                 (pid, timed.id) in exempt,
                 (pid, timed.id) in justified,
-                late_until is not None and timed.day < late_until,
+                before_enrolment(timed.day, late_until),
+                method,
             )
             for timed in self.their_sessions(training_id, pid)
         ]
+        reports = self.self_reports.get((training_id, pid), [])
         figures = figures_for(
-            [line.attendance for line in lines],
+            [*(line.attendance for line in lines), *(r.attendance for r in reports)],
             extra_exempted=timedelta(minutes=self.exempt_minutes.get((training_id, pid), 0)),
+            method=method,
         )
         upcoming = [line.attendance.planned for line in lines if line.attendance.status == "future"]
-        risks = at_risk(figures, upcoming[0], sum(upcoming, timedelta(0))) if upcoming else []
-        # Paid educational leave is at risk only for someone who takes it.
+        risks = [risk for risk in at_risk(figures, upcoming) if risk != "paid_leave"]
+        # Paid educational leave: per lesson period, and only for someone who takes it.
         on_leave = enrolment is not None and enrolment.paid_leave
+        periods = (
+            paid_leave_periods(
+                self.periods(training),
+                [
+                    *((line.session.day, line.attendance) for line in lines),
+                    *((r.day, r.attendance) for r in reports),
+                ],
+                method,
+            )
+            if on_leave
+            else []
+        )
+        if any(p.at_risk for p in periods):
+            risks.append("paid_leave")
         return ParticipantFigures(
             participant=self.participants[pid],
             enrolment=enrolment,
             figures=figures,
             sessions=lines,
             exam_eligible=exam_eligible(figures),
-            keeps_paid_leave=keeps_paid_leave(figures),
-            at_risk=[risk for risk in risks if risk != "paid_leave" or on_leave],
+            keeps_paid_leave=all(p.keeps for p in periods),
+            at_risk=risks,
+            method=method,
+            leave_periods=periods,
+            self_reports=reports,
         )
+
+
+def _lesson_spans(training_ids: list[int]) -> dict[int, tuple[date, date]]:
+    """Each training's first and last lesson day (cancelled sessions left out, as the
+    certificates' periods do), in one query for all the trainings."""
+    if not training_ids:
+        return {}
+    return {
+        tid: (first, last)
+        for tid, first, last in db.session.execute(
+            select(Session.training_id, func.min(Session.day), func.max(Session.day))
+            .where(Session.training_id.in_(training_ids), Session.cancelled_at.is_(None))
+            .group_by(Session.training_id)
+        )
+    }
 
 
 def _only(person: Participant | None):  # type: ignore[no-untyped-def]
@@ -425,20 +523,27 @@ def _line(
     exempt: bool,
     justified: bool,
     late: bool,
+    method: HoursMethod,
 ) -> SessionLine:
     """``late``: the session's day is before the participant's enrolment in the training."""
     found = presence(timed.span, pairs)  # Kind is a StrEnum: equal to "in" and "out"
-    if timed.times.end > now:
-        status = "future"
-    elif exempt:
-        status = "exempt"
-    elif late:
-        status = "late_enrolment"
-    elif found.incomplete:
-        status = "incomplete"
-    elif found.counts_as_present:
-        status = "present"
-    else:
-        status = "absent"
-    attendance = SessionAttendance(timed.planned, found.present, status, justified)  # type: ignore[arg-type]
-    return SessionLine(timed.session, timed.times, attendance, found.present, tuple(registrations))
+    status = session_status(
+        ends_at=timed.times.end,
+        now=now,
+        exempt=exempt,
+        late_enrolment=late,
+        incomplete=found.incomplete,
+        counts_as_present=found.counts_as_present,
+    )
+    attendance = SessionAttendance(timed.planned, found.present, status, justified)
+    counted = status in ("present", "absent")
+    here = hours_present(attendance, method) if counted else ZERO
+    return SessionLine(
+        timed.session,
+        timed.times,
+        attendance,
+        found.present,
+        tuple(registrations),
+        here,
+        timed.planned - here if counted else ZERO,
+    )

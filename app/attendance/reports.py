@@ -1,4 +1,8 @@
-"""Attendance reports as rows, CSV and XLSX, from :func:`training_figures`."""
+"""Attendance reports as rows, CSV and XLSX, from :func:`training_figures`.
+
+Every row says which hours method its hours present follow (``hours_method``), and for a
+participant on paid leave the 10% rule per lesson period (``paid_leave_periods``).
+"""
 
 from __future__ import annotations
 
@@ -8,9 +12,9 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 
 from app import spreadsheet, xlsx
-from app.attendance.figures import TrainingFigures
+from app.attendance.figures import ParticipantFigures, TrainingFigures
 from app.domain.attendance import hours
-from app.web import risk_label
+from app.web import hours_method_label, percent_text, risk_label
 
 COLUMNS = (
     ("participant_id", _l("Participant id")),
@@ -23,9 +27,25 @@ COLUMNS = (
     ("justified_hours", _l("Hours justified absent")),
     ("unjustified_hours", _l("Hours unjustified absent")),
     ("incomplete_hours", _l("Hours incomplete")),
+    ("self_reported_hours", _l("Of which approved e-learning hours")),
     ("attendance_percent", _l("Attendance %")),
+    ("lessons_present", _l("Lessons present")),
+    ("lessons_counting", _l("Lessons that count")),
     ("exam_eligible", _l("Exam eligible")),
     ("paid_leave", _l("Paid educational leave")),
+    ("keeps_paid_leave", _l("Keeps paid leave")),
+    ("paid_leave_periods", _l("Paid leave per lesson period")),
+    ("at_risk", _l("At risk")),
+    ("hours_method", _l("Hours present counted as")),
+)
+PERIOD_COLUMNS = (
+    ("participant_id", _l("Participant id")),
+    ("name", _l("Name")),
+    ("start", _l("From")),
+    ("end", _l("Until")),
+    ("counting_hours", _l("Hours that count")),
+    ("unjustified_hours", _l("Hours unjustified absent")),
+    ("unjustified_percent", _l("Unjustified %")),
     ("keeps_paid_leave", _l("Keeps paid leave")),
     ("at_risk", _l("At risk")),
 )
@@ -37,6 +57,22 @@ def percent(ratio: Any) -> Decimal:
         if ratio
         else Decimal("0.0")
     )
+
+
+def leave_periods(p: ParticipantFigures) -> list[dict[str, Any]]:
+    """The 10% rule per lesson period (empty for someone not on paid leave)."""
+    return [
+        {
+            "start": leave.period[0],
+            "end": leave.period[1],
+            "counting_hours": hours(leave.figures.counting),
+            "unjustified_hours": hours(leave.figures.unjustified),
+            "unjustified_percent": percent(leave.figures.unjustified_ratio),
+            "keeps_paid_leave": leave.keeps,
+            "at_risk": leave.at_risk,
+        }
+        for leave in (p.leave_periods if p.paid_leave else [])
+    ]
 
 
 def rows(report: TrainingFigures) -> list[dict[str, Any]]:
@@ -61,6 +97,11 @@ def rows(report: TrainingFigures) -> list[dict[str, Any]]:
                 "paid_leave": p.paid_leave,
                 "keeps_paid_leave": p.keeps_paid_leave if p.paid_leave else None,
                 "at_risk": ",".join(p.at_risk),
+                "hours_method": p.method,
+                "self_reported_hours": hours(p.self_reported),
+                "lessons_counting": f.lessons,
+                "lessons_present": f.lessons_present,
+                "paid_leave_periods": leave_periods(p),
             }
         )
     return result
@@ -72,12 +113,43 @@ def _cell(value: Any) -> Any:
     return "" if value is None else value
 
 
+def _day(value: Any) -> str:
+    return value.strftime("%d/%m/%Y")
+
+
+def periods_text(periods: list[dict[str, Any]]) -> str:
+    """The periods in one cell: "01/09/2026-30/11/2026 kept (3,3 % unjustified); ...", at
+    risk said so."""
+    parts = []
+    for period in periods:
+        state = _l("kept") if period["keeps_paid_leave"] else _l("lost")
+        text = f"{_day(period['start'])}-{_day(period['end'])} {state}"
+        text += f" ({percent_text(period['unjustified_percent'])} {_l('unjustified')})"
+        if period["at_risk"]:
+            text += f" {risk_label('paid_leave')}"
+        parts.append(text)
+    return "; ".join(parts)
+
+
 def _file_rows(report: TrainingFigures) -> list[list[Any]]:
     """The rows of the CSV and the XLSX: what is at risk in words, yes and no translated."""
     result = []
     for row in rows(report):
-        risks = ", ".join(risk_label(r) for r in row["at_risk"].split(",") if r)
-        result.append([_cell(risks if key == "at_risk" else row[key]) for key, _ in COLUMNS])
+        words = {
+            "at_risk": ", ".join(risk_label(r) for r in row["at_risk"].split(",") if r),
+            "hours_method": hours_method_label(row["hours_method"]),
+            "paid_leave_periods": periods_text(row["paid_leave_periods"]),
+        }
+        result.append([_cell(words.get(key, row[key])) for key, _ in COLUMNS])
+    return result
+
+
+def _period_rows(report: TrainingFigures) -> list[list[Any]]:
+    result = []
+    for row in rows(report):
+        for period in row["paid_leave_periods"]:
+            values = {**row, **period, "at_risk": period["at_risk"]}
+            result.append([_cell(values[key]) for key, _ in PERIOD_COLUMNS])
     return result
 
 
@@ -92,4 +164,11 @@ def to_xlsx(report: TrainingFigures) -> bytes:
         bold_heading=True,
         freeze_heading=True,
     )
-    return xlsx.workbook([sheet])
+    periods = xlsx.Sheet(
+        str(_l("Paid leave per period")),
+        [[str(title) for _, title in PERIOD_COLUMNS], *_period_rows(report)],
+        formats={2: "date", 3: "date"},
+        bold_heading=True,
+        freeze_heading=True,
+    )
+    return xlsx.workbook([sheet, periods])

@@ -1,30 +1,40 @@
 """Rule 8: the figures per participant and the thresholds that follow from them.
 
 Durations are ``timedelta``; ratios are ``Fraction`` so a threshold exactly on the line is
-decided exactly (2/3, 10%), never by a rounding error.
+decided exactly (2/3, 10%), never by a rounding error. The rules in plain words, with their
+sources and the decisions taken where the sources are silent, are in ``docs/rules.md``
+("Hours and thresholds (figures)").
 
-What counts (the seeds, decided where they are silent):
+What counts:
 - *Hours actually given* (werkelijk gegeven lesuren, ``AttendanceFigures.planned``) are the
-  planned hours (start to end minus the break) of the sessions already held; a future session is
-  not given yet and counts nowhere.
+  planned hours (start to end minus the break) of the sessions already held, plus the approved
+  e-learning hours of the participant; a future session is not given yet and counts nowhere.
 - *Counting hours* are the hours actually given, minus exempted hours (vrijstelling: neither
   present nor absent) and hours missed through late enrolment.
-- A session in which the participant counts as present (the Syntra rule) adds its planned hours
-  to *present*; the roll call and the paper list work per lesson, so the exam rule does too.
-- An absence is *justified* or *unjustified* for all the session's planned hours.
-- An *incomplete* session (check-in, no check-out yet) counts nowhere until someone resolves it;
-  *future* sessions count nowhere.
-- The exam rule (2/3 attended) counts attended hours only: a justified absence excuses the
-  participant but is not attendance (seed 000: "minstens 2/3 van de lessen bijgewoond").
-- Paid educational leave is lost when unjustified absence exceeds 10% of the counting hours;
-  exactly 10% keeps it.
+- *Hours present* depend on the training's ``hours_method`` (:data:`HoursMethod`):
+  ``"registered"`` (the default) counts the registered time, clipped to the session and minus
+  the break (``app.domain.attendance.present_time``); ``"lessons"`` (an organisation whose
+  recognition counts whole lessons) gives a lesson counted present by the Syntra rule its full
+  planned hours and any other lesson none.
+- *Absence* is the rest of a held lesson's planned hours (planned minus present): *justified*
+  when a justification names the session, *unjustified* otherwise. So a late arrival gives
+  partial present and partial unjustified hours, unless it is justified.
+- An *incomplete* session (check-in, no check-out yet) is given and counts, but is neither
+  present nor absent until someone resolves it; *future* sessions count nowhere.
+- The *exam rule* counts lessons, not hours (seed 000: "2/3de aanwezig", domain: "2/3 of the
+  lessons"): lessons marked present (the Syntra rule, the X of the paper list) over the counting
+  lessons, under both hours methods. A justified absence is excused but is not attendance.
+  E-learning hours are not lessons: they are not in this count.
+- *Paid educational leave* is judged per lesson period (:func:`paid_leave_periods`): it is lost
+  in a period when unjustified absence exceeds 10% of that period's counting hours (those still
+  to come included, so "lost" is final); exactly 10% keeps it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from fractions import Fraction
 from typing import Literal
 
@@ -34,29 +44,40 @@ ZERO = timedelta(0)
 _TICK = timedelta(microseconds=1)
 
 Status = Literal["present", "absent", "exempt", "late_enrolment", "incomplete", "future"]
+HoursMethod = Literal["registered", "lessons"]
+HOURS_METHODS: tuple[HoursMethod, ...] = ("registered", "lessons")
+DEFAULT_HOURS_METHOD: HoursMethod = "registered"
+Period = tuple[date, date]
 
 
 @dataclass(frozen=True, slots=True)
 class SessionAttendance:
-    """One participant in one session, as the figures need it."""
+    """One participant in one session (or one approved e-learning report, ``lesson=False``),
+    as the figures need it: ``present`` is the registered time (``present_time``), ``status``
+    the per-lesson mark (``app.domain.participation.session_status``)."""
 
     planned: timedelta
     present: timedelta
     status: Status
     justified: bool = False
+    lesson: bool = True
 
 
 @dataclass(frozen=True, slots=True)
 class AttendanceFigures:
-    """Hours per participant, for a training or for one lesson period."""
+    """Hours per participant, for a training or for one lesson period, and the lessons the
+    exam rule counts."""
 
-    planned: timedelta = ZERO  # sessions already given
+    planned: timedelta = ZERO  # hours given: sessions already held, approved e-learning hours
     exempted: timedelta = ZERO
     late_enrolment: timedelta = ZERO
     present: timedelta = ZERO
     justified: timedelta = ZERO
     unjustified: timedelta = ZERO
     incomplete: timedelta = ZERO
+    lessons: int = 0  # counting lessons: held, not exempted, not before the enrolment
+    lessons_present: int = 0  # of which marked present (the Syntra rule)
+    self_reported: timedelta = ZERO  # approved e-learning hours, included in planned and present
 
     @property
     def counting(self) -> timedelta:
@@ -84,78 +105,152 @@ class AttendanceFigures:
         """Unjustified absence over counting hours (0 when nothing counts yet)."""
         return self._ratio(self.unjustified)
 
+    @property
+    def lesson_ratio(self) -> Fraction:
+        """Lessons marked present over counting lessons (0 when none counts yet)."""
+        return Fraction(self.lessons_present, self.lessons) if self.lessons else Fraction(0)
+
+
+def hours_present(
+    session: SessionAttendance, method: HoursMethod = DEFAULT_HOURS_METHOD
+) -> timedelta:
+    """The hours present a held, counting lesson gives: the registered time (never more than
+    the planned hours), or per lesson its full planned hours when marked present, else none."""
+    if method == "lessons":
+        return session.planned if session.status == "present" else ZERO
+    return min(session.present, session.planned)
+
 
 def figures_for(
-    sessions: Iterable[SessionAttendance], extra_exempted: timedelta = ZERO
+    sessions: Iterable[SessionAttendance],
+    extra_exempted: timedelta = ZERO,
+    method: HoursMethod = DEFAULT_HOURS_METHOD,
 ) -> AttendanceFigures:
     """Add up one participant's sessions; ``extra_exempted`` is an exemption in hours."""
-    totals = dict.fromkeys(
-        (
-            "planned",
-            "exempted",
-            "late_enrolment",
-            "present",
-            "justified",
-            "unjustified",
-            "incomplete",
-        ),
-        ZERO,
-    )
+    planned = exempted = late = present = justified = unjustified = incomplete = ZERO
+    self_reported = ZERO
+    lessons = lessons_present = 0
     for s in sessions:
         if s.status == "future":
             continue
-        totals["planned"] += s.planned
+        planned += s.planned
+        if not s.lesson:
+            self_reported += s.planned
         if s.status == "exempt":
-            totals["exempted"] += s.planned
-        elif s.status == "late_enrolment":
-            totals["late_enrolment"] += s.planned
-        elif s.status == "present":
-            totals["present"] += s.planned
-        elif s.status == "incomplete":
-            totals["incomplete"] += s.planned
-        elif s.justified:
-            totals["justified"] += s.planned
+            exempted += s.planned
+            continue
+        if s.status == "late_enrolment":
+            late += s.planned
+            continue
+        if s.lesson:
+            lessons += 1
+            lessons_present += s.status == "present"
+        if s.status == "incomplete":
+            incomplete += s.planned
+            continue
+        here = hours_present(s, method)
+        present += here
+        if s.justified:
+            justified += s.planned - here
         else:
-            totals["unjustified"] += s.planned
-    totals["exempted"] += min(extra_exempted, totals["planned"] - totals["exempted"])
-    return AttendanceFigures(**totals)
+            unjustified += s.planned - here
+    exempted += min(extra_exempted, planned - exempted)
+    return AttendanceFigures(
+        planned, exempted, late, present, justified, unjustified, incomplete, lessons,
+        lessons_present, self_reported,
+    )  # fmt: skip
 
 
 def exam_eligible(figures: AttendanceFigures) -> bool:
-    """At least two thirds of the counting hours attended (nothing to count: eligible)."""
-    if figures.counting <= ZERO:
+    """At least two thirds of the counting lessons marked present (none to count: eligible)."""
+    if figures.lessons <= 0:
         return True
-    return figures.attendance_ratio >= EXAM_MIN_ATTENDANCE
+    return figures.lesson_ratio >= EXAM_MIN_ATTENDANCE
 
 
-def keeps_paid_leave(figures: AttendanceFigures) -> bool:
-    """Unjustified absence of at most 10% of the period's counting hours."""
-    return figures.unjustified_ratio <= PAID_LEAVE_MAX_UNJUSTIFIED
+def keeps_paid_leave(figures: AttendanceFigures, still_to_come: timedelta = ZERO) -> bool:
+    """Unjustified absence of at most 10% of the period's counting hours.
 
-
-def at_risk(figures: AttendanceFigures, next_session: timedelta, remaining: timedelta) -> list[str]:
-    """The thresholds that one more unjustified absence (of ``next_session``) would put out of
-    reach, while they can still be met now: the early warning, in time to act.
-
-    Measured against the whole training (or period): ``remaining`` is the planned hours not yet
-    given, ``next_session`` included. The exam rule looks at the best case (attending every
-    remaining lesson); paid leave at the unjustified hours against all counting hours.
+    Before the period ends its counting hours include the lessons ``still_to_come``: "lost" is
+    then final (no attendance can bring it back) and "kept" means "not lost so far".
     """
-    total = figures.counting + remaining
-    if total <= ZERO or next_session <= ZERO:
+    total = figures.counting + still_to_come
+    if total <= ZERO:
+        return True
+    return _fraction(figures.unjustified, total) <= PAID_LEAVE_MAX_UNJUSTIFIED
+
+
+def at_risk(figures: AttendanceFigures, upcoming: Sequence[timedelta]) -> list[str]:
+    """The thresholds that one more unjustified absence (the next lesson, ``upcoming[0]``)
+    would put out of reach, while they can still be met now: the early warning, in time to act.
+
+    ``upcoming`` are the planned hours of the lessons still to come, next first. The exam rule
+    looks at the best case in lessons (attending every remaining lesson); paid leave at the
+    unjustified hours against all counting hours of the training or period, those to come
+    included.
+    """
+    if not upcoming or upcoming[0] <= ZERO:
         return []
-    best = figures.present + remaining
+    next_session = upcoming[0]
     warnings = []
-    if _fraction(best, total) >= EXAM_MIN_ATTENDANCE > _fraction(best - next_session, total):
+    total_lessons = figures.lessons + len(upcoming)
+    best = figures.lessons_present + len(upcoming)
+    if Fraction(best, total_lessons) >= EXAM_MIN_ATTENDANCE > Fraction(best - 1, total_lessons):
         warnings.append("exam")
+    total = figures.counting + sum(upcoming, ZERO)
     unjustified = figures.unjustified
-    if (
-        _fraction(unjustified, total)
-        <= PAID_LEAVE_MAX_UNJUSTIFIED
-        < _fraction(unjustified + next_session, total)
+    if total > ZERO and _fraction(unjustified, total) <= PAID_LEAVE_MAX_UNJUSTIFIED < _fraction(
+        unjustified + next_session, total
     ):
         warnings.append("paid_leave")
     return warnings
+
+
+@dataclass(frozen=True, slots=True)
+class PeriodLeave:
+    """Paid educational leave in one lesson period: the period's figures, whether the leave is
+    kept there (so far), and whether one more unjustified absence in it would lose it."""
+
+    period: Period
+    figures: AttendanceFigures
+    keeps: bool
+    at_risk: bool
+
+    @property
+    def started(self) -> bool:
+        """A lesson of the period was given (before that there is nothing to judge)."""
+        return self.figures.planned > ZERO
+
+
+def paid_leave_periods(
+    periods: Sequence[Period],
+    lessons: Iterable[tuple[date, SessionAttendance]],
+    method: HoursMethod = DEFAULT_HOURS_METHOD,
+) -> list[PeriodLeave]:
+    """The 10% rule per lesson period (seed 000: "per trimester tenminste 90% aanwezig"): each
+    of ``periods`` (first and last day, inclusive) that holds one of the person's ``lessons``
+    (day, attendance), with its figures, kept/lost state and early warning."""
+    by_period: list[list[SessionAttendance]] = [[] for _ in periods]
+    for day, attendance in lessons:
+        for index, (first, last) in enumerate(periods):
+            if first <= day <= last:
+                by_period[index].append(attendance)
+                break
+    result = []
+    for period, found in zip(periods, by_period, strict=True):
+        if not found:
+            continue
+        figures = figures_for(found, method=method)
+        upcoming = [s.planned for s in found if s.status == "future"]
+        result.append(
+            PeriodLeave(
+                period,
+                figures,
+                keeps_paid_leave(figures, sum(upcoming, ZERO)),
+                "paid_leave" in at_risk(figures, upcoming),
+            )
+        )
+    return result
 
 
 def _fraction(part: timedelta, whole: timedelta) -> Fraction:

@@ -56,9 +56,19 @@ def paper_list_data(training: Training, period: Period, now: datetime) -> PaperL
     lessons = [s for s, _ in report.sessions]
     column = {s.id: index for index, s in enumerate(lessons)}
     rows: list[tuple[str, list[str]]] = []
+    totals: list[tuple[str, str, str, str, str]] = []
     counts = [0] * len(lessons)
     for person in report.participants:
-        if not person.sessions:  # stopped before this period
+        f = person.figures
+        if person.sessions or person.self_reports:
+            totals.append(
+                (
+                    person.participant.name,
+                    *(_comma(value) for value in (f.present, f.justified, f.unjustified)),
+                    _comma(person.self_reported),
+                )
+            )
+        if not person.sessions:  # stopped before this period (or e-learning hours only)
             continue
         marks = [""] * len(lessons)
         for line in person.sessions:
@@ -87,7 +97,14 @@ def paper_list_data(training: Training, period: Period, now: datetime) -> PaperL
         rows=rows,
         counts=counts,
         trainers=trainers,
+        hours_method=report.method,
+        totals=totals,
     )
+
+
+def _comma(duration: timedelta) -> str:
+    """Hours with two decimals and a decimal comma, as the (Dutch) paper list prints them."""
+    return str(hours(duration)).replace(".", ",")
 
 
 def paper_list(training: Training, period: Period, now: datetime) -> bytes:

@@ -4,8 +4,10 @@ texts and marks, computed elsewhere from the digital registrations.
 Landscape A4. At most :data:`LESSONS_PER_PAGE` lesson columns per page: a period with more
 lessons continues on further pages (lessons 1-24, 25-48, ...), and a long participant list
 continues on a next page with the column headings repeated. Every block of lessons ends with
-the count of participants present and a row for the trainer's initials; the list ends with the
-trainer's signature for the period.
+the count of participants present and a row for the trainer's initials; then the hours per
+participant for the period (present, justified, unjustified absent, approved e-learning hours
+included), saying how the hours present were counted; the list ends with the trainer's
+signature for the period.
 """
 
 from __future__ import annotations
@@ -45,6 +47,21 @@ class PaperList:
     rows: list[tuple[str, list[str]]]  # participant name, one mark per lesson
     counts: list[int]  # participants present per lesson
     trainers: list[str] = field(default_factory=list)
+    hours_method: str = "registered"  # app.domain.thresholds.HoursMethod
+    # participant name, hours present, justified, unjustified, of which e-learning ("2,42")
+    totals: list[tuple[str, str, str, str, str]] = field(default_factory=list)
+
+
+METHOD_NOTES = {
+    "registered": "Uren aanwezig: de geregistreerde tijd (inchecken tot uitchecken binnen de les, "
+    "zonder de pauze); de rest van de les is afwezigheid.",
+    "lessons": "Uren aanwezig: per les (een les waarin de cursist als aanwezig telt, telt voor al "
+    "haar geplande uren; een andere les voor geen).",
+}
+TOTAL_WIDTHS = (NAME_WIDTH, 30.0, 34.0, 38.0, 36.0)
+TOTAL_HEADINGS = (
+    "Cursist", "Uren aanwezig", "Gewettigd afwezig", "Ongewettigd afwezig", "Waarvan e-learning",
+)  # fmt: skip
 
 
 def _fit(doc: Document, text: str, width: float) -> str:
@@ -136,6 +153,31 @@ class _List(Document):
                  COUNT_HEIGHT, bold=True)  # fmt: skip
         self.row("Paraaf opleider", ["" for _ in block], width, INITIALS_HEIGHT, bold=True)
 
+    def totals(self) -> None:
+        """The hours per participant over the period, as every other page and file shows them."""
+        d = self.data
+        if self.get_y() + 24 > self.bottom:
+            self.add_page()
+        self.ln(4)
+        self.set_font(FONT, "B", 10)
+        self.cell(0, 6, "Uren per cursist in deze periode", new_x="LMARGIN", new_y="NEXT")
+        self.set_font(FONT, "", 8)
+        self.multi_cell(0, 4, METHOD_NOTES.get(d.hours_method, d.hours_method),
+                        new_x="LMARGIN", new_y="NEXT")  # fmt: skip
+        self.set_font(FONT, "B", 8)
+        self.set_fill_color(232, 236, 241)
+        for width, heading in zip(TOTAL_WIDTHS, TOTAL_HEADINGS, strict=True):
+            self.cell(width, ROW_HEIGHT, heading, border=1, fill=True)
+        self.ln(ROW_HEIGHT)
+        self.set_font(FONT, "", 9)
+        for row in d.totals:
+            if self.get_y() + ROW_HEIGHT > self.bottom:
+                self.add_page()
+            for index, (width, text) in enumerate(zip(TOTAL_WIDTHS, row, strict=True)):
+                label = _fit(self, text, width - 2) if index == 0 else text
+                self.cell(width, ROW_HEIGHT, label, border=1, align="L" if index == 0 else "R")
+            self.ln(ROW_HEIGHT)
+
     def signature(self) -> None:
         if self.get_y() + 36 > self.bottom:
             self.add_page()
@@ -159,5 +201,7 @@ def paper_list_pdf(data: PaperList) -> bytes:
         if n:
             doc.add_page()
         doc.block(first, lessons[first : first + LESSONS_PER_PAGE])
+    if data.totals:
+        doc.totals()
     doc.signature()
     return doc.output_bytes()

@@ -75,6 +75,11 @@ class Training(Base):
     # Organised per school year: lesson periods are the school terms (rule 9).
     per_school_year: Mapped[bool] = mapped_column(default=False, server_default=false())
     exam_date: Mapped[date | None]  # last exam of the first sitting
+    # How hours present are counted (app.domain.thresholds.HoursMethod): "registered" (the
+    # registered time) or "lessons" (a lesson counted present gives its full planned hours).
+    hours_method: Mapped[str] = mapped_column(
+        String(20), default="registered", server_default="registered"
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     project: Mapped[Project] = relationship(back_populates="trainings")

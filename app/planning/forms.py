@@ -63,6 +63,22 @@ class TrainingDetailsForm(Form):
     )
     per_school_year = BooleanField(_l("Organised per school year (lesson periods are the terms)"))
     exam_date = DateField(_l("Date of the last exam of the first sitting"), validators=[Optional()])
+    hours_method = SelectField(
+        _l("Hours present"),
+        choices=[
+            SelectChoice(
+                "registered", _l("Registered time (check-in to check-out, minus the break)")
+            ),
+            SelectChoice(
+                "lessons", _l("Whole lessons (a lesson counted present gives its planned hours)")
+            ),
+        ],
+        default="registered",
+        description=_l(
+            "Choose whole lessons only when the training's recognition counts whole lessons. "
+            "The exam rule (2/3) counts lessons either way."
+        ),
+    )
 
     def details(self) -> dict[str, object]:
         """The values for ``planning.operations.set_training_details``."""
@@ -73,6 +89,7 @@ class TrainingDetailsForm(Form):
             "joint_committee_date": self.joint_committee_date.data,
             "per_school_year": bool(self.per_school_year.data),
             "exam_date": self.exam_date.data,
+            "hours_method": self.hours_method.data,
         }
 
 

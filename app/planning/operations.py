@@ -20,6 +20,7 @@ from app.domain.sessions import (
     registrations_outside,
     schedule_problem,
 )
+from app.domain.thresholds import HOURS_METHODS
 from app.domain.trainers import TrainerFacts, may_teach
 from app.errors import Forbidden, Refusal
 from app.extensions import db
@@ -459,6 +460,7 @@ TRAINING_DETAILS = (
     "joint_committee_date",
     "per_school_year",
     "exam_date",
+    "hours_method",
 )
 
 
@@ -467,6 +469,8 @@ def set_training_details(actor: Actor, training: Training, **details: object) ->
     unknown = set(details) - set(TRAINING_DETAILS)
     if unknown:
         raise ValueError(f"not a training detail: {', '.join(sorted(unknown))}")
+    if "hours_method" in details and details["hours_method"] not in HOURS_METHODS:
+        raise ValueError(f"not an hours method: {details['hours_method']}")
     for name, value in details.items():
         if isinstance(value, date):
             checks.day(value, name)

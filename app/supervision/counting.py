@@ -6,7 +6,11 @@ read it as one separate input beside the registrations.
 A report counts when its supervisor approved it and no approved correction took its place
 (``SelfReport.voids_id``). Each counting report is time present for its day: it adds its
 minutes to the hours given and to the hours present (e-learning has no planned lesson to miss,
-so it is never an absence).
+so it is never an absence). Seed 004 makes the participant's own report, confirmed by the
+supervisor ("vierde paar ogen"), the time registration of e-learning: so the approved time is
+the hours given to that participant as well as the hours they were present, under both hours
+methods. It is not a lesson: the exam rule's count of lessons (2/3) leaves it out. See
+``docs/rules.md`` ("Hours and thresholds (figures)").
 """
 
 from __future__ import annotations
@@ -64,8 +68,10 @@ class SelfReportLine:
 
     @property
     def attendance(self) -> SessionAttendance:
-        """Given and present for its whole time (the pure rules' input)."""
-        return SessionAttendance(planned=self.time, present=self.time, status="present")
+        """Given and present for its whole time, not a lesson (the pure rules' input)."""
+        return SessionAttendance(
+            planned=self.time, present=self.time, status="present", lesson=False
+        )
 
 
 def approved_lines(

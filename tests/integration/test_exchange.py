@@ -29,12 +29,14 @@ from app.models import (
     ExchangeConnection,
     ExchangeEvent,
     Participant,
+    Role,
     RollCallMark,
     Session,
 )
 from tests.builders import Builders
 from tests.conftest import BASE_CONFIG
 from tests.exchange_peer import Peer, free_port
+from tests.integration.test_web_planning import log_in
 
 PORT = free_port()
 
@@ -151,7 +153,7 @@ def test_a_code_entered_here_arrives_at_the_peer_with_its_registration_time_and_
 
 
 def test_a_code_entered_at_the_peer_arrives_here_and_is_not_echoed_back(
-    app: Flask, live: str, setting: dict, peer: Peer, today: date
+    app: Flask, live: str, setting: dict, peer: Peer, today: date, make: Builders
 ):
     _switch_on(app, setting["connection"])
     event = peer.register("an@example.org", today.isoformat(), "am", "Z", "doktersbriefje")
@@ -169,6 +171,10 @@ def test_a_code_entered_at_the_peer_arrives_here_and_is_not_echoed_back(
         assert out == 0  # not echoed back to the peer it came from
     assert _deliver(app) == (0, 0)
     assert peer.received == []
+    # Shown where the code is shown: on the roll call, with the peer, its code and the remark.
+    client = log_in(app, Role.ADMIN, make, branch="Gent", english=True)
+    page = client.get(f"/sessions/{setting['session']}/roll-call").get_data(as_text=True)
+    assert "from Informat: code Z" in page and "doktersbriefje" in page
 
 
 @pytest.mark.parametrize("last", ["here", "there"])

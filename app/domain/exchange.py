@@ -3,7 +3,7 @@
 Pure rules, no framework: which moment of the peer a session falls in, which code a state
 travels as (the mapping is data, per connection), which of two registrations for the same
 participant and moment wins (the one registered last), the stable id of an event, the state a
-session's registrations amount to, and the back-off of a delivery.
+session's registrations amount to, and how long a delivery is retried.
 """
 
 from __future__ import annotations
@@ -54,9 +54,8 @@ DEFAULT_SPLIT = time(12, 0)
 MAX_CODE_LENGTH = 10
 _CODE = re.compile(r"^[^\s\x00-\x1f\x7f]{1,10}$")
 
-# Deliveries: retried with a growing pause, for days, then kept as failed (support retries).
-FIRST_RETRY = timedelta(seconds=30)
-MAX_RETRY = timedelta(hours=1)
+# Deliveries are retried (the job runner's back-off: 30 s doubling, at most 30 min) for a
+# week, then kept as failed until support retries them.
 GIVE_UP_AFTER = timedelta(days=7)
 
 
@@ -172,11 +171,6 @@ def state_from_registrations(
     if ordered[-1][0] == "out" and ordered[-1][1] < end:
         return "left_early"
     return "present"
-
-
-def retry_delay(attempts: int) -> timedelta:
-    """30 s, 1 min, 2 min, ... at most an hour between attempts."""
-    return min(FIRST_RETRY * 2 ** max(attempts - 1, 0), MAX_RETRY)
 
 
 def given_up(first_queued_at: datetime, now: datetime) -> bool:

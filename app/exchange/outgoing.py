@@ -327,7 +327,7 @@ def _record(
 
 
 def _retry_seconds(config: Mapping[str, Any]) -> float:
-    return float(config.get("EXCHANGE_RETRY_SECONDS", 30))
+    return float(config["EXCHANGE_RETRY_SECONDS"])
 
 
 jobs.register(jobs.JobKind(KIND, perform=_deliver, retry_seconds=_retry_seconds))

@@ -20,7 +20,6 @@ from app.domain.exchange import (
     mapping_problems,
     moment_of,
     parse_mapping,
-    retry_delay,
     sessions_in_moment,
     state_for,
     state_from_registrations,
@@ -108,10 +107,7 @@ def test_what_a_sessions_registrations_amount_to():
     assert state_from_registrations(start, end, left) == "left_early"
 
 
-def test_a_delivery_is_retried_with_a_growing_pause_for_a_week():
-    assert retry_delay(1) == timedelta(seconds=30)
-    assert retry_delay(2) == timedelta(minutes=1)
-    assert retry_delay(30) == timedelta(hours=1)
+def test_a_delivery_is_retried_for_a_week():
     assert not given_up(T, T + timedelta(days=6))
     assert given_up(T, T + timedelta(days=7, seconds=1))
 

@@ -372,3 +372,108 @@ def test_a_registration_travels_with_its_registration_time(
     with app.app_context():
         participant = db.session.get(Participant, setting["participant"])
         assert participant.email == "an@example.org"
+
+
+def test_a_justification_and_an_exemption_travel_with_their_kind_and_remark(
+    app: Flask, setting: dict, peer: Peer, today: date
+):
+    from app.attendance.operations import add_exemption, record_justification
+    from app.models import JustificationKind, TrainingEnrolment
+
+    _switch_on(app, setting["connection"])
+    with app.app_context():
+        session = db.session.get(Session, setting["session"])
+        participant = db.session.get(Participant, setting["participant"])
+        record_justification(
+            Actor(None),
+            participant,
+            [session],
+            JustificationKind.DOCTOR,
+            today,
+            "doktersbriefje",
+            None,
+            None,
+            today,
+        )
+        db.session.commit()
+    assert _deliver(app) == (1, 0)
+    assert (peer.received[-1]["state"], peer.received[-1]["code"]) == ("justified_doctor", "Z")
+    assert peer.received[-1]["remark"] == "doktersbriefje"
+    with app.app_context():
+        session = db.session.get(Session, setting["session"])
+        enrolment = db.session.scalars(
+            select(TrainingEnrolment).where(
+                TrainingEnrolment.participant_id == setting["participant"]
+            )
+        ).first()
+        if enrolment is None:
+            pytest.skip("no training enrolment for this participant")
+        add_exemption(Actor(None), enrolment, session, None, "vrijgesteld door de school")
+        db.session.commit()
+    assert _deliver(app) == (1, 0)
+    assert (peer.received[-1]["state"], peer.received[-1]["code"]) == ("exempt", "VR")
+
+
+def test_an_imported_code_goes_on_to_the_other_connections_but_not_back(
+    app: Flask, live: str, setting: dict, peer: Peer, today: date
+):
+    second = Peer(secret=ops.new_secret())
+    second.start()
+    try:
+        with app.app_context():
+            connection = db.session.get(ExchangeConnection, setting["connection"])
+            other, _ = ops.create_connection(
+                Actor(None),
+                connection.branch,
+                ops.ConnectionInput(
+                    "Smartschool",
+                    second.url,
+                    list(EVENT_KINDS),
+                    "email",
+                    False,
+                    dict(DEFAULT_MAPPING),
+                    time(12, 0),
+                    second.secret,
+                ),
+            )
+            db.session.commit()
+            other_id = other.id
+        _switch_on(app, setting["connection"])
+        _switch_on(app, other_id)
+        at = _now() - timedelta(seconds=1)
+        event = peer.register("an@example.org", today.isoformat(), "am", "K", "klein verlet", at)
+        assert peer.send(_events_url(live, setting), event).json()["outcome"] == "applied"
+        assert _deliver(app) == (1, 0)
+        assert peer.received == []  # not back to where it came from
+        [forwarded] = second.received
+        assert (forwarded["code"], forwarded["remark"]) == ("K", "klein verlet")
+        assert datetime.fromisoformat(forwarded["registered_at"]) == at  # the peer's time
+    finally:
+        second.stop()
+
+
+def test_a_participant_without_the_chosen_identifier_is_not_sent_and_says_why(
+    app: Flask, setting: dict, peer: Peer
+):
+    with app.app_context():
+        connection = db.session.get(ExchangeConnection, setting["connection"])
+        connection.identifier = "external_id"
+        db.session.commit()
+    _switch_on(app, setting["connection"])
+    _mark(app, setting, present=False)
+    assert _deliver(app) == (0, 0)
+    with app.app_context():
+        event = db.session.scalars(select(ExchangeEvent)).one()
+        assert event.failed_at is not None
+        assert event.last_error == "no identifier for this participant"
+        from app.errors import Refusal
+
+        with pytest.raises(Refusal):
+            ops.retry(Actor(None), event, _now())
+        db.session.rollback()
+        participant = db.session.get(Participant, setting["participant"])
+        participant.external_id = "INF-0042"
+        db.session.commit()
+    _mark(app, setting, present=True)
+    _deliver(app)
+    assert {e["participant"]["value"] for e in peer.received} == {"INF-0042"}

@@ -156,3 +156,53 @@ def test_the_push_and_the_retry_button_from_the_page(app, make, today):
     )
     assert "already sent or nothing to send" in pushed.get_data(as_text=True)
     assert client.post("/admin/exchange/events/999999/retry").status_code == 404
+
+
+def test_a_new_secret_is_shown_once_and_the_old_one_no_longer_signs(app, make):
+    client = log_in(app, Role.ADMIN, make, branch="Gent", english=True)
+    gent = _branch(app, "Gent")
+    client.post("/admin/exchange/new", data=_form(gent))
+    with app.app_context():
+        connection = db.session.scalars(select(ExchangeConnection)).one()
+        cid, before = connection.id, connection.secret_encrypted
+    page = client.post(f"/admin/exchange/{cid}", data=_form(gent, secret="generate"))
+    assert "shown this once only" in page.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(ExchangeConnection, cid).secret_encrypted != before
+    kept = client.post(f"/admin/exchange/{cid}", data=_form(gent, name="Informat 2"))
+    assert kept.status_code == 302
+
+
+def test_the_connection_page_runs_the_same_queries_for_2_and_for_20_events(app, make, today):
+    from datetime import UTC, datetime, time
+
+    from app.attendance.operations import RollCallLine, confirm_roll_call
+    from app.audit import Actor
+    from app.models import Session
+    from tests.integration.test_query_counts import queries
+
+    client = log_in(app, Role.ADMIN, make, branch="Gent", english=True)
+    client.post("/admin/exchange/new", data=_form(_branch(app, "Gent")))
+    with app.app_context():
+        cid = db.session.scalars(select(ExchangeConnection.id)).one()
+    client.post(f"/admin/exchange/{cid}/switch", data={"on": "1"})
+    session_id = make.session(today, time(0, 0), time(11, 59))
+    people = [make.participant() for _ in range(20)]
+    for pid in people:
+        make.enrol(session_id, pid)
+
+    def mark(pids: list[int]) -> None:
+        with app.app_context():
+            confirm_roll_call(
+                Actor(None),
+                db.session.get(Session, session_id),
+                [RollCallLine(pid, False, "x") for pid in pids],
+                datetime.now(UTC),
+            )
+            db.session.commit()
+
+    mark(people[:2])
+    few = queries(app, client, f"/admin/exchange/{cid}")
+    mark(people[2:])
+    assert queries(app, client, f"/admin/exchange/{cid}") == few
+    assert queries(app, client, "/admin/exchange/") <= 10

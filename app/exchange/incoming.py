@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 
 from flask import g, request
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from standardwebhooks.webhooks import Webhook
 
 from app import audit
@@ -99,7 +99,7 @@ def _participant(connection: ExchangeConnection, scheme: str, value: str) -> Par
         Participant.branch_id == connection.branch_id, Participant.ended_at.is_(None)
     )
     if scheme == "email":
-        query = query.where(Participant.email.ilike(value.replace("%", r"\%").replace("_", r"\_")))
+        query = query.where(func.lower(Participant.email) == value.lower())
     elif scheme == "external_id":
         query = query.where(Participant.external_id == value)
     else:

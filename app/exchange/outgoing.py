@@ -265,6 +265,7 @@ def _deliver(job: jobs.Claimed) -> None:
     connection = event.connection
     if not connection.active:
         db.session.rollback()
+        _record(event.id, error="the connection is paused")  # due again at the switch-on
         raise DeliveryFailed("the connection is paused")
     queue = db.session.scalars(
         select(ExchangeEvent)

@@ -477,3 +477,35 @@ def test_a_participant_without_the_chosen_identifier_is_not_sent_and_says_why(
     _mark(app, setting, present=True)
     _deliver(app)
     assert {e["participant"]["value"] for e in peer.received} == {"INF-0042"}
+
+
+def test_an_address_with_an_underscore_and_capitals_finds_its_participant(
+    app: Flask, live: str, setting: dict, peer: Peer, make: Builders, today: date
+):
+    pid = make.participant(email="an_de.smet@example.org")
+    make.enrol(setting["session"], pid)
+    _switch_on(app, setting["connection"])
+    event = peer.register("An_De.Smet@Example.org", today.isoformat(), "am", "B")
+    answer = peer.send(_events_url(live, setting), event)
+    assert answer.status_code == 200 and answer.json()["outcome"] == "applied"
+    lookalike = peer.register("anXde.smet@example.org", today.isoformat(), "am", "B")
+    assert peer.send(_events_url(live, setting), lookalike).json()["error"] == "unknown_participant"
+
+
+def test_what_waited_during_a_pause_goes_out_at_the_switch_on(
+    app: Flask, setting: dict, peer: Peer
+):
+    _switch_on(app, setting["connection"])
+    _mark(app, setting, present=False, remark="voor de pauze")
+    with app.app_context():
+        connection = db.session.get(ExchangeConnection, setting["connection"])
+        ops.switch(Actor(None), connection, False, _now())
+        db.session.commit()
+    assert _deliver(app) == (0, 1)
+    with app.app_context():
+        assert db.session.scalars(select(ExchangeEvent.last_error)).one() == (
+            "the connection is paused"
+        )
+    _switch_on(app, setting["connection"])  # due again at once, not after the back-off
+    assert _deliver(app) == (1, 0)
+    assert [e["remark"] for e in peer.received] == ["voor de pauze"]

@@ -259,13 +259,14 @@ def _deliver(job: jobs.Claimed) -> None:
     event = db.session.scalar(select(ExchangeEvent).where(ExchangeEvent.job_id == job.id))
     if event is None:
         raise jobs.Permanent("the event of this job is gone")
+    own = event.id  # a plain value: after a rollback the object would be read again
     if event.delivered_at is not None or event.failed_at is not None:
         db.session.rollback()
         return
     connection = event.connection
     if not connection.active:
         db.session.rollback()
-        _record(event.id, error="the connection is paused")  # due again at the switch-on
+        _record(own, error="the connection is paused")  # due again at the switch-on
         raise DeliveryFailed("the connection is paused")
     queue = db.session.scalars(
         select(ExchangeEvent)
@@ -288,19 +289,19 @@ def _deliver(job: jobs.Claimed) -> None:
             _post(url, secret, eid, payload)
         except jobs.Permanent as exc:
             _record(event_pk, error=str(exc), failed=now)
-            if event_pk == event.id:
+            if event_pk == own:
                 raise
             continue  # a refused earlier event does not hold the later ones back
         except DeliveryFailed as exc:
             if rules.given_up(created_at, now):
                 _record(event_pk, error=f"given up after a week: {exc}", failed=now)
-                if event_pk == event.id:
+                if event_pk == own:
                     raise jobs.Permanent(str(exc)) from exc
                 continue
             _record(event_pk, error=str(exc))
-            if event_pk != event.id:
+            if event_pk != own:
                 waiting = f"waiting for an earlier event of this participant: {exc}"
-                _record(event.id, error=waiting)
+                _record(own, error=waiting)
                 raise DeliveryFailed(waiting) from exc
             raise
         _record(event_pk, delivered=datetime.now(UTC))

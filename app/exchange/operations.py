@@ -11,7 +11,7 @@ from datetime import date, datetime, time
 from urllib.parse import urlparse
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import exists, select, update
 from sqlalchemy.orm import aliased
 
 from app import audit, checks, jobs
@@ -300,8 +300,6 @@ def _decisive_changes(
     found: dict[tuple[int, int], Change] = {}
     regs: dict[tuple[int, int], Registration] = {}
     voider = aliased(Registration)
-    from sqlalchemy import exists
-
     for r in db.session.scalars(
         select(Registration).where(
             Registration.session_id.in_(session_ids),

@@ -51,6 +51,8 @@ bench: $(STAMP)
 	$(BIN)/python bench/decode.py
 	$(BIN)/python bench/outbox.py
 	$(BIN)/python bench/figures.py
+	$(BIN)/python bench/exchange.py
+	$(BIN)/python bench/exchange.py --postgres
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

@@ -108,6 +108,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.auth import bp as auth_bp
     from app.certificates import bp as certificates_bp
     from app.devices import bp as devices_bp
+    from app.exchange.routes import bp as exchange_bp
     from app.exports import bp as exports_bp
     from app.extensions import csrf
     from app.participants import bp as participants_bp
@@ -125,6 +126,7 @@ def _register_blueprints(app: Flask) -> None:
         certificates_bp,
         exports_bp,
         admin_bp,
+        exchange_bp,
         supervision_bp,
         portal_bp,
         api_bp,

@@ -49,6 +49,9 @@ class DefaultConfig:
     SMTP_STARTTLS = False
     MAIL_FROM = "Aanwezig <noreply@aanwezig.local>"
     MAIL_RETRY_SECONDS = 60
+    # First retry of an exchange delivery (app/exchange); doubles per attempt, at most 30 min,
+    # for a week.
+    EXCHANGE_RETRY_SECONDS = 30
     # Background jobs (app/jobs). The embedded default runs them in a thread of the web
     # process; production sets EMBEDDED_WORKER = False and runs `flask worker` processes.
     EMBEDDED_WORKER = True

@@ -90,3 +90,12 @@ def hash_api_token(token: str) -> str:
 
 def new_api_token() -> str:
     return "azt_" + secrets.token_urlsafe(32)
+
+
+def encrypt_secret(secret: str) -> bytes:
+    """A shared secret (an exchange connection's) at rest: the same key as the NRN."""
+    return current_app.extensions["aanwezig.fernet"].encrypt(secret.encode())
+
+
+def decrypt_secret(token: bytes) -> str:
+    return current_app.extensions["aanwezig.fernet"].decrypt(token).decode()

@@ -5,3 +5,4 @@ from flask import Blueprint
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 from app.api import auth, routes  # noqa: E402,F401
+from app.exchange import incoming  # noqa: E402,F401

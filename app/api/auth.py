@@ -27,7 +27,8 @@ from app.models import ApiToken, User
 from app.scoping import Principal
 from app.security import hash_api_token
 
-PUBLIC_ENDPOINTS = {"api.openapi"}
+# The exchange endpoint is authenticated by its Standard Webhooks signature (app/exchange).
+PUBLIC_ENDPOINTS = {"api.openapi", "api.exchange_events"}
 # Endpoints that verify the principal themselves, in their own query (see the module doc).
 SELF_CHECKING_ENDPOINTS = {"api.scan"}
 # Recording use once an hour keeps the scan hot path free of an extra write.

@@ -792,3 +792,53 @@ _LISTS: dict[type[BaseModel], type[BaseModel]] = {
     ParticipantOut: ParticipantList,
     RegistrationOut: RegistrationList,
 }
+
+
+# --- The exchange with administration packages (docs/exchange.md) -----------------------------
+
+
+class ExchangeParticipant(Request):
+    """The participant as both sides know them: the connection's identifier."""
+
+    scheme: Choice(Literal["external_id", "email", "national_number"])
+    value: Text(254)
+
+
+class ExchangeSession(Request):
+    """The sender's own session, for information; the moment is ``date`` and ``part``."""
+
+    id: Text(100, required=False) = None
+    start: ClockField(required=False) = None
+    end: ClockField(required=False) = None
+
+
+class ExchangeEventData(Request):
+    event_id: Text(100)
+    participant: ExchangeParticipant
+    date: DayField()
+    part: Choice(Literal["am", "pm"])
+    code: Text(20)
+    state: Text(30, required=False) = None
+    remark: Text(2000, required=False, one_line=False, default="") = ""
+    registered_at: MomentField()
+    session: ExchangeSession | None = None
+
+
+class ExchangeEventIn(Request):
+    """One event, signed with the Standard Webhooks headers (webhook-id = data.event_id)."""
+
+    type: Choice(Literal["attendance.code"])
+    timestamp: MomentField(required=False) = None
+    data: ExchangeEventData
+
+
+class ExchangeAck(Answer):
+    """What happened to an event: applied, older than what is held for that participant and
+    moment (acknowledged, not applied), a duplicate of an event already received, or applied
+    to no session (nothing of ours falls in that moment; remembered for the next decision)."""
+
+    event_id: str
+    outcome: Literal["applied", "older", "duplicate", "no_session"]
+    applied: bool
+    message: str
+    sessions: list[int]

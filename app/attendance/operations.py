@@ -23,6 +23,7 @@ from app.domain.cutoff import BRUSSELS
 from app.domain.justification import justification_in_time
 from app.domain.scanning import FUTURE_MARGIN
 from app.errors import Refusal
+from app.exchange import outgoing
 from app.extensions import db
 from app.models import (
     Exemption,
@@ -119,6 +120,15 @@ def confirm_roll_call(
         db.session.add(mark)
         db.session.flush()
         audit.record(actor, "roll_call.mark", mark, after=audit.snapshot(mark))
+        outgoing.changed(
+            "mark",
+            mark.id,
+            session.id,
+            pid,
+            now,
+            state="present" if line.present else "absent",
+            remark=remark,
+        )
         if line.present and not entry.registrations:
             register(actor, session, pid, Kind.IN, at, now, Source.MANUAL, reason=remark or None)
             count += 1
@@ -341,6 +351,16 @@ def add_exemption(
     db.session.add(exemption)
     db.session.flush()
     audit.record(actor, "exemption.create", exemption, after=audit.snapshot(exemption))
+    if session is not None:
+        outgoing.changed(
+            "exemption",
+            exemption.id,
+            session.id,
+            exemption.participant_id,
+            exemption.created_at,
+            state="exempt",
+            remark=exemption.reason,
+        )
     return exemption
 
 
@@ -434,6 +454,16 @@ def record_justification(
         justification,
         after={**audit.snapshot(justification), "sessions": [s.id for s in sessions]},
     )
+    for session in sessions:
+        outgoing.changed(
+            "justification",
+            justification.id,
+            session.id,
+            participant.id,
+            justification.created_at,
+            state=f"justified_{kind.value}",
+            remark=justification.note,
+        )
     return justification
 
 

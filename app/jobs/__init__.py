@@ -118,6 +118,7 @@ def _after_rollback(session: OrmSession) -> None:
 
 def init_jobs(app: Flask) -> None:
     """Register the job kinds; start the embedded worker thread when configured."""
+    from app.exchange import outgoing  # noqa: F401  (registers the "exchange.deliver" kind)
     from app.jobs.worker import start_embedded_worker
     from app.mail import outbox  # noqa: F401  (registers the "mail" kind)
 

@@ -12,6 +12,7 @@ from app.models.attendance import (
 from app.models.audit import AuditRecord
 from app.models.base import Base
 from app.models.devices import PairingToken
+from app.models.exchange import ExchangeConnection, ExchangeEvent, ExchangePush
 from app.models.jobs import Job, WorkerHeartbeat
 from app.models.links import PasswordReset, PortalSignIn
 from app.models.org import ApiToken, Branch, PartnerOrganisation, Role, User
@@ -35,6 +36,9 @@ __all__ = [
     "CertificateKind",
     "ClosureDay",
     "Enrolment",
+    "ExchangeConnection",
+    "ExchangeEvent",
+    "ExchangePush",
     "Exemption",
     "Job",
     "Justification",

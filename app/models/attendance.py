@@ -153,3 +153,8 @@ class RollCallMark(Base):
     remark: Mapped[str] = mapped_column(String(500), default="")
     marked_at: Mapped[datetime] = mapped_column(default=utcnow)
     marked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # "manual" at the roll call; "import" for a code a peer package sent (app/exchange), which
+    # names the peer and its code. ``marked_at`` is then when it was registered at the peer.
+    source: Mapped[str] = mapped_column(String(20), default="manual", server_default="manual")
+    peer: Mapped[str | None] = mapped_column(String(200))
+    code: Mapped[str | None] = mapped_column(String(20))

@@ -55,6 +55,8 @@ class Participant(Base):
     ended_at: Mapped[datetime | None]
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("participants.id"))
     supervisor_id: Mapped[int | None] = mapped_column(ForeignKey("supervisors.id"), index=True)
+    # The identifier a school administration package knows the participant by (app/exchange).
+    external_id: Mapped[str | None] = mapped_column(String(64), index=True)
 
     branch: Mapped[Branch] = relationship()
     supervisor: Mapped[Supervisor | None] = relationship()

@@ -490,7 +490,7 @@ def write_registration(registration: dict[str, Any], now: datetime) -> int | Non
     row = {name: registration.get(name) for name in _SCAN_FIELDS}
     after = {k: audit.plain(v) for k, v in row.items() if k != "request_digest"}
     if db.engine.dialect.name == "postgresql":
-        return db.session.execute(
+        registration_id = db.session.execute(
             _REGISTRATION_WITH_AUDIT,
             {
                 **{f"r_{name}": value for name, value in row.items()},
@@ -498,6 +498,9 @@ def write_registration(registration: dict[str, Any], now: datetime) -> int | Non
                 "after": after,
             },
         ).scalar()
+        if registration_id is not None:
+            _exchange(row, registration_id, now)
+        return registration_id
     registration_id = db.session.execute(_INSERT_REGISTRATION, row).scalar()
     if registration_id is None:
         return None
@@ -514,7 +517,16 @@ def write_registration(registration: dict[str, Any], now: datetime) -> int | Non
             "after": {"id": registration_id, **after},
         },
     )
+    _exchange(row, registration_id, now)
     return registration_id
+
+
+def _exchange(row: dict[str, Any], registration_id: int, now: datetime) -> None:
+    """Every registration may travel to the branch's administration package (rule 14): the
+    events are written in this same transaction; the worker delivers them."""
+    from app.exchange.outgoing import registration_written
+
+    registration_written(row, registration_id, now)
 
 
 def _store_receipt(

@@ -1,4 +1,5 @@
-"""The walls between the parts: the rules are pure, qr/ and scanner/ never import the app."""
+"""The walls between the parts: the rules are pure; qr/, checkin/ and scanner/ never import the
+app; the repository stands alone (no pointer to files outside it)."""
 
 from __future__ import annotations
 
@@ -52,6 +53,37 @@ def test_the_domain_rules_do_not_read_the_clock():
 def test_qr_and_scanner_never_import_the_app():
     assert offenders("qr", ("app", "flask", "sqlalchemy")) == []
     assert offenders("scanner", ("app", "flask", "sqlalchemy")) == []
+
+
+def test_the_shared_checkin_rules_are_pure_and_import_nothing_of_the_app_or_scanner():
+    forbidden = ("app", "scanner", "flask", "flask_babel", "sqlalchemy", "requests")
+    assert offenders("checkin", forbidden) == []
+    for path in (ROOT / "checkin").rglob("*.py"):
+        text = path.read_text()
+        assert "datetime.now(" not in text and "date.today(" not in text, path
+
+
+def test_the_scanner_imports_the_scan_direction_from_the_shared_package():
+    assert "checkin" in imports("scanner")["scanner/offline.py"]
+
+
+def test_the_repository_points_to_its_own_rules_document_not_to_files_outside_it():
+    """The rules are described in docs/rules.md; nothing may send a reader to ../shared/."""
+    found = []
+    paths = [ROOT / "README.md"]
+    for folder in ("app", "qr", "checkin", "scanner", "docs", "tests"):
+        paths += [
+            p for p in (ROOT / folder).rglob("*") if p.suffix in {".py", ".md", ".html", ".txt"}
+        ]
+    this = Path(__file__).resolve()
+    for path in paths:
+        if path.resolve() == this:
+            continue
+        text = path.read_text(errors="replace")
+        if "../shared/" in text or "shared/domain.md" in text:
+            found.append(str(path.relative_to(ROOT)))
+    assert found == []
+    assert (ROOT / "docs" / "rules.md").is_file()
 
 
 def test_registrations_are_written_in_one_place():

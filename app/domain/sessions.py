@@ -98,7 +98,7 @@ def registrations_outside(
 
     A registration belongs to its session from the moment scanning opens (``early`` before the
     start) until the end; moving or shortening a session must not leave one outside, or the
-    hours it proves would silently change (rule 4).
+    hours it proves would silently change (docs/rules.md, "Sessions overlap").
     """
     return sorted(at for at in registered if at < start - early or at > end)
 

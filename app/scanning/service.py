@@ -541,7 +541,7 @@ def _store_receipt(
 
 
 def check_window(session: Session, at: datetime, now: datetime) -> None:
-    """Refuse a registration outside the session's window (rule 2)."""
+    """Refuse a registration outside the session's window (docs/rules.md, "Registration window")."""
     times = session_times(session)
     reason = window_refusal(
         at,

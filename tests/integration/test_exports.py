@@ -1,4 +1,4 @@
-"""The paper list printed from the registrations (rule 12); a project's export (CSV, XLSX) and
+"""The paper list printed from the registrations (docs/rules.md, "Paper list"); a project's export (CSV, XLSX) and
 its submission."""
 
 from __future__ import annotations

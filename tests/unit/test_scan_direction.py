@@ -1,4 +1,4 @@
-"""Rule 3: a scan checks a person in when out and out when in; a quick repeat is one scan."""
+"""docs/rules.md, "Scan direction": a scan checks a person in when out and out when in; a quick repeat is one scan."""
 
 from datetime import datetime, timedelta
 

@@ -1,4 +1,4 @@
-"""Rule 8: exam eligibility at 2/3 attended, paid educational leave lost above 10% unjustified."""
+"""docs/rules.md, "Hours and thresholds (figures)": exam eligibility at 2/3 attended, paid educational leave lost above 10% unjustified."""
 
 from datetime import timedelta
 from fractions import Fraction

@@ -130,6 +130,9 @@ def test_the_promotor_and_the_trainer_get_the_digest_over_smtp_once_a_day(
     assert "Attest van regelmatige inschrijving" in dutch  # due today
     assert "Certificate of regular enrolment" in english
     assert "examentoelating" in dutch  # one more absence puts the 2/3 out of reach
+    html = mails["petra@example.org"].get_body(preferencelist=("html",)).get_content()
+    assert f"/trainings/{training['training']}/certificates" in html
+    assert f"/sessions/{training['session']}" in html and "/password" in html
     # A second run the same day (another worker, a job run again) sends nothing more.
     run_the_day(app)
     with app.app_context():
@@ -201,3 +204,11 @@ def test_no_digest_on_a_weekend_and_none_before_its_time(app, make, training, fi
         assert schedule_due(NOW.replace(hour=6, minute=59)) == []
         assert schedule_due(NOW) == ["digest"]
         assert schedule_due(NOW + timedelta(hours=1)) == []  # scheduled once for the day
+
+
+def test_the_setting_is_offered_to_promotors_and_trainers_only(app, make):
+    make.user(Role.FRONTDESK, email="frida@example.org")
+    client = app.test_client()
+    client.post("/login", data={"email": "frida@example.org", "password": PASSWORD})
+    assert "dagelijkse overzicht" not in client.get("/password").get_data(as_text=True).lower()
+    assert client.post("/account/digest", data={}).status_code == 404

@@ -212,3 +212,14 @@ def test_the_setting_is_offered_to_promotors_and_trainers_only(app, make):
     client.post("/login", data={"email": "frida@example.org", "password": PASSWORD})
     assert "dagelijkse overzicht" not in client.get("/password").get_data(as_text=True).lower()
     assert client.post("/account/digest", data={}).status_code == 404
+
+
+def test_the_command_line_queues_todays_digest_once(app, make):
+    """``flask send-digest``: by hand, with the same once-a-day guarantee."""
+    make.user(Role.PROMOTOR, email="petra@example.org")
+    runner_ = app.test_cli_runner()
+    first = runner_.invoke(args=["send-digest"])
+    assert first.exit_code == 0, first.output
+    assert "queued" in first.output
+    again = runner_.invoke(args=["send-digest"])
+    assert again.output.strip() == "queued 0 digest mails"

@@ -223,3 +223,16 @@ def test_the_command_line_queues_todays_digest_once(app, make):
     assert "queued" in first.output
     again = runner_.invoke(args=["send-digest"])
     assert again.output.strip() == "queued 0 digest mails"
+
+
+def test_a_worker_looks_for_daily_jobs_about_once_a_minute(app, monkeypatch):
+    """The worker loop's hook: it asks the schedule for the kinds it runs, not on every poll."""
+    from app.jobs import worker as worker_module
+
+    asked: list[list[str] | None] = []
+    monkeypatch.setattr(worker_module, "schedule_due", lambda now, kinds: asked.append(kinds))
+    worker = worker_module.Worker(app, kinds=["digest", "mail"])
+    with app.app_context():
+        worker._schedule()
+        worker._schedule()
+    assert asked == [["digest", "mail"]]

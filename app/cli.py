@@ -27,6 +27,7 @@ def register(app: Flask) -> None:
         set_password_command,
         demo_command,
         send_mail_command,
+        digest_command,
         worker_command,
         closure_command,
     ):
@@ -137,6 +138,21 @@ def send_mail_command(loop: bool) -> None:
         return
     sent, failed = deliver_pending()
     click.echo(f"sent {sent}, failed {failed}")
+
+
+@click.command("send-digest")
+@with_appcontext
+def digest_command() -> None:
+    """Queue today's digest mails now (the workers do it each working day from DIGEST_TIME);
+    someone who had today's digest gets no second one."""
+    from app.domain.cutoff import BRUSSELS
+    from app.extensions import db
+    from app.mail.digest import send_digests
+
+    now = datetime.now(UTC)
+    queued = send_digests(now.astimezone(BRUSSELS).date(), now)
+    db.session.commit()
+    click.echo(f"queued {queued} digest mails")
 
 
 @click.command("worker")

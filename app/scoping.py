@@ -129,6 +129,12 @@ def require_planner(user: User) -> None:
         raise Forbidden()
 
 
+def may_reveal_national_numbers(user: Viewer) -> bool:
+    """Who may see a participant's full national register number (on the participant's page,
+    in the ESF export), each look recorded: the planners, for the participants in their scope."""
+    return user.role in PLANNERS
+
+
 def require_admin(user: User) -> None:
     if user.role != Role.ADMIN:
         raise Forbidden()

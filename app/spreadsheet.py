@@ -33,6 +33,11 @@ def _dutch() -> bool:
     return str(get_locale() or "nl").startswith("nl")
 
 
+def dutch() -> bool:
+    """Whether the files are written the Belgian Dutch way (the current language)."""
+    return _dutch()
+
+
 def csv_cell(value: Any, dutch: bool = True) -> Any:
     """One cell as the CSV holds it: inert text, numbers and dates as a Belgian reads them."""
     if isinstance(value, str):

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from checkin import scan_direction
 from qr import InvalidCode, load_public_key, verify_code
 
 MESSAGES = {
@@ -66,12 +67,15 @@ class OfflineVerifier:
                 False, participant_id=person["id"], name=person["name"], reason="revoked_code"
             )
         state, last_at = self.state.get(person["id"], ("out", None))
-        recent = last_at is not None and abs(at - last_at) < self.repeat_interval
-        if requested == "auto":
-            direction = state if recent and last_at else ("out" if state == "in" else "in")
-            repeat = bool(recent and last_at)
-        else:
-            direction, repeat = requested, bool(recent and state == requested)
+        # The server's own rule (the shared ``checkin`` package), so the prediction the trainer
+        # sees offline is the direction the server will record.
+        direction, repeat = scan_direction(
+            requested,  # type: ignore[arg-type]
+            state,  # type: ignore[arg-type]
+            last_at,
+            at,
+            self.repeat_interval,
+        )
         return Verdict(True, person["id"], person["name"], direction, repeat)
 
     def apply(self, participant_id: int, direction: str, at: datetime) -> None:

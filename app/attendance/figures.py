@@ -73,7 +73,7 @@ RegistrationRow = Row[Any]
 @dataclass(frozen=True, slots=True)
 class SessionLine:
     """One participant in one session: ``attendance`` is the pure rules' input, ``present_time``
-    the hours between check-in and check-out (rule 4), ``registrations`` the effective ones;
+    the hours between check-in and check-out (docs/rules.md, "Hours and thresholds (figures)"), ``registrations`` the effective ones;
     ``hours`` and ``absent`` what the line adds to the hours present and absent under the
     training's hours method (both zero for a session that is future, exempt, before the
     enrolment or incomplete)."""

@@ -1,7 +1,7 @@
-"""The front desk's view of today (rule 13): which sessions have registrations yet, who is in.
+"""The front desk's view of today: which sessions have registrations yet, who is in.
 
-Trainers register before the break; a session past its break start (or past its midpoint when
-it has no break) without any registration is highlighted so the front desk reminds the trainer.
+When a session needs a reminder is a rule: ``app.domain.frontdesk.needs_reminder``
+(docs/rules.md, "Front desk follow-up").
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from app import scoping
+from app.domain import frontdesk as rules
 from app.domain.cutoff import BRUSSELS
 from app.extensions import db
 from app.models import Enrolment, Kind, Registration, Session, User
@@ -29,11 +30,6 @@ class FrontdeskLine:
     registrations: int  # any registration at all, voided ones included: the trainer acted
     checked_in: int  # enrolled participants whose last registration up to now is a check-in
     needs_reminder: bool
-
-
-def reminder_from(times: SessionTimes) -> datetime:
-    """From when a session without registrations needs a reminder: its break, or halfway."""
-    return times.break_start or times.start + (times.end - times.start) / 2
 
 
 def frontdesk_lines(user: User, now: datetime) -> tuple[date, list[FrontdeskLine]]:
@@ -83,9 +79,14 @@ def frontdesk_lines(user: User, now: datetime) -> tuple[date, list[FrontdeskLine
                 enrolled=count,
                 registrations=registered.get(session.id, 0),
                 checked_in=checked_in.get(session.id, 0),
-                needs_reminder=bool(count)
-                and not registered.get(session.id)
-                and now >= reminder_from(times),
+                needs_reminder=rules.needs_reminder(
+                    enrolled=count,
+                    registrations=registered.get(session.id, 0),
+                    start=times.start,
+                    end=times.end,
+                    break_start=times.break_start,
+                    now=now,
+                ),
             )
         )
     return today, lines

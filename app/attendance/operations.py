@@ -409,7 +409,7 @@ def record_justification(
 ) -> Justification:
     """Record a justified absence; late ones only with support's override and reason.
 
-    In time (rule 7, ``justification_in_time``) for every session it names: handed in at most 14
+    In time (docs/rules.md, "Justified absences and the 14-day rule"; ``justification_in_time``) for every session it names: handed in at most 14
     days after the absence and not after the training's exam. An admin (support) may accept a
     late one by giving the reason, which is kept with it. A hand-in date after ``today`` is
     refused: the deadline is measured against when the document really came in.

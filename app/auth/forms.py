@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import PasswordField, StringField
+from wtforms import BooleanField, PasswordField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
 from app.forms import Form
@@ -64,4 +64,15 @@ class ForgotPasswordForm(Form):
 class PairingForm(Form):
     name = StringField(
         _l("Name of the scanner (e.g. the laptop's name)"), validators=[Length(max=120)]
+    )
+
+
+class DigestForm(Form):
+    enabled = BooleanField(
+        _l("Send me the daily digest mail"),
+        description=_l(
+            "On working days, before 10:00: certificates due within 3 working days or overdue, "
+            "participants at risk and yesterday's sessions still incomplete. No mail when "
+            "nothing needs you."
+        ),
     )

@@ -120,6 +120,16 @@ def change_password(actor: Actor, user: User, current: str, new: str, now: datet
     set_password(actor, user, new, now, chosen=True)
 
 
+def set_digest(actor: Actor, user: User, enabled: bool) -> None:
+    """Switch the user's daily digest mail on or off (docs/rules.md, "Daily digest")."""
+    if user.digest_enabled == enabled:
+        return
+    before = {"digest_enabled": user.digest_enabled}
+    user.digest_enabled = enabled
+    db.session.flush()
+    audit.record(actor, "user.digest", user, before, {"digest_enabled": enabled})
+
+
 def reset_minutes() -> int:
     return int(current_app.config["PASSWORD_RESET_MINUTES"])
 

@@ -22,6 +22,7 @@ from app.audit import Actor
 from app.auth import bp
 from app.auth.forms import (
     ChangePasswordForm,
+    DigestForm,
     ForgotPasswordForm,
     LoginForm,
     PairingForm,
@@ -37,13 +38,14 @@ from app.auth.operations import (
     issue_token,
     revoke_token,
     send_reset_link,
+    set_digest,
 )
 from app.auth.operations import reset_password as reset_password_
 from app.devices.operations import issue_pairing, scanners_and_tokens
 from app.domain.pairing import PAIRING_VALID
 from app.errors import NotFound, Refusal
 from app.extensions import db, limiter
-from app.models import ApiToken
+from app.models import ApiToken, Role
 from app.text import has_control_characters, has_line_breaks
 from app.views import refusals_shown
 from qr.images import code_png
@@ -243,7 +245,41 @@ def change_password():  # type: ignore[no-untyped-def]
             _log_in_again(user)
             flash(_("Your password is changed. Your other sessions have ended."), "success")
             return redirect(url_for("planning.home"))
-    return render_template("auth/password.html", form=form, first=current_user.must_change_password)
+    return _password_page(form)
+
+
+def _password_page(form: ChangePasswordForm, digest_form: DigestForm | None = None) -> str:
+    user = current_user._get_current_object()
+    if digest_form is None:
+        digest_form = DigestForm(formdata=None, enabled=user.digest_enabled)
+    return render_template(
+        "auth/password.html",
+        form=form,
+        first=user.must_change_password,
+        digest_form=digest_form if user.role in DIGEST_ROLES else None,
+    )
+
+
+# The roles the daily digest is for (app/mail/digest.py).
+DIGEST_ROLES = (Role.PROMOTOR, Role.TRAINER)
+
+
+@bp.post("/account/digest")
+@login_required
+def digest_setting():  # type: ignore[no-untyped-def]
+    """Switch one's own daily digest mail on or off (on the account/password page)."""
+    user = current_user._get_current_object()
+    form = DigestForm()
+    if user.role not in DIGEST_ROLES:
+        raise NotFound("page")
+    if form.validate_on_submit():
+        set_digest(Actor(user), user, bool(form.enabled.data))
+        flash(
+            _("The daily digest is on.") if form.enabled.data else _("The daily digest is off."),
+            "success",
+        )
+        return redirect(url_for("auth.change_password"))
+    return _password_page(ChangePasswordForm(formdata=None), form), 400
 
 
 def _log_in_again(user) -> None:  # type: ignore[no-untyped-def]

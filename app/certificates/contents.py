@@ -43,7 +43,7 @@ def training_span(training: Training) -> Period | None:
 
 
 def periods(training: Training) -> list[Period]:
-    """The lesson periods of the diligence certificate (rule 9)."""
+    """The lesson periods of the diligence certificate (docs/rules.md, "Lesson periods")."""
     span = training_span(training)
     return lesson_periods(span[0], span[1], training.per_school_year) if span else []
 
@@ -161,7 +161,7 @@ def diligence(
     now: datetime,
     correction: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Every field of rule 10 for one participant and one lesson period.
+    """Every field of the attest van nauwgezetheid (docs/rules.md, "Certificates") for one participant and one lesson period.
 
     Refused while a lesson of the period is still to come (unless the participant stopped) or a
     registration in it is incomplete: the certificate would show figures that still change.
@@ -212,7 +212,7 @@ def regular_enrolment(
     now: datetime,
     correction: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Rule 11: the participant is regularly enrolled in the (recognised) training."""
+    """docs/rules.md, "Certificates": the participant is regularly enrolled in the (recognised) training."""
     whole = _figures(training, participant, now, None)
     span = training_span(training)
     enrolled_on = whole.enrolment.enrolled_on if whole.enrolment else None

@@ -1,4 +1,5 @@
-"""Rules 4 and 5: hours present in a session, and whether a participant counts as present.
+"""Hours present in a session, and whether a participant counts as present (docs/rules.md,
+"Hours and thresholds (figures)").
 
 Registrations are ``(kind, at)`` pairs with ``kind`` "in" or "out" and ``at`` an aware datetime,
 in any order. Durations are computed on absolute time, so a session across a daylight-saving

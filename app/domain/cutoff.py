@@ -1,4 +1,4 @@
-"""Rule 2: the registration window of a session.
+"""The registration window of a session (docs/rules.md, "Registration window").
 
 Registrations for a session on day D are accepted until 10:00 (Europe/Brussels) on the next
 working day after D. A working day is Monday to Friday, not a Belgian public holiday and not a

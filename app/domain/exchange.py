@@ -1,4 +1,4 @@
-"""Rule 14: the exchange with a school administration package (docs/rules.md, "Exchange").
+"""The exchange with a school administration package (docs/rules.md, "Exchange").
 
 Pure rules, no framework: which moment of the peer a session falls in, which code a state
 travels as (the mapping is data, per connection), which of two registrations for the same

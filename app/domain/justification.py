@@ -1,4 +1,5 @@
-"""Rule 7: a justification comes within 14 days of the absence and at the latest at the exam."""
+"""A justification comes within 14 days of the absence and at the latest at the exam
+(docs/rules.md, "Justified absences and the 14-day rule")."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Rules 9 and 11: lesson periods for the attest van nauwgezetheid, and certificate deadlines.
+"""Lesson periods for the attest van nauwgezetheid, and certificate deadlines (docs/rules.md,
+"Lesson periods" and "Certificates").
 
 Not organised per school year: a training of at most three months is one period; a longer one
 is cut every three calendar months counted from its start (``start + 3k months``, clamped to the

@@ -1,4 +1,5 @@
-"""Rule 15: hours a participant reports for an e-learning training.
+"""Hours a participant reports for an e-learning training (docs/rules.md, "E-learning
+self-reports").
 
 A report names a day and either a start and end time (Brussels wall-clock) or a duration. It is
 refused, with the reason, when
@@ -7,7 +8,7 @@ refused, with the reason, when
   1 minute .. 24 hours (``no_time``, ``end_before_start``, ``duration_range``);
 - it ends in the future (``future``);
 - it comes after the registration deadline of the day reported: 10:00 on the next working day
-  (rule 2, ``registration_closed``). A correction of an earlier report of the same day was
+  (docs/rules.md, "Registration window"; ``registration_closed``). A correction of an earlier report of the same day was
   asked for after that report came in time, so it is not held to the deadline again;
 - the day lies outside the participant's enrolment in the training (``before_enrolment``,
   ``after_termination``);

@@ -98,6 +98,24 @@ def registrations_outside(
 
     A registration belongs to its session from the moment scanning opens (``early`` before the
     start) until the end; moving or shortening a session must not leave one outside, or the
-    hours it proves would silently change (rule 4).
+    hours it proves would silently change (docs/rules.md, "Sessions overlap").
     """
     return sorted(at for at in registered if at < start - early or at > end)
+
+
+def is_locked(
+    *, deadline: datetime, now: datetime, submitted: bool, reopened: bool, cancelled: bool
+) -> bool:
+    """Whether a session takes no more registrations (docs/rules.md, "Locked sessions").
+
+    A cancelled session is always locked (it was never given); one support reopened is open
+    whatever the time, until it is closed again; a submitted one is locked; otherwise it locks
+    once ``now`` is past its registration deadline (10:00 on the next working day).
+    """
+    if cancelled:
+        return True
+    if reopened:
+        return False
+    if submitted:
+        return True
+    return now > deadline

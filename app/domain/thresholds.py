@@ -1,4 +1,5 @@
-"""Rule 8: the figures per participant and the thresholds that follow from them.
+"""The figures per participant and the thresholds that follow from them (docs/rules.md,
+"Hours and thresholds (figures)").
 
 Durations are ``timedelta``; ratios are ``Fraction`` so a threshold exactly on the line is
 decided exactly (2/3, 10%), never by a rounding error. The rules in plain words, with their

@@ -1,4 +1,4 @@
-"""The exchange with school administration packages (rule 14, docs/exchange.md).
+"""The exchange with school administration packages (docs/rules.md, "Exchange"; docs/exchange.md).
 
 ``outgoing`` turns every new or corrected registration, roll-call mark, justification and
 exemption into a signed event per interested connection, delivered by the background worker;

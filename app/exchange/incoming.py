@@ -1,4 +1,4 @@
-"""``POST /api/v1/exchange/{connection_id}/events``: a peer package's events (rule 14).
+"""``POST /api/v1/exchange/{connection_id}/events``: a peer package's events (docs/rules.md, "Exchange").
 
 Authenticated by the Standard Webhooks signature alone (no bearer token): the connection's
 shared secret signs ``webhook-id.webhook-timestamp.body``; a wrong signature, or a timestamp

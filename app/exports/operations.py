@@ -17,7 +17,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager
 
-from app import audit, spreadsheet, xlsx
+from app import audit, scoping, spreadsheet, xlsx
 from app.attendance.figures import (
     SessionLine,
     closure_days_for,
@@ -25,13 +25,15 @@ from app.attendance.figures import (
     trainings_figures,
 )
 from app.audit import Actor
-from app.domain.attendance import hours
+from app.domain.attendance import hours, presence_intervals, present_time
 from app.domain.cutoff import BRUSSELS
+from app.domain.national_number import formatted
 from app.exports.pdf import Lesson, PaperList, paper_list_pdf
 from app.extensions import db
-from app.models import Project, Registration, Session, Training, User
+from app.models import Participant, Project, Registration, Session, Training, User
 from app.planning.operations import submit_session
 from app.planning.timing import is_locked, session_times
+from app.security import decrypt_national_number
 
 Period = tuple[date, date]
 
@@ -111,10 +113,13 @@ def paper_list(training: Training, period: Period, now: datetime) -> bytes:
     return paper_list_pdf(paper_list_data(training, period, now))
 
 
+# What seed 004 names for a time registration (docs/rules.md, "ESF export"): the project
+# number, the training (and its code, which e-learning hours are reported against), the person
+# (name and national register number), the moments in and out and the hours they prove.
 EXPORT_COLUMNS = (
     "project", "training", "training_code", "session_id", "date", "start", "end", "break",
-    "participant_id", "participant", "check_in", "check_out", "hours_present", "planned_hours",
-    "status", "registrations", "submitted_on",
+    "participant_id", "participant", "national_number", "check_in", "check_out", "presence",
+    "hours_present", "planned_hours", "status", "registrations", "submitted_on",
 )  # fmt: skip
 
 
@@ -130,8 +135,10 @@ EXPORT_LABELS = {
     "break": _l("Break"),
     "participant_id": _l("Participant id"),
     "participant": _l("Participant"),
+    "national_number": _l("National register number"),
     "check_in": _l("Check-in"),
     "check_out": _l("Check-out"),
+    "presence": _l("Times present (in-out, hours)"),
     "hours_present": _l("Hours present"),
     "planned_hours": _l("Planned hours"),
     "status": _l("Status"),
@@ -217,6 +224,7 @@ def export_rows(project: Project, start: date, end: date, now: datetime) -> list
                     for _sid, _pid, _id, kind, at, source in line.registrations
                     if kind is not None and at is not None
                 ]
+                presence = _presence(line, as_hours)
                 ins = [(at, text) for at, kind, text, _ in regs if kind == "in"]
                 outs = [(at, text) for at, kind, text, _ in regs if kind == "out"]
                 for duration in (line.present_time, line.attendance.planned):
@@ -227,7 +235,11 @@ def export_rows(project: Project, start: date, end: date, now: datetime) -> list
                         **shared[line.session.id],
                         "participant_id": person.participant.id,
                         "participant": person.participant.name,
+                        # Masked here; ``audited_export`` puts the number in for those who may
+                        # see it, and records that they did.
+                        "national_number": person.participant.masked_national_number,
                         "check_in": min(ins)[1] if ins else "",
+                        "presence": presence,
                         "check_out": max(outs)[1] if outs else "",
                         "hours_present": as_hours[line.present_time],
                         "planned_hours": as_hours[line.attendance.planned],
@@ -241,6 +253,73 @@ def export_rows(project: Project, start: date, end: date, now: datetime) -> list
         result,
         key=lambda r: (r["date"], r["start"], r["training"], r["participant"], r["session_id"]),
     )
+
+
+def _presence(line: SessionLine, as_hours: dict[timedelta, Decimal]) -> str:
+    """Each stay from a check-in to its check-out with the hours it proves: clipped to the
+    session and minus the break (``app.domain.attendance.present_time``), as the total is."""
+    times = line.times
+    pairs = [(kind, at) for _s, _p, _i, kind, at, _src in line.registrations if kind and at]
+    parts = []
+    for begin, finish in presence_intervals(pairs):
+        proved = present_time(
+            times.start,
+            times.end,
+            times.break_start,
+            times.break_end,
+            [("in", begin), ("out", finish)],
+        )
+        if proved not in as_hours:
+            as_hours[proved] = hours(proved)
+        parts.append(f"{_clock(begin)}-{_clock(finish)} {_number(as_hours[proved])}")
+    return "; ".join(parts)
+
+
+def _number(value: Decimal) -> str:
+    """Hours inside a text cell, with the decimal comma in Dutch (as the number cells)."""
+    text = f"{value:.2f}"
+    return text.replace(".", ",") if spreadsheet.dutch() else text
+
+
+def national_numbers(user: User, participant_ids: set[int]) -> dict[int, str]:
+    """The full national register numbers of these participants that ``user`` may see: a
+    planner (promotor, support), for the participants in their scope, as on the participant's
+    page; nobody else sees more than the masked number."""
+    if not participant_ids or not scoping.may_reveal_national_numbers(user):
+        return {}
+    found = db.session.execute(
+        scoping.participants(user)
+        .where(
+            Participant.id.in_(participant_ids), Participant.national_number_encrypted.is_not(None)
+        )
+        .with_only_columns(Participant.id, Participant.national_number_encrypted)
+    ).all()
+    return {pid: formatted(decrypt_national_number(token)) for pid, token in found}
+
+
+def audited_export(
+    actor: Actor, user: User, project: Project, start: date, end: date, fmt: str, now: datetime
+) -> list[dict[str, Any]]:
+    """The rows of the export with the national register numbers the user may see, decrypted
+    here only; the export itself is recorded (who, which project and range, how many numbers)."""
+    rows = export_rows(project, start, end, now)
+    numbers = national_numbers(user, {row["participant_id"] for row in rows})
+    for row in rows:
+        row["national_number"] = numbers.get(row["participant_id"], row["national_number"])
+    audit.record(
+        actor,
+        "project.export_registrations",
+        project,
+        None,
+        {
+            "start": start.isoformat(),
+            "end": end.isoformat(),
+            "format": fmt,
+            "rows": len(rows),
+            "national_numbers": len(numbers),
+        },
+    )
+    return rows
 
 
 def export_csv(rows: list[dict[str, Any]]) -> bytes:

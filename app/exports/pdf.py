@@ -1,4 +1,4 @@
-"""The paper attendance list (rule 12), layout only: it takes a :class:`PaperList` of plain
+"""The paper attendance list (docs/rules.md, "Paper list"), layout only: it takes a :class:`PaperList` of plain
 texts and marks, computed elsewhere from the digital registrations.
 
 Landscape A4. At most :data:`LESSONS_PER_PAGE` lesson columns per page: a period with more

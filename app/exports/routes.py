@@ -88,7 +88,7 @@ def download(project_id: int, fmt: str):  # type: ignore[no-untyped-def]
     if chosen is None:
         flash(_("Give a start and an end date (the end not before the start)."), "error")
         return redirect(url_for("exports.submission", project_id=project.id))
-    rows = ops.export_rows(project, *chosen, _now())
+    rows = ops.audited_export(actor(), current_user, project, *chosen, fmt, _now())
     name = f"registraties-{project.number}-{chosen[0]}-{chosen[1]}".replace(" ", "_")
     if fmt == "csv":
         body, mimetype = ops.export_csv(rows), "text/csv; charset=utf-8"

@@ -120,7 +120,7 @@ def init_jobs(app: Flask) -> None:
     """Register the job kinds; start the embedded worker thread when configured."""
     from app.exchange import outgoing  # noqa: F401  (registers the "exchange.deliver" kind)
     from app.jobs.worker import start_embedded_worker
-    from app.mail import outbox  # noqa: F401  (registers the "mail" kind)
+    from app.mail import digest, outbox  # noqa: F401  (register the "mail" and "digest" kinds)
 
     start_embedded_worker(app)
 

@@ -22,12 +22,15 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from app.extensions import db
 from app.jobs import EMBEDDED_WORKER, enabled_kinds
+from app.jobs.daily import schedule_due
 from app.jobs.runner import claim, perform, release
 from app.models import WorkerHeartbeat
 
 log = logging.getLogger(__name__)
 # A heartbeat left behind by a worker that was killed is forgotten after this long.
 FORGET_HEARTBEATS_AFTER = timedelta(days=1)
+# How often a worker looks whether a daily job (the digest) is to be scheduled.
+SCHEDULE_EVERY = timedelta(minutes=1)
 
 
 def worker_name() -> str:
@@ -56,6 +59,7 @@ class Worker:
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._last_beat: datetime | None = None
+        self._last_schedule: datetime | None = None
         self.done = self.failed = 0
 
     # --- control (any thread, or a signal handler) -------------------------------------------
@@ -79,6 +83,7 @@ class Worker:
             with self.app.app_context():
                 try:
                     self._beat()
+                    self._schedule()
                     busy = self.run_once() > 0
                 except SQLAlchemyError:
                     log.exception("worker %s: database unavailable, trying again", self.name)
@@ -109,6 +114,15 @@ class Worker:
             else:
                 self.failed += 1
         return len(jobs)
+
+    # --- daily jobs -----------------------------------------------------------------------------
+    def _schedule(self) -> None:
+        """Enqueue the daily jobs this worker does, once their time has come (app/jobs/daily)."""
+        now = datetime.now(UTC)
+        if self._last_schedule is not None and now - self._last_schedule < SCHEDULE_EVERY:
+            return
+        self._last_schedule = now
+        schedule_due(now, self.kinds if self.kinds is not None else enabled_kinds(self.app))
 
     # --- the heartbeat --------------------------------------------------------------------------
     def _beat(self) -> None:

@@ -13,7 +13,7 @@ from app.models.audit import AuditRecord
 from app.models.base import Base
 from app.models.devices import PairingToken
 from app.models.exchange import ExchangeConnection, ExchangeEvent, ExchangePush
-from app.models.jobs import Job, WorkerHeartbeat
+from app.models.jobs import DailyRun, DigestSent, Job, WorkerHeartbeat
 from app.models.links import PasswordReset, PortalSignIn
 from app.models.org import ApiToken, Branch, PartnerOrganisation, Role, User
 from app.models.outbox import OutboxMail
@@ -35,6 +35,8 @@ __all__ = [
     "Certificate",
     "CertificateKind",
     "ClosureDay",
+    "DailyRun",
+    "DigestSent",
     "Enrolment",
     "ExchangeConnection",
     "ExchangeEvent",

@@ -1,4 +1,4 @@
-"""The exchange with school administration packages (rule 14): connections, the events that
+"""The exchange with school administration packages (docs/rules.md, "Exchange"): connections, the events that
 went out or came in, and the one-time pushes."""
 
 from __future__ import annotations

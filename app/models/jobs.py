@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Index, String, Text, text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, utcnow
@@ -53,3 +53,27 @@ class WorkerHeartbeat(Base):
     kinds: Mapped[str] = mapped_column(String(300), default="")
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     beat_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class DailyRun(Base):
+    """A daily job's run for one day: the primary key lets one worker in the whole system
+    schedule it (app/jobs/daily.py), however many workers on however many machines try."""
+
+    __tablename__ = "daily_runs"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    day: Mapped[date] = mapped_column(primary_key=True)
+    scheduled_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class DigestSent(Base):
+    """One person's daily digest for one day, written in the transaction that queues its mail
+    (``mail_id`` is empty when there was nothing to say): the primary key makes a second run
+    the same day, on any worker, send nothing (docs/rules.md, "Daily digest")."""
+
+    __tablename__ = "digests_sent"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    day: Mapped[date] = mapped_column(primary_key=True)
+    mail_id: Mapped[int | None] = mapped_column(ForeignKey("outbox_mails.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Column, Enum, ForeignKey, String, Table, false
+from sqlalchemy import Column, Enum, ForeignKey, String, Table, false, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Base, utcnow
@@ -67,6 +67,9 @@ class User(UserMixin, Base):
     session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
     # Given an initial password by someone else: must choose their own at the next login.
     must_change_password: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # The daily digest mail of what needs them (docs/rules.md, "Daily digest"); they can
+    # switch it off on their account page.
+    digest_enabled: Mapped[bool] = mapped_column(default=True, server_default=true())
 
     branch: Mapped[Branch | None] = relationship()
     partner: Mapped[PartnerOrganisation | None] = relationship()

@@ -58,7 +58,7 @@ class Training(Base):
             values_callable=lambda e: [m.value for m in e],
         )
     )
-    # Certificate data (rule 10): recognition number, or joint committee number and date.
+    # Certificate data (docs/rules.md, "Certificates"): recognition number, or joint committee number and date.
     kind: Mapped[TrainingKind] = mapped_column(
         Enum(
             TrainingKind,
@@ -72,7 +72,7 @@ class Training(Base):
     recognition_number: Mapped[str] = mapped_column(String(60), default="", server_default="")
     joint_committee: Mapped[str] = mapped_column(String(60), default="", server_default="")
     joint_committee_date: Mapped[date | None]
-    # Organised per school year: lesson periods are the school terms (rule 9).
+    # Organised per school year: lesson periods are the school terms (docs/rules.md, "Lesson periods").
     per_school_year: Mapped[bool] = mapped_column(default=False, server_default=false())
     exam_date: Mapped[date | None]  # last exam of the first sitting
     # How hours present are counted (app.domain.thresholds.HoursMethod): "registered" (the

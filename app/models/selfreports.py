@@ -18,7 +18,7 @@ from app.models.planning import Session, Training
 
 
 class SelfReport(Base):
-    """Hours a participant reports for an e-learning training (rule 15). Never changed.
+    """Hours a participant reports for an e-learning training (docs/rules.md, "E-learning self-reports"). Never changed.
 
     ``start``/``end`` are Brussels wall-clock times on ``day`` (or both empty: a duration
     only); ``minutes`` is the time that really passed. A correction (of a rejected report, or

@@ -42,7 +42,7 @@ class ProjectForm(Form):
 
 
 class TrainingDetailsForm(Form):
-    """What the certificates need (rule 10) and the lesson periods (rule 9)."""
+    """What the certificates need (docs/rules.md, "Certificates") and the lesson periods ("Lesson periods")."""
 
     kind = SelectField(
         _l("Kind of training"),

@@ -465,7 +465,7 @@ TRAINING_DETAILS = (
 
 
 def set_training_details(actor: Actor, training: Training, **details: object) -> None:
-    """The training's certificate data (rule 10), its lesson periods and exam date; audited."""
+    """The training's certificate data (docs/rules.md, "Certificates"), its lesson periods and exam date; audited."""
     unknown = set(details) - set(TRAINING_DETAILS)
     if unknown:
         raise ValueError(f"not a training detail: {', '.join(sorted(unknown))}")

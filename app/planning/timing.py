@@ -11,6 +11,7 @@ from flask import current_app
 from sqlalchemy import bindparam, select
 from sqlalchemy.engine import Engine
 
+from app.domain import sessions as rules
 from app.domain.cutoff import registration_deadline, scan_opens
 from app.domain.sessions import SessionStatus, local_datetime, session_status
 from app.extensions import db
@@ -90,12 +91,21 @@ def status_of(session: Session, now: datetime, times: SessionTimes | None = None
 
 
 def is_locked(session: Session, now: datetime, times: SessionTimes | None = None) -> bool:
-    """Locked: past the deadline, submitted or cancelled, and not reopened by support."""
-    if session.cancelled:
-        return True
-    if session.reopened:
-        return False
-    if session.submitted_at is not None:
-        return True
-    times = times or session_times(session)
-    return now > times.deadline
+    """Locked: past the deadline, submitted or cancelled, and not reopened by support (the
+    rule: ``app.domain.sessions.is_locked``)."""
+    # The deadline needs the closure days (a query): read them only when the rule looks at the
+    # deadline; a cancelled, reopened or submitted session is decided without it (``now`` is
+    # passed as a placeholder the rule ignores then).
+    decided_without_deadline = session.cancelled or session.reopened or session.submitted_at
+    deadline = (
+        times.deadline
+        if times is not None
+        else (now if decided_without_deadline else session_times(session).deadline)
+    )
+    return rules.is_locked(
+        deadline=deadline,
+        now=now,
+        submitted=session.submitted_at is not None,
+        reopened=session.reopened,
+        cancelled=session.cancelled,
+    )

@@ -522,7 +522,7 @@ def write_registration(registration: dict[str, Any], now: datetime) -> int | Non
 
 
 def _exchange(row: dict[str, Any], registration_id: int, now: datetime) -> None:
-    """Every registration may travel to the branch's administration package (rule 14): the
+    """Every registration may travel to the branch's administration package (docs/rules.md, "Exchange"): the
     events are written in this same transaction; the worker delivers them."""
     from app.exchange.outgoing import registration_written
 
@@ -553,7 +553,7 @@ def _store_receipt(
 
 
 def check_window(session: Session, at: datetime, now: datetime) -> None:
-    """Refuse a registration outside the session's window (rule 2)."""
+    """Refuse a registration outside the session's window (docs/rules.md, "Registration window")."""
     times = session_times(session)
     reason = window_refusal(
         at,

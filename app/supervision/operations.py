@@ -1,4 +1,4 @@
-"""Supervisors, the hours participants report for e-learning (rule 15), and the documents for an
+"""Supervisors, the hours participants report for e-learning (docs/rules.md, "E-learning self-reports"), and the documents for an
 absence that participants send from the portal.
 
 - A supervisor belongs to a branch and is linked to participants by the promotor.
@@ -548,7 +548,7 @@ def _queue_reminder(supervisor: Supervisor, training: Training, waiting: list[Wa
 
 def own_absences(participant_ids: Sequence[int], today: date) -> list[tuple[Session, int]]:
     """Sessions of the participant(s) that were held, for which a document may still come in
-    (rule 7: within 14 days, before the exam), with the participant record they concern."""
+    (docs/rules.md, "Justified absences and the 14-day rule": within 14 days, before the exam), with the participant record they concern."""
     rows = db.session.execute(
         select(Session, Enrolment.participant_id)
         .join(Enrolment, Enrolment.session_id == Session.id)

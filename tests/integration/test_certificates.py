@@ -1,4 +1,4 @@
-"""Certificates for paid educational leave (rules 9-11): issued with their figures, never changed,
+"""Certificates for paid educational leave (docs/rules.md, "Lesson periods", "Certificates"): issued with their figures, never changed,
 corrected by a new certificate; the list of what is due; scope."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The paper list printed from the registrations (rule 12); a project's export (CSV, XLSX) and
+"""The paper list printed from the registrations (docs/rules.md, "Paper list"); a project's export (CSV, XLSX) and
 its submission."""
 
 from __future__ import annotations
@@ -281,7 +281,7 @@ def test_the_export_reads_the_belgian_way(app, make, course):
     )
     sheet = book["Registraties"]
     assert sheet["E2"].is_date and sheet["E2"].number_format == "dd/mm/yyyy"
-    assert isinstance(sheet["M2"].value, float)
+    assert isinstance(sheet["O2"].value, float)  # hours present, a number
 
 
 def test_the_preview_warns_about_a_held_session_without_any_registration(app, make, course):
@@ -300,3 +300,65 @@ def test_the_preview_warns_about_a_held_session_without_any_registration(app, ma
     page = client.get(f"/projects/{project_id(app)}/submission?{RANGE}").get_data(as_text=True)
     assert "1 session to submit has no registration at all." in page
     assert page.count("nobody was registered in this session") == 1
+
+
+def test_the_esf_export_carries_the_national_number_and_each_stay_with_its_clipped_hours(
+    app, make, promotor, course
+):
+    """docs/rules.md, "ESF export": what seed 004 names for a time registration; the number
+    decrypted for a planner only, and the export recorded."""
+    ben = make.code(course["ben"])
+    for hour, minute in ((8, 50), (10, 45), (11, 0), (12, 30)):
+        moment = datetime.combine(MONDAYS[3], time(hour, minute), tzinfo=BRUSSELS)
+        scan(course["api"], course["sessions"][3], ben, moment)
+    response = promotor.get(f"/projects/{project_id(app)}/submission.csv?{RANGE}")
+    assert response.status_code == 200
+    rows = export_keys(
+        app, csv.DictReader(io.StringIO(response.data.decode("utf-8-sig")), delimiter=";")
+    )
+    by = {(r["participant"], r["date"]): r for r in rows}
+    anais = by[("Anaïs Dubois", "2026-01-05")]
+    assert anais["national_number"] == "85.07.30-033.28"
+    assert anais["training_code"] == "T1" and anais["project"].startswith("ESF-")
+    assert anais["presence"] == "09:00-12:30 3.00"  # minus the half-hour break
+    last = by[("Ben Peeters", "2026-01-26")]
+    assert last["national_number"] == ""  # none recorded
+    # In before the start and out during the break: each stay clipped, the break left out.
+    assert last["presence"] == "08:50-10:45 1.50; 11:00-12:30 1.50"
+    assert (last["check_in"], last["check_out"], last["hours_present"]) == (
+        "08:50",
+        "12:30",
+        "3.00",
+    )
+    with app.app_context():
+        [record] = db.session.scalars(
+            select(AuditRecord).where(AuditRecord.action == "project.export_registrations")
+        ).all()
+        assert record.after["format"] == "csv" and record.after["national_numbers"] == 1
+        assert record.user_id is not None
+
+
+def test_the_xlsx_export_has_the_same_new_columns(app, promotor, course):
+    response = promotor.get(f"/projects/{project_id(app)}/submission.xlsx?{RANGE}")
+    sheet = load_workbook(io.BytesIO(response.data))["Registrations"]
+    header = [cell.value for cell in sheet[1]]
+    for column in ("National register number", "Times present (in-out, hours)"):
+        assert column in header
+    numbers = {row[header.index("National register number")].value for row in sheet.iter_rows(2)}
+    assert "85.07.30-033.28" in numbers
+
+
+def test_only_planners_see_full_national_numbers(app, make, course):
+    from app.exports.operations import national_numbers
+    from app.models import User
+
+    trainer = make.user(Role.TRAINER)
+    promotor = make.user(Role.PROMOTOR)
+    elsewhere = make.user(Role.PROMOTOR, branch="Brugge")
+    people = {course["anais"], course["ben"]}
+    with app.app_context():
+        assert national_numbers(db.session.get(User, trainer), people) == {}
+        assert national_numbers(db.session.get(User, elsewhere), people) == {}  # not in scope
+        assert national_numbers(db.session.get(User, promotor), people) == {
+            course["anais"]: "85.07.30-033.28"
+        }

@@ -1,4 +1,4 @@
-"""Rule 1: the QR code mail goes out on the first enrolment only, over real SMTP, never lost."""
+"""docs/rules.md, "QR code": the QR code mail goes out on the first enrolment only, over real SMTP, never lost."""
 
 from __future__ import annotations
 

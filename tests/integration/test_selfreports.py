@@ -1,4 +1,4 @@
-"""E-learning hours end to end (rule 15): the participant reports them in the portal, the
+"""E-learning hours end to end (docs/rules.md, "E-learning self-reports"): the participant reports them in the portal, the
 deadline, overlap and 24-hour rules refuse with the reason, the supervisor approves or rejects
 (several at once), a rejected report is corrected and sent again, the promotor follows up and
 reminds; a supervisor sees only their own participants."""

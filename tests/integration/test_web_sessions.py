@@ -126,7 +126,9 @@ def test_enrolling_from_the_session_page_mails_the_code_once(app, make, today):
     assert count(app, OutboxMail) == 2
     client.post(f"/sessions/{second}/enrol", data={"enrol-participants": [str(an)]})
     assert count(app, Enrolment) == 3
-    assert count(app, OutboxMail) == 2  # the same code serves every session (rule 1)
+    assert (
+        count(app, OutboxMail) == 2
+    )  # the same code serves every session (docs/rules.md, "QR code")
     # Who is enrolled already is left out of the list.
     page = text(client.get(f"/sessions/{second}"))
     assert f'value="{ben}"' in page and f'value="{an}"' not in page

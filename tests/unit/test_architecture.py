@@ -1,4 +1,5 @@
-"""The walls between the parts: the rules are pure, qr/ and scanner/ never import the app."""
+"""The walls between the parts: the rules are pure; qr/, checkin/ and scanner/ never import the
+app; the repository stands alone (no pointer to files outside it)."""
 
 from __future__ import annotations
 
@@ -54,6 +55,35 @@ def test_qr_and_scanner_never_import_the_app():
     assert offenders("scanner", ("app", "flask", "sqlalchemy")) == []
 
 
+def test_the_shared_checkin_rules_are_pure_and_import_nothing_of_the_app_or_scanner():
+    forbidden = ("app", "scanner", "flask", "flask_babel", "sqlalchemy", "requests")
+    assert offenders("checkin", forbidden) == []
+    for path in (ROOT / "checkin").rglob("*.py"):
+        text = path.read_text()
+        assert "datetime.now(" not in text and "date.today(" not in text, path
+
+
+def test_the_scanner_imports_the_scan_direction_from_the_shared_package():
+    assert "checkin" in imports("scanner")["scanner/offline.py"]
+
+
+def test_the_repository_points_to_its_own_rules_document_not_to_files_outside_it():
+    """The rules are described in docs/rules.md; nothing may send a reader to ../shared/."""
+    found = []
+    paths = [ROOT / "README.md"]
+    # The test data (tests/, bench/) may name the sample photos kept beside the repository.
+    for folder in ("app", "qr", "checkin", "scanner", "docs"):
+        paths += [
+            p for p in (ROOT / folder).rglob("*") if p.suffix in {".py", ".md", ".html", ".txt"}
+        ]
+    for path in paths:
+        text = path.read_text(errors="replace")
+        if "../shared/" in text or "shared/domain.md" in text:
+            found.append(str(path.relative_to(ROOT)))
+    assert found == []
+    assert (ROOT / "docs" / "rules.md").is_file()
+
+
 def test_registrations_are_written_in_one_place():
     """Scans, the roll call, late arrivals, early departures, closing a session, corrections and
     merges all write through ``app.scanning.service.write_registration``: nowhere else builds a
@@ -66,3 +96,42 @@ def test_registrations_are_written_in_one_place():
         if re.search(r"(?<!class )\bRegistration\(|insert\(\s*_?registrations", text):
             writers.append(path.relative_to(ROOT).as_posix())
     assert writers == ["app/scanning/service.py"]
+
+
+def _sources() -> list[Path]:
+    paths = [ROOT / "README.md"]
+    for folder in ("app", "qr", "checkin", "scanner", "tests"):
+        paths += [p for p in (ROOT / folder).rglob("*") if p.suffix in {".py", ".html", ".txt"}]
+    return paths
+
+
+def test_no_comment_cites_a_rule_by_a_number_of_a_document_outside_the_repository():
+    """Rules are cited by their section in docs/rules.md, not as "rule 7"."""
+    import re
+
+    numbered = re.compile(r"\b[Rr]ules? \d+\b")
+    found = [
+        f"{path.relative_to(ROOT)}: {match.group()}"
+        for path in _sources()
+        for match in numbered.finditer(path.read_text(errors="replace"))
+        if path.resolve() != Path(__file__).resolve()
+    ]
+    assert found == []
+
+
+def test_every_pointer_to_docs_rules_names_a_section_that_exists():
+    import re
+
+    headings = {
+        line[3:].strip()
+        for line in (ROOT / "docs" / "rules.md").read_text().splitlines()
+        if line.startswith("## ")
+    }
+    pointer = re.compile(r"docs/rules\.md,\s+[\"'](.+?)[\"']", re.S)
+    missing = [
+        f"{path.relative_to(ROOT)}: {name}"
+        for path in _sources()
+        for name in (" ".join(m.group(1).split()) for m in pointer.finditer(path.read_text()))
+        if name not in headings
+    ]
+    assert missing == []

@@ -1,4 +1,4 @@
-"""Rules 4 and 5: hours present, and the Syntra rule for counting as present."""
+"""docs/rules.md, "Hours and thresholds (figures)": hours present, and the Syntra rule for counting as present."""
 
 from datetime import datetime, timedelta
 from decimal import Decimal

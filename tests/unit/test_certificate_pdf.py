@@ -1,5 +1,5 @@
-"""The PDF layouts on hand-made contents: every field of rule 10 and 11 printed, corrections
-say so, any name renders, the paper list (rule 12) keeps its shape with many lessons."""
+"""The PDF layouts on hand-made contents: every field of the certificates (docs/rules.md, "Certificates") printed, corrections
+say so, any name renders, the paper list ("Paper list") keeps its shape with many lessons."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Rule 2: registrations for a session on day D are accepted until 10:00 on the next working day."""
+"""docs/rules.md, "Registration window": registrations for a session on day D are accepted until 10:00 on the next working day."""
 
 from datetime import date, datetime, timedelta
 

@@ -1,4 +1,4 @@
-"""Rule 14, the exchange with a school administration package (docs/rules.md, "Exchange")."""
+"""The exchange with a school administration package (docs/rules.md, "Exchange")."""
 
 from __future__ import annotations
 

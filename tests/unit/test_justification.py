@@ -1,4 +1,4 @@
-"""Rule 7: justifications within 14 days of the absence, and at the latest at the exam."""
+"""docs/rules.md, "Justified absences and the 14-day rule": justifications within 14 days of the absence, and at the latest at the exam."""
 
 from datetime import date
 

@@ -1,4 +1,4 @@
-"""Rules 9 and 11: lesson periods and when the certificates are due."""
+"""docs/rules.md, "Lesson periods" and "Certificates": lesson periods and when the certificates are due."""
 
 from datetime import date
 

@@ -1,4 +1,4 @@
-"""Rule 15, as the domain states it: the hours a participant reports for e-learning."""
+"""docs/rules.md, "E-learning self-reports", as the domain states it: the hours a participant reports for e-learning."""
 
 from __future__ import annotations
 

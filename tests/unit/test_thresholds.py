@@ -1,6 +1,6 @@
-"""Rule 8 and the hours: hours present from the registered times (or whole lessons), absence
-as the rest of the counting hours, the exam rule over lessons (2/3), and paid educational
-leave per lesson period (at most 10% unjustified absence)."""
+"""docs/rules.md, "Hours and thresholds (figures)": hours present from the registered times (or
+whole lessons), absence as the rest of the counting hours, the exam rule over lessons (2/3), and
+paid educational leave per lesson period (at most 10% unjustified absence)."""
 
 from datetime import date, datetime, timedelta
 from fractions import Fraction

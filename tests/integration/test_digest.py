@@ -1,0 +1,238 @@
+"""docs/rules.md, "Daily digest": the promotor and the trainer get one mail a working day with
+what needs them, over real SMTP, once per person and day whatever the number of runs; nothing
+for someone with nothing due, nothing for someone who switched it off."""
+
+from __future__ import annotations
+
+import threading
+from datetime import date, datetime, time, timedelta
+
+import pytest
+from aiosmtpd.controller import Controller
+from sqlalchemy import func, select
+
+from app.audit import Actor
+from app.domain.cutoff import BRUSSELS
+from app.extensions import db
+from app.jobs import runner
+from app.jobs.daily import schedule_due
+from app.mail import digest
+from app.mail.outbox import deliver_pending
+from app.models import DigestSent, Kind, OutboxMail, Role, Session, Source, TrainingEnrolment, User
+from app.scanning.service import register
+from tests.builders import PASSWORD
+from tests.integration.test_mail import Inbox, free_port
+
+SMTP_PORT = free_port()
+YESTERDAY = date(2026, 11, 24)  # a Tuesday
+TODAY = date(2026, 11, 25)
+NOW = datetime.combine(TODAY, time(7, 5), tzinfo=BRUSSELS)
+START = date(2026, 11, 5)  # the training's first lesson: regular enrolment due on 25/11
+
+
+@pytest.fixture
+def app_config() -> dict:
+    return {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": SMTP_PORT, "MAIL_RETRY_SECONDS": 1}
+
+
+@pytest.fixture
+def inbox():  # type: ignore[no-untyped-def]
+    handler = Inbox()
+    controller = Controller(handler, hostname="127.0.0.1", port=SMTP_PORT)
+    controller.start()
+    yield handler
+    controller.stop()
+
+
+@pytest.fixture
+def fixed_now(monkeypatch):  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(digest, "_now", lambda: NOW)
+
+
+@pytest.fixture
+def training(app, make):  # type: ignore[no-untyped-def]
+    """A training of Gent taught by Tom: An on paid leave, present at the first lesson, checked
+    in yesterday and never out, her regular enrolment certificate due today; one lesson to
+    come."""
+    tom = make.user(Role.TRAINER, email="tom@example.org")
+    first = make.session(START, time(9), time(12), trainer_id=tom)
+    with app.app_context():
+        training_id = db.session.get(Session, first).training_id
+    yesterday = make.session(YESTERDAY, time(9), time(12), training_id=training_id, trainer_id=tom)
+    later = make.session(TODAY + timedelta(days=7), time(9), time(12), training_id=training_id)
+    an = make.participant(name="An Peeters")
+    for session_id in (first, yesterday, later):
+        make.enrol(session_id, an)
+    with app.app_context():
+        for enrolment in db.session.scalars(select(TrainingEnrolment)):
+            enrolment.enrolled_on, enrolment.paid_leave = START, True
+        # Present at the first lesson; in at 09:00 yesterday and never out (incomplete). One
+        # more absence (the last lesson) would bring her below 2/3 of the lessons.
+        for day, session_id, kinds in (
+            (START, first, ((Kind.IN, 9), (Kind.OUT, 12))),
+            (YESTERDAY, yesterday, ((Kind.IN, 9),)),
+        ):
+            for kind, hour in kinds:
+                at = datetime.combine(day, time(hour), tzinfo=BRUSSELS)
+                register(
+                    Actor(None),
+                    db.session.get(Session, session_id),
+                    an,
+                    kind,
+                    at,
+                    at,
+                    Source.MANUAL,
+                )
+        db.session.commit()
+    return {"tom": tom, "session": yesterday, "training": training_id}
+
+
+def run_the_day(app) -> None:  # type: ignore[no-untyped-def]
+    """What the workers do in the morning: schedule the daily digest, run its job."""
+    with app.app_context():
+        schedule_due(NOW)
+        runner.run_due("worker", ["digest"], NOW, timedelta(minutes=5), 10)
+
+
+def deliver(app) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+    with app.app_context():
+        return deliver_pending()
+
+
+def body(message) -> str:  # type: ignore[no-untyped-def]
+    return message.get_body(preferencelist=("plain",)).get_content()
+
+
+def test_the_promotor_and_the_trainer_get_the_digest_over_smtp_once_a_day(
+    app, make, training, inbox, fixed_now
+):
+    make.user(Role.PROMOTOR, email="petra@example.org")
+    make.user(Role.PROMOTOR, branch="Brugge", email="bram@example.org")  # nothing in Brugge
+    with app.app_context():
+        tom = db.session.get(User, training["tom"])
+        tom.language = "en"
+        db.session.commit()
+    deliver(app)  # the participant's QR code mail
+    inbox.messages.clear()
+    run_the_day(app)
+    assert deliver(app) == (2, 0)
+    mails = {m["To"]: m for m in inbox.messages}
+    assert set(mails) == {"petra@example.org", "tom@example.org"}
+    dutch, english = body(mails["petra@example.org"]), body(mails["tom@example.org"])
+    assert "25/11/2026" in mails["petra@example.org"]["Subject"]
+    assert mails["petra@example.org"]["Subject"].startswith("Aanwezig: wat vandaag")
+    assert mails["tom@example.org"]["Subject"].startswith("Aanwezig: what needs you today")
+    for text in (dutch, english):
+        assert "An Peeters" in text
+        assert "24/11/2026 09:00-12:00" in text  # the session to complete before 10:00
+        assert "10:00" in text
+    assert "zonder check-out" in dutch and "without a check-out" in english
+    assert "Attest van regelmatige inschrijving" in dutch  # due today
+    assert "Certificate of regular enrolment" in english
+    assert "examentoelating" in dutch  # one more absence puts the 2/3 out of reach
+    html = mails["petra@example.org"].get_body(preferencelist=("html",)).get_content()
+    assert f"/trainings/{training['training']}/certificates" in html
+    assert f"/sessions/{training['session']}" in html and "/password" in html
+    # A second run the same day (another worker, a job run again) sends nothing more.
+    run_the_day(app)
+    with app.app_context():
+        assert digest.send_digests(TODAY, NOW) == 0
+        assert db.session.scalar(select(func.count()).select_from(DigestSent)) == 3
+        nothing = db.session.scalars(
+            select(DigestSent).join(User).where(User.email == "bram@example.org")
+        ).one()
+        assert nothing.mail_id is None  # looked at, nothing to say: no mail
+    assert deliver(app) == (0, 0)
+    assert len(inbox.messages) == 2
+
+
+def test_two_runs_at_the_same_moment_send_one_digest_per_person(app, make, training, fixed_now):
+    """Two workers both running the day's digest: the (person, day) key lets one mail through."""
+    results: list[int] = []
+
+    def run() -> None:
+        with app.app_context():
+            try:
+                results.append(digest.send_digests(TODAY, NOW))
+                db.session.commit()
+            except Exception:
+                db.session.rollback()
+                results.append(-1)
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    with app.app_context():
+        assert digest.send_digests(TODAY, NOW) == 0  # the retry finds everyone done
+        db.session.commit()
+        recipients = db.session.scalars(
+            select(OutboxMail.recipient).where(OutboxMail.participant_id.is_(None))
+        ).all()
+    assert sorted(recipients) == ["tom@example.org"]
+
+
+def test_someone_who_switched_the_digest_off_gets_none(app, make, training, inbox, fixed_now):
+    make.user(Role.PROMOTOR, email="petra@example.org")
+    client = app.test_client()
+    client.post("/login", data={"email": "petra@example.org", "password": PASSWORD})
+    page = client.get("/password")
+    assert "dagelijkse overzicht" in page.get_data(as_text=True).lower()
+    assert client.post("/account/digest", data={}).status_code == 302  # box unticked: off
+    deliver(app)  # the participant's QR code mail
+    inbox.messages.clear()
+    with app.app_context():
+        assert not db.session.scalars(
+            select(User.digest_enabled).where(User.email == "petra@example.org")
+        ).one()
+    run_the_day(app)
+    deliver(app)
+    assert [m["To"] for m in inbox.messages] == ["tom@example.org"]
+    client.post("/account/digest", data={"enabled": "y"})
+    with app.app_context():
+        assert db.session.scalars(
+            select(User.digest_enabled).where(User.email == "petra@example.org")
+        ).one()
+
+
+def test_no_digest_on_a_weekend_and_none_before_its_time(app, make, training, fixed_now):
+    make.user(Role.PROMOTOR, email="petra@example.org")
+    saturday = datetime.combine(date(2026, 11, 28), time(8), tzinfo=BRUSSELS)
+    with app.app_context():
+        assert schedule_due(saturday) == []
+        assert schedule_due(NOW.replace(hour=6, minute=59)) == []
+        assert schedule_due(NOW) == ["digest"]
+        assert schedule_due(NOW + timedelta(hours=1)) == []  # scheduled once for the day
+
+
+def test_the_setting_is_offered_to_promotors_and_trainers_only(app, make):
+    make.user(Role.FRONTDESK, email="frida@example.org")
+    client = app.test_client()
+    client.post("/login", data={"email": "frida@example.org", "password": PASSWORD})
+    assert "dagelijkse overzicht" not in client.get("/password").get_data(as_text=True).lower()
+    assert client.post("/account/digest", data={}).status_code == 404
+
+
+def test_the_command_line_queues_todays_digest_once(app, make):
+    """``flask send-digest``: by hand, with the same once-a-day guarantee."""
+    make.user(Role.PROMOTOR, email="petra@example.org")
+    runner_ = app.test_cli_runner()
+    first = runner_.invoke(args=["send-digest"])
+    assert first.exit_code == 0, first.output
+    assert "queued" in first.output
+    again = runner_.invoke(args=["send-digest"])
+    assert again.output.strip() == "queued 0 digest mails"
+
+
+def test_a_worker_looks_for_daily_jobs_about_once_a_minute(app, monkeypatch):
+    """The worker loop's hook: it asks the schedule for the kinds it runs, not on every poll."""
+    from app.jobs import worker as worker_module
+
+    asked: list[list[str] | None] = []
+    monkeypatch.setattr(worker_module, "schedule_due", lambda now, kinds: asked.append(kinds))
+    worker = worker_module.Worker(app, kinds=["digest", "mail"])
+    with app.app_context():
+        worker._schedule()
+        worker._schedule()
+    assert asked == [["digest", "mail"]]

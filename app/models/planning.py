@@ -75,6 +75,9 @@ class Training(Base):
     # Organised per school year: lesson periods are the school terms (rule 9).
     per_school_year: Mapped[bool] = mapped_column(default=False, server_default=false())
     exam_date: Mapped[date | None]  # last exam of the first sitting
+    # The end of the first and of the second sitting: the second-sitting certificates' deadlines.
+    first_sitting_end: Mapped[date | None]
+    second_sitting_end: Mapped[date | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     project: Mapped[Project] = relationship(back_populates="trainings")

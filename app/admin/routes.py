@@ -381,6 +381,8 @@ def _organisation_page(form: OrganisationForm | None = None, stamp_form: StampFo
 def organisation():  # type: ignore[no-untyped-def]
     """The organisation's data printed on every certificate: central support edits it."""
     scoping.require_admin(current_user)
+    if request.method == "POST":
+        support.require_central(actor())  # a local administrator reads, does not change
     form = OrganisationForm()
     if form.validate_on_submit():
         with refusals_shown(form, "name"):
@@ -404,6 +406,7 @@ def organisation():  # type: ignore[no-untyped-def]
 @login_required
 def organisation_stamp():  # type: ignore[no-untyped-def]
     scoping.require_admin(current_user)
+    support.require_central(actor())
     form = StampForm()
     if form.validate_on_submit():
         upload = form.stamp.data
@@ -420,6 +423,7 @@ def organisation_stamp():  # type: ignore[no-untyped-def]
 @login_required
 def organisation_stamp_remove():  # type: ignore[no-untyped-def]
     scoping.require_admin(current_user)
+    support.require_central(actor())
     if ConfirmForm().validate_on_submit():
         with refusals_shown():
             support.set_stamp(actor(), None, datetime.now(UTC))
@@ -443,6 +447,7 @@ def organisation_stamp_image():  # type: ignore[no-untyped-def]
 @login_required
 def branch_address(branch_id: int):  # type: ignore[no-untyped-def]
     scoping.require_admin(current_user)
+    support.require_central(actor())
     branch = db.session.get(Branch, branch_id) if id_in_range(branch_id) else None
     if branch is None:
         raise NotFound("branch")

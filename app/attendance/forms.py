@@ -12,6 +12,7 @@ from wtforms import (
     TextAreaField,
     TimeField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from app.forms import Form
@@ -55,8 +56,10 @@ class EnrolmentForm(Form):
     leave_regime = SelectField(
         _l("Regime of the paid leave"),
         choices=[
-            ("vov", _l("Vlaams opleidingsverlof (establishment in the Flemish Region)")),
-            ("bev", _l("Betaald educatief verlof (working in Brussels or Wallonia)")),
+            SelectChoice(
+                "vov", _l("Vlaams opleidingsverlof (establishment in the Flemish Region)")
+            ),
+            SelectChoice("bev", _l("Betaald educatief verlof (working in Brussels or Wallonia)")),
         ],
         description=_l(
             "Since 1 September 2019 employees of an establishment in the Flemish Region take "

@@ -142,8 +142,12 @@ def test_both_second_sitting_certificates_are_due_issued_and_corrected(app, prom
     assert "31/02/2026" in answer.get_data(as_text=True)
     assert enrolment(app, training, ben).second_sitting is False
 
+    overdue_before = page(promotor, training).count('class="certificate-overdue"')
     mark(promotor, training, ben, True)  # takes part; exam dates follow later
+    lukasz = course["lukasz"]
+    mark(promotor, training, lukasz, True)  # no paid leave: on request, never overdue
     html = page(promotor, training)
+    assert html.count('class="certificate-overdue"') == overdue_before + 2
     # Ben is on betaald educatief verlof: both are long overdue (deadlines 04/07 and 12/09).
     assert "04/07/2026" in html and "12/09/2026" in html
     assert html.count("Tweede zittijd 1") >= 1

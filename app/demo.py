@@ -37,6 +37,38 @@ def _credentials_file() -> Path:
     return Path(current_app.instance_path) / "demo_logins.txt"
 
 
+def _organisation(  # type: ignore[no-untyped-def]
+    actor: Actor, branch, training, people: list[Participant], now: datetime
+) -> None:
+    """The organisation printed on the certificates, and two participants on paid leave: one
+    under each regime (Vlaams opleidingsverlof and betaald educatief verlof)."""
+    from app.admin.operations import save_organisation, set_branch_address
+    from app.attendance.operations import update_training_enrolment
+    from app.domain.certificates import LeaveRegime
+    from app.models import TrainingEnrolment
+
+    save_organisation(
+        actor,
+        "Centrum voor Volwassenenonderwijs Demo vzw",
+        "Voorbeeldstraat 1, 9000 Gent",
+        "0403.199.702",
+        "Dina Directeur",
+        "directeur",
+        now,
+    )
+    set_branch_address(actor, branch, "Kouter 10, 9000 Gent")
+    for participant, regime in zip(people[:2], (LeaveRegime.VOV, LeaveRegime.BEV), strict=True):
+        enrolment = db.session.scalars(
+            select(TrainingEnrolment).where(
+                TrainingEnrolment.training_id == training.id,
+                TrainingEnrolment.participant_id == participant.id,
+            )
+        ).one()
+        update_training_enrolment(
+            actor, enrolment, enrolment.enrolled_on, True, None, leave_regime=regime
+        )
+
+
 def load_demo(now: datetime, password: str | None = None) -> list[str]:
     """Create the demo data once; return the lines to print (the logins)."""
     path = _credentials_file()
@@ -90,10 +122,13 @@ def load_demo(now: datetime, password: str | None = None) -> list[str]:
             trainer,
         ),
     ]
+    people = []
     for name, email, nrn in DEMO_PARTICIPANTS:
         participant: Participant = create_participant(promotor, project.branch, name, email, nrn)
         for session in sessions:
             enrol(promotor, session, participant)
+        people.append(participant)
+    _organisation(Actor(users[Role.ADMIN]), project.branch, training, people, now)
     db.session.commit()
     lines = [
         "Demo logins (password for all: " + password + "):",

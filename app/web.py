@@ -67,6 +67,18 @@ def ratio_percent(ratio: Fraction) -> Decimal:
     return (Decimal(ratio.numerator) * 100 / Decimal(ratio.denominator)).quantize(Decimal("0.1"))
 
 
+LEAVE_REGIME_LABELS = {
+    "bev": _l("Betaald educatief verlof"),
+    "vov": _l("Vlaams opleidingsverlof"),
+}
+
+
+def leave_regime_label(regime: object) -> str:
+    """The paid-leave regime by its official name (a StrEnum or its value)."""
+    value = getattr(regime, "value", regime) or "bev"
+    return str(LEAVE_REGIME_LABELS.get(str(value), value))
+
+
 def risk_label(risk: str) -> str:
     """What is at risk, in words (a badge, a CSV cell)."""
     return str(RISK_LABELS.get(risk, risk))
@@ -92,6 +104,7 @@ def init_web(app: Flask) -> None:
     app.jinja_env.globals["risk_label"] = risk_label
     app.jinja_env.globals["hours_method_label"] = hours_method_label
     app.jinja_env.globals["percent_of"] = ratio_percent
+    app.jinja_env.globals["leave_regime_label"] = leave_regime_label
     app.jinja_env.filters["hours"] = hours_text
     app.jinja_env.filters["percent"] = percent_text
     app.jinja_env.filters["number"] = number_text

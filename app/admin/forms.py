@@ -1,7 +1,8 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, EmailField, PasswordField, SelectField, StringField
+from flask_wtf.file import FileField, FileRequired
+from wtforms import DateField, EmailField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from app.auth.operations import MIN_PASSWORD_LENGTH
@@ -101,3 +102,35 @@ class PartnerForm(Form):
     branches = MultiCheckboxField(
         _l("Work relation with the branches"), coerce=int, validators=[Optional()]
     )
+
+
+class OrganisationForm(Form):
+    name = StringField(
+        _l("Name of the organisation"),
+        validators=[DataRequired(_l("Give the organisation's name.")), Length(max=200)],
+    )
+    address = TextAreaField(
+        _l("Address (registered office)"), validators=[Optional(), Length(max=500)]
+    )
+    enterprise_number = StringField(
+        _l("Enterprise number"),
+        validators=[Optional(), Length(max=20)],
+        description=_l("Ten digits, e.g. 0123.456.749; checked with its check digits."),
+    )
+    signatory_name = StringField(
+        _l("Authorised signatory: name"), validators=[Optional(), Length(max=200)]
+    )
+    signatory_function = StringField(
+        _l("Authorised signatory: function"), validators=[Optional(), Length(max=200)]
+    )
+
+
+class StampForm(Form):
+    stamp = FileField(
+        _l("Stamp image (PNG or JPEG, at most 1 MB)"),
+        validators=[FileRequired(_l("Choose an image file."))],
+    )
+
+
+class BranchAddressForm(Form):
+    address = TextAreaField(_l("Address"), validators=[Optional(), Length(max=500)])

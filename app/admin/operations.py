@@ -1,4 +1,4 @@
-"""Support's changes to users, branches and closure days; each audited. They flush; the caller commits.
+"""Support's changes to users, branches, closure days and the organisation; each audited. They flush; the caller commits.
 
 An administrator registered at a branch (the local access administrator) manages only the users
 of that branch; branches and closure days concern the whole organisation and are for central
@@ -7,17 +7,23 @@ support (an administrator without a branch).
 
 from __future__ import annotations
 
-from datetime import date
+import hashlib
+import io
+from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
+from PIL import Image
 from sqlalchemy import select
 
 from app import audit, checks
 from app.audit import Actor
 from app.auth import operations as accounts
+from app.certificates.organisation import current as current_organisation
+from app.domain.certificates import InvalidEnterpriseNumber
+from app.domain.certificates import enterprise_number as valid_enterprise_number
 from app.errors import Forbidden, NotFound, Refusal
 from app.extensions import db
-from app.models import Branch, ClosureDay, PartnerOrganisation, Role, User
+from app.models import Branch, ClosureDay, Organisation, PartnerOrganisation, Role, User
 from app.planning.timing import forget_closure_days
 
 USER_FIELDS = ("email", "name", "role", "branch_id", "active")
@@ -222,3 +228,137 @@ def remove_closure_day(actor: Actor, closure: ClosureDay, today: date) -> None:
     db.session.delete(closure)
     db.session.flush()
     forget_closure_days()
+
+
+# --- The organisation on the certificates -------------------------------------------------------
+
+ORGANISATION_FIELDS = (
+    "name", "address", "enterprise_number", "signatory_name", "signatory_function", "stamp_type",
+)  # fmt: skip
+MAX_STAMP_BYTES = 1024 * 1024
+MAX_STAMP_SIDE = 3000  # pixels: a stamp scanned at 600 dpi is far smaller
+
+
+def organisation() -> Organisation:
+    """The organisation's row, made empty the first time support opens it (not flushed)."""
+    found = current_organisation()
+    if found is None:
+        found = Organisation(
+            name="", address="", enterprise_number="", signatory_name="", signatory_function=""
+        )
+    return found
+
+
+def save_organisation(
+    actor: Actor,
+    name: str,
+    address: str,
+    enterprise_number: str,
+    signatory_name: str,
+    signatory_function: str,
+    now: datetime,
+) -> Organisation:
+    """The organisation's name, address, enterprise number and authorised signatory."""
+    require_central(actor)
+    name = checks.text((name or "").strip(), "name")
+    if not name:
+        raise Refusal("name_required", _l("Give the organisation's name."), field="name")
+    address = checks.text((address or "").strip(), "address", one_line=False)
+    number = (enterprise_number or "").strip()
+    if number:
+        try:
+            number = valid_enterprise_number(number)
+        except InvalidEnterpriseNumber as exc:
+            raise Refusal(
+                "bad_enterprise_number",
+                _l(
+                    "This is not a valid Belgian enterprise number: ten digits starting with 0 "
+                    "or 1, e.g. 0123.456.749, whose last two are 97 minus the first eight "
+                    "modulo 97."
+                ),
+                field="enterprise_number",
+            ) from exc
+    signatory_name = checks.text((signatory_name or "").strip(), "signatory_name")
+    signatory_function = checks.text((signatory_function or "").strip(), "signatory_function")
+    record = organisation()
+    before = audit.snapshot(record, ORGANISATION_FIELDS) if record.id else None
+    record.name = name
+    record.address = address
+    record.enterprise_number = number
+    record.signatory_name = signatory_name
+    record.signatory_function = signatory_function
+    record.updated_at = now
+    db.session.add(record)
+    db.session.flush()
+    audit.record(
+        actor, "organisation.change", record, before, audit.snapshot(record, ORGANISATION_FIELDS)
+    )
+    return record
+
+
+def stamp_png(data: bytes) -> bytes:
+    """The uploaded stamp as a PNG, after really opening it: a PNG or JPEG of at most 1 MB and
+    3000 pixels a side. Re-encoding drops whatever else the file carried (metadata, trailing
+    bytes)."""
+    refused = Refusal(
+        "bad_stamp",
+        _l("The stamp must be a PNG or JPEG image of at most 1 MB and 3000 pixels a side."),
+        field="stamp",
+    )
+    if not data or len(data) > MAX_STAMP_BYTES:
+        raise refused
+    try:
+        with Image.open(io.BytesIO(data)) as probe:
+            if probe.format not in ("PNG", "JPEG"):
+                raise refused
+            if max(probe.size) > MAX_STAMP_SIDE:
+                raise refused
+            probe.verify()
+        with Image.open(io.BytesIO(data)) as image:
+            image.load()
+            converted = image.convert("RGBA" if "A" in image.getbands() else "RGB")
+            out = io.BytesIO()
+            converted.save(out, format="PNG")
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
+        raise refused from exc
+    return out.getvalue()
+
+
+def set_stamp(actor: Actor, data: bytes | None, now: datetime) -> Organisation:
+    """Upload (``data``) or remove (``None``) the stamp image printed in the stamp box."""
+    require_central(actor)
+    record = current_organisation()
+    if record is None or not record.name:
+        raise Refusal(
+            "organisation_required", _l("Fill in the organisation's data first."), field="stamp"
+        )
+    before = _stamp_audit(record)
+    record.stamp = stamp_png(data) if data is not None else None
+    record.stamp_type = "image/png" if record.stamp else None
+    record.updated_at = now
+    db.session.flush()
+    audit.record(
+        actor,
+        "organisation.stamp" if record.stamp else "organisation.stamp_remove",
+        record,
+        before,
+        _stamp_audit(record),
+    )
+    return record
+
+
+def _stamp_audit(record: Organisation) -> dict[str, object]:
+    """The stamp in the audit: its fingerprint, never the image."""
+    return {"stamp_sha256": hashlib.sha256(record.stamp).hexdigest() if record.stamp else None}
+
+
+def set_branch_address(actor: Actor, branch: Branch, address: str) -> None:
+    """The branch's address, printed on its trainings' certificates."""
+    require_central(actor)
+    address = checks.text((address or "").strip(), "address", one_line=False)
+    before = audit.snapshot(branch, ("name", "address"))
+    branch.address = address
+    db.session.flush()
+    audit.record(
+        actor, "branch.address", branch, before, audit.snapshot(branch, ("name", "address"))
+    )

@@ -18,9 +18,12 @@ from app import scoping
 from app.admin import bp
 from app.admin import operations as support
 from app.admin.forms import (
+    BranchAddressForm,
     BranchForm,
     ClosureForm,
+    OrganisationForm,
     PartnerForm,
+    StampForm,
     UserDetailsForm,
     UserEditForm,
     UserForm,
@@ -347,6 +350,117 @@ def closure_days():  # type: ignore[no-untyped-def]
         central=current_user.branch_id is None,
         today=datetime.now(BRUSSELS).date(),
     )
+
+
+# --- The organisation on the certificates ------------------------------------------------------
+
+
+def _organisation_page(form: OrganisationForm | None = None, stamp_form: StampForm | None = None):  # type: ignore[no-untyped-def]
+    record = support.organisation()
+    if form is None:
+        form = OrganisationForm(formdata=None, obj=record)
+    addresses = {}
+    items = db.session.scalars(select(Branch).order_by(Branch.name)).all()
+    for branch in items:
+        addresses[branch.id] = BranchAddressForm(prefix=f"address{branch.id}", formdata=None)
+        addresses[branch.id].address.data = branch.address
+    return render_template(
+        "admin/organisation.html",
+        organisation=record,
+        form=form,
+        stamp_form=stamp_form or StampForm(),
+        branches=items,
+        addresses=addresses,
+        central=current_user.branch_id is None,
+        confirm=ConfirmForm(),
+    )
+
+
+@bp.route("/organisation", methods=["GET", "POST"])
+@login_required
+def organisation():  # type: ignore[no-untyped-def]
+    """The organisation's data printed on every certificate: central support edits it."""
+    scoping.require_admin(current_user)
+    if request.method == "POST":
+        support.require_central(actor())  # a local administrator reads, does not change
+    form = OrganisationForm()
+    if form.validate_on_submit():
+        with refusals_shown(form, "name"):
+            support.save_organisation(
+                actor(),
+                form.name.data or "",
+                form.address.data or "",
+                form.enterprise_number.data or "",
+                form.signatory_name.data or "",
+                form.signatory_function.data or "",
+                datetime.now(UTC),
+            )
+            flash(_("The organisation's data is saved."), "success")
+            return redirect(url_for("admin.organisation"))
+    if request.method == "POST":
+        return _organisation_page(form), 400
+    return _organisation_page()
+
+
+@bp.post("/organisation/stamp")
+@login_required
+def organisation_stamp():  # type: ignore[no-untyped-def]
+    scoping.require_admin(current_user)
+    support.require_central(actor())
+    form = StampForm()
+    if form.validate_on_submit():
+        upload = form.stamp.data
+        with refusals_shown(form, "stamp"):
+            support.set_stamp(
+                actor(), upload.stream.read(support.MAX_STAMP_BYTES + 1), datetime.now(UTC)
+            )
+            flash(_("The stamp image is saved."), "success")
+            return redirect(url_for("admin.organisation"))
+    return _organisation_page(stamp_form=form), 400
+
+
+@bp.post("/organisation/stamp/remove")
+@login_required
+def organisation_stamp_remove():  # type: ignore[no-untyped-def]
+    scoping.require_admin(current_user)
+    support.require_central(actor())
+    if ConfirmForm().validate_on_submit():
+        with refusals_shown():
+            support.set_stamp(actor(), None, datetime.now(UTC))
+            flash(_("The stamp image is removed."), "success")
+    return redirect(url_for("admin.organisation"))
+
+
+@bp.get("/organisation/stamp.png")
+@login_required
+def organisation_stamp_image():  # type: ignore[no-untyped-def]
+    scoping.require_admin(current_user)
+    record = support.organisation()
+    if not record.stamp:
+        raise NotFound("stamp")
+    response = Response(record.stamp, mimetype="image/png")
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.post("/organisation/branches/<int:branch_id>/address")
+@login_required
+def branch_address(branch_id: int):  # type: ignore[no-untyped-def]
+    scoping.require_admin(current_user)
+    support.require_central(actor())
+    branch = db.session.get(Branch, branch_id) if id_in_range(branch_id) else None
+    if branch is None:
+        raise NotFound("branch")
+    form = BranchAddressForm(prefix=f"address{branch.id}")
+    if form.validate_on_submit():
+        with refusals_shown():
+            support.set_branch_address(actor(), branch, form.address.data or "")
+            flash(_("The address of %(branch)s is saved.", branch=branch.name), "success")
+    else:
+        for errors in form.errors.values():
+            for error in errors:
+                flash(f"{branch.name}: {error}", "error")
+    return redirect(url_for("admin.organisation"))
 
 
 # --- The outbox ---------------------------------------------------------------------------------

@@ -680,6 +680,8 @@ class AttendanceRowOut(Answer):
     attendance_percent: float
     exam_eligible: bool
     paid_leave: bool
+    # bev: betaald educatief verlof; vov: Vlaams opleidingsverlof; None without paid leave.
+    leave_regime: Literal["bev", "vov"] | None = None
     keeps_paid_leave: bool | None
     at_risk: Annotated[
         str, WithJsonSchema({"type": "string", "description": "comma-separated: exam, paid_leave"})

@@ -12,6 +12,7 @@ from wtforms import (
     TextAreaField,
     TimeField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from app.forms import Form
@@ -52,6 +53,20 @@ class ExemptionForm(Form):
 class EnrolmentForm(Form):
     enrolled_on = DateField(_l("Enrolled on"), validators=[DataRequired()])
     paid_leave = BooleanField(_l("Paid educational leave"))
+    leave_regime = SelectField(
+        _l("Regime of the paid leave"),
+        choices=[
+            SelectChoice(
+                "vov", _l("Vlaams opleidingsverlof (establishment in the Flemish Region)")
+            ),
+            SelectChoice("bev", _l("Betaald educatief verlof (working in Brussels or Wallonia)")),
+        ],
+        description=_l(
+            "Since 1 September 2019 employees of an establishment in the Flemish Region take "
+            "Vlaams opleidingsverlof; those working in the Brussels-Capital or Walloon Region "
+            "keep betaald educatief verlof."
+        ),
+    )
     terminated_on = DateField(_l("Early termination on"), validators=[Optional()])
 
 

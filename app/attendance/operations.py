@@ -19,6 +19,7 @@ from werkzeug.utils import secure_filename
 
 from app import audit, checks
 from app.audit import Actor
+from app.domain.certificates import LeaveRegime
 from app.domain.cutoff import BRUSSELS
 from app.domain.justification import justification_in_time
 from app.domain.scanning import FUTURE_MARGIN
@@ -377,12 +378,21 @@ def update_training_enrolment(
     enrolled_on: date,
     paid_leave: bool,
     terminated_on: date | None,
+    leave_regime: LeaveRegime | str | None = None,
 ) -> None:
+    """``leave_regime`` None keeps the one recorded (betaald educatief verlof by default)."""
     checks.day(enrolled_on, "enrolled_on")
     checks.optional_day(terminated_on, "terminated_on")
+    try:
+        regime = LeaveRegime(leave_regime) if leave_regime else enrolment.leave_regime
+    except ValueError as exc:
+        raise Refusal(
+            "bad_leave_regime", _l("Choose the regime of the paid leave."), field="leave_regime"
+        ) from exc
     before = audit.snapshot(enrolment)
     enrolment.enrolled_on = enrolled_on
     enrolment.paid_leave = paid_leave
+    enrolment.leave_regime = regime
     enrolment.terminated_on = terminated_on
     db.session.flush()
     audit.record(actor, "training_enrolment.change", enrolment, before, audit.snapshot(enrolment))

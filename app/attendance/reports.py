@@ -96,6 +96,9 @@ def rows(report: TrainingFigures) -> list[dict[str, Any]]:
                 "exam_eligible": p.exam_eligible,
                 "paid_leave": p.paid_leave,
                 "keeps_paid_leave": p.keeps_paid_leave if p.paid_leave else None,
+                "leave_regime": (
+                    p.enrolment.leave_regime.value if p.paid_leave and p.enrolment else None
+                ),
                 "at_risk": ",".join(p.at_risk),
                 "hours_method": p.method,
                 "self_reported_hours": hours(p.self_reported),

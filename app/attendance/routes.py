@@ -315,6 +315,7 @@ def participant(training_id: int, participant_id: int):  # type: ignore[no-untyp
                     enrolment_form.enrolled_on.data,
                     enrolment_form.paid_leave.data,
                     enrolment_form.terminated_on.data,
+                    leave_regime=enrolment_form.leave_regime.data,
                 )
                 flash(_("Enrolment data saved."), "success")
                 return redirect(target)

@@ -10,7 +10,13 @@ Decisions where the rules are silent:
   participant is enrolled in: for a training organised per school year, those of the school year
   (1 September to 31 August) holding the period; otherwise those of the whole training. B
   (exempted) and D (missed through late enrolment) are counted over the same span, future
-  sessions included, and C = A - B - D. Sessions after an early termination are not counted.
+  sessions included. C ("aantal lesuren dat de cursist nog moet volgen") is the planned hours of
+  the participant's lessons in that span after the period, less those exempted
+  (:func:`app.domain.certificates.hours_still_to_follow`). Sessions after an early termination
+  are not counted.
+- The organisation (name, address, enterprise number, signatory) and the branch's address are
+  copied into the contents when the certificate is issued, so a later change of address does not
+  change an issued certificate. Without organisation data the branch name is printed, as before.
 - The attendance table covers the lesson period: theoretical hours are all the participant's
   planned hours in the period, hours given those of the sessions already held.
 - Hours are stored as strings with two decimals ("3.00"), as :func:`app.domain.attendance.hours`
@@ -26,12 +32,19 @@ from flask_babel import lazy_gettext as _l
 
 from app.attendance.figures import ParticipantFigures, participant_figures
 from app.domain.attendance import hours
+from app.domain.certificates import (
+    Lesson,
+    attendance_certificate_available,
+    attendance_certificate_available_from,
+    hours_still_to_follow,
+)
 from app.domain.cutoff import BRUSSELS
 from app.domain.periods import lesson_periods
 from app.errors import Refusal
-from app.models import Participant, Training
+from app.models import Organisation, Participant, Training
 
-SCHEMA = 1
+# 2: the organisation's data, box C from the lessons after the period, the new kinds.
+SCHEMA = 2
 Period = tuple[date, date]
 WEEKDAYS = ("maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag")
 
@@ -109,6 +122,31 @@ def schedule(training: Training) -> dict[str, Any]:
     }
 
 
+def organisation_data(training: Training, organisation: Organisation | None) -> dict[str, Any]:
+    """Who issues the certificate: the organisation, the branch (with its address) and the
+    project; the authorised signatory; whether the stamp image is printed."""
+    project = training.project
+    found = organisation if organisation is not None and organisation.name else None
+    return {
+        "branch": project.branch.name,
+        "branch_address": project.branch.address or "",
+        "project": project.name,
+        "project_number": project.number,
+        "name": found.name if found else "",
+        "address": found.address if found else "",
+        "enterprise_number": found.enterprise_number if found else "",
+        "signatory_name": found.signatory_name if found else "",
+        "signatory_function": found.signatory_function if found else "",
+        "stamp": bool(found and found.stamp),
+    }
+
+
+def _organisation() -> Organisation | None:
+    from app.certificates.organisation import current
+
+    return current()
+
+
 def _common(
     kind: str,
     training: Training,
@@ -116,16 +154,11 @@ def _common(
     issued_on: date,
     correction: dict[str, Any] | None,
 ) -> dict[str, Any]:
-    project = training.project
     return {
         "schema": SCHEMA,
         "kind": kind,
         "training": training_data(training),
-        "organisation": {
-            "branch": project.branch.name,
-            "project": project.name,
-            "project_number": project.number,
-        },
+        "organisation": organisation_data(training, _organisation()),
         "participant": {
             "id": participant.id,
             "name": participant.name,
@@ -179,7 +212,17 @@ def diligence(
             _l("Resolve the incomplete registrations of this period first."),
         )
     span, basis = year_span(training, period)
-    year = _figures(training, participant, _after(span), span).figures
+    whole_year = _figures(training, participant, _after(span), span)
+    year = whole_year.figures
+    lessons = [
+        Lesson(
+            line.session.day,
+            line.attendance.planned,
+            exempted=line.attendance.status == "exempt",
+            late_enrolment=line.attendance.status == "late_enrolment",
+        )
+        for line in whole_year.sessions
+    ]
     f = in_period.figures
     enrolment = in_period.enrolment
     return {
@@ -188,7 +231,7 @@ def diligence(
         "hours": {
             "A": _h(year.planned),
             "B": _h(year.exempted),
-            "C": _h(year.planned - year.exempted - year.late_enrolment),
+            "C": _h(hours_still_to_follow(lessons, period[1])),
             "D": _h(year.late_enrolment),
             "span": [span[0].isoformat(), span[1].isoformat()],
             "basis": basis,
@@ -223,4 +266,121 @@ def regular_enrolment(
         "enrolled_on": _iso(enrolled_on),
         "late_enrolment": bool(enrolled_on and span and enrolled_on > span[0]),
         "early_termination": _iso(whole.enrolment.terminated_on) if whole.enrolment else None,
+    }
+
+
+def _training_over(found: ParticipantFigures) -> None:
+    states = {line.attendance.status for line in found.sessions}
+    if "future" in states:
+        raise Refusal(
+            "training_not_over",
+            _l("Some lessons of this training are still to come: issue it after the last one."),
+        )
+    if "incomplete" in states:
+        raise Refusal(
+            "incomplete_registrations",
+            _l("Resolve the incomplete registrations of this training first."),
+        )
+
+
+def attendance(
+    training: Training,
+    participant: Participant,
+    now: datetime,
+    correction: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The deelnameattest: the participant's hours in the whole training, once it is over."""
+    whole = _figures(training, participant, now, None)
+    last = max(line.session.day for line in whole.sessions)
+    if not attendance_certificate_available(last, now):
+        raise Refusal(
+            "attendance_not_yet",
+            _l(
+                "The attendance certificate is available from %(day)s, a week after the last "
+                "lesson.",
+                day=attendance_certificate_available_from(last).strftime("%d/%m/%Y"),
+            ),
+        )
+    _training_over(whole)
+    f = whole.figures
+    enrolment = whole.enrolment
+    return {
+        **_common("attendance", training, participant, now.astimezone(BRUSSELS).date(), correction),
+        "attendance": {
+            "given": _h(f.planned),
+            "exempted": _h(f.exempted),
+            "late_enrolment": _h(f.late_enrolment),
+            "counting": _h(f.counting),
+            "present": _h(f.present),
+            "justified": _h(f.justified),
+            "unjustified": _h(f.unjustified),
+        },
+        "lessons": len(whole.sessions),
+        "enrolled_on": _iso(enrolment.enrolled_on) if enrolment else None,
+        "early_termination": _iso(enrolment.terminated_on) if enrolment else None,
+    }
+
+
+def _resit_enrolment(training: Training, participant: Participant, now: datetime):  # type: ignore[no-untyped-def]
+    whole = _figures(training, participant, now, None)
+    if whole.enrolment is None or not whole.enrolment.second_sitting:
+        raise Refusal(
+            "not_in_second_sitting",
+            _l("This participant is not marked as taking part in the second sitting."),
+        )
+    return whole.enrolment
+
+
+def resit_notice(
+    training: Training,
+    participant: Participant,
+    now: datetime,
+    correction: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Second-sitting certificate 1: the participant must take part in the second sitting."""
+    if training.first_sitting_end is None:
+        raise Refusal(
+            "first_sitting_end_required",
+            _l("Give the end date of the first sitting first."),
+        )
+    _resit_enrolment(training, participant, now)
+    return {
+        **_common(
+            "resit_notice", training, participant, now.astimezone(BRUSSELS).date(), correction
+        ),
+        "first_sitting_end": _iso(training.first_sitting_end),
+        "second_sitting_end": _iso(training.second_sitting_end),
+    }
+
+
+def resit_participation(
+    training: Training,
+    participant: Participant,
+    now: datetime,
+    correction: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Second-sitting certificate 2: confirms the participation, with the exams' dates."""
+    if training.second_sitting_end is None:
+        raise Refusal(
+            "second_sitting_end_required",
+            _l("Give the end date of the second sitting first."),
+        )
+    enrolment = _resit_enrolment(training, participant, now)
+    exams = sorted(enrolment.second_sitting_exams or [])
+    if not exams:
+        raise Refusal(
+            "exam_dates_required",
+            _l("Give the dates of the exams the participant took in the second sitting first."),
+        )
+    return {
+        **_common(
+            "resit_participation",
+            training,
+            participant,
+            now.astimezone(BRUSSELS).date(),
+            correction,
+        ),
+        "first_sitting_end": _iso(training.first_sitting_end),
+        "second_sitting_end": _iso(training.second_sitting_end),
+        "exam_dates": exams,
     }

@@ -15,17 +15,49 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import event, inspect, select
 
-from app import audit
-from app.attendance.figures import training_lessons
+from app import audit, checks
+from app.attendance.figures import Lessons, training_lessons
 from app.audit import Actor
 from app.certificates import contents, pdf
+from app.certificates.organisation import current as current_organisation
+from app.domain.certificates import (
+    DueState,
+    LeaveRegime,
+    attendance_certificate_available_from,
+    certificates_bind,
+    due_state,
+    exam_dates_problem,
+    second_sitting_notice_available_from,
+    second_sitting_notice_due,
+    second_sitting_participation_available_from,
+    second_sitting_participation_due,
+    sittings_problem,
+    under_vov,
+)
 from app.domain.cutoff import BRUSSELS
 from app.domain.periods import certificate_due, regular_enrolment_certificate_due
 from app.errors import Refusal
 from app.extensions import db
-from app.models import Certificate, CertificateKind, Participant, Training
+from app.models import Certificate, CertificateKind, Participant, Training, TrainingEnrolment
 
 Period = tuple[date, date]
+# The certificates of seed 002, for betaald educatief verlof; under Vlaams opleidingsverlof the
+# organisation registers in the Flemish government's application instead.
+BEV_KINDS = frozenset(
+    {
+        CertificateKind.REGULAR_ENROLMENT,
+        CertificateKind.DILIGENCE,
+        CertificateKind.RESIT_NOTICE,
+        CertificateKind.RESIT_PARTICIPATION,
+    }
+)
+FILE_NAMES = {
+    CertificateKind.DILIGENCE: "nauwgezetheid",
+    CertificateKind.REGULAR_ENROLMENT: "inschrijving",
+    CertificateKind.RESIT_NOTICE: "2de-zittijd-1",
+    CertificateKind.RESIT_PARTICIPATION: "2de-zittijd-2",
+    CertificateKind.ATTENDANCE: "deelname",
+}
 
 
 class CertificateImmutable(RuntimeError):
@@ -91,8 +123,17 @@ def issue(
     """Issue a first certificate; a second one for the same period must be a correction."""
     if kind == CertificateKind.DILIGENCE and period not in contents.periods(training):
         raise Refusal("period_required", _l("Choose one of the training's lesson periods."))
-    if kind == CertificateKind.REGULAR_ENROLMENT:
+    if kind != CertificateKind.DILIGENCE:
         period = None
+    if kind in BEV_KINDS and _vov(training, participant):
+        raise Refusal(
+            "vov_registers",
+            _l(
+                "This participant is on Vlaams opleidingsverlof: the organisation registers the "
+                "enrolment and the attendance in the Flemish government's application instead "
+                "of issuing this certificate."
+            ),
+        )
     if _current(kind, training, participant, period) is not None:
         raise Refusal(
             "already_issued",
@@ -100,6 +141,20 @@ def issue(
             status=409,
         )
     return _store(actor, kind, training, participant, now, period, None, None)
+
+
+def _enrolment(training: Training, participant: Participant) -> TrainingEnrolment | None:
+    return db.session.scalars(
+        select(TrainingEnrolment).where(
+            TrainingEnrolment.training_id == training.id,
+            TrainingEnrolment.participant_id == participant.id,
+        )
+    ).first()
+
+
+def _vov(training: Training, participant: Participant) -> bool:
+    enrolment = _enrolment(training, participant)
+    return enrolment is not None and under_vov(enrolment.paid_leave, enrolment.leave_regime)
 
 
 def correct(actor: Actor, old: Certificate, reason: str, now: datetime) -> Certificate:
@@ -142,7 +197,7 @@ def _store(
         assert period is not None
         figures = contents.diligence(training, participant, period, now, correction)
     else:
-        figures = contents.regular_enrolment(training, participant, now, correction)
+        figures = BUILDERS[kind](training, participant, now, correction)
     certificate = Certificate(
         kind=kind,
         training=training,
@@ -158,7 +213,9 @@ def _store(
     )
     db.session.add(certificate)
     db.session.flush()  # the certificate's number is its id
-    certificate.pdf = pdf.render(kind.value, figures, certificate.id)
+    organisation = current_organisation()
+    stamp = organisation.stamp if organisation and figures["organisation"].get("stamp") else None
+    certificate.pdf = pdf.render(kind.value, figures, certificate.id, stamp)
     db.session.flush()
     audit.record(
         actor,
@@ -171,10 +228,20 @@ def _store(
             "period": figures.get("period"),
             "corrects_id": certificate.corrects_id,
             "correction_reason": certificate.correction_reason,
-            "figures": {k: figures[k] for k in ("hours", "attendance") if k in figures},
+            "figures": {
+                k: figures[k] for k in ("hours", "attendance", "exam_dates") if k in figures
+            },
         },
     )
     return certificate
+
+
+BUILDERS = {
+    CertificateKind.REGULAR_ENROLMENT: contents.regular_enrolment,
+    CertificateKind.RESIT_NOTICE: contents.resit_notice,
+    CertificateKind.RESIT_PARTICIPATION: contents.resit_participation,
+    CertificateKind.ATTENDANCE: contents.attendance,
+}
 
 
 @dataclass
@@ -184,10 +251,11 @@ class DueLine:
     participant: Participant
     kind: CertificateKind
     period: Period | None
-    due: date
+    due: date | None  # None: no deadline (on request)
     paid_leave: bool
-    state: str  # issued, overdue, due, upcoming, optional
+    state: str  # a DueState: issued, overdue, due, upcoming, optional, register (VOV)
     certificates: list[Certificate] = field(default_factory=list)  # oldest first
+    regime: str | None = None  # the paid-leave regime (bev, vov), None without paid leave
 
     @property
     def certificate(self) -> Certificate | None:
@@ -197,7 +265,7 @@ class DueLine:
     @property
     def issued_late(self) -> bool:
         first = self.certificates[0] if self.certificates else None
-        return first is not None and _local_day(first.issued_at) > self.due
+        return first is not None and self.due is not None and _local_day(first.issued_at) > self.due
 
 
 def _local_day(moment: datetime) -> date:
@@ -205,13 +273,16 @@ def _local_day(moment: datetime) -> date:
 
 
 def due_list(training: Training, now: datetime) -> list[DueLine]:
-    """Per participant: the regular enrolment certificate and one diligence certificate per
-    lesson period they have lessons in, each with its deadline and state.
+    """Per participant: the regular enrolment certificate, one diligence certificate per lesson
+    period they have lessons in, the two second-sitting certificates when they take part in it,
+    and, for those not on betaald educatief verlof, the attendance certificate once their last
+    lesson is over; each with its deadline and state (:func:`app.domain.certificates.due_state`).
 
-    Deadlines bind for participants on paid educational leave (the certificates exist for it);
-    for the others the certificates can be issued on request and are never overdue.
+    Deadlines bind for participants on betaald educatief verlof (the certificates exist for it);
+    for the others the certificates can be issued on request and are never overdue. Under Vlaams
+    opleidingsverlof the organisation registers in the Flemish government's application instead:
+    those lines say so and have no deadline here.
     """
-    today = now.astimezone(BRUSSELS).date()
     span = contents.training_span(training)
     if span is None:
         return []
@@ -230,37 +301,82 @@ def due_list(training: Training, now: datetime) -> list[DueLine]:
     }
     lines: list[DueLine] = []
     for person in people:
-        pid = person.participant.id
-        paid = bool(person.enrolment and person.enrolment.paid_leave)
-        enrolled_on = person.enrolment.enrolled_on if person.enrolment else span[0]
-        due = regular_enrolment_certificate_due(span[0], enrolled_on)
-        found = chains.get((pid, CertificateKind.REGULAR_ENROLMENT.value, None), [])
-        state = _state(found, due, today, enrolled_on, paid)
-        lines.append(
-            DueLine(person.participant, CertificateKind.REGULAR_ENROLMENT, None, due, paid, state,
-                    found)
-        )  # fmt: skip
-        for period, present in in_period.items():
-            if pid not in present:
-                continue
-            due = certificate_due(period[1])
-            found = chains.get((pid, CertificateKind.DILIGENCE.value, period[0]), [])
-            state = _state(found, due, today, period[1] + timedelta(days=1), paid)
-            lines.append(
-                DueLine(person.participant, CertificateKind.DILIGENCE, period, due, paid, state,
-                        found)
-            )  # fmt: skip
+        lines.extend(_lines_of(training, person, span, chains, in_period, days, now))
     return lines
 
 
-def _state(found: list[Certificate], due: date, today: date, from_day: date, paid: bool) -> str:
-    if found:
-        return "issued"
-    if today < from_day:
-        return "upcoming"
-    if not paid:
-        return "optional"
-    return "overdue" if today > due else "due"
+def _lines_of(
+    training: Training,
+    person: Lessons,
+    span: Period,
+    chains: dict[tuple[int, str, date | None], list[Certificate]],
+    in_period: dict[Period, set[int]],
+    days: dict[int, set[date]],
+    now: datetime,
+) -> list[DueLine]:
+    pid = person.participant.id
+    enrolment = person.enrolment
+    paid = bool(enrolment and enrolment.paid_leave)
+    regime = enrolment.leave_regime if enrolment else None
+    binding = certificates_bind(paid, regime)
+    vov = under_vov(paid, regime)
+    wanted: list[tuple[CertificateKind, Period | None, date | None, date]] = []
+    enrolled_on = enrolment.enrolled_on if enrolment else span[0]
+    wanted.append(
+        (
+            CertificateKind.REGULAR_ENROLMENT,
+            None,
+            regular_enrolment_certificate_due(span[0], enrolled_on),
+            enrolled_on,
+        )
+    )
+    for period, present in in_period.items():
+        if pid in present:
+            wanted.append(
+                (
+                    CertificateKind.DILIGENCE,
+                    period,
+                    certificate_due(period[1]),
+                    period[1] + timedelta(days=1),
+                )
+            )
+    if enrolment is not None and enrolment.second_sitting:
+        if training.first_sitting_end is not None:
+            wanted.append(
+                (
+                    CertificateKind.RESIT_NOTICE,
+                    None,
+                    second_sitting_notice_due(training.first_sitting_end),
+                    second_sitting_notice_available_from(training.first_sitting_end),
+                )
+            )
+        if training.second_sitting_end is not None:
+            wanted.append(
+                (
+                    CertificateKind.RESIT_PARTICIPATION,
+                    None,
+                    second_sitting_participation_due(training.second_sitting_end),
+                    second_sitting_participation_available_from(training.second_sitting_end),
+                )
+            )
+    if not binding:
+        last_day = max(days[pid]) if days.get(pid) else span[1]
+        available = attendance_certificate_available_from(last_day)
+        wanted.append((CertificateKind.ATTENDANCE, None, None, available))
+    result = []
+    for kind, period, due, available_from in wanted:
+        found = chains.get((pid, kind.value, period[0] if period else None), [])
+        if vov and kind in BEV_KINDS and not found:
+            state, due = DueState.REGISTER, None
+        else:
+            state = due_state(bool(found), due, available_from, binding, now)
+        result.append(
+            DueLine(
+                person.participant, kind, period, due, paid, state.value, found,
+                regime=LeaveRegime(regime or LeaveRegime.BEV).value if paid else None,
+            )
+        )  # fmt: skip
+    return result
 
 
 def summary(lines: list[DueLine]) -> dict[str, Any]:
@@ -268,3 +384,82 @@ def summary(lines: list[DueLine]) -> dict[str, Any]:
     for line in lines:
         counts[line.state] += 1
     return dict(counts)
+
+
+# --- The second sitting -------------------------------------------------------------------------
+
+_SITTING_MESSAGES = {
+    "second_without_first": _l("Give the end of the first sitting before that of the second."),
+    "second_not_after_first": _l("The second sitting ends after the first."),
+    "no_exam_dates": _l("Give the dates of the exams taken in the second sitting."),
+    "before_second_sitting": _l(
+        "An exam of the second sitting must fall after the end of the first sitting."
+    ),
+    "after_second_sitting": _l(
+        "An exam of the second sitting must fall on or before the end of the second sitting."
+    ),
+}
+MAX_EXAM_DATES = 30
+
+
+def set_sittings(
+    actor: Actor, training: Training, first_end: date | None, second_end: date | None
+) -> None:
+    """The end dates of the first and the second sitting (the second-sitting deadlines)."""
+    checks.optional_day(first_end, "first_sitting_end")
+    checks.optional_day(second_end, "second_sitting_end")
+    problem = sittings_problem(first_end, second_end)
+    if problem:
+        raise Refusal(problem, _SITTING_MESSAGES[problem], field="second_sitting_end")
+    fields = ("first_sitting_end", "second_sitting_end")
+    before = audit.snapshot(training, fields)
+    training.first_sitting_end = first_end
+    training.second_sitting_end = second_end
+    db.session.flush()
+    audit.record(actor, "training.sittings", training, before, audit.snapshot(training, fields))
+
+
+def mark_second_sitting(
+    actor: Actor,
+    training: Training,
+    participant: Participant,
+    takes_part: bool,
+    exam_dates: list[date],
+) -> TrainingEnrolment:
+    """Whether the participant takes part in the second sitting, and the dates of the exams they
+    took in it (none yet is fine: certificate 2 asks for them)."""
+    enrolment = _enrolment(training, participant)
+    if enrolment is None:
+        raise Refusal(
+            "not_enrolled", _l("This participant has no lessons in this training or period.")
+        )
+    if len(exam_dates) > MAX_EXAM_DATES:
+        raise Refusal(
+            "too_many_exam_dates",
+            _l("At most %(n)s exam dates.", n=MAX_EXAM_DATES),
+            field="exam_dates",
+        )
+    for value in exam_dates:
+        checks.day(value, "exam_dates")
+    if not takes_part and exam_dates:
+        raise Refusal(
+            "exam_dates_without_second_sitting",
+            _l("Exam dates of the second sitting need the participant to take part in it."),
+            field="exam_dates",
+        )
+    if exam_dates:
+        problem = exam_dates_problem(
+            exam_dates, training.first_sitting_end, training.second_sitting_end
+        )
+        if problem:
+            raise Refusal(problem, _SITTING_MESSAGES[problem], field="exam_dates")
+    fields = ("second_sitting", "second_sitting_exams")
+    before = audit.snapshot(enrolment, fields)
+    enrolment.second_sitting = takes_part
+    enrolment.second_sitting_exams = sorted({d.isoformat() for d in exam_dates})
+    db.session.flush()
+    audit.record(
+        actor, "training_enrolment.second_sitting", enrolment, before,
+        audit.snapshot(enrolment, fields),
+    )  # fmt: skip
+    return enrolment

@@ -10,6 +10,7 @@ certificate must not fail over a name.
 
 from __future__ import annotations
 
+import io
 import unicodedata
 from collections.abc import Sequence
 from datetime import date
@@ -153,8 +154,21 @@ class Document(FPDF):
             self.field("Datum van de erkenning", day(t.get("joint_committee_date")))
         else:
             self.field("Identificatienummer opleiding", t.get("code") or f"ID {t['id']}")
-        o = c["organisation"]
-        self.field("Opleidingsinstelling", o["branch"])
+        self.organisation_block(c["organisation"])
+
+    def organisation_block(self, o: dict[str, Any]) -> None:
+        """The organisation by its name, address and enterprise number, and the branch with its
+        address; contents stored before the organisation's data existed name the branch only."""
+        if o.get("name"):
+            self.field("Opleidingsinstelling", o["name"])
+            if o.get("address"):
+                self.field("Adres", o["address"])
+            if o.get("enterprise_number"):
+                self.field("Ondernemingsnummer", o["enterprise_number"])
+            branch = o["branch"] + (f"\n{o['branch_address']}" if o.get("branch_address") else "")
+            self.field("Vestiging", branch)
+        else:
+            self.field("Opleidingsinstelling", o["branch"])
         self.field("Project", f"{o['project']} ({o['project_number']})")
 
     def participant_block(self, c: dict[str, Any]) -> None:
@@ -173,26 +187,48 @@ class Document(FPDF):
             self.field("Einddatum van de opleiding", day(s["end_date"]))
             self.note("Er worden geen examens georganiseerd: de einddatum is vermeld.")
 
-    def signature_block(self, issued_on: str) -> None:
-        """Stamp, signature of an authorised person and the date the certificate was drawn up."""
-        if self.will_page_break(38):
+    def signature_block(
+        self,
+        issued_on: str,
+        organisation: dict[str, Any] | None = None,
+        stamp: bytes | None = None,
+    ) -> None:
+        """Stamp, signature of an authorised person and the date the certificate was drawn up.
+
+        The authorised signatory's name and function are printed in the signature box; the
+        organisation's stamp image, when it has one, in the stamp box (the original signature is
+        still put on by hand).
+        """
+        o = organisation or {}
+        if self.will_page_break(42):
             self.add_page()
         self.heading("Ondertekening")
         self.field("Datum van opmaak", day(issued_on))
         self.ln(1)
         y = self.get_y()
         width = (self.epw - 8) / 2
-        self.rect(self.l_margin, y, width, 24)
-        self.rect(self.l_margin + width + 8, y, width, 24)
+        height = 30
+        self.rect(self.l_margin, y, width, height)
+        self.rect(self.l_margin + width + 8, y, width, height)
         self.set_font(FONT, "I", 8)
         self.set_xy(self.l_margin + 2, y + 1.5)
         self.cell(width - 4, 4, "Originele stempel van de opleidingsinstelling")
+        if stamp:
+            self.image(
+                io.BytesIO(stamp), x=self.l_margin + 2, y=y + 6.5, w=width - 4, h=height - 8,
+                keep_aspect_ratio=True,
+            )  # fmt: skip
         self.set_xy(self.l_margin + width + 10, y + 1.5)
         self.multi_cell(
             width - 4, 4, "Naam en originele handtekening van een gemachtigde van de "
-            "opleidingsinstelling", align="L",
+            "opleidingsinstelling", align="L", new_x="LEFT", new_y="NEXT",
         )  # fmt: skip
-        self.set_xy(self.l_margin, y + 25)
+        if o.get("signatory_name"):
+            self.set_font(FONT, "B", 9)
+            self.set_x(self.l_margin + width + 10)
+            function = f", {o['signatory_function']}" if o.get("signatory_function") else ""
+            self.multi_cell(width - 4, 4.5, f"{o['signatory_name']}{function}", align="L")
+        self.set_xy(self.l_margin, y + height + 1)
         self.set_font(FONT, "", 10)
 
     def output_bytes(self) -> bytes:
@@ -203,7 +239,7 @@ def _footer(kind: str, number_: int) -> str:
     return f"{kind} nr. {number_}"
 
 
-def diligence_pdf(c: dict[str, Any], number_: int) -> bytes:
+def diligence_pdf(c: dict[str, Any], number_: int, stamp: bytes | None = None) -> bytes:
     """Attest (getuigschrift) van nauwgezetheid for one participant and one lesson period."""
     doc = Document(_footer("Attest van nauwgezetheid", number_))
     doc.title_line(f"Attest van nauwgezetheid nr. {number_}")
@@ -230,7 +266,12 @@ def diligence_pdf(c: dict[str, Any], number_: int) -> bytes:
     )  # fmt: skip
     doc.note(
         "Aantallen in uren. Alleen contacturen tellen mee; stages en zelfstudie niet. "
-        f"C = A - B - D. {h.get('basis', '')}".strip()
+        + (
+            "C = A - B - D. "
+            if c.get("schema", 1) < 2
+            else "C: de geplande lesuren van de cursist na deze lesperiode, zonder vrijgestelde. "
+        )
+        + h.get("basis", "")
     )
 
     doc.schedule_block(c["schedule"])
@@ -257,11 +298,11 @@ def diligence_pdf(c: dict[str, Any], number_: int) -> bytes:
     if extra:
         doc.note("Van de gegeven lesuren: " + "; ".join(extra) + ".")
 
-    doc.signature_block(c["issued_on"])
+    doc.signature_block(c["issued_on"], c["organisation"], stamp)
     return doc.output_bytes()
 
 
-def regular_enrolment_pdf(c: dict[str, Any], number_: int) -> bytes:
+def regular_enrolment_pdf(c: dict[str, Any], number_: int, stamp: bytes | None = None) -> bytes:
     """Attest van regelmatige inschrijving: the participant follows a recognised training."""
     doc = Document(_footer("Attest van regelmatige inschrijving", number_))
     doc.title_line(f"Attest van regelmatige inschrijving nr. {number_}")
@@ -283,12 +324,106 @@ def regular_enrolment_pdf(c: dict[str, Any], number_: int) -> bytes:
     doc.schedule_block(c["schedule"])
     if c.get("early_termination"):
         doc.field("Datum voortijdige stopzetting", day(c["early_termination"]))
-    doc.signature_block(c["issued_on"])
+    doc.signature_block(c["issued_on"], c["organisation"], stamp)
     return doc.output_bytes()
 
 
-LAYOUTS = {"diligence": diligence_pdf, "regular_enrolment": regular_enrolment_pdf}
+def _statement(doc: Document, text: str) -> None:
+    doc.set_font(FONT, "", 10)
+    doc.multi_cell(0, 6, text, align="L", new_x="LMARGIN", new_y="NEXT")
 
 
-def render(kind: str, contents: dict[str, Any], number_: int) -> bytes:
-    return LAYOUTS[kind](contents, number_)
+def resit_notice_pdf(c: dict[str, Any], number_: int, stamp: bytes | None = None) -> bytes:
+    """Attest van deelname 2de zittijd, 1ste attest: the participant must take part in it."""
+    doc = Document(_footer("Attest van deelname 2de zittijd (1)", number_))
+    doc.title_line(f"Attest van deelname 2de zittijd nr. {number_}")
+    doc.subtitle(
+        "1ste attest - betaald educatief verlof. De cursist moet deelnemen aan de 2de zittijd."
+    )
+    doc.correction_notice(c.get("correction"))
+    _statement(
+        doc,
+        f"De opleidingsinstelling laat {c['participant']['name']} weten dat hij of zij moet "
+        "deelnemen aan de 2de zittijd van de hieronder vermelde opleiding.",
+    )
+    doc.training_block(c)
+    doc.participant_block(c)
+    doc.heading("Zittijden")
+    doc.field("Einde van de 1ste zittijd", day(c.get("first_sitting_end")))
+    if c.get("second_sitting_end"):
+        doc.field("Einde van de 2de zittijd", day(c["second_sitting_end"]))
+    doc.signature_block(c["issued_on"], c["organisation"], stamp)
+    return doc.output_bytes()
+
+
+def resit_participation_pdf(c: dict[str, Any], number_: int, stamp: bytes | None = None) -> bytes:
+    """Attest van deelname 2de zittijd, 2de attest: the participation, with the exams' dates."""
+    doc = Document(_footer("Attest van deelname 2de zittijd (2)", number_))
+    doc.title_line(f"Attest van deelname 2de zittijd nr. {number_}")
+    doc.subtitle(
+        "2de attest - betaald educatief verlof. Bevestiging van de deelname aan de 2de zittijd."
+    )
+    doc.correction_notice(c.get("correction"))
+    _statement(
+        doc,
+        f"De opleidingsinstelling bevestigt dat {c['participant']['name']} heeft deelgenomen aan "
+        "de 2de zittijd van de hieronder vermelde opleiding.",
+    )
+    doc.training_block(c)
+    doc.participant_block(c)
+    doc.heading("2de zittijd")
+    doc.field("Einde van de 1ste zittijd", day(c.get("first_sitting_end")))
+    doc.field("Einde van de 2de zittijd", day(c.get("second_sitting_end")))
+    doc.field("Data van de afgelegde examens", "\n".join(day(d) for d in c["exam_dates"]))
+    doc.signature_block(c["issued_on"], c["organisation"], stamp)
+    return doc.output_bytes()
+
+
+def attendance_pdf(c: dict[str, Any], number_: int, stamp: bytes | None = None) -> bytes:
+    """Deelnameattest (aanwezigheidsattest): the hours a participant attended the training.
+
+    For participants not on betaald educatief verlof: it names no leave regime at all.
+    """
+    doc = Document(_footer("Deelnameattest", number_))
+    doc.title_line(f"Deelnameattest nr. {number_}")
+    doc.subtitle("Attest van deelname en aanwezigheid aan de hieronder vermelde opleiding.")
+    doc.correction_notice(c.get("correction"))
+    _statement(
+        doc,
+        f"De opleidingsinstelling verklaart dat {c['participant']['name']} deelnam aan de "
+        "hieronder vermelde opleiding, met de volgende aanwezigheden.",
+    )
+    doc.training_block(c)
+    doc.participant_block(c)
+    doc.schedule_block(c["schedule"])
+    a = c["attendance"]
+    doc.heading("Aanwezigheden (in uren)")
+    doc.grid(
+        ["Gegeven lesuren", "Lesuren die tellen", "Aanwezig", "Gewettigd afwezig",
+         "Ongewettigd afwezig"],
+        [[number(a["given"]), number(a["counting"]), number(a["present"]), number(a["justified"]),
+          number(a["unjustified"])]],
+        [35, 35, 34, 35, 35],
+    )  # fmt: skip
+    doc.note(
+        f"Lessen: {c.get('lessons', 0)}. De lesuren die tellen zijn de gegeven lesuren zonder "
+        f"vrijgestelde ({number(a['exempted'])}) en zonder wegens latere inschrijving niet "
+        f"gevolgde ({number(a['late_enrolment'])})."
+    )
+    if c.get("early_termination"):
+        doc.field("Datum voortijdige stopzetting", day(c["early_termination"]))
+    doc.signature_block(c["issued_on"], c["organisation"], stamp)
+    return doc.output_bytes()
+
+
+LAYOUTS = {
+    "diligence": diligence_pdf,
+    "regular_enrolment": regular_enrolment_pdf,
+    "resit_notice": resit_notice_pdf,
+    "resit_participation": resit_participation_pdf,
+    "attendance": attendance_pdf,
+}
+
+
+def render(kind: str, contents: dict[str, Any], number_: int, stamp: bytes | None = None) -> bytes:
+    return LAYOUTS[kind](contents, number_, stamp)

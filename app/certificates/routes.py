@@ -13,8 +13,11 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app import scoping
+from app.attendance.figures import training_lessons
 from app.certificates import bp, contents
 from app.certificates import operations as ops
+from app.certificates.forms import SecondSittingForm, SittingsForm
+from app.certificates.organisation import current as current_organisation
 from app.errors import NotFound
 from app.extensions import db
 from app.models import Certificate, CertificateKind, Participant, Training
@@ -41,11 +44,25 @@ def _certificate(certificate_id: int) -> Certificate:
     return certificate
 
 
-@bp.get("/trainings/<int:training_id>/certificates")
-@login_required
-def index(training_id: int):  # type: ignore[no-untyped-def]
-    training = _training(training_id)
+def _second_sitting_forms(training: Training) -> list[tuple[Participant, SecondSittingForm]]:
+    """One small form per enrolled participant: takes part in the second sitting, exam dates."""
+    rows = []
+    for person in training_lessons(training):
+        form = SecondSittingForm(prefix=f"resit{person.participant.id}", formdata=None)
+        if person.enrolment is not None:
+            form.takes_part.data = person.enrolment.second_sitting
+            form.exam_dates.data = ", ".join(
+                date.fromisoformat(d).strftime("%d/%m/%Y")
+                for d in person.enrolment.second_sitting_exams or []
+            )
+        rows.append((person.participant, form))
+    return rows
+
+
+def _page(training: Training, sittings: SittingsForm | None = None):  # type: ignore[no-untyped-def]
     lines = ops.due_list(training, _now())
+    if sittings is None:
+        sittings = SittingsForm(formdata=None, obj=training)
     return render_template(
         "certificates/index.html",
         training=training,
@@ -54,7 +71,55 @@ def index(training_id: int):  # type: ignore[no-untyped-def]
         periods=list(enumerate(contents.periods(training))),
         form=ConfirmForm(),
         reason_form=ReasonForm(prefix="correct"),
+        sittings=sittings,
+        second_sitting=_second_sitting_forms(training),
+        organisation=current_organisation(),
+        vov=any(line.state == "register" for line in lines),
     )
+
+
+@bp.get("/trainings/<int:training_id>/certificates")
+@login_required
+def index(training_id: int):  # type: ignore[no-untyped-def]
+    return _page(_training(training_id))
+
+
+@bp.post("/trainings/<int:training_id>/certificates/sittings")
+@login_required
+def sittings(training_id: int):  # type: ignore[no-untyped-def]
+    """The end dates of the first and the second sitting."""
+    training = _training(training_id)
+    form = SittingsForm()
+    if form.validate_on_submit():
+        with refusals_shown(form, "second_sitting_end"):
+            ops.set_sittings(
+                actor(), training, form.first_sitting_end.data, form.second_sitting_end.data
+            )
+            flash(_("The sittings' end dates are saved."), "success")
+            return redirect(url_for("certificates.index", training_id=training.id))
+    return _page(training, form), 400
+
+
+@bp.post("/trainings/<int:training_id>/certificates/second-sitting/<int:participant_id>")
+@login_required
+def second_sitting(training_id: int, participant_id: int):  # type: ignore[no-untyped-def]
+    """Whether a participant takes part in the second sitting, and their exam dates."""
+    training = _training(training_id)
+    participant = scoping.get_one(
+        scoping.participants(current_user), Participant, participant_id, "participant"
+    )
+    form = SecondSittingForm(prefix=f"resit{participant.id}")
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            for error in errors:
+                flash(f"{participant.name}: {error}", "error")
+        return redirect(url_for("certificates.index", training_id=training.id) + "#second-sitting")
+    with refusals_shown():
+        ops.mark_second_sitting(
+            actor(), training, participant, bool(form.takes_part.data), form.days
+        )
+        flash(_("Second sitting saved for %(name)s.", name=participant.name), "success")
+    return redirect(url_for("certificates.index", training_id=training.id) + "#second-sitting")
 
 
 @bp.post("/trainings/<int:training_id>/certificates")
@@ -107,7 +172,7 @@ def correct(certificate_id: int):  # type: ignore[no-untyped-def]
 def download(certificate_id: int):  # type: ignore[no-untyped-def]
     """The stored bytes, never rendered again: an issued certificate does not change."""
     certificate = _certificate(certificate_id)
-    name = "nauwgezetheid" if certificate.kind == CertificateKind.DILIGENCE else "inschrijving"
+    name = ops.FILE_NAMES.get(certificate.kind, "attest")
     return file_response(
         certificate.pdf, "application/pdf", f"attest-{name}-{certificate.id}.pdf", inline=True
     )

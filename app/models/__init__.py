@@ -15,7 +15,7 @@ from app.models.devices import PairingToken
 from app.models.exchange import ExchangeConnection, ExchangeEvent, ExchangePush
 from app.models.jobs import DailyRun, DigestSent, Job, WorkerHeartbeat
 from app.models.links import PasswordReset, PortalSignIn
-from app.models.org import ApiToken, Branch, PartnerOrganisation, Role, User
+from app.models.org import ApiToken, Branch, Organisation, PartnerOrganisation, Role, User
 from app.models.outbox import OutboxMail
 from app.models.people import Enrolment, Participant, Supervisor
 from app.models.planning import ClosureDay, Project, Session, Training, TrainingKind, TrainingMode
@@ -47,6 +47,7 @@ __all__ = [
     "JustificationKind",
     "JustificationRequest",
     "Kind",
+    "Organisation",
     "OutboxMail",
     "PairingToken",
     "Participant",

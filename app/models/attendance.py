@@ -16,9 +16,11 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.domain.certificates import LeaveRegime
 from app.models.base import Base, utcnow
 from app.models.org import User
 from app.models.people import Participant
@@ -33,7 +35,11 @@ class TrainingEnrolment(Base):
     """A participant's enrolment in a training as a whole (the certificates' subject).
 
     ``enrolled_on`` after the training's start makes a late enrolment; ``terminated_on`` is an
-    early termination; ``paid_leave`` marks a participant on betaald educatief verlof.
+    early termination; ``paid_leave`` marks a participant on paid leave and ``leave_regime``
+    which one (``app.domain.certificates.LeaveRegime``: betaald educatief verlof or Vlaams
+    opleidingsverlof; meaningful only with ``paid_leave``). ``second_sitting`` marks a
+    participant who takes part in the second sitting, ``second_sitting_exams`` the ISO dates of
+    the exams they took in it.
     """
 
     __tablename__ = "training_enrolments"
@@ -44,6 +50,11 @@ class TrainingEnrolment(Base):
     participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id"), index=True)
     enrolled_on: Mapped[date]
     paid_leave: Mapped[bool] = mapped_column(default=False)
+    leave_regime: Mapped[LeaveRegime] = mapped_column(
+        _enum(LeaveRegime), default=LeaveRegime.BEV, server_default=LeaveRegime.BEV.value
+    )
+    second_sitting: Mapped[bool] = mapped_column(default=False, server_default=false())
+    second_sitting_exams: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
     terminated_on: Mapped[date | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -111,6 +122,12 @@ class Justification(Base):
 class CertificateKind(enum.StrEnum):
     DILIGENCE = "diligence"  # attest van nauwgezetheid
     REGULAR_ENROLMENT = "regular_enrolment"  # attest van regelmatige inschrijving
+    # Attest van deelname 2de zittijd: 1, the participant must take part in the second sitting;
+    # 2, their participation confirmed with the dates of the exams taken.
+    RESIT_NOTICE = "resit_notice"
+    RESIT_PARTICIPATION = "resit_participation"
+    # Deelnameattest with the hours, for a participant not on betaald educatief verlof.
+    ATTENDANCE = "attendance"
 
 
 class Certificate(Base):

@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Column, Enum, ForeignKey, String, Table, false, true
+from sqlalchemy import Column, Enum, ForeignKey, LargeBinary, String, Table, Text, false, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Base, utcnow
@@ -24,6 +24,29 @@ class Branch(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120), unique=True)
+    # Printed on the certificates of this branch's trainings, under the organisation's name.
+    address: Mapped[str] = mapped_column(Text, default="", server_default="")
+
+
+class Organisation(Base):
+    """The training organisation itself (one row): what every certificate names and who signs.
+
+    The enterprise number is stored as ``0123.456.749`` (checked by
+    ``app.domain.certificates.enterprise_number``); the stamp image, when the organisation wants
+    one printed in the stamp box, as the uploaded PNG or JPEG bytes (checked by opening them).
+    """
+
+    __tablename__ = "organisations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    address: Mapped[str] = mapped_column(Text, default="")
+    enterprise_number: Mapped[str] = mapped_column(String(20), default="")
+    signatory_name: Mapped[str] = mapped_column(String(200), default="")
+    signatory_function: Mapped[str] = mapped_column(String(200), default="")
+    stamp: Mapped[bytes | None] = mapped_column(LargeBinary)
+    stamp_type: Mapped[str | None] = mapped_column(String(20))  # image/png or image/jpeg
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 # A partner organisation's work relation ("werkrelatie") with a branch: its trainers may

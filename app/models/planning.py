@@ -80,6 +80,9 @@ class Training(Base):
     hours_method: Mapped[str] = mapped_column(
         String(20), default="registered", server_default="registered"
     )
+    # The end of the first and of the second sitting: the second-sitting certificates' deadlines.
+    first_sitting_end: Mapped[date | None]
+    second_sitting_end: Mapped[date | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     project: Mapped[Project] = relationship(back_populates="trainings")

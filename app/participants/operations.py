@@ -14,6 +14,7 @@ from sqlalchemy.orm import aliased
 from app import audit, checks
 from app.audit import Actor
 from app.domain import national_number
+from app.domain.certificates import LeaveRegime
 from app.domain.cutoff import BRUSSELS
 from app.errors import Forbidden, Refusal
 from app.extensions import db
@@ -226,6 +227,7 @@ def _enrol_all_in_trainings(actor: Actor, pairs: set[tuple[int, int]], now: date
     today = now.astimezone(BRUSSELS).date()
     rows = [
         {"training_id": t, "participant_id": p, "enrolled_on": today, "paid_leave": False,
+         "leave_regime": LeaveRegime.BEV, "second_sitting": False, "second_sitting_exams": [],
          "terminated_on": None, "created_at": now}
         for t, p in sorted(pairs)
         if (t, p) not in existing
@@ -671,7 +673,14 @@ def _move_training_enrolments(actor: Actor, kept: Participant, duplicate: Partic
         kept_record = kept_trainings[record.training_id]
         before = audit.snapshot(kept_record)
         kept_record.enrolled_on = min(kept_record.enrolled_on, record.enrolled_on)
+        if record.paid_leave and not kept_record.paid_leave:
+            kept_record.leave_regime = record.leave_regime  # the regime goes with the leave
         kept_record.paid_leave = kept_record.paid_leave or record.paid_leave
+        # Taking part in the second sitting, and its exams, are kept from either record.
+        kept_record.second_sitting = kept_record.second_sitting or record.second_sitting
+        kept_record.second_sitting_exams = sorted(
+            set(kept_record.second_sitting_exams or []) | set(record.second_sitting_exams or [])
+        )
         db.session.flush()
         audit.record(
             actor, "training_enrolment.change", kept_record, before, audit.snapshot(kept_record)

@@ -17,6 +17,9 @@ from sqlalchemy.orm import joinedload
 from app.attendance.figures import ParticipantFigures, participant_figures
 from app.attendance.routes import KIND_LABELS
 from app.auth.routes import local_target
+from app.certificates import operations as certificates
+from app.certificates.operations import FILE_NAMES
+from app.domain.certificates import attendance_certificate_available, certificates_bind
 from app.domain.cutoff import BRUSSELS
 from app.domain.limits import id_in_range
 from app.errors import NotFound, Refusal
@@ -208,16 +211,40 @@ def home(who: PortalIdentity):  # type: ignore[no-untyped-def]
     trainings = _trainings_of(records)
     figures = [(t, p, _figures(t, p, now)) for t, p in trainings]
     upcoming = _upcoming(records, now)[:5]
+    issued = _certificates(records)
     return render_template(
         "portal/home.html",
         records=records,
         trainings=figures,
         upcoming=upcoming,
-        certificates=_certificates(records),
+        certificates=issued,
+        attendance_offers=_attendance_offers(figures, issued, now),
         supervisor=identity.is_supervisor(who),
         waiting=_waiting_count(who),
         form=ConfirmForm(),
     )
+
+
+def _attendance_offer(figures: ParticipantFigures | None, now: datetime) -> bool:
+    """The deelnameattest can be got here: not on betaald educatief verlof (those get the
+    certificates of seed 002 from the promotor), and a week after their last lesson."""
+    if figures is None or not figures.sessions:
+        return False
+    enrolment = figures.enrolment
+    if enrolment is not None and certificates_bind(enrolment.paid_leave, enrolment.leave_regime):
+        return False
+    last = max(line.session.day for line in figures.sessions)
+    return attendance_certificate_available(last, now)
+
+
+def _attendance_offers(
+    figures: list[tuple[Training, Participant, ParticipantFigures | None]],
+    issued: list[Certificate],
+    now: datetime,
+) -> list[tuple[Training, Participant]]:
+    """Trainings whose attendance certificate the participant can get and has not got yet."""
+    have = {(c.training_id, c.participant_id) for c in issued if c.kind.value == "attendance"}
+    return [(t, p) for t, p, f in figures if (t.id, p.id) not in have and _attendance_offer(f, now)]
 
 
 def _waiting_count(who: PortalIdentity) -> int:
@@ -357,6 +384,38 @@ def training(who: PortalIdentity, training_id: int):  # type: ignore[no-untyped-
     )
 
 
+@bp.post("/trainings/<int:training_id>/attendance-certificate/<int:participant_id>")
+@portal_required
+def attendance_certificate(who: PortalIdentity, training_id: int, participant_id: int):  # type: ignore[no-untyped-def]
+    """The participant gets their own deelnameattest (issued now, stored like every other
+    certificate), or the one already issued."""
+    participant = _record(who, participant_id)
+    training_ = next(
+        (t for t, p in _trainings_of([participant]) if t.id == training_id),
+        None,
+    )
+    if training_ is None or not ConfirmForm().validate_on_submit():
+        raise NotFound("training")
+    existing = next(
+        (
+            c
+            for c in _certificates([participant])
+            if c.training_id == training_.id and c.kind.value == "attendance"
+        ),
+        None,
+    )
+    if existing is None:
+        if not _attendance_offer(_figures(training_, participant, _now()), _now()):
+            raise NotFound("certificate")
+        with refusals_shown():
+            existing = certificates.issue(
+                who.actor, CertificateKind.ATTENDANCE, training_, participant, _now()
+            )
+        if existing is None:
+            return redirect(url_for("portal.home") + "#certificates")
+    return redirect(url_for("portal.certificate", certificate_id=existing.id))
+
+
 @bp.get("/certificates/<int:certificate_id>.pdf")
 @portal_required
 def certificate(who: PortalIdentity, certificate_id: int):  # type: ignore[no-untyped-def]
@@ -365,10 +424,7 @@ def certificate(who: PortalIdentity, certificate_id: int):  # type: ignore[no-un
     found = db.session.get(Certificate, certificate_id) if id_in_range(certificate_id) else None
     if found is None or found.participant_id not in ids:
         raise NotFound("certificate")
-    name = {
-        CertificateKind.DILIGENCE: "nauwgezetheid",
-        CertificateKind.REGULAR_ENROLMENT: "inschrijving",
-    }.get(found.kind, "attest")
+    name = FILE_NAMES.get(found.kind, "attest")
     return file_response(found.pdf, "application/pdf", f"attest-{name}-{found.id}.pdf", inline=True)
 
 

@@ -156,7 +156,7 @@ def test_a_diligence_certificate_stores_its_pdf_and_the_figures_it_shows(app, pr
     assert {k: figures["hours"][k] for k in "ABCD"} == {
         "A": "12.00",  # four sessions of three hours (the break does not count)
         "B": "3.00",  # one session exempted
-        "C": "9.00",  # A - B - D
+        "C": "0.00",  # no lessons after the (only) period: nothing left to follow
         "D": "0.00",
     }
     assert figures["attendance"] == {
@@ -179,7 +179,6 @@ def test_a_diligence_certificate_stores_its_pdf_and_the_figures_it_shows(app, pr
         "ESF-",
         "05/01/2026 tot en met 26/01/2026",
         "12,00",  # A
-        "9,00",  # C
         "3,00",
         "maandag 09:00-12:30 (pauze 10:30-11:00)",
         "Begindatum van de opleiding 05/01/2026",
@@ -202,7 +201,7 @@ def test_the_participant_fields_late_enrolment_and_characters_outside_latin1(app
     assert "Anaïs Dubois" in text
     assert "**.**.**-***.28" in text and NATIONAL_NUMBER not in text  # masked
     assert anais.figures["attendance"]["present"] == "12.00"
-    assert lukasz.figures["hours"]["D"] == "6.00" and lukasz.figures["hours"]["C"] == "6.00"
+    assert lukasz.figures["hours"]["D"] == "6.00" and lukasz.figures["hours"]["C"] == "0.00"
     assert lukasz.figures["participant"]["name"] == "Łukasz Nowak"  # stored as it is
     assert "Lukasz Nowak" in pdf_text(lukasz.pdf)  # printed in the core font's nearest form
 
@@ -305,7 +304,8 @@ def test_the_list_shows_what_is_due_overdue_issued_and_corrected(app, promotor, 
     # Ben: both overdue. Łukasz has no paid leave: on request, never overdue.
     assert page.count('class="certificate-issued"') == 1
     assert page.count('class="certificate-overdue"') == 3
-    assert page.count('class="certificate-optional"') == 2
+    # Łukasz: regular enrolment, diligence and (not on paid leave) the attendance certificate.
+    assert page.count('class="certificate-optional"') == 3
     assert page.count('class="certificate-corrected"') == 1
     assert page.count('class="certificate-current"') == 1
     assert "03/02/2026" in page  # the diligence deadline: 8 days after the period

@@ -19,6 +19,9 @@ Decisions where the rules are silent:
   change an issued certificate. Without organisation data the branch name is printed, as before.
 - The attendance table covers the lesson period: theoretical hours are all the participant's
   planned hours in the period, hours given those of the sessions already held.
+- The attest van nauwgezetheid counts contact hours only (seed 002: "alleen contacturen komen in
+  aanmerking, stages en zelfstudie tellen niet mee"): approved e-learning hours, which count in
+  the figures and on the attendance certificate, are left out of A, hours given and present.
 - Hours are stored as strings with two decimals ("3.00"), as :func:`app.domain.attendance.hours`
   gives them, so the stored figures are exactly the ones printed.
 """
@@ -229,7 +232,9 @@ def diligence(
         **_common("diligence", training, participant, now.astimezone(BRUSSELS).date(), correction),
         "period": [period[0].isoformat(), period[1].isoformat()],
         "hours": {
-            "A": _h(year.planned),
+            # Contact hours only (seed 002: "stages en zelfstudie tellen niet mee"): approved
+            # e-learning hours count in the figures but not on this certificate.
+            "A": _h(year.planned - year.self_reported),
             "B": _h(year.exempted),
             "C": _h(hours_still_to_follow(lessons, period[1])),
             "D": _h(year.late_enrolment),
@@ -238,8 +243,8 @@ def diligence(
         },
         "attendance": {
             "theoretical": _h(sum((s.attendance.planned for s in in_period.sessions), timedelta())),
-            "given": _h(f.planned),
-            "present": _h(f.present),
+            "given": _h(f.planned - f.self_reported),
+            "present": _h(f.present - f.self_reported),
             "justified": _h(f.justified),
             "unjustified": _h(f.unjustified),
             "exempted": _h(f.exempted),

@@ -42,13 +42,21 @@ RECIPIENT_ROLES = (Role.PROMOTOR, Role.TRAINER)
 
 def risk_lines(training: Training, figures: TrainingFigures) -> list[rules.RiskLine]:
     """The participants at risk, one line per threshold one more unjustified absence would
-    cross: the one place that maps the attendance figures to the digest (adapt it here when
-    the early warning is given per lesson period)."""
-    return [
-        rules.RiskLine(training.id, training.name, person.participant.name, threshold)
-        for person in figures.participants
-        for threshold in person.at_risk
-    ]
+    cross: the exam over the whole training, paid leave per lesson period (the period named)."""
+    lines = []
+    for person in figures.participants:
+        if "exam" in person.at_risk:
+            lines.append(
+                rules.RiskLine(training.id, training.name, person.participant.name, "exam")
+            )
+        lines.extend(
+            rules.RiskLine(
+                training.id, training.name, person.participant.name, "paid_leave", leave.period
+            )
+            for leave in person.leave_periods
+            if leave.at_risk
+        )
+    return lines
 
 
 def certificate_lines(

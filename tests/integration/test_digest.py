@@ -130,6 +130,11 @@ def test_the_promotor_and_the_trainer_get_the_digest_over_smtp_once_a_day(
     assert "Attest van regelmatige inschrijving" in dutch  # due today
     assert "Certificate of regular enrolment" in english
     assert "examentoelating" in dutch  # one more absence puts the 2/3 out of reach
+    # Paid leave is judged per lesson period: the line names the period (here the whole
+    # training, under three months) in which one more absence loses it.
+    period = f"(05/11/2026-{(TODAY + timedelta(days=7)).strftime('%d/%m/%Y')})"
+    assert any("educatief verlof" in line and period in line for line in dutch.splitlines())
+    assert any("educational leave" in line and period in line for line in english.splitlines())
     html = mails["petra@example.org"].get_body(preferencelist=("html",)).get_content()
     assert f"/trainings/{training['training']}/certificates" in html
     assert f"/sessions/{training['session']}" in html and "/password" in html

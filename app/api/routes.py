@@ -347,7 +347,7 @@ def list_participants() -> s.ParticipantList:
         **PLANNERS_ONLY,
         400: REFUSALS[400] + "; or an invalid email address (invalid_email) or national "
         "register number (invalid_national_number), or an unknown branch",
-        409: "The national register number is already registered",
+        409: "The national register number, email address or external id is already registered",
     },
 )
 def create_participant(body: s.ParticipantCreate) -> s.ParticipantOut:
@@ -359,6 +359,7 @@ def create_participant(body: s.ParticipantCreate) -> s.ParticipantOut:
         body.name,
         body.email,
         body.national_number,
+        body.external_id,
     )
     return s.ParticipantOut.of(participant)
 

@@ -546,6 +546,8 @@ class ParticipantCreate(Request):
     email: Text(Participant.email)
     national_number: Text(20, required=False) = None
     branch: Text(Branch.name, required=False) = None
+    # How the branch's school administration package knows the person (the exchange).
+    external_id: Text(64, required=False) = None
 
 
 class ParticipantOut(Answer):
@@ -553,6 +555,7 @@ class ParticipantOut(Answer):
     name: str
     email: str
     national_number: str | None  # masked
+    external_id: str | None
     key_version: int
 
     @classmethod
@@ -562,6 +565,7 @@ class ParticipantOut(Answer):
             name=participant.name,
             email=participant.email,
             national_number=participant.masked_national_number or None,
+            external_id=participant.external_id,
             key_version=participant.key_version,
         )
 

@@ -27,6 +27,11 @@ class ParticipantForm(Form):
         validators=[Optional(), Length(max=20)],
         description=_l("YY.MM.DD-XXX.CC; optional; stored encrypted and shown masked."),
     )
+    external_id = StringField(
+        _l("Id in the administration package"),
+        validators=[Optional(), Length(max=64)],
+        description=_l("Optional: how the school administration package knows this person."),
+    )
     branch = SelectField(_l("Branch"), coerce=str)
 
     def validate_national_number(self, field):  # type: ignore[no-untyped-def]
@@ -44,6 +49,7 @@ class ParticipantEditForm(Form):
         validators=[Optional(), Length(max=20)],
         description=_l("Leave empty to keep the stored number."),
     )
+    external_id = ParticipantForm.external_id
 
     validate_national_number = ParticipantForm.validate_national_number
 

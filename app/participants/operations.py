@@ -53,7 +53,12 @@ def clean_national_number(text: str | None) -> str | None:
 
 
 def create_participant(
-    actor: Actor, branch: Branch, name: str, email: str, national_number_text: str | None
+    actor: Actor,
+    branch: Branch,
+    name: str,
+    email: str,
+    national_number_text: str | None,
+    external_id: str | None = None,
 ) -> Participant:
     name = checks.text((name or "").strip(), "name")
     if not name:
@@ -62,6 +67,7 @@ def create_participant(
     digits = clean_national_number(national_number_text)
     participant = Participant(branch=branch, name=name, email=clean_email(email))
     _check_email_free(participant.email, branch.id)
+    participant.external_id = _external_id(external_id, branch.id)
     if digits is not None:
         index = national_number_index(digits)
         _check_national_number_free(index, branch)
@@ -345,7 +351,7 @@ def reveal_national_number(actor: Actor, participant: Participant) -> str | None
     return national_number.formatted(decrypt_national_number(participant.national_number_encrypted))
 
 
-PARTICIPANT_FIELDS = ("name", "email", "national_number_last2", "branch_id")
+PARTICIPANT_FIELDS = ("name", "email", "national_number_last2", "branch_id", "external_id")
 
 
 def update_participant(
@@ -354,10 +360,12 @@ def update_participant(
     name: str,
     email: str,
     national_number_text: str | None,
+    external_id: str | None = None,
 ) -> bool:
-    """Correct a participant's name, email or national register number; audited.
+    """Correct a participant's name, email, national register number or external id; audited.
 
-    An empty national number field keeps the stored one. Returns whether the email changed:
+    An empty national number field keeps the stored one; ``external_id`` ``None`` keeps it, an
+    empty text clears it. Returns whether the email changed:
     nothing is re-sent by itself, the page offers to send the code to the new address.
     """
     name = checks.text((name or "").strip(), "name")
@@ -377,6 +385,8 @@ def update_participant(
             before["national_number"] = "<changed>"
     changed_email = email != participant.email
     participant.name, participant.email = name, email
+    if external_id is not None:
+        participant.external_id = _external_id(external_id, participant.branch_id, participant.id)
     db.session.flush()
     audit.record(
         actor,
@@ -386,6 +396,37 @@ def update_participant(
         audit.snapshot(participant, PARTICIPANT_FIELDS),
     )
     return changed_email
+
+
+def _external_id(text: str | None, branch_id: int, participant_id: int | None = None) -> str | None:
+    """The participant's id in the branch's school administration package (the exchange's
+    identifier, docs/rules.md, "Exchange"): one line, at most 64 characters, one participant per
+    id and branch, so an incoming code can never land on two people."""
+    value = checks.text((text or "").strip(), "external_id")
+    if not value:
+        return None
+    if len(value) > 64:
+        raise Refusal(
+            "invalid_external_id",
+            _l("The external id has at most 64 characters."),
+            field="external_id",
+        )
+    holder = db.session.scalars(
+        select(Participant.id).where(
+            Participant.branch_id == branch_id,
+            Participant.external_id == value,
+            Participant.ended_at.is_(None),
+        )
+    ).first()
+    if holder is not None and holder != participant_id:
+        raise Refusal(
+            "duplicate_external_id",
+            _l("Another participant of this branch has this external id."),
+            status=409,
+            participant_id=holder,
+            field="external_id",
+        )
+    return value
 
 
 def _check_email_free(email: str, branch_id: int, participant_id: int | None = None) -> None:

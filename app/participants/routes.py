@@ -97,6 +97,7 @@ def index():  # type: ignore[no-untyped-def]
                 form.name.data,
                 form.email.data,
                 form.national_number.data,
+                form.external_id.data,
             )
             flash(_("Participant added."), "success")
             return redirect(url_for("participants.detail", participant_id=participant.id))
@@ -222,7 +223,12 @@ def edit(participant_id: int):  # type: ignore[no-untyped-def]
     if form.validate_on_submit():
         with refusals_shown(form, "email"):
             changed = people.update_participant(
-                actor(), participant, form.name.data, form.email.data, form.national_number.data
+                actor(),
+                participant,
+                form.name.data,
+                form.email.data,
+                form.national_number.data,
+                form.external_id.data or "",
             )
             flash(_("Participant changed."), "success")
             if changed:

@@ -277,3 +277,42 @@ def test_a_reissued_code_withdraws_the_waiting_mail_with_the_old_code(app, make)
         )
         actions = db.session.scalars(select(AuditRecord.action)).all()
         assert "mail.withdraw" in actions
+
+
+def test_the_external_id_for_the_exchange_is_set_on_the_forms_and_in_the_api(app, make):
+    """How the branch's administration package knows a person: set when adding or editing,
+    one person per id and branch (an incoming code must never land on two people), audited."""
+    client = log_in(app, Role.PROMOTOR, make, english=True)
+    added = client.post(
+        "/participants/",
+        data={"add-name": "An", "add-email": "an@example.org", "add-external_id": " INF-1 ", "add-branch": "Gent"},
+    )  # fmt: skip
+    assert added.status_code == 302
+    with app.app_context():
+        an = db.session.scalars(
+            select(Participant).where(Participant.email == "an@example.org")
+        ).one()
+        assert an.external_id == "INF-1"
+        an_id = an.id
+    page = client.get(f"/participants/{an_id}").get_data(as_text=True)
+    assert 'id="external-id">INF-1<' in page
+    bo = make.participant(name="Bo", email="bo@example.org")
+    data = {"edit-name": "Bo", "edit-email": "bo@example.org"}
+    taken = client.post(f"/participants/{bo}/edit", data={**data, "edit-external_id": "INF-1"})
+    assert taken.status_code == 200
+    assert "Another participant of this branch has this external id." in taken.get_data(
+        as_text=True
+    )
+    assert client.post(f"/participants/{bo}/edit", data={**data, "edit-external_id": "INF-2"}).status_code == 302  # fmt: skip
+    with app.app_context():
+        assert db.session.get(Participant, bo).external_id == "INF-2"
+        record = db.session.scalars(
+            select(AuditRecord).where(AuditRecord.action == "participant.change")
+        ).one()
+        assert record.before["external_id"] is None and record.after["external_id"] == "INF-2"
+    api = make.api()
+    created = api.post("/participants", {"name": "Cas", "email": "cas@example.org", "external_id": "INF-3"})  # fmt: skip
+    assert created.status_code == 201 and created.get_json()["external_id"] == "INF-3"
+    again = api.post("/participants", {"name": "Dirk", "email": "dirk@example.org", "external_id": "INF-3"})  # fmt: skip
+    assert again.status_code == 409 and again.get_json()["field"] == "external_id"
+    assert api.get(f"/participants/{an_id}").get_json()["external_id"] == "INF-1"

@@ -249,6 +249,7 @@ def diligence(
             "unjustified": _h(f.unjustified),
             "exempted": _h(f.exempted),
             "late_enrolment": _h(f.late_enrolment),
+            "method": in_period.method,
         },
         "early_termination": _iso(enrolment.terminated_on) if enrolment else None,
     }
@@ -319,6 +320,8 @@ def attendance(
             "present": _h(f.present),
             "justified": _h(f.justified),
             "unjustified": _h(f.unjustified),
+            "self_reported": _h(f.self_reported),
+            "method": whole.method,
         },
         "lessons": len(whole.sessions),
         "enrolled_on": _iso(enrolment.enrolled_on) if enrolment else None,

@@ -297,6 +297,9 @@ def diligence_pdf(c: dict[str, Any], number_: int, stamp: bytes | None = None) -
     ]
     if extra:
         doc.note("Van de gegeven lesuren: " + "; ".join(extra) + ".")
+    doc.note(
+        (_method_note(a) + " Alleen contacturen: zelfstudie en e-learning tellen niet mee.").strip()
+    )
 
     doc.signature_block(c["issued_on"], c["organisation"], stamp)
     return doc.output_bytes()
@@ -410,10 +413,30 @@ def attendance_pdf(c: dict[str, Any], number_: int, stamp: bytes | None = None) 
         f"vrijgestelde ({number(a['exempted'])}) en zonder wegens latere inschrijving niet "
         f"gevolgde ({number(a['late_enrolment'])})."
     )
+    elearning = a.get("self_reported")
+    doc.note(
+        _method_note(a)
+        + (
+            f" Waarvan goedgekeurde e-learninguren: {number(elearning)}."
+            if elearning and elearning != "0.00"
+            else ""
+        )
+    )
     if c.get("early_termination"):
         doc.field("Datum voortijdige stopzetting", day(c["early_termination"]))
     doc.signature_block(c["issued_on"], c["organisation"], stamp)
     return doc.output_bytes()
+
+
+def _method_note(a: dict) -> str:  # type: ignore[type-arg]
+    """How the hours present were counted (the training's hours method), said on the
+    certificate as on every figure; certificates issued before the setting say nothing."""
+    method = a.get("method")
+    if method == "lessons":
+        return "Aanwezige uren per les: een les waarin de cursist aanwezig telt, telt voor al haar geplande uren."
+    if method == "registered":
+        return "Aanwezige uren: de geregistreerde tijd van inchecken tot uitchecken, binnen de les en zonder de pauze."
+    return ""
 
 
 LAYOUTS = {

@@ -167,6 +167,7 @@ def test_a_diligence_certificate_stores_its_pdf_and_the_figures_it_shows(app, pr
         "unjustified": "3.00",
         "exempted": "3.00",
         "late_enrolment": "0.00",
+        "method": "registered",  # the training's hours method, said on the certificate
     }
     text = pdf_text(certificate.pdf)
     for expected in (

@@ -220,6 +220,7 @@ def test_every_page_file_and_certificate_shows_the_same_hours(app, make, chloe):
         "0.83",
     )
     assert all(value in certificate["text"] for value in ("7,42", "2,75", "0,83"))
+    assert "Aanwezige uren: de geregistreerde tijd" in " ".join(certificate["text"].split())
 
 
 def test_whole_lessons_change_the_hours_everywhere_alike(app, make, chloe):
@@ -248,6 +249,7 @@ def test_whole_lessons_change_the_hours_everywhere_alike(app, make, chloe):
     assert all(f"{value} h" in portal for value in lessons)
     certificate = from_certificate(app, promotor, training, person)
     assert certificate["present"] == "8.25" and certificate["unjustified"] == "0.00"  # contact
+    assert "Aanwezige uren per les" in " ".join(certificate["text"].split())
 
 
 def test_the_hours_method_is_set_on_the_training_form_and_in_the_api(app, make, chloe):

@@ -103,6 +103,7 @@ def confirm_roll_call(
     at = min(times.start if check_in_at_start else now, now)
     marks = {line.participant_id: line for line in lines}
     exempt = exempt_participant_ids(session)
+    earlier = roll_call_marks(session)
     count = 0
     for entry in roster(session):
         pid = entry.participant.id
@@ -121,15 +122,18 @@ def confirm_roll_call(
         db.session.add(mark)
         db.session.flush()
         audit.record(actor, "roll_call.mark", mark, after=audit.snapshot(mark))
-        outgoing.changed(
-            "mark",
-            mark.id,
-            session.id,
-            pid,
-            now,
-            state="present" if line.present else "absent",
-            remark=remark,
-        )
+        before = earlier.get(pid)
+        # A roll call confirmed again tells the administration package only what changed.
+        if before is None or (before.present, before.remark) != (line.present, remark):
+            outgoing.changed(
+                "mark",
+                mark.id,
+                session.id,
+                pid,
+                now,
+                state="present" if line.present else "absent",
+                remark=remark,
+            )
         if line.present and not entry.registrations:
             register(actor, session, pid, Kind.IN, at, now, Source.MANUAL, reason=remark or None)
             count += 1

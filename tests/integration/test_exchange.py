@@ -152,6 +152,17 @@ def test_a_code_entered_here_arrives_at_the_peer_with_its_registration_time_and_
         assert event.delivered_at is not None and event.delivered_at >= at
 
 
+def test_a_roll_call_confirmed_again_sends_only_what_changed(app: Flask, setting: dict, peer: Peer):
+    _switch_on(app, setting["connection"])
+    _mark(app, setting, present=False, remark="ziek gemeld")
+    _mark(app, setting, present=False, remark="ziek gemeld")  # confirmed again, unchanged
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(ExchangeEvent)) == 1
+    _mark(app, setting, present=False, remark="ziek gemeld, attest volgt")
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(ExchangeEvent)) == 2
+
+
 def test_a_code_entered_at_the_peer_arrives_here_and_is_not_echoed_back(
     app: Flask, live: str, setting: dict, peer: Peer, today: date, make: Builders
 ):

@@ -234,7 +234,7 @@ def build(app, now: datetime) -> dict[str, Built]:  # type: ignore[no-untyped-de
     built = {}
     with app.app_context():
         branch = get_or_create_branch("Bench")
-        create_user(Actor(None), PROMOTOR, Role.PROMOTOR, PASSWORD, branch)
+        create_user(Actor(None), PROMOTOR, Role.PROMOTOR, PASSWORD, branch, must_change=False)
         db.session.commit()
         builder = Builder(now)
         for offset, day in enumerate((date(2026, 11, 11), date(2026, 12, 25))):

@@ -30,12 +30,15 @@ from app.models import (
     ApiToken,
     AuditRecord,
     Enrolment,
+    ExchangeConnection,
     Kind,
     Participant,
+    Project,
     Registration,
     ScanReceipt,
     Session,
     Source,
+    Training,
     User,
 )
 from app.planning.timing import session_times
@@ -124,6 +127,20 @@ _RECEIPT = select(_receipts.c.response).where(_receipts.c.nonce == bindparam("no
 _tokens = ApiToken.__table__
 _users = User.__table__
 _sessions = Session.__table__
+_trainings, _projects = Training.__table__, Project.__table__
+_connections = ExchangeConnection.__table__
+# Whether the session's branch has a switched-on exchange connection, asked in the scan's own
+# facts query: without one (the usual case) a scan makes no extra round trip for the exchange.
+_EXCHANGE = (
+    exists()
+    .where(
+        _trainings.c.id == _sessions.c.training_id,
+        _projects.c.id == _trainings.c.project_id,
+        _connections.c.branch_id == _projects.c.branch_id,
+        _connections.c.active.is_(True),
+    )
+    .label("exchange")
+)
 _SESSION_COLUMNS = (
     _sessions.c.id.label("session_id"),
     _sessions.c.day,
@@ -133,6 +150,7 @@ _SESSION_COLUMNS = (
     _sessions.c.break_end,
     _sessions.c.reopened_at,
     _sessions.c.reclosed_at,
+    _EXCHANGE,
 )
 _PARTICIPANT_COLUMNS = (
     _RECEIPT.scalar_subquery().label("receipt"),
@@ -394,7 +412,7 @@ def scan(caller: Principal, request: ScanRequest, now: datetime) -> dict[str, An
             "nonce": request.nonce,
             "request_digest": digest,
         }
-        stored = write_registration(registration, now) is not None
+        stored = write_registration(registration, now, exchange=bool(facts.exchange)) is not None
         where = "registration"
     if not stored:
         # Another request stored this nonce at the same moment (the insert waited for its
@@ -477,7 +495,9 @@ def _registration_with_audit():  # type: ignore[no-untyped-def]
 _REGISTRATION_WITH_AUDIT = _registration_with_audit()
 
 
-def write_registration(registration: dict[str, Any], now: datetime) -> int | None:
+def write_registration(
+    registration: dict[str, Any], now: datetime, exchange: bool | None = None
+) -> int | None:
     """The one place a registration and its audit record are written: scans, the roll call,
     late arrivals, early departures, closing a session, corrections and merges all come here,
     so every registration has the same columns and the same audit record. Returns its id, or
@@ -486,6 +506,8 @@ def write_registration(registration: dict[str, Any], now: datetime) -> int | Non
     Core inserts rather than ORM objects: this runs for every scan at the door (one round trip
     on PostgreSQL). A registration carries a unique nonce, so a scan's registration is the
     receipt of its nonce. The callers check the rules first (``scan``, ``register``).
+    ``exchange``: whether the session's branch has a switched-on exchange connection, when the
+    caller already knows (a scan asks it in its facts query); ``None`` looks it up.
     """
     row = {name: registration.get(name) for name in _SCAN_FIELDS}
     after = {k: audit.plain(v) for k, v in row.items() if k != "request_digest"}
@@ -498,7 +520,7 @@ def write_registration(registration: dict[str, Any], now: datetime) -> int | Non
                 "after": after,
             },
         ).scalar()
-        if registration_id is not None:
+        if registration_id is not None and exchange is not False:
             _exchange(row, registration_id, now)
         return registration_id
     registration_id = db.session.execute(_INSERT_REGISTRATION, row).scalar()
@@ -517,7 +539,8 @@ def write_registration(registration: dict[str, Any], now: datetime) -> int | Non
             "after": {"id": registration_id, **after},
         },
     )
-    _exchange(row, registration_id, now)
+    if exchange is not False:
+        _exchange(row, registration_id, now)
     return registration_id
 
 

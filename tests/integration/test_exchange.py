@@ -385,6 +385,39 @@ def test_a_registration_travels_with_its_registration_time(
         assert participant.email == "an@example.org"
 
 
+def test_a_scan_at_the_door_travels_only_while_the_connection_is_on(
+    app: Flask, make: Builders, setting: dict, today: date
+):
+    """The scan learns in its own facts query whether its branch has a switched-on
+    connection: then its registration becomes an event; otherwise nothing is written."""
+    import uuid
+
+    session_id = make.session(today, time(0, 0), time(23, 59))
+    make.enrol(session_id, setting["participant"])
+
+    def scan(direction: str) -> None:
+        answer = make.api().post(
+            "/scans",
+            {
+                "session_id": session_id,
+                "code": make.code(setting["participant"]),
+                "nonce": uuid.uuid4().hex,
+                "direction": direction,
+            },
+        )
+        assert answer.status_code == 200 and not answer.get_json()["repeat"], answer.get_json()
+
+    def events() -> int:
+        with app.app_context():
+            return db.session.scalar(select(func.count()).select_from(ExchangeEvent))
+
+    scan("in")  # the connection is not switched on yet
+    assert events() == 0
+    _switch_on(app, setting["connection"])
+    scan("out")
+    assert events() == 1
+
+
 def test_a_justification_and_an_exemption_travel_with_their_kind_and_remark(
     app: Flask, setting: dict, peer: Peer, today: date
 ):

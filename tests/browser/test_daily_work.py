@@ -3,7 +3,7 @@ then sending the code to the new address (the everyday work of a promotor)."""
 
 from __future__ import annotations
 
-from datetime import date, time
+from datetime import date, time, timedelta
 
 from sqlalchemy import select
 
@@ -80,3 +80,45 @@ def test_a_corrected_email_gets_the_code_on_request(page, live_server, app, make
             m.recipient for m in db.session.scalars(select(OutboxMail).order_by(OutboxMail.id))
         ]
     assert recipients == ["an.peeters@exampel.org", "an.peeters@example.org"]
+
+
+def test_the_attendance_table_fits_its_page_with_paid_leave_per_period(
+    page, live_server, app, make
+):
+    """Every column visible on a laptop's screen (no sideways scrolling), even with the paid
+    leave of every period under the participants who take it."""
+    from app.models import TrainingEnrolment
+
+    make.user(Role.PROMOTOR, "Gent", email="petra@example.org")
+    first = make.session(date(2026, 9, 7), time(18), time(21))
+    with app.app_context():
+        training_id = db.session.get(Session, first).training_id
+    sessions = [first] + [
+        make.session(
+            date(2026, 9, 7) + timedelta(weeks=week), time(18), time(21), training_id=training_id
+        )
+        for week in range(1, 16)  # four months: two lesson periods
+    ]
+    people = [make.participant(name=f"Deelnemer met een lange naam {n}") for n in range(4)]
+    for person in people:
+        for session_id in sessions:
+            make.enrol(session_id, person)
+    with app.app_context():
+        for enrolment in db.session.scalars(select(TrainingEnrolment)):
+            enrolment.paid_leave = True
+        db.session.commit()
+    page.set_viewport_size({"width": 1280, "height": 900})
+    log_in(page, live_server, "petra@example.org")
+    page.goto(f"{live_server}/trainings/{training_id}/attendance")
+    scroller = page.locator(".table-scroll")
+    widths = scroller.evaluate("e => [e.scrollWidth, e.clientWidth]")
+    assert widths[0] <= widths[1], widths  # nothing hidden to the right
+    # ... and not by squeezing the columns to a letter each: the headers take two lines at most.
+    heading = page.locator("table.report thead tr").bounding_box()
+    assert heading is not None and heading["height"] < 60, heading
+    periods = page.locator("td.periods").first.inner_text()
+    assert (
+        periods.startswith("Betaald educatief verlof per periode") and periods.count("/2026") >= 2
+    )
+    header = page.locator("table.report th", has_text="Examen")
+    assert header.is_visible()

@@ -311,6 +311,9 @@ def test_the_list_shows_what_is_due_overdue_issued_and_corrected(app, promotor, 
     assert page.count('class="certificate-current"') == 1
     assert "03/02/2026" in page  # the diligence deadline: 8 days after the period
     assert "25/01/2026" in page  # regular enrolment: 20 days after the start
+    # Łukasz's lines show no deadline (none binds him): late enrolment on 15/01 would put his
+    # regular enrolment certificate at 23/01/2026.
+    assert "23/01/2026" not in page and page.count("Geen termijn: op aanvraag") == 3
     assert f"/certificates/{issued.id}.pdf" in page and f"/certificates/{issued.id + 1}.pdf" in page
 
 

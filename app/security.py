@@ -10,6 +10,7 @@ import hashlib
 import hmac
 import os
 import secrets
+import tempfile
 from pathlib import Path
 
 from cryptography.fernet import Fernet
@@ -24,13 +25,23 @@ def _read_or_create(path: Path, make: callable) -> bytes:  # type: ignore[valid-
         return path.read_bytes()
     path.parent.mkdir(parents=True, exist_ok=True)
     data = make()
-    # O_EXCL: two workers starting at once must not write two different keys.
+    # Written whole under a temporary name, then linked into place: os.link fails when the
+    # name exists, so two processes starting at once (the web servers and workers of one
+    # deploy, on a shared instance folder) never write two different keys, and neither ever
+    # reads a key the other is still writing.
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return path.read_bytes()
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temporary, 0o600)
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            return path.read_bytes()
+    finally:
+        os.unlink(temporary)
     return data
 
 

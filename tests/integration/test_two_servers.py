@@ -219,9 +219,10 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
         )
         for _ in range(2)
     ]
-    for upgrade in upgrades:
-        _, errors = upgrade.communicate(timeout=120)
-        assert upgrade.returncode == 0, errors
+    # Both finish (and their pipes are closed) before either is judged.
+    results = [(upgrade.communicate(timeout=120)[1], upgrade.returncode) for upgrade in upgrades]
+    for errors, code in results:
+        assert code == 0, errors
     for role in ("promotor", "trainer"):
         _flask(env, "create-user", f"{role}@example.org", "--role", role, "--branch", "Gent", "--password", PASSWORD, "--keep-password")  # fmt: skip
     promotor = _flask(env, "create-token", "promotor@example.org").strip().splitlines()[-1]

@@ -26,6 +26,22 @@ def frame() -> np.ndarray:
     return cv2.cvtColor(picture, cv2.COLOR_GRAY2BGR)
 
 
+def painted(display: Display, composed: np.ndarray, seconds: float) -> np.ndarray:
+    """Render until the screen shows the composed picture (or ``seconds`` pass); what the
+    screen shows in the window's place."""
+    deadline = time.monotonic() + seconds
+    while True:  # until the window is mapped and painted (slow on a busy machine)
+        display.render(frame())
+        x, y, width, height = cv2.getWindowImageRect(WINDOW)
+        screen = np.asarray(ImageGrab.grab(xdisplay=None))[..., ::-1]
+        shown = screen[y : y + height, x : x + width]
+        if shown.shape == composed.shape and (shown == composed).mean() > 0.99:
+            return shown
+        if time.monotonic() > deadline:
+            return shown  # the test reports the difference
+        time.sleep(0.05)
+
+
 def main() -> int:
     out = Path(sys.argv[1])
     display = Display(window=True)
@@ -34,21 +50,19 @@ def main() -> int:
         ("green", "Zoë Vermeulen: in 09:02", GREEN, 0),
         ("red", "Lotte Claes: Niet ingeschreven voor deze sessie", RED, 3),
     ):
-        display.show(text, colour)
-        display.waiting = waiting
-        display.status = f"offline: {waiting} scans wachten op verzending" if waiting else ""
-        composed = display.picture(frame())
-        deadline = time.monotonic() + 45  # a loaded CI machine paints late
-        while True:  # until the window is mapped and painted (slow on a busy machine)
-            display.render(frame())
-            x, y, width, height = cv2.getWindowImageRect(WINDOW)
-            screen = np.asarray(ImageGrab.grab(xdisplay=None))[..., ::-1]
-            shown = screen[y : y + height, x : x + width]
+        for attempt in range(3):
+            display.show(text, colour)
+            display.waiting = waiting
+            display.status = f"offline: {waiting} scans wachten op verzending" if waiting else ""
+            composed = display.picture(frame())
+            shown = painted(display, composed, 20)
             if shown.shape == composed.shape and (shown == composed).mean() > 0.99:
                 break
-            if time.monotonic() > deadline:
-                break  # the test reports the difference
-            time.sleep(0.05)
+            # Now and then, on a loaded machine, a new window on the virtual screen is never
+            # painted: a fresh window then, as a trainer would restart it (at most twice).
+            print(f"{name}: window not painted, attempt {attempt + 1}", file=sys.stderr)
+            display.close()
+            display = Display(window=True)
         cv2.imwrite(str(out / f"{name}-composed.png"), composed)
         cv2.imwrite(str(out / f"{name}-screen.png"), shown)
     display.close()

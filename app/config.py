@@ -31,6 +31,8 @@ class DefaultConfig:
     RATELIMIT_LINK_ADDRESS = "3 per 15 minutes"
     RATELIMIT_PORTAL_MAIL = "3 per hour"  # the portal's "mail my QR code again", per person
     PASSWORD_RESET_MINUTES = 60
+    # werkzeug's method name; the tests set a cheap one (see tests/conftest.py).
+    PASSWORD_HASH_METHOD = "scrypt"
     # The portal (participants and supervisors): a sign-in link is valid 30 minutes and once;
     # the session it starts lasts until logout or PORTAL_SESSION_HOURS after the sign-in.
     PORTAL_LINK_MINUTES = 30

@@ -30,6 +30,9 @@ BASE_CONFIG = {
     "RATELIMIT_ENABLED": False,
     "SMTP_HOST": None,
     "SERVER_NAME": "localhost",
+    # scrypt costs about 0.3 s a user by design; the tests make many users. Production keeps
+    # scrypt (tests/integration/test_security.py checks the default).
+    "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1",
 }
 
 

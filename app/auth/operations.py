@@ -12,7 +12,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
-from werkzeug.security import check_password_hash, generate_password_hash
+from werkzeug.security import check_password_hash, generate_password_hash as _werkzeug_hash
 
 from app import audit, links
 from app.audit import Actor
@@ -38,10 +38,18 @@ def find_user(email: str) -> User | None:
     return db.session.scalars(select(User).where(User.email == email.strip().lower())).first()
 
 
+def generate_password_hash(password: str) -> str:
+    """A password hash with the configured method: scrypt in production; the test settings
+    choose a cheap one, since scrypt's deliberate cost was most of an integration test's
+    setup. Hashes of any method are checked alike, so a change of method needs no migration."""
+    return _werkzeug_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
+
+
 @cache
-def _unknown_user_hash() -> str:
-    """A hash to check a password against when no such user exists."""
-    return generate_password_hash(secrets.token_urlsafe(16))
+def _unknown_user_hash(method: str) -> str:
+    """A hash to check a password against when no such user exists (of the configured method,
+    so that check costs what a real user's does)."""
+    return _werkzeug_hash(secrets.token_urlsafe(16), method=method)
 
 
 def check_login(email: str, password: str) -> User | None:
@@ -52,7 +60,7 @@ def check_login(email: str, password: str) -> User | None:
     would otherwise tell which addresses have an account).
     """
     user = find_user(email)
-    stored = user.password_hash if user is not None else _unknown_user_hash()
+    stored = user.password_hash if user is not None else _unknown_user_hash(current_app.config["PASSWORD_HASH_METHOD"])
     matches = check_password_hash(stored, password)
     if user is None or not user.active or not matches:
         return None

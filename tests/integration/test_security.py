@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from app.config import DefaultConfig
 from app.extensions import db
 from app.models import ApiToken, Role, User
 from tests.builders import PASSWORD
@@ -13,7 +14,11 @@ from tests.conftest import TEST_REDIS_URL
 
 @pytest.fixture
 def app_config() -> dict:
-    return {"RATELIMIT_ENABLED": True, "RATELIMIT_LOGIN": "3 per minute"}
+    return {
+        "RATELIMIT_ENABLED": True,
+        "RATELIMIT_LOGIN": "3 per minute",
+        "PASSWORD_HASH_METHOD": DefaultConfig.PASSWORD_HASH_METHOD,
+    }
 
 
 def login(client, email: str, password: str):  # type: ignore[no-untyped-def]

@@ -12,7 +12,8 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
-from werkzeug.security import check_password_hash, generate_password_hash as _werkzeug_hash
+from werkzeug.security import check_password_hash
+from werkzeug.security import generate_password_hash as _werkzeug_hash
 
 from app import audit, links
 from app.audit import Actor
@@ -60,7 +61,11 @@ def check_login(email: str, password: str) -> User | None:
     would otherwise tell which addresses have an account).
     """
     user = find_user(email)
-    stored = user.password_hash if user is not None else _unknown_user_hash(current_app.config["PASSWORD_HASH_METHOD"])
+    stored = (
+        user.password_hash
+        if user is not None
+        else _unknown_user_hash(current_app.config["PASSWORD_HASH_METHOD"])
+    )
     matches = check_password_hash(stored, password)
     if user is None or not user.active or not matches:
         return None

@@ -161,12 +161,18 @@ class GuardedAdapter(HTTPAdapter):
         }
 
 
+class PeerSession(requests.Session):
+    def get_redirect_target(self, resp: requests.Response) -> None:
+        """No answer is a redirect to us: not followed, and (unlike ``allow_redirects=False``
+        alone, which still prepares the next request) its body is not read either."""
+        return None
+
+
 def session(allowed: Allowance) -> requests.Session:
     """A requests session for peers: guarded connections, no proxies from the environment, no
     redirects (``post`` below says so on every call too)."""
-    found = requests.Session()
+    found = PeerSession()
     found.trust_env = False
-    found.max_redirects = 0
     adapter = GuardedAdapter(allowed)
     found.mount("http://", adapter)
     found.mount("https://", adapter)

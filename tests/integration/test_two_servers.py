@@ -88,7 +88,9 @@ def with_unit_environment(
 
 
 # The name users reach the servers at (AANWEZIG_PUBLIC_URL), the only host they answer to.
-PUBLIC_HOST = urlsplit(read_env_file(DEPLOY / "aanwezig.env.example")["AANWEZIG_PUBLIC_URL"]).hostname
+PUBLIC_HOST = urlsplit(
+    read_env_file(DEPLOY / "aanwezig.env.example")["AANWEZIG_PUBLIC_URL"]
+).hostname
 
 
 def database_urls() -> tuple[str, str]:

@@ -39,7 +39,7 @@ class DefaultConfig:
     PORTAL_SESSION_HOURS = 12
     # The address the server is reached at (https://aanwezig.example.org): every link in a mail
     # is built from it, never from a request's Host header, and requests for any other host
-    # are refused (app/hosts.py). `make run` sets it to http://127.0.0.1:5000. Without it only
+    # are refused (app/links.py). `make run` sets it to http://127.0.0.1:5000. Without it only
     # this machine's own names are answered (and SERVER_NAME's host, when set).
     PUBLIC_URL: str | None = None
     # Other host names this server answers to (a list, or names separated by commas): an

@@ -1,5 +1,9 @@
-"""One-time links by mail: an itsdangerous token (signed with the app's secret, with its own
-salt per purpose, expiring) that names a stored row and a random nonce.
+"""One-time links by mail, and the addresses they are built on.
+
+A link is an itsdangerous token (signed with the app's secret, with its own salt per purpose,
+expiring) that names a stored row and a random nonce, put on the configured public address
+(``external_url``), never on a request's Host; requests for a host the server is not are
+refused (``check_host``): docs/security.md, "Links and hosts".
 
 The signature makes the link unforgeable and its age checkable without the database; the row
 (which keeps only the nonce's SHA-256) makes it single-use: using it is one conditional UPDATE

@@ -34,6 +34,9 @@ proxy:
 browser:
 	@bash scripts/system-packages.sh chromium
 
+# Every link in a mail is built from the public address, and the server answers only to its
+# host (localhost and 127.0.0.1 both, here); another address can be given on the command line.
+run: export AANWEZIG_PUBLIC_URL ?= http://127.0.0.1:5000
 run: $(STAMP) system-packages
 	$(BIN)/flask --app wsgi db upgrade
 	$(BIN)/flask --app wsgi demo-data

@@ -31,6 +31,11 @@ def create_app(config: dict[str, Any] | None = None, instance_path: str | None =
 
     init_web(app)
     _init_operations(app)
+    from app.json_strict import StrictJSONProvider
+    from app.links import init_hosts
+
+    init_hosts(app)
+    app.json = StrictJSONProvider(app)
     return app
 
 
@@ -44,6 +49,13 @@ def _configure(app: Flask, config: dict[str, Any] | None) -> None:
         app.config.update(config)
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         app.config["SQLALCHEMY_DATABASE_URI"] = sqlite_default(app.instance_path)
+    from app.links import production_problems
+
+    problems = production_problems(app.config)
+    if problems:
+        # A production start (deploy/systemd sets AANWEZIG_PRODUCTION) without its public
+        # address would mail links to whatever host a request named: refuse to run.
+        raise RuntimeError("; ".join(problems))
     from app.security import init_keys
 
     init_keys(app)

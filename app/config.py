@@ -37,9 +37,19 @@ class DefaultConfig:
     # the session it starts lasts until logout or PORTAL_SESSION_HOURS after the sign-in.
     PORTAL_LINK_MINUTES = 30
     PORTAL_SESSION_HOURS = 12
-    # The address mailed links point to (https://aanwezig.example.org). Set it in production:
-    # without it a link takes the host of the request that asked for it.
+    # The address the server is reached at (https://aanwezig.example.org): every link in a mail
+    # is built from it, never from a request's Host header, and requests for any other host
+    # are refused (app/links.py). `make run` sets it to http://127.0.0.1:5000. Without it only
+    # this machine's own names are answered (and SERVER_NAME's host, when set).
     PUBLIC_URL: str | None = None
+    # Other host names this server answers to (a list, or names separated by commas): an
+    # internal name a monitoring check or a script uses. /healthz, /readyz and /metrics answer
+    # on any host (they build no links), for a load balancer or Prometheus reaching a server by
+    # its own address.
+    ALLOWED_HOSTS: tuple[str, ...] | str = ()
+    # Set by the production units (deploy/systemd): the app refuses to start without
+    # PUBLIC_URL, and /readyz reports it.
+    PRODUCTION = False
     # Scanning
     SCAN_EARLY_MINUTES = 60
     SCAN_REPEAT_SECONDS = 120
@@ -54,6 +64,14 @@ class DefaultConfig:
     # First retry of an exchange delivery (app/exchange); doubles per attempt, at most 30 min,
     # for a week.
     EXCHANGE_RETRY_SECONDS = 30
+    # Internal hosts the exchange may reach all the same (app/domain/peer_address.py): for an
+    # on-premises package or a test peer, e.g. "10.20.0.5", "10.20.0.0/16" or "informat.lan".
+    # Without an entry, loopback, private, link-local, multicast and reserved addresses are
+    # refused at saving and at every delivery.
+    EXCHANGE_ALLOW_HOSTS: tuple[str, ...] | str = ()
+    # An incoming exchange event is a few hundred bytes; a larger body is refused (413) before
+    # its signature is checked.
+    EXCHANGE_MAX_BODY = 64 * 1024
     # Background jobs (app/jobs). The embedded default runs them in a thread of the web
     # process; production sets EMBEDDED_WORKER = False and runs `flask worker` processes.
     EMBEDDED_WORKER = True

@@ -83,6 +83,9 @@ def main() -> None:
             "SMTP_HOST": None,
             "RATELIMIT_ENABLED": False,
             "SERVER_NAME": f"127.0.0.1:{port}",
+            # The reference peer listens on this machine: allowed explicitly, as an
+            # on-premises package would be.
+            "EXCHANGE_ALLOW_HOSTS": "127.0.0.1",
         },
         instance_path=str(instance),
     )

@@ -23,6 +23,7 @@ from werkzeug.exceptions import BadRequest
 from app.api import bp, schemas
 from app.domain.limits import MAX_ID
 from app.errors import Refusal
+from app.json_strict import is_non_standard
 
 # Deeper than any of our bodies by far, shallow enough to walk without recursion trouble.
 MAX_JSON_DEPTH = 20
@@ -46,7 +47,16 @@ def read_json() -> Any:
         raise schemas.body_refusal()
     try:
         data = request.get_json()
-    except (BadRequest, RecursionError):
+    except (BadRequest, RecursionError) as exc:
+        if is_non_standard(exc):
+            raise Refusal(
+                "invalid_json",
+                _l(
+                    "The request body holds NaN, Infinity or a number too large, which JSON "
+                    "does not know."
+                ),
+                status=400,
+            ) from None
         # RecursionError: JSON nested some thousands deep, which the parser cannot follow.
         raise schemas.body_refusal() from None
     stack: list[tuple[Any, int, str | None]] = [(data, 0, None)]

@@ -13,21 +13,22 @@ connections, never back to the peer it came from. Nothing is ever overwritten in
 
 from __future__ import annotations
 
-import json
+import base64
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from flask import g, request
+from flask import current_app, g, request
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 from standardwebhooks.webhooks import Webhook
 
-from app import audit
+from app import audit, json_strict
 from app.api import bp
 from app.api import schemas as s
 from app.api.openapi import endpoint
 from app.audit import Actor
 from app.domain import exchange as rules
-from app.errors import NotFound, Refusal
+from app.errors import Refusal
 from app.exchange import outgoing
 from app.extensions import db
 from app.models import (
@@ -43,21 +44,28 @@ from app.security import decrypt_secret, national_number_index
 ENDPOINT = "api.exchange_events"
 FUTURE_MARGIN = timedelta(minutes=5)
 REFUSES = {
-    400: "Malformed event, or webhook-id differs from data.event_id (event_id_mismatch)",
-    401: "Missing, wrong or outdated Standard Webhooks signature (bad_signature)",
-    404: "No such connection",
+    400: "Malformed event (not JSON, NaN or Infinity in it, a field missing or invalid), or "
+    "webhook-id differs from data.event_id (event_id_mismatch)",
+    401: "Missing, wrong or outdated Standard Webhooks signature, or no such connection: the "
+    "answer is the same (bad_signature)",
+    404: "Only for a path whose id is not a number in the id range: an unknown connection "
+    "is answered 401, as a wrong signature is",
     409: "The connection is paused (connection_paused); send again later",
-    413: "The request body is too large",
+    413: "The request body is larger than the exchange takes (64 KiB by default)",
     422: "Refused by a rule: unknown_participant, wrong_identifier, unknown_code, future_time",
     503: "The database is busy or unreachable; nothing was saved",
 }
+# Verified against when the connection does not exist, so an unknown id costs what a known one
+# does and is answered alike: ids cannot be counted.
+_NO_SECRET = "whsec_" + base64.b64encode(bytes(32)).decode()
 
 
-def _connection(connection_id: int) -> ExchangeConnection:
-    connection = db.session.get(ExchangeConnection, connection_id)
-    if connection is None:
-        raise NotFound("connection")
-    return connection
+def _bad_signature() -> Refusal:
+    return Refusal(
+        "bad_signature",
+        _l("The Standard Webhooks signature is missing, wrong or too old."),
+        status=401,
+    )
 
 
 @bp.before_request
@@ -65,17 +73,19 @@ def verify_signature() -> None:
     """Before the body is parsed: only a correctly signed, fresh request gets further."""
     if request.endpoint != ENDPOINT:
         return
-    connection = _connection(int((request.view_args or {})["connection_id"]))
+    # A larger body is refused (413) before anything else: it is read whole to be verified.
+    request.max_content_length = int(current_app.config["EXCHANGE_MAX_BODY"])
+    body = request.get_data(cache=True)
+    connection = db.session.get(ExchangeConnection, int((request.view_args or {})["connection_id"]))
+    secret = decrypt_secret(connection.secret_encrypted) if connection else _NO_SECRET
     try:
-        Webhook(decrypt_secret(connection.secret_encrypted)).verify(
-            request.get_data(cache=True), dict(request.headers), json_parse=False
-        )
+        Webhook(secret).verify(body, dict(request.headers), json_parse=False)
+        verified = connection is not None
     except Exception:  # the library raises several kinds for a malformed header
-        raise Refusal(
-            "bad_signature",
-            _l("The Standard Webhooks signature is missing, wrong or too old."),
-            status=401,
-        ) from None
+        verified = False
+    if not verified:
+        raise _bad_signature()
+    assert connection is not None
     if not connection.active:
         raise Refusal(
             "connection_paused", _l("This connection is paused; send again later."), status=409
@@ -167,6 +177,17 @@ def _ack(event_id: str, outcome: str, sessions: list[int]) -> s.ExchangeAck:
     )
 
 
+def _insert_ignoring_duplicates(values: dict) -> Any:
+    """INSERT .. ON CONFLICT DO NOTHING RETURNING id, on PostgreSQL and SQLite alike."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return (
+        insert(ExchangeEvent).values(**values).on_conflict_do_nothing().returning(ExchangeEvent.id)
+    )
+
+
 @bp.post("/exchange/<int:connection_id>/events")
 @endpoint(
     s.ExchangeAck,
@@ -221,24 +242,33 @@ def exchange_events(connection_id: int, body: s.ExchangeEventIn) -> s.ExchangeAc
     else:
         sessions = _sessions_in(participant.id, moment, connection.split_at)
         outcome = "applied" if sessions else "no_session"
-    event = ExchangeEvent(
-        connection_id=connection.id,
-        direction="in",
-        event_id=data.event_id,
-        participant_id=participant.id,
-        session_id=sessions[0] if sessions else None,
-        day=moment.day,
-        part=moment.part,
-        state=state,
-        code=data.code,
-        remark=data.remark or "",
-        registered_at=registered_at,
-        payload=json.loads(request.get_data(cache=True)),  # as received
-        outcome=outcome,
-        delivered_at=now,
-    )
-    db.session.add(event)
-    db.session.flush()
+    # Written before anything else of the event, and only if no copy of it was written first:
+    # copies sent at once (a peer retrying while the first is still being answered) all pass
+    # the check above, and the unique (connection, direction, event id) decides which one
+    # applies; the others wait for it and are answered as the duplicates they are.
+    inserted = db.session.execute(
+        _insert_ignoring_duplicates(
+            {
+                "connection_id": connection.id,
+                "direction": "in",
+                "event_id": data.event_id,
+                "participant_id": participant.id,
+                "session_id": sessions[0] if sessions else None,
+                "day": moment.day,
+                "part": moment.part,
+                "state": state,
+                "code": data.code,
+                "remark": data.remark or "",
+                "registered_at": registered_at,
+                "payload": json_strict.loads(request.get_data(cache=True)),  # as received
+                "outcome": outcome,
+                "delivered_at": now,
+                "created_at": now,
+            }
+        )
+    ).scalar()
+    if inserted is None:
+        return _ack(data.event_id, "duplicate", [])
     actor = Actor(None)
     for session_id in sessions:
         mark = RollCallMark(

@@ -8,8 +8,8 @@ import binascii
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, time
-from urllib.parse import urlparse
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, select, update
 from sqlalchemy.orm import aliased
@@ -18,7 +18,7 @@ from app import audit, checks, jobs
 from app.audit import Actor
 from app.domain import exchange as rules
 from app.errors import Refusal
-from app.exchange import outgoing
+from app.exchange import outgoing, transport
 from app.extensions import db
 from app.models import (
     Branch,
@@ -78,11 +78,7 @@ def _check(data: ConnectionInput) -> None:
     checks.text(data.name, "name")
     if not data.name.strip():
         raise Refusal("required", _l("Give a name."), field="name")
-    url = urlparse(data.url.strip())
-    if url.scheme not in ("http", "https") or not url.netloc or len(data.url) > 500:
-        raise Refusal(
-            "bad_url", _l("Give the peer's address, starting with https://."), field="url"
-        )
+    _check_url(data.url)
     unknown = [e for e in data.events if e not in rules.EVENT_KINDS]
     if unknown:
         raise Refusal("bad_events", _l("Unknown kind of event."), field="events")
@@ -108,6 +104,29 @@ def _check(data: ConnectionInput) -> None:
             ),
             field="mapping",
         )
+
+
+def _check_url(text: str) -> None:
+    """A well-formed http(s) address whose host does not lead inside (app.domain.peer_address):
+    checked here, and again at every delivery on the address actually connected to."""
+    if len(text) > 500:
+        raise Refusal("bad_url", _l("The address is too long."), field="url")
+    try:
+        transport.check_url(text, transport.allowance_from(current_app.config))
+    except transport.BadPeerUrl:
+        raise Refusal(
+            "bad_url", _l("Give the peer's address, starting with https://."), field="url"
+        ) from None
+    except transport.AddressRefused as exc:
+        raise Refusal(
+            "internal_address",
+            _l(
+                "This address leads to %(kind)s, which the exchange may not reach. Give the "
+                "package's address on the internet.",
+                kind=outgoing.ADDRESS_KINDS.get(exc.kind, exc.kind),
+            ),
+            field="url",
+        ) from None
 
 
 def create_connection(

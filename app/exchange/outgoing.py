@@ -25,11 +25,16 @@ from typing import Any
 
 import requests
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from standardwebhooks.webhooks import Webhook
+from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, NewConnectionError
 
 from app import jobs
 from app.domain import exchange as rules
+from app.domain.peer_address import Allowance
+from app.exchange import transport
 from app.extensions import db
 from app.models import (
     ExchangeConnection,
@@ -239,19 +244,102 @@ class DeliveryFailed(Exception):
     pass
 
 
-def _post(connection_url: str, secret: str, event_id: str, payload: Mapping[str, Any]) -> None:
+def _post(
+    connection_url: str,
+    secret: str,
+    event_id: str,
+    payload: Mapping[str, Any],
+    allowed: Allowance | None = None,
+) -> None:
     body = serialise(payload)
     headers = signed_headers(secret, event_id, body, datetime.now(UTC))
+    if allowed is None:
+        allowed = transport.allowance_from(current_app.config)
     try:
-        answer = requests.post(connection_url, data=body.encode(), headers=headers, timeout=TIMEOUT)
+        answer = transport.post(allowed, connection_url, body.encode(), headers, TIMEOUT)
+    except transport.AddressRefused as exc:
+        # Not retried: the address is the connection's, and support must change it.
+        raise jobs.Permanent(
+            _(
+                "not sent: the peer's address leads to an internal address (%(kind)s), which "
+                "the exchange may not reach",
+                kind=ADDRESS_KINDS.get(exc.kind, exc.kind),
+            )
+        ) from exc
+    except transport.BadPeerUrl as exc:
+        raise jobs.Permanent(_("not sent: the peer's address is not a valid address")) from exc
     except requests.RequestException as exc:
-        raise DeliveryFailed(f"peer unreachable: {type(exc).__name__}") from exc
-    if 200 <= answer.status_code < 300:
+        raise DeliveryFailed(_("peer unreachable (%(why)s)", why=_unreachable_reason(exc))) from exc
+    status = answer.status_code
+    if 200 <= status < 300:
         return
-    text = answer.text[:300]
-    if 400 <= answer.status_code < 500 and answer.status_code not in RETRYABLE_4XX:
-        raise jobs.Permanent(f"peer refused with {answer.status_code}: {text}")
-    raise DeliveryFailed(f"peer answered {answer.status_code}: {text}")
+    # The peer's own text is never kept or shown: only its status and our reading of it.
+    if 300 <= status < 400:
+        raise jobs.Permanent(
+            _(
+                "the peer answered %(status)s: a redirect, which is not followed; enter the "
+                "address it points to in the connection",
+                status=status,
+            )
+        )
+    reason = _status_reason(status)
+    if 400 <= status < 500 and status not in RETRYABLE_4XX:
+        raise jobs.Permanent(
+            _("the peer refused the event: %(status)s, %(reason)s", status=status, reason=reason)
+        )
+    raise DeliveryFailed(
+        _(
+            "the peer answered %(status)s, %(reason)s; tried again later",
+            status=status,
+            reason=reason,
+        )
+    )
+
+
+ADDRESS_KINDS = {
+    "loopback": _l("this machine itself"),
+    "private": _l("a private network"),
+    "link_local": _l("a link-local address"),
+    "multicast": _l("a multicast address"),
+    "reserved": _l("a reserved address"),
+}
+
+
+def _status_reason(status: int) -> str:
+    """What a peer's status says, in our words."""
+    reasons = {
+        400: _l("it could not read the event"),
+        401: _l("it did not accept the signature (check the shared secret)"),
+        403: _l("it did not accept the signature (check the shared secret)"),
+        404: _l("no such address at the peer"),
+        405: _l("the address does not take events"),
+        408: _l("the peer timed out"),
+        409: _l("the peer is busy with this participant"),
+        413: _l("the event is too large for the peer"),
+        422: _l("the peer did not accept the event's content"),
+        425: _l("the peer asks to try later"),
+        429: _l("the peer asks to send less often"),
+    }
+    if status in reasons:
+        return str(reasons[status])
+    if status >= 500:
+        return str(_l("an error at the peer"))
+    return str(_l("an unexpected answer"))
+
+
+def _unreachable_reason(exc: requests.RequestException) -> str:
+    cause = exc.args[0] if exc.args else None
+    cause = getattr(cause, "reason", cause)  # urllib3's MaxRetryError carries the real one
+    if isinstance(cause, NameResolutionError):
+        return str(_l("its name is not known"))
+    # Before the time-out: urllib3's NewConnectionError is a ConnectTimeoutError too.
+    if isinstance(cause, NewConnectionError):
+        return str(_l("nothing answers at its address"))
+    if isinstance(exc, requests.Timeout) or isinstance(cause, ConnectTimeoutError):
+        return str(_l("no answer in time"))
+    if isinstance(exc, requests.exceptions.SSLError):
+        return str(_l("its certificate was not accepted"))
+    return str(_l("nothing answers at its address"))
 
 
 def _deliver(job: jobs.Claimed) -> None:
@@ -281,12 +369,13 @@ def _deliver(job: jobs.Claimed) -> None:
         .order_by(ExchangeEvent.id)
     ).all()
     url, secret = connection.url, decrypt_secret(connection.secret_encrypted)
+    allowed = transport.allowance_from(current_app.config)
     pending = [(e.id, e.event_id, e.payload, e.created_at) for e in queue]
     db.session.rollback()  # no transaction stays open while the peer answers
     now = datetime.now(UTC)
     for event_pk, eid, payload, created_at in pending:
         try:
-            _post(url, secret, eid, payload)
+            _post(url, secret, eid, payload, allowed)
         except jobs.Permanent as exc:
             _record(event_pk, error=str(exc), failed=now)
             if event_pk == own:
@@ -294,13 +383,17 @@ def _deliver(job: jobs.Claimed) -> None:
             continue  # a refused earlier event does not hold the later ones back
         except DeliveryFailed as exc:
             if rules.given_up(created_at, now):
-                _record(event_pk, error=f"given up after a week: {exc}", failed=now)
+                _record(
+                    event_pk, error=_("given up after a week: %(why)s", why=str(exc)), failed=now
+                )
                 if event_pk == own:
                     raise jobs.Permanent(str(exc)) from exc
                 continue
             _record(event_pk, error=str(exc))
             if event_pk != own:
-                waiting = f"waiting for an earlier event of this participant: {exc}"
+                waiting = _(
+                    "waiting for an earlier event of this participant: %(why)s", why=str(exc)
+                )
                 _record(own, error=waiting)
                 raise DeliveryFailed(waiting) from exc
             raise

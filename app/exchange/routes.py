@@ -19,6 +19,7 @@ from app.errors import NotFound, Refusal
 from app.exchange import operations as ops
 from app.exchange.forms import EVENT_LABELS, IDENTIFIER_LABELS, ConnectionForm, PushForm
 from app.extensions import db
+from app.links import external_url
 from app.models import Branch, ExchangeConnection, ExchangeEvent, ExchangePush, Participant
 from app.planning.forms import ConfirmForm
 from app.views import actor, choices, refusals_shown
@@ -186,7 +187,9 @@ def _page(found: ExchangeConnection, form: ConnectionForm, push_form: PushForm):
         event_labels=EVENT_LABELS,
         identifier_labels=IDENTIFIER_LABELS,
         limit=EVENTS_SHOWN,
-        events_url=url_for("api.exchange_events", connection_id=found.id, _external=True),
+        # The address the package must use: the configured one, not the one this page was
+        # asked on.
+        events_url=external_url("api.exchange_events", connection_id=found.id),
     )
 
 

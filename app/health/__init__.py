@@ -32,12 +32,23 @@ def healthz():  # type: ignore[no-untyped-def]
 @bp.get("/readyz")
 def readyz():  # type: ignore[no-untyped-def]
     checks: dict[str, dict[str, Any]] = {"database": _database()}
+    if current_app.config.get("PRODUCTION"):
+        checks["public_url"] = _public_url()
     if checks["database"]["ok"]:
         checks["migrations"] = _migrations()
         checks["worker"] = _worker()
     ready = all(check["ok"] for check in checks.values())
     body = {"status": "ready" if ready else "not ready", "checks": checks}
     return jsonify(body), 200 if ready else 503
+
+
+def _public_url() -> dict[str, Any]:
+    """In production every mailed link is built from PUBLIC_URL; without it (a setting
+    changed after the start) the server is not fit to serve."""
+    from app.links import production_problems
+
+    problems = production_problems(current_app.config)
+    return {"ok": not problems, **({"error": problems[0]} if problems else {})}
 
 
 def _database() -> dict[str, Any]:

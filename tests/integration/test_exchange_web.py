@@ -109,7 +109,7 @@ def test_the_push_and_the_retry_button_from_the_page(app, make, today):
 
     client = log_in(app, Role.ADMIN, make, branch="Gent", english=True)
     gent = _branch(app, "Gent")
-    client.post("/admin/exchange/new", data=_form(gent, url="http://127.0.0.1:9/none"))
+    client.post("/admin/exchange/new", data=_form(gent, url="http://informat.invalid/none"))
     with app.app_context():
         cid = db.session.scalars(select(ExchangeConnection.id)).one()
     # Paused: the push is refused with its reason.

@@ -24,6 +24,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -73,6 +74,25 @@ def unit_commands(unit: str) -> dict[str, list[list[str]]]:
     return found
 
 
+def with_unit_environment(
+    env: dict[str, str], unit: dict[str, list[list[str]]], run: Path
+) -> dict[str, str]:
+    """``env`` with the unit's own Environment= settings added, as systemd starts its commands
+    (AANWEZIG_PRODUCTION among them: a production start); its runtime folder put in ``run``."""
+    found = dict(env)
+    for setting in unit["Environment"]:
+        key, _, value = setting[0].partition("=")
+        found[key] = value.replace("/run/aanwezig-web", str(run))
+    (run / "metrics").mkdir(parents=True, exist_ok=True)
+    return found
+
+
+# The name users reach the servers at (AANWEZIG_PUBLIC_URL), the only host they answer to.
+PUBLIC_HOST = urlsplit(
+    read_env_file(DEPLOY / "aanwezig.env.example")["AANWEZIG_PUBLIC_URL"]
+).hostname
+
+
 def database_urls() -> tuple[str, str]:
     assert TEST_DATABASE_URL
     base, name = TEST_DATABASE_URL.rsplit("/", 1)
@@ -87,9 +107,10 @@ class ProxiedSession(requests.Session):
     def __init__(self, base: str) -> None:
         super().__init__()
         self.base = base
-        # As the browser saw the page: over HTTPS (Flask-WTF checks the referrer's origin).
-        referer = base.replace("http://", "https://", 1) + "/"
-        self.headers.update({"X-Forwarded-Proto": "https", "Referer": referer})
+        # As the browser saw the page: over HTTPS at the public address (Flask-WTF checks the
+        # referrer's origin), which nginx hands on as the Host.
+        referer = f"https://{PUBLIC_HOST}/"
+        self.headers.update({"X-Forwarded-Proto": "https", "Referer": referer, "Host": PUBLIC_HOST})
 
     def go(self, method: str, path: str, **kwargs):  # type: ignore[no-untyped-def]
         kwargs.setdefault("timeout", 15)
@@ -119,7 +140,8 @@ class Server:
         return requests.request(
             method,
             self.url + "/api/v1" + path,
-            headers={"Authorization": f"Bearer {token}"},
+            # The Host nginx hands on: the servers answer no other (bar the health checks).
+            headers={"Authorization": f"Bearer {token}", "Host": PUBLIC_HOST},
             timeout=15,
             **kwargs,
         )
@@ -207,12 +229,14 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
         }
     )
     web, worker = unit_commands("aanwezig-web.service"), unit_commands("aanwezig-worker.service")
+    web_env = with_unit_environment(env, web, folder / "run-upgrade")
+    worker_env = with_unit_environment(env, worker, folder / "run-worker")
     # Both machines migrate at once on deploy (ExecStartPre): one waits for the other's lock.
     upgrades = [
         subprocess.Popen(
             web["ExecStartPre"][0],
             cwd=ROOT,
-            env=env,
+            env=web_env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             text=True,
@@ -233,7 +257,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     try:
         for label in ("a", "b"):
             port = free_port()
-            server_env = dict(env, AANWEZIG_BIND=f"127.0.0.1:{port}")
+            server_env = dict(web_env, AANWEZIG_BIND=f"127.0.0.1:{port}")
             for setting in web["Environment"]:
                 key, _, value = setting[0].partition("=")
                 server_env[key] = value.replace("/run/aanwezig-web", str(folder / f"run-{label}"))
@@ -249,7 +273,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
                     subprocess.Popen(
                         worker["ExecStart"][0],
                         cwd=ROOT,
-                        env=env,
+                        env=worker_env,
                         stdout=out,
                         stderr=subprocess.STDOUT,
                     )
@@ -638,3 +662,18 @@ def test_nginx_hides_metrics_and_carries_the_api(proxy, cluster):
     )
     assert listing.status_code == 200
     assert any(item["id"] == cluster.session_id for item in listing.json()["items"])
+
+
+def test_a_request_for_another_host_is_refused_through_nginx_and_directly(proxy, cluster):
+    """deploy/nginx hands any Host on (its one HTTPS server is the default); the app answers
+    only its public address, so a poisoned Host never reaches a page, a redirect or a mail."""
+    assert proxy.get("/password/forgotten").status_code == 200
+    assert proxy.get("/password/forgotten", headers={"Host": "evil.example"}).status_code == 400
+    # nginx replaces X-Forwarded-Host with the Host it was asked for: no way around it there.
+    spoofed = proxy.get("/password/forgotten", headers={"X-Forwarded-Host": "evil.example"})
+    assert spoofed.status_code == 200 and "evil.example" not in spoofed.text
+    a = cluster.servers[0]
+    assert requests.get(a.url + "/login", timeout=5).status_code == 400  # Host: 127.0.0.1:port
+    # The machine endpoints answer on a server's own address (load balancer, Prometheus).
+    assert requests.get(a.url + "/readyz", timeout=5).json()["checks"]["public_url"]["ok"]
+    assert requests.get(a.url + "/metrics", timeout=5).status_code == 200

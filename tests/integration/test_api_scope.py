@@ -180,3 +180,14 @@ def test_the_openapi_description_lists_every_api_route(client, app):
         path = re.sub(r"<(?:int:)?(\w+)>", r"{\1}", rule.rule[len("/api/v1") :])
         for method in rule.methods - {"HEAD", "OPTIONS"}:
             assert (path, method.lower()) in documented, (path, method)
+
+
+def test_a_front_desk_token_sees_no_participant_records(gent, make):
+    """The web keeps the front desk out of the participants' pages; the API did not (found by
+    tests/integration/test_authorisation_matrix.py): names, addresses and external ids."""
+    desk = make.api(Role.FRONTDESK, "Gent")
+    for path in ("/participants", f"/participants/{gent['participant']['id']}"):
+        response = desk.get(path)
+        assert response.status_code == 403, path
+        assert "an@example.org" not in response.get_data(as_text=True)
+    assert desk.get(f"/sessions/{gent['session']['id']}").status_code == 200

@@ -140,7 +140,7 @@ _WEB = {
     ],
     "support_central": [
         "admin.organisation POST", "admin.organisation_stamp", "admin.organisation_stamp_remove",
-        "admin.branch_address", "admin.remove_closure_day",
+        "admin.branch_address", "admin.remove_closure_day", "participants.keep_national_number",
     ],
     "support_of_a": [
         "admin.change_user", "admin.edit_user", "admin.send_reset_link", "admin.set_active",

@@ -679,18 +679,25 @@ def merge_participants(
             actor, old.session_id, kept.id, Kind(old.kind), old.at, now, Source.CORRECTION,
             reason=reason, voids_id=old.id,
         )  # fmt: skip
-    if duplicate.national_number_index is not None and kept.national_number_index is None:
+    duplicate_has_number = (
+        duplicate.national_number_index or duplicate.national_number_conflict_index
+    ) is not None
+    if duplicate_has_number and kept.national_number_index is None:
         number = (
             duplicate.national_number_encrypted,
             duplicate.national_number_index,
             duplicate.national_number_last2,
+            # one held in another branch stays waiting for central support on the kept record
+            duplicate.national_number_conflict_index,
         )
         duplicate.national_number_index = None  # unique: free it before the kept record takes it
+        duplicate.national_number_conflict_index = None
         db.session.flush()
         (
             kept.national_number_encrypted,
             kept.national_number_index,
             kept.national_number_last2,
+            kept.national_number_conflict_index,
         ) = number
     before = audit.snapshot(duplicate, ("ended_at", "merged_into_id"))
     duplicate.ended_at, duplicate.merged_into_id = now, kept.id

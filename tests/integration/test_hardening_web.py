@@ -444,3 +444,24 @@ class TestLoginLimits:
             client = app.test_client()
             response = client.post("/login", data={"email": "p@example.org", "password": PASSWORD})
             assert response.status_code == 302
+
+
+def test_a_merge_carries_a_number_held_elsewhere_to_the_kept_record_still_waiting(app, make):
+    from datetime import UTC, datetime
+
+    from app.participants.operations import merge_participants
+
+    make.participant(branch="Antwerpen", national_number="85.07.30-033.28")
+    promotor = log_in(app, Role.PROMOTOR, make, english=True)
+    _add(promotor, "Jan", "jan@example.org", "85.07.30-033.28")
+    kept_id = make.participant(branch="Gent", name="Jan Peeters", email="jan.p@example.org")
+    support_id = make.user(Role.ADMIN, None, email="central@example.org")
+    with app.app_context():
+        duplicate = db.session.scalars(select(Participant).where(Participant.name == "Jan")).one()
+        kept = db.session.get(Participant, kept_id)
+        support = Actor(db.session.get(User, support_id))
+        merge_participants(support, kept, duplicate, datetime.now(UTC))
+        db.session.commit()
+        kept = db.session.get(Participant, kept_id)
+        assert kept.national_number_conflict_index and kept.masked_national_number
+        assert db.session.get(Participant, duplicate.id).national_number_conflict_index is None

@@ -104,8 +104,10 @@ CLASSES: dict[str, set[str]] = {
     "portal": set(PORTAL),
     # the participant A's own records
     "portal_participant_a": {"participant_a"},
-    # the supervisor of participant A
-    "portal_supervisor_a": {"supervisor_a"},
+    # promotors and trainers: those who get the daily digest
+    "digest": {"promotor_central", "promotor_a", "promotor_b", "trainer_a", "trainer_b"},
+    # the owner of the token the URL names (promotor_a's)
+    "token_owner": {"promotor_a"},
     # credentials other than a login or a token: checked in their own tests (a webhook
     # signature, a pairing token in the body, the metrics network); nobody here has them
     "own_credential": set(),
@@ -117,6 +119,8 @@ API_CLASSES: dict[str, set[str]] = {
     "token_planner": PLANNERS_OF_A | {"support_b", "promotor_b"},
     "token_planner_of_a": PLANNERS_OF_A,
     "token_teaching_a": PLANNERS_OF_A | {"trainer_a"},
+    "token_staff_of_a": PLANNERS_OF_A | {"trainer_a", "frontdesk_a"},
+    "token_no_front_desk": STAFF_ALL - {"frontdesk_a", "frontdesk_b"},
     "own_credential": set(),
 }
 
@@ -182,8 +186,6 @@ _WEB = {
         "portal.qr_image", "portal.qr_mail", "portal.qr_print", "portal.training",
     ],
 }  # fmt: skip
-CLASSES["digest"] = {"promotor_central", "promotor_a", "promotor_b", "trainer_a", "trainer_b"}
-CLASSES["token_owner"] = {"promotor_a"}
 _API = {
     "public": ["api.openapi", "devices.pair"],  # the pairing token in the body is the credential
     "own_credential": ["api.exchange_events"],  # a webhook signature with the connection's secret
@@ -201,8 +203,6 @@ _API = {
                          "api.session_enrolments", "api.session_registrations",
                          "api.session_roster"],
 }  # fmt: skip
-API_CLASSES["token_no_front_desk"] = STAFF_ALL - {"frontdesk_a", "frontdesk_b"}
-API_CLASSES["token_staff_of_a"] = PLANNERS_OF_A | {"trainer_a", "frontdesk_a"}
 
 # "endpoint" or "endpoint METHOD" -> class; one table for the web and the API.
 ACCESS: dict[str, str] = {
@@ -503,6 +503,9 @@ def test_every_route_is_classified(app):
     assert not unclassified, f"classify these routes in ACCESS: {unclassified}"
     stale = sorted(k for k in ACCESS if k.split()[0] not in endpoints)
     assert not stale, f"ACCESS names routes that no longer exist: {stale}"
+    for name, kind in ACCESS.items():
+        api = name.startswith(("api.", "devices."))
+        assert kind in (API_CLASSES if api else CLASSES), (name, kind)
 
 
 def test_every_caller_gets_what_their_role_allows_on_every_route(app, make, today):

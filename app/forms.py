@@ -2,16 +2,28 @@
 
 Every field gets the checks of ``app.domain.limits`` without each form repeating them: text
 without control characters (one-line fields also without line breaks), dates in the range the
-product takes, whole numbers that fit the database.
+product takes, numbers that fit the database.
 """
 
 from __future__ import annotations
 
+import math
+from decimal import Decimal
+
 from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, Field, IntegerField, PasswordField, StringField, TextAreaField
-from wtforms.validators import ValidationError
+from wtforms import (
+    DateField,
+    DecimalField,
+    Field,
+    FloatField,
+    IntegerField,
+    PasswordField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import StopValidation, ValidationError
 
 from app.domain.limits import (
     EARLIEST_DAY,
@@ -44,9 +56,22 @@ def day_in_limits(form: FlaskForm, field: Field) -> None:
         )
 
 
-def whole_number_in_limits(form: FlaskForm, field: Field) -> None:
-    if field.data is not None and not -MAX_ID <= field.data <= MAX_ID:
-        raise ValidationError(_l("This number is too large."))
+def number_in_limits(form: FlaskForm, field: Field) -> None:
+    """A number the database and the field's own checks can take, or stop here.
+
+    It runs before the field's own validators and ends the chain: WTForms' ``NumberRange``
+    turns the number into a float (``math.isnan``), which raises ``OverflowError`` for a
+    number of a few hundred digits and ``ValueError`` for a signalling NaN.
+    """
+    value = field.data
+    if value is None:
+        return
+    if (isinstance(value, Decimal) and value.is_nan()) or (
+        isinstance(value, float) and math.isnan(value)
+    ):
+        raise StopValidation(_l("This is not a number."))
+    if not -MAX_ID <= value <= MAX_ID:
+        raise StopValidation(_l("This number is too large."))
 
 
 class Form(FlaskForm):
@@ -63,7 +88,8 @@ class Form(FlaskForm):
                     extra.append(one_line)
             elif isinstance(field, DateField):
                 extra.append(day_in_limits)
-            elif isinstance(field, IntegerField):
-                extra.append(whole_number_in_limits)
+            elif isinstance(field, IntegerField | DecimalField | FloatField):
+                # First, so that no validator of the field's own sees an absurd number.
+                field.validators = [number_in_limits, *field.validators]
             field.validators = [*field.validators, *extra]
             return field

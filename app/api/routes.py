@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from app import scoping
@@ -328,11 +328,20 @@ def enrol(session_id: int, body: s.EnrolmentCreate) -> tuple[s.EnrolmentOut, int
     return answer, 201 if created else 200
 
 
+def _participants_in_scope() -> Select[tuple[Participant]]:
+    """The caller's participants. Front desk accounts see no participant records, as on the
+    web (names, addresses and external ids are for those who plan and teach)."""
+    user = _user()
+    if user.role == Role.FRONTDESK:
+        raise Refusal("forbidden", _l("You may not do this."), status=403)
+    return scoping.participants(user)
+
+
 @bp.get("/participants")
-@endpoint(s.ParticipantList, summary="List the participants in scope")
+@endpoint(s.ParticipantList, summary="List the participants in scope", refuses=NO_FRONT_DESK)
 def list_participants() -> s.ParticipantList:
     items = db.session.scalars(
-        scoping.participants(_user()).order_by(Participant.name, Participant.id)
+        _participants_in_scope().order_by(Participant.name, Participant.id)
     ).all()
     return s.ParticipantList(items=[s.ParticipantOut.of(p) for p in items])
 
@@ -365,13 +374,11 @@ def create_participant(body: s.ParticipantCreate) -> s.ParticipantOut:
 
 
 def _participant(participant_id: int) -> Participant:
-    return scoping.get_one(
-        scoping.participants(_user()), Participant, participant_id, "participant"
-    )
+    return scoping.get_one(_participants_in_scope(), Participant, participant_id, "participant")
 
 
 @bp.get("/participants/<int:participant_id>")
-@endpoint(s.ParticipantOut, summary="One participant")
+@endpoint(s.ParticipantOut, summary="One participant", refuses=NO_FRONT_DESK)
 def get_participant(participant_id: int) -> s.ParticipantOut:
     return s.ParticipantOut.of(_participant(participant_id))
 

@@ -46,6 +46,10 @@ class Participant(Base):
     national_number_encrypted: Mapped[bytes | None] = mapped_column(LargeBinary)
     national_number_index: Mapped[str | None] = mapped_column(String(64), unique=True)
     national_number_last2: Mapped[str | None] = mapped_column(String(2))
+    # A number another branch's record already holds (docs/security.md, "Who sees what"): the
+    # index is kept here, not in the unique column, until central support resolves it; the
+    # user who entered it is told nothing that would reveal the other record.
+    national_number_conflict_index: Mapped[str | None] = mapped_column(String(64), index=True)
     # The QR code's version: revoking a code issues the next version; older ones are refused.
     key_version: Mapped[int] = mapped_column(default=1)
     code_sent_at: Mapped[datetime | None]

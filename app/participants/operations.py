@@ -8,7 +8,7 @@ from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import exists, func, insert, select
+from sqlalchemy import exists, func, insert, or_, select, true
 from sqlalchemy.orm import aliased
 
 from app import audit, checks
@@ -68,42 +68,101 @@ def create_participant(
     participant = Participant(branch=branch, name=name, email=clean_email(email))
     _check_email_free(participant.email, branch.id)
     participant.external_id = _external_id(external_id, branch.id)
+    held_elsewhere = False
     if digits is not None:
-        index = national_number_index(digits)
-        _check_national_number_free(index, branch)
-        participant.national_number_encrypted = encrypt_national_number(digits)
-        participant.national_number_index = index
-        participant.national_number_last2 = digits[9:]
+        held_elsewhere = _store_national_number(actor, participant, digits)
     db.session.add(participant)
     db.session.flush()
     audit.record(actor, "participant.create", participant, after=audit.snapshot(participant))
+    if held_elsewhere:
+        _record_held_elsewhere(actor, participant)
     return participant
 
 
-def _check_national_number_free(index: str, branch: Branch) -> None:
-    """A national register number belongs to one participant record.
+def _store_national_number(actor: Actor, participant: Participant, digits: str) -> bool:
+    """Give ``participant`` the number; True when a record outside the actor's scope holds it.
 
-    Within the branch the user may see who has it; a record of another branch is not theirs
-    to know about, so they only learn that the number cannot be used (support resolves it).
+    Within the actor's scope a duplicate is refused and named, so it can be opened and merged.
+    A record the actor may not see is never revealed: the number is taken as any free number
+    is (the same answer, the same masked digits), kept apart from the unique index, and left
+    for central support to resolve (docs/security.md, "Who sees what").
     """
-    holder = db.session.execute(
-        select(Participant.id, Participant.branch_id).where(
-            Participant.national_number_index == index
+    index = national_number_index(digits)
+    holders = db.session.execute(
+        select(Participant.id, Participant.branch_id)
+        .where(
+            or_(
+                Participant.national_number_index == index,
+                Participant.national_number_conflict_index == index,
+            ),
+            Participant.id != participant.id if participant.id is not None else true(),
         )
-    ).first()
-    if holder is None:
+        .order_by(Participant.id)
+    ).all()
+    local = getattr(actor.user, "branch_id", None)
+    for holder in holders:
+        if local is None or holder.branch_id == local:
+            raise Refusal(
+                "duplicate_national_number",
+                _l("A participant with this national register number already exists."),
+                status=409,
+                participant_id=holder.id,
+            )
+    participant.national_number_encrypted = encrypt_national_number(digits)
+    participant.national_number_last2 = digits[9:]
+    if holders:
+        participant.national_number_index = None
+        participant.national_number_conflict_index = index
+        return True
+    participant.national_number_index = index
+    participant.national_number_conflict_index = None
+    return False
+
+
+def _record_held_elsewhere(actor: Actor, participant: Participant) -> None:
+    audit.record(
+        actor,
+        "participant.national_number_held_elsewhere",
+        participant,
+        after={"national_number": "<also held by a record of another branch>"},
+    )
+
+
+def national_number_holders(participant: Participant) -> list[Participant]:
+    """The other records with this participant's number (for central support)."""
+    index = participant.national_number_conflict_index or participant.national_number_index
+    if index is None:
+        return []
+    return list(
+        db.session.scalars(
+            select(Participant)
+            .where(
+                or_(
+                    Participant.national_number_index == index,
+                    Participant.national_number_conflict_index == index,
+                ),
+                Participant.id != participant.id,
+            )
+            .order_by(Participant.id)
+        )
+    )
+
+
+def keep_national_number(actor: Actor, participant: Participant) -> None:
+    """Central support resolved a number held in two branches as one person in both: the
+    record keeps its number, no longer waiting (only the first record stays its index)."""
+    if actor.user is None or actor.user.role != Role.ADMIN or actor.user.branch_id is not None:
+        raise Forbidden(_l("Only central support resolves this."))
+    if participant.national_number_conflict_index is None:
         return
-    if holder.branch_id == branch.id:
-        raise Refusal(
-            "duplicate_national_number",
-            _l("A participant with this national register number already exists."),
-            status=409,
-            participant_id=holder.id,
-        )
-    raise Refusal(
-        "national_number_unavailable",
-        _l("This national register number cannot be used here. Support can resolve it."),
-        status=409,
+    participant.national_number_conflict_index = None
+    db.session.flush()
+    audit.record(
+        actor,
+        "participant.national_number_kept",
+        participant,
+        {"national_number": "<held elsewhere>"},
+        {"national_number": "<kept>"},
     )
 
 
@@ -375,13 +434,14 @@ def update_participant(
     _check_email_free(email, participant.branch_id, participant.id)
     digits = clean_national_number(national_number_text)
     before = audit.snapshot(participant, PARTICIPANT_FIELDS)
+    held_elsewhere = False
     if digits is not None:
         index = national_number_index(digits)
-        if index != participant.national_number_index:
-            _check_national_number_free(index, participant.branch)
-            participant.national_number_encrypted = encrypt_national_number(digits)
-            participant.national_number_index = index
-            participant.national_number_last2 = digits[9:]
+        if index not in (
+            participant.national_number_index,
+            participant.national_number_conflict_index,
+        ):
+            held_elsewhere = _store_national_number(actor, participant, digits)
             before["national_number"] = "<changed>"
     changed_email = email != participant.email
     participant.name, participant.email = name, email
@@ -395,6 +455,8 @@ def update_participant(
         before,
         audit.snapshot(participant, PARTICIPANT_FIELDS),
     )
+    if held_elsewhere:
+        _record_held_elsewhere(actor, participant)
     return changed_email
 
 
@@ -617,18 +679,25 @@ def merge_participants(
             actor, old.session_id, kept.id, Kind(old.kind), old.at, now, Source.CORRECTION,
             reason=reason, voids_id=old.id,
         )  # fmt: skip
-    if duplicate.national_number_index is not None and kept.national_number_index is None:
+    duplicate_has_number = (
+        duplicate.national_number_index or duplicate.national_number_conflict_index
+    ) is not None
+    if duplicate_has_number and kept.national_number_index is None:
         number = (
             duplicate.national_number_encrypted,
             duplicate.national_number_index,
             duplicate.national_number_last2,
+            # one held in another branch stays waiting for central support on the kept record
+            duplicate.national_number_conflict_index,
         )
         duplicate.national_number_index = None  # unique: free it before the kept record takes it
+        duplicate.national_number_conflict_index = None
         db.session.flush()
         (
             kept.national_number_encrypted,
             kept.national_number_index,
             kept.national_number_last2,
+            kept.national_number_conflict_index,
         ) = number
     before = audit.snapshot(duplicate, ("ended_at", "merged_into_id"))
     duplicate.ended_at, duplicate.merged_into_id = now, kept.id

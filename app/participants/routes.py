@@ -12,6 +12,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from app import scoping
+from app.errors import Forbidden
 from app.extensions import db
 from app.mail import outbox
 from app.mail.messages import enrolled_sessions, participant_code
@@ -73,6 +74,7 @@ def _index_page(form: ParticipantForm, import_form: ImportForm, report: ImportRe
     )
     return render_template(
         "participants/index.html",
+        held_elsewhere=_held_elsewhere(),
         participants=items[:LIST_LIMIT],
         more=len(items) > LIST_LIMIT,
         counts=counts,
@@ -81,6 +83,25 @@ def _index_page(form: ParticipantForm, import_form: ImportForm, report: ImportRe
         form=form,
         import_form=import_form,
         report=report,
+    )
+
+
+def _central_support() -> bool:
+    return current_user.role == Role.ADMIN and current_user.branch_id is None
+
+
+def _held_elsewhere() -> list[Participant]:
+    """For central support: the records whose national register number another branch's
+    record also holds, waiting to be resolved (nobody else learns of the other record)."""
+    if not _central_support():
+        return []
+    return list(
+        db.session.scalars(
+            select(Participant)
+            .where(Participant.national_number_conflict_index.is_not(None))
+            .order_by(Participant.id)
+            .limit(LIST_LIMIT)
+        )
     )
 
 
@@ -189,6 +210,11 @@ def _detail_page(
         email_changed=email_changed,
         code_mail=outbox.code_mail_state(participant.id),
         is_admin=current_user.role == Role.ADMIN,
+        number_holders=(
+            people.national_number_holders(participant)
+            if _central_support() and participant.national_number_conflict_index
+            else []
+        ),
         supervisor_form=SupervisorForm(
             prefix="supervisor",
             formdata=None,
@@ -312,6 +338,20 @@ def reveal(participant_id: int):  # type: ignore[no-untyped-def]
         revealed = people.reveal_national_number(actor(), participant)
     response = _detail_page(participant, revealed)
     return response, 200, {"Cache-Control": "no-store"}
+
+
+@bp.post("/<int:participant_id>/national-number/keep")
+@login_required
+def keep_national_number(participant_id: int):  # type: ignore[no-untyped-def]
+    """Central support: the same person in two branches, each record keeps the number."""
+    if not _central_support():
+        raise Forbidden()
+    participant = _participant(participant_id)
+    if ConfirmForm().validate_on_submit():
+        with refusals_shown():
+            people.keep_national_number(actor(), participant)
+            flash(_("The national register number is kept on this record."), "success")
+    return redirect(url_for("participants.detail", participant_id=participant.id))
 
 
 @bp.post("/<int:participant_id>/resend")

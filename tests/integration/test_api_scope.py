@@ -180,3 +180,43 @@ def test_the_openapi_description_lists_every_api_route(client, app):
         path = re.sub(r"<(?:int:)?(\w+)>", r"{\1}", rule.rule[len("/api/v1") :])
         for method in rule.methods - {"HEAD", "OPTIONS"}:
             assert (path, method.lower()) in documented, (path, method)
+
+
+def test_a_front_desk_token_sees_no_participant_records(gent, make):
+    """The web keeps the front desk out of the participants' pages; the API did not (found by
+    tests/integration/test_authorisation_matrix.py): names, addresses and external ids."""
+    desk = make.api(Role.FRONTDESK, "Gent")
+    for path in ("/participants", f"/participants/{gent['participant']['id']}"):
+        response = desk.get(path)
+        assert response.status_code == 403, path
+        assert "an@example.org" not in response.get_data(as_text=True)
+    assert desk.get(f"/sessions/{gent['session']['id']}").status_code == 200
+
+
+def test_a_national_number_of_another_branch_gets_the_answer_of_a_free_one(gent, make):
+    """Issue 18 (9): 409 national_number_unavailable told another branch that the number
+    exists; now the answer is a free number's, and the record waits for central support."""
+    number = "85.07.30-033.28"
+    taken = gent["api"].post(
+        "/participants", {"name": "C", "email": "c@example.org", "national_number": number}
+    )
+    assert taken.status_code == 201
+    brugge = make.api(Role.PROMOTOR, "Brugge")
+    free = brugge.post(
+        "/participants",
+        {"name": "F", "email": "f@example.org", "national_number": "90.02.15-123.70"},
+    )
+    held = brugge.post(
+        "/participants", {"name": "D", "email": "d@example.org", "national_number": number}
+    )
+    assert free.status_code == held.status_code == 201
+    assert set(free.get_json()) == set(held.get_json())
+    assert held.get_json()["national_number"] == "**.**.**-***.28"
+    # Brugge's own duplicate is named, so it can be merged; Gent's record never is.
+    again = brugge.post(
+        "/participants", {"name": "E", "email": "e@example.org", "national_number": number}
+    )
+    assert again.status_code == 409
+    body = again.get_json()
+    assert body["error"] == "duplicate_national_number"
+    assert body["participant_id"] == held.get_json()["id"] != taken.get_json()["id"]

@@ -275,20 +275,92 @@ def test_an_unknown_address_costs_a_password_check_like_a_known_one(app, make, m
     assert checked[0].split("$")[0] == checked[1].split("$")[0]  # the same method and cost
 
 
-def test_a_national_number_of_another_branch_is_only_said_to_be_unusable(app, make):
-    make.participant(branch="Antwerpen", national_number="85.07.30-033.28")
-    client = log_in(app, Role.PROMOTOR, make, english=True)
-    page = client.post(
+def _add(client, name: str, email: str, number: str):  # type: ignore[no-untyped-def]
+    return client.post(
         "/participants/",
-        data={
-            "add-name": "Jan",
-            "add-email": "jan@example.org",
-            "add-national_number": "85.07.30-033.28",
-            "add-branch": "Gent",
-        },
-    ).get_data(as_text=True)
-    assert "cannot be used here" in page
-    assert "already exists" not in page
+        data={"add-name": name, "add-email": email, "add-national_number": number,
+              "add-branch": "Gent"},
+    )  # fmt: skip
+
+
+def _page_after(client, response) -> str:  # type: ignore[no-untyped-def]
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return client.get(response.headers["Location"]).get_data(as_text=True)
+
+
+def test_a_national_number_of_another_branch_is_answered_as_a_free_one(app, make):
+    """Issue 18 (9): a refusal for a number held in another branch told its promotor that the
+    number exists somewhere. Now the answer is that of a free number (the same redirect, the
+    same masked digits); the record waits for central support, and nothing names the other."""
+    other = make.participant(
+        branch="Antwerpen", name="Anke Elders", national_number="85.07.30-033.28"
+    )
+    client = log_in(app, Role.PROMOTOR, make, english=True)
+    free = _page_after(client, _add(client, "Free", "free@example.org", "90.02.15-123.70"))
+    held = _page_after(client, _add(client, "Jan", "jan@example.org", "85.07.30-033.28"))
+    for page in (free, held):
+        assert "**.**.**-***." in page
+        assert "cannot be used" not in page and "already exists" not in page
+        assert (
+            "Antwerpen" not in page and "Anke" not in page and f"/participants/{other}" not in page
+        )
+    assert held.replace("Jan", "X").count("flash") == free.replace("Free", "X").count("flash")
+    with app.app_context():
+        jan = db.session.scalars(select(Participant).where(Participant.name == "Jan")).one()
+        assert jan.national_number_index is None and jan.national_number_conflict_index
+        assert jan.masked_national_number == "**.**.**-***.28"
+        jan_id = jan.id
+    # Entered again in Gent, the number is Gent's own duplicate: named, so it can be merged.
+    again = _add(client, "Jan 2", "jan2@example.org", "85073003328").get_data(as_text=True)
+    assert "already exists" in again and f"/participants/{jan_id}" in again
+    assert f"/participants/{other}" not in again
+
+
+def test_central_support_sees_and_resolves_a_number_held_in_two_branches(app, make):
+    other = make.participant(
+        branch="Antwerpen", name="Anke Elders", national_number="85.07.30-033.28"
+    )
+    promotor = log_in(app, Role.PROMOTOR, make, english=True)
+    _add(promotor, "Jan", "jan@example.org", "85.07.30-033.28")
+    with app.app_context():
+        jan = db.session.scalars(select(Participant.id).where(Participant.name == "Jan")).one()
+    support = log_in(app, Role.ADMIN, make, branch=None, english=True)
+    listing = support.get("/participants/").get_data(as_text=True)
+    assert 'id="held-elsewhere"' in listing and f"/participants/{jan}" in listing
+    page = support.get(f"/participants/{jan}").get_data(as_text=True)
+    assert 'id="number-held-elsewhere"' in page and f"/participants/{other}" in page
+    # Nobody else is told: not the promotor, not the branch's own support.
+    local_support = log_in(app, Role.ADMIN, make, branch="Gent", english=True)
+    for client in (promotor, local_support):
+        assert 'id="number-held-elsewhere"' not in client.get(f"/participants/{jan}").get_data(
+            as_text=True
+        )
+        assert 'id="held-elsewhere"' not in client.get("/participants/").get_data(as_text=True)
+        assert client.post(f"/participants/{jan}/national-number/keep").status_code == 403
+    response = support.post(f"/participants/{jan}/national-number/keep")
+    assert response.status_code == 302
+    with app.app_context():
+        kept = db.session.get(Participant, jan)
+        assert kept.national_number_conflict_index is None and kept.masked_national_number
+    assert 'id="held-elsewhere"' not in support.get("/participants/").get_data(as_text=True)
+
+
+def test_a_number_held_elsewhere_is_taken_on_a_correction_too_and_named_to_central_users(app, make):
+    make.participant(branch="Antwerpen", national_number="85.07.30-033.28")
+    jan = make.participant(branch="Gent", name="Jan", email="jan@example.org")
+    promotor = log_in(app, Role.PROMOTOR, make, english=True)
+    response = promotor.post(
+        f"/participants/{jan}/edit",
+        data={"edit-name": "Jan", "edit-email": "jan@example.org",
+              "edit-national_number": "85.07.30-033.28"},
+    )  # fmt: skip
+    assert response.status_code == 302
+    with app.app_context():
+        assert db.session.get(Participant, jan).national_number_conflict_index
+    # A central promotor sees every branch: the other record may be named to them.
+    central = log_in(app, Role.PROMOTOR, make, branch=None, english=True)
+    page = _add(central, "Piet", "piet@example.org", "85.07.30-033.28").get_data(as_text=True)
+    assert "already exists" in page
 
 
 def test_a_document_is_served_with_the_extension_of_what_it_is(app, make):
@@ -372,3 +444,24 @@ class TestLoginLimits:
             client = app.test_client()
             response = client.post("/login", data={"email": "p@example.org", "password": PASSWORD})
             assert response.status_code == 302
+
+
+def test_a_merge_carries_a_number_held_elsewhere_to_the_kept_record_still_waiting(app, make):
+    from datetime import UTC, datetime
+
+    from app.participants.operations import merge_participants
+
+    make.participant(branch="Antwerpen", national_number="85.07.30-033.28")
+    promotor = log_in(app, Role.PROMOTOR, make, english=True)
+    _add(promotor, "Jan", "jan@example.org", "85.07.30-033.28")
+    kept_id = make.participant(branch="Gent", name="Jan Peeters", email="jan.p@example.org")
+    support_id = make.user(Role.ADMIN, None, email="central@example.org")
+    with app.app_context():
+        duplicate = db.session.scalars(select(Participant).where(Participant.name == "Jan")).one()
+        kept = db.session.get(Participant, kept_id)
+        support = Actor(db.session.get(User, support_id))
+        merge_participants(support, kept, duplicate, datetime.now(UTC))
+        db.session.commit()
+        kept = db.session.get(Participant, kept_id)
+        assert kept.national_number_conflict_index and kept.masked_national_number
+        assert db.session.get(Participant, duplicate.id).national_number_conflict_index is None

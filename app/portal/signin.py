@@ -1,6 +1,7 @@
 """Signing in to the portal: a one-time link by mail (30 minutes, once), and signing out.
 
-The page asking for a link answers the same whether the address is known or not; only a known
+The page asking for a link only stores the request, so it answers the same, and as fast, whether
+the address is known or not; the worker looks it up and only a known
 address (an active participant, or a supervisor) gets a mail. The link's token is made and
 checked by ``app.links``.
 """

@@ -448,3 +448,65 @@ def test_a_reset_link_sent_before_a_deactivation_fails_after_a_reactivation(
         "/login", data={"email": "tom@example.org", "password": PASSWORD}
     )
     assert login.status_code == 302  # the password itself is unchanged
+
+
+def test_the_migration_empties_the_links_stored_in_plain_text(tmp_path):
+    """Mails stored before: a sent reset mail keeps no body, a waiting sign-in mail is
+    withdrawn and emptied, a QR-code mail is left as it was."""
+    from flask_migrate import upgrade
+    from sqlalchemy import text
+
+    from app import create_app
+    from tests.conftest import BASE_CONFIG
+
+    app = create_app(
+        {**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'old.db'}"},
+        instance_path=str(tmp_path),
+    )
+    then = datetime(2026, 12, 1, 8, 0)
+    mails = [
+        ("tom@example.org", b"Subject: x\r\n\r\nhttp://h/password/reset/abc.def", then),
+        ("an@example.org", b"Subject: x\r\n\r\nhttp://h/portal/link/ghi.jkl", None),
+        ("an@example.org", b"Subject: x\r\n\r\nhttp://h/portal/sign-in", None),
+    ]
+    with app.app_context():
+        upgrade(revision="79610a4b3550")
+        db.session.execute(
+            text(
+                "INSERT INTO users (email, name, role, password_hash, active, created_at,"
+                " must_change_password, session_generation, language, digest_enabled)"
+                " VALUES ('tom@example.org', 'Tom', 'trainer', 'x', 1, :c, 0, 0, 'nl', 1)"
+            ),
+            {"c": then},
+        )
+        for number, (recipient, message, sent_at) in enumerate(mails, start=1):
+            db.session.execute(
+                text(
+                    "INSERT INTO jobs (id, kind, payload, created_at, due_at, attempts,"
+                    " finished_at) VALUES (:id, 'mail', '{}', :c, :c, 1, :s)"
+                ),
+                {"id": number, "c": then, "s": sent_at},
+            )
+            db.session.execute(
+                text(
+                    "INSERT INTO outbox_mails (recipient, subject, message, created_at, sent_at,"
+                    " job_id) VALUES (:r, 'x', :m, :c, :s, :id)"
+                ),
+                {"r": recipient, "m": message, "c": then, "s": sent_at, "id": number},
+            )
+        db.session.commit()
+        upgrade()
+        rows = db.session.execute(
+            text(
+                "SELECT m.message, m.personal, m.purpose, m.user_id, j.finished_at, j.last_error"
+                " FROM outbox_mails m JOIN jobs j ON j.id = m.job_id ORDER BY m.id"
+            )
+        ).all()
+        reset, sign_in, qr = rows
+        assert bytes(reset.message) == b"" and reset.personal and reset.user_id == 1
+        assert reset.purpose == "password_reset" and reset.last_error is None
+        assert bytes(sign_in.message) == b"" and sign_in.personal and sign_in.user_id is None
+        assert sign_in.finished_at is not None and "withdrawn" in sign_in.last_error
+        assert bytes(qr.message) == mails[2][1] and not qr.personal and qr.finished_at is None
+        db.session.remove()
+        db.engine.dispose()

@@ -354,6 +354,17 @@ def test_send_again_mails_a_new_link_to_the_addressee(app, make, world, inbox):
     [again] = inbox.messages
     assert again["To"] == "an@example.org" and len(tokens_in(again)) == 1
 
+    # A mail without a one-time link has nothing to renew; a deactivated user gets no link.
+    with app.app_context():
+        qr_mail = db.session.scalar(select(OutboxMail.id).where(OutboxMail.purpose == "qr_code"))
+        reset_mail = db.session.scalar(
+            select(OutboxMail.id).where(OutboxMail.purpose == "password_reset")
+        )
+    assert support.post(f"/admin/outbox/{qr_mail}/renew").status_code == 404
+    support.post(f"/admin/users/{world['trainer']}/active/0")
+    refused = support.post(f"/admin/outbox/{reset_mail}/renew", follow_redirects=True)
+    assert "kan zich niet meer aanmelden" in refused.get_data(as_text=True)
+
 
 def test_a_personal_mail_whose_link_expired_while_waiting_is_not_sent(app, make, world, inbox):
     app.test_client().post("/password/forgotten", data={"email": "tom@example.org"})

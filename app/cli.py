@@ -129,12 +129,14 @@ def send_mail_command(loop: bool) -> None:
     """Deliver the outbox's due mail over SMTP."""
     from flask import current_app
 
-    from app.mail.outbox import KIND, deliver_pending, smtp_configured
+    from app.mail.outbox import KIND, MAKERS, deliver_pending, smtp_configured
 
     if not smtp_configured():
         raise click.ClickException("SMTP_HOST is not set: mail stays in the outbox.")
     if loop:
-        _run_worker(current_app._get_current_object(), kinds=[KIND])  # type: ignore[attr-defined]
+        # With the links asked for on the login and portal pages: making them is making mail.
+        kinds = [*MAKERS, KIND]
+        _run_worker(current_app._get_current_object(), kinds=kinds)  # type: ignore[attr-defined]
         return
     sent, failed = deliver_pending()
     click.echo(f"sent {sent}, failed {failed}")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import io
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 from flask_babel import lazy_gettext as _l
 from PIL import Image
@@ -23,7 +23,16 @@ from app.domain.certificates import InvalidEnterpriseNumber
 from app.domain.certificates import enterprise_number as valid_enterprise_number
 from app.errors import Forbidden, NotFound, Refusal
 from app.extensions import db
-from app.models import Branch, ClosureDay, Organisation, PartnerOrganisation, Role, User
+from app.mail import outbox
+from app.models import (
+    Branch,
+    ClosureDay,
+    Organisation,
+    OutboxMail,
+    PartnerOrganisation,
+    Role,
+    User,
+)
 from app.planning.timing import forget_closure_days
 
 USER_FIELDS = ("email", "name", "role", "branch_id", "active")
@@ -84,6 +93,9 @@ def set_active(actor: Actor, user: User, active: bool) -> None:
     user.active = active
     if not active:
         accounts.end_sessions(user)
+        # A reset link mailed before must not work after a later reactivation (nor be sent).
+        accounts.void_reset_links(user, datetime.now(UTC))
+        outbox.withdraw_account_mails(actor, user.id, datetime.now(UTC))
     db.session.flush()
     audit.record(
         actor,
@@ -362,3 +374,22 @@ def set_branch_address(actor: Actor, branch: Branch, address: str) -> None:
     audit.record(
         actor, "branch.address", branch, before, audit.snapshot(branch, ("name", "address"))
     )
+
+
+def renew_link(actor: Actor, mail: OutboxMail, now: datetime) -> bool:
+    """ "Send again" for a mail with a one-time link: a new link goes to the addressee (the old
+    one is never sent again; a waiting one is withdrawn). False when the addressee can no
+    longer have one (a deactivated user, an address no longer known)."""
+    from flask import current_app
+
+    from app.portal import signin
+
+    outbox.withdraw(actor, mail, outbox.REPLACED, now)
+    audit.record(actor, "mail.renew", mail, None, {"purpose": mail.purpose})
+    if mail.purpose == accounts.RESET_MAIL:
+        user = db.session.get(User, mail.user_id) if mail.user_id else None
+        return user is not None and accounts.send_reset_link(actor, user, now) is not None
+    if mail.purpose == signin.MAIL:
+        language = current_app.config["BABEL_DEFAULT_LOCALE"]
+        return signin.send_link(mail.recipient, now, language) is not None
+    raise Refusal("not_renewable", _l("This mail holds no link to renew."))

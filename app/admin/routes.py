@@ -11,7 +11,7 @@ from flask import Response, after_this_request, flash, redirect, render_template
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select, union
 from sqlalchemy.orm import selectinload
 
 from app import scoping
@@ -41,6 +41,7 @@ from app.models import (
     Participant,
     PartnerOrganisation,
     Role,
+    Supervisor,
     User,
 )
 from app.planning.forms import ConfirmForm
@@ -467,13 +468,32 @@ def branch_address(branch_id: int):  # type: ignore[no-untyped-def]
 
 
 def _outbox_query():  # type: ignore[no-untyped-def]
-    """The mail in the user's scope: a user of a branch sees their branch's participants' mail."""
-    query = select(OutboxMail)
-    if current_user.branch_id is not None:
-        query = query.join(Participant, OutboxMail.participant_id == Participant.id).where(
-            Participant.branch_id == current_user.branch_id
+    """The mail in the user's scope (docs/security.md, "Who sees which mail"):
+
+    - a mail about a participant: as the participant (a branch's staff: their branch's);
+    - a mail about a staff account (a reset link, a digest): support for the users it manages
+      (central: all; a branch's: that branch's), and the user themselves; never a promotor's
+      colleague;
+    - a mail to an address (a portal sign-in link, a supervisor's reminder): central staff, and
+      a branch's staff when a participant or supervisor of their branch has that address.
+    """
+    user = current_user
+    central = user.branch_id is None
+    participants = scoping.participants(user).with_only_columns(Participant.id)
+    seen = [OutboxMail.participant_id.in_(participants), OutboxMail.user_id == user.id]
+    if user.role == Role.ADMIN:
+        managed = select(User.id) if central else _users_query().with_only_columns(User.id)
+        seen.append(OutboxMail.user_id.in_(managed))
+    addressed = and_(OutboxMail.participant_id.is_(None), OutboxMail.user_id.is_(None))
+    if central:
+        seen.append(addressed)
+    else:
+        branch_addresses = union(
+            select(func.lower(Participant.email)).where(Participant.branch_id == user.branch_id),
+            select(Supervisor.email).where(Supervisor.branch_id == user.branch_id),
         )
-    return query
+        seen.append(and_(addressed, OutboxMail.recipient.in_(branch_addresses)))
+    return select(OutboxMail).where(or_(*seen))
 
 
 @bp.get("/outbox")
@@ -532,6 +552,19 @@ HEADERS = {
 @login_required
 def outbox_mail(mail_id: int):  # type: ignore[no-untyped-def]
     mail = _mail(mail_id)
+    if mail.personal:
+        # Its one-time link is for the addressee alone: no page shows its content.
+        return render_template(
+            "admin/outbox_mail.html",
+            mail=mail,
+            now=datetime.now(UTC),
+            headers=[(HEADERS["To"], mail.recipient), (HEADERS["Subject"], mail.subject)],
+            text=None,
+            has_image=False,
+            renewable=mail.purpose in RENEWABLE,
+            smtp=smtp_configured(),
+            confirm=ConfirmForm(),
+        )
     message = _parsed(mail)
     body = message.get_body(preferencelist=("plain",))
     return render_template(
@@ -554,7 +587,7 @@ def outbox_mail(mail_id: int):  # type: ignore[no-untyped-def]
 @login_required
 def outbox_image(mail_id: int):  # type: ignore[no-untyped-def]
     mail = _mail(mail_id)
-    part = _png_part(_parsed(mail))
+    part = None if mail.personal else _png_part(_parsed(mail))
     if part is None:
         raise NotFound("image")
     response = Response(part.get_content(), mimetype="image/png")
@@ -578,6 +611,32 @@ def outbox_retry(mail_id: int):  # type: ignore[no-untyped-def]
                 _("The mail to %(to)s will be sent again in a moment.", to=mail.recipient),
                 "success",
             )
+    if request.form.get("back") == "list":
+        return redirect(url_for("admin.outbox"))
+    return redirect(url_for("admin.outbox_mail", mail_id=mail.id))
+
+
+# Personal mails whose "send again" is a new link to the addressee (never the old one again).
+RENEWABLE = ("password_reset", "portal_sign_in")
+
+
+@bp.post("/outbox/<int:mail_id>/renew")
+@login_required
+def outbox_renew(mail_id: int):  # type: ignore[no-untyped-def]
+    """Send a new one-time link to the addressee of a personal mail; a waiting old one is
+    withdrawn. Nobody but the addressee receives or sees the link."""
+    mail = _mail(mail_id)
+    if mail.purpose not in RENEWABLE:
+        raise NotFound("mail")
+    if ConfirmForm().validate_on_submit():
+        with refusals_shown():
+            if support.renew_link(actor(), mail, datetime.now(UTC)):
+                flash(_("A new link is mailed to %(to)s.", to=mail.recipient), "success")
+            else:
+                flash(
+                    _("%(to)s can no longer sign in: no new link was sent.", to=mail.recipient),
+                    "error",
+                )
     if request.form.get("back") == "list":
         return redirect(url_for("admin.outbox"))
     return redirect(url_for("admin.outbox_mail", mail_id=mail.id))

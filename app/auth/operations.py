@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from functools import cache
+from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app, render_template
@@ -88,12 +90,17 @@ def set_password(
     user.password_hash = generate_password_hash(password)
     user.must_change_password = not chosen
     end_sessions(user)
+    void_reset_links(user, now or datetime.now(UTC))
+    audit.record(actor, "user.password_change", user, after={"chosen_by_user": chosen})
+
+
+def void_reset_links(user: User, now: datetime) -> None:
+    """End every reset link of ``user`` not used yet (a new password; a deactivation)."""
     db.session.execute(
         update(PasswordReset)
         .where(PasswordReset.user_id == user.id, PasswordReset.used_at.is_(None))
-        .values(used_at=now or datetime.now(UTC))
+        .values(used_at=now)
     )
-    audit.record(actor, "user.password_change", user, after={"chosen_by_user": chosen})
 
 
 def check_password(password: str, email: str = "", name: str = "") -> None:
@@ -166,7 +173,7 @@ def send_reset_link(actor: Actor, user: User, now: datetime) -> PasswordReset | 
     db.session.add(reset)
     db.session.flush()
     token = links.make_token(RESET_PURPOSE, links.LinkKey(reset.id, nonce))
-    _queue_reset_mail(user, links.external_url("auth.reset_password", token=token))
+    _queue_reset_mail(user, links.external_url("auth.reset_password", token=token), reset)
     audit.record(
         actor,
         "user.password_reset_link",
@@ -176,7 +183,8 @@ def send_reset_link(actor: Actor, user: User, now: datetime) -> PasswordReset | 
     return reset
 
 
-def _queue_reset_mail(user: User, link: str) -> None:
+def _queue_reset_mail(user: User, link: str, reset: PasswordReset) -> None:
+    """A personal mail: sealed while it waits, emptied once sent (``app.mail.outbox``)."""
     from email.message import EmailMessage
 
     from app.mail import outbox
@@ -191,7 +199,33 @@ def _queue_reset_mail(user: User, link: str) -> None:
         message.add_alternative(
             render_template("mail/password_reset.html", **context), subtype="html"
         )
-    outbox.queue(message)
+    outbox.queue(message, purpose=RESET_MAIL, user_id=user.id, expires_at=reset.expires_at)
+
+
+RESET_MAIL = "password_reset"
+RESET_REQUEST = "password.reset_request"
+
+
+def request_reset(email: str) -> None:
+    """The login page's "forgot password": only stores the request (``app.mail.asked``), so the
+    page answers alike, and as fast, for an address with or without an account."""
+    from app.mail import asked
+
+    asked.ask(RESET_REQUEST, email.strip().lower())
+
+
+def _make_reset_mail(payload: Mapping[str, Any]) -> None:
+    """In the worker: an active user with this address gets a reset link; anyone else nothing."""
+    email = payload.get("email")
+    user = find_user(email) if isinstance(email, str) else None
+    if user is not None:
+        send_reset_link(Actor(None), user, datetime.now(UTC))
+
+
+def register_jobs() -> None:
+    from app.mail import asked
+
+    asked.register(RESET_REQUEST, _make_reset_mail)
 
 
 def find_reset(token: str, now: datetime) -> PasswordReset:

@@ -185,7 +185,11 @@ def send_digests(day: date, now: datetime) -> int:
         digest = digest_for(user, trainings)
         try:
             with db.session.begin_nested():
-                mail = None if digest.empty else outbox.queue(digest_message(user, digest))
+                mail = (
+                    None
+                    if digest.empty
+                    else outbox.queue(digest_message(user, digest), purpose=KIND, user_id=user.id)
+                )
                 db.session.add(
                     DigestSent(user_id=user.id, day=day, mail_id=mail.id if mail else None)
                 )

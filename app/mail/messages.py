@@ -126,4 +126,4 @@ def queue_cancellation_mail(participant: Participant, session: Session) -> None:
         message.add_alternative(
             render_template("mail/session_cancelled.html", **context), subtype="html"
         )
-    outbox.queue(message, participant_id=participant.id)
+    outbox.queue(message, participant_id=participant.id, purpose="session_cancelled")

@@ -6,6 +6,11 @@ transaction, and a worker (``flask worker``, or the web process's own thread in 
 default) claims the job and delivers it. Every mail carries a Message-ID derived from its job,
 so the one duplicate a lost claim can cause (the server took the mail, the worker died before
 recording it) folds into one in the recipient's mail client.
+
+A mail that carries a one-time secret (a password reset or portal sign-in link) is *personal*:
+it is stored encrypted with the instance's key (outside the database) while it waits, opened
+only by the worker that sends it, and emptied once it is sent or withdrawn. No page shows it;
+the outbox says it exists, to whom and in what state (docs/security.md).
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
 from typing import Any
 
+from cryptography.fernet import Fernet, InvalidToken
 from flask import Flask, current_app
 from sqlalchemy import insert, select, update
 
@@ -40,22 +46,32 @@ def queue(
     participant_id: int | None = None,
     purpose: str | None = None,
     key_version: int | None = None,
+    user_id: int | None = None,
+    expires_at: datetime | None = None,
 ) -> OutboxMail:
     """Store a message and its delivery job (in the caller's transaction).
 
     ``purpose`` and ``key_version`` say what the mail carries (the QR code mail: which version
-    of the code), so a mail made outdated before it went out can be withdrawn.
+    of the code), so a mail made outdated before it went out can be withdrawn. ``user_id``: the
+    staff user whose account the mail is about. ``expires_at`` makes the mail *personal*: it
+    holds a one-time link valid until then, so it is stored sealed and never sent later.
     """
-    facts = {"purpose": purpose, "key_version": key_version} if purpose else {}
+    facts: dict[str, Any] = {"purpose": purpose, "key_version": key_version} if purpose else {}
+    if expires_at is not None:
+        facts["expires_at"] = expires_at.astimezone(UTC).isoformat()
     job = jobs.enqueue(KIND, facts)
     message["Message-ID"] = message_id(job.id, job.created_at, current_app.config["MAIL_FROM"])
     if message["Date"] is None:
         message["Date"] = format_datetime(job.created_at)
+    body = message.as_bytes(policy=email.policy.SMTP)
     mail = OutboxMail(
         recipient=str(message["To"]),
         subject=str(message["Subject"]),
-        message=message.as_bytes(policy=email.policy.SMTP),
+        message=_seal(body) if expires_at is not None else body,
+        purpose=purpose,
         participant_id=participant_id,
+        user_id=user_id,
+        personal=expires_at is not None,
         job=job,
     )
     db.session.add(mail)
@@ -87,7 +103,7 @@ def queue_many(messages: Sequence[tuple[EmailMessage, int | None, Mapping[str, A
     job_ids = {row.payload["ref"]: row.id for row in created}
     mail_from = current_app.config["MAIL_FROM"]
     rows = []
-    for (message, participant_id, _facts), ref in zip(messages, refs, strict=True):
+    for (message, participant_id, facts), ref in zip(messages, refs, strict=True):
         job_id = job_ids[ref]
         message["Message-ID"] = message_id(job_id, now, mail_from)
         if message["Date"] is None:
@@ -97,6 +113,7 @@ def queue_many(messages: Sequence[tuple[EmailMessage, int | None, Mapping[str, A
                 "recipient": str(message["To"]),
                 "subject": str(message["Subject"]),
                 "message": message.as_bytes(policy=email.policy.SMTP),
+                "purpose": facts.get("purpose"),
                 "participant_id": participant_id,
                 "job_id": job_id,
                 "created_at": now,
@@ -104,6 +121,29 @@ def queue_many(messages: Sequence[tuple[EmailMessage, int | None, Mapping[str, A
         )
     db.session.execute(insert(OutboxMail), rows)
     jobs.wake_after_commit()
+
+
+def _fernet() -> Fernet:
+    # The instance's own key (app.security), kept outside the database: a copy of the database
+    # alone opens no waiting personal mail.
+    return current_app.extensions["aanwezig.fernet"]
+
+
+def _seal(message: bytes) -> bytes:
+    return _fernet().encrypt(message)
+
+
+def read_message(mail: OutboxMail) -> bytes | None:
+    """The message as it will be sent (a personal one opened), or None when a personal mail's
+    content is gone (sent or withdrawn). For the sending worker, never for a page."""
+    if not mail.personal:
+        return mail.message
+    if not mail.message:
+        return None
+    try:
+        return _fernet().decrypt(mail.message)
+    except InvalidToken:
+        return None
 
 
 def smtp_configured(app: Flask | None = None) -> bool:
@@ -135,18 +175,37 @@ def _with_message_id(message: bytes, job: jobs.Claimed, mail_from: str) -> bytes
 def _deliver(job: jobs.Claimed) -> None:
     """The "mail" job: send the stored message; the worker records it sent with the job."""
     config = current_app.config
-    row = db.session.execute(
-        select(OutboxMail.id, OutboxMail.recipient, OutboxMail.message).where(
-            OutboxMail.job_id == job.id
-        )
-    ).first()
-    db.session.rollback()  # no transaction stays open while the mail server answers
-    if row is None:
+    mail = db.session.scalars(select(OutboxMail).where(OutboxMail.job_id == job.id)).first()
+    if mail is None:
+        db.session.rollback()
         raise jobs.Permanent("the mail of this job is gone")
-    _send(config, row.recipient, _with_message_id(row.message, job, config["MAIL_FROM"]))
-    db.session.execute(
-        update(OutboxMail).where(OutboxMail.id == row.id).values(sent_at=datetime.now(UTC))
-    )
+    mail_id, recipient, personal = mail.id, mail.recipient, mail.personal
+    message = read_message(mail)
+    db.session.rollback()  # no transaction stays open while the mail server answers
+    if message is None:
+        raise jobs.Permanent("its one-time link is gone (withdrawn, or the key changed)")
+    if personal and _expired(job, datetime.now(UTC)):
+        _forget_content(mail_id)
+        raise jobs.Permanent(EXPIRED)
+    _send(config, recipient, _with_message_id(message, job, config["MAIL_FROM"]))
+    sent: dict[str, Any] = {"sent_at": datetime.now(UTC)}
+    if personal:
+        sent["message"] = b""  # sent: no stored copy keeps the link
+    db.session.execute(update(OutboxMail).where(OutboxMail.id == mail_id).values(**sent))
+
+
+EXPIRED = "not sent: its one-time link expired before the mail server took it"
+
+
+def _expired(job: jobs.Claimed, now: datetime) -> bool:
+    expires = (job.payload or {}).get("expires_at")
+    return isinstance(expires, str) and datetime.fromisoformat(expires) <= now
+
+
+def _forget_content(mail_id: int) -> None:
+    """Empty a personal mail now, in its own transaction (the job's failure rolls back)."""
+    db.session.execute(update(OutboxMail).where(OutboxMail.id == mail_id).values(message=b""))
+    db.session.commit()
 
 
 def _retry_seconds(config: Mapping[str, Any]) -> float:
@@ -158,11 +217,19 @@ jobs.register(
 )
 
 
+# Job kinds whose work is to make a mail (a link asked for on a page that answers at once, the
+# same for a known and an unknown address): ``deliver_pending`` runs them first.
+MAKERS: list[str] = []
+
+
 def deliver_pending(now: datetime | None = None, limit: int = 50) -> tuple[int, int]:
-    """Claim and try every due mail once; returns (sent, failed). Its own transactions."""
+    """Make the mails asked for, then claim and try every due mail once; returns (sent,
+    failed). Its own transactions."""
+    lease = timedelta(seconds=float(current_app.config["JOB_LEASE_SECONDS"]))
+    run_due(worker_name(), MAKERS, now or datetime.now(UTC), lease, limit)
     if not smtp_configured():
         return 0, 0
-    lease = timedelta(seconds=float(current_app.config["JOB_LEASE_SECONDS"]))
+    # Read after the makers ran: the mails they made are due from the moment they were made.
     return run_due(worker_name(), [KIND], now or datetime.now(UTC), lease, limit)
 
 
@@ -208,6 +275,37 @@ def withdraw_code_mails(actor: Actor, participant_id: int, older_than: int, now:
 
 
 WITHDRAWN = "withdrawn: the code it holds was revoked"
+REPLACED = "withdrawn: a new link was sent instead"
+ACCOUNT_ENDED = "withdrawn: the account was deactivated"
+
+
+def withdraw(actor: Actor, mail: OutboxMail, reason: str, now: datetime) -> bool:
+    """Finish a waiting mail unsent, with the reason; a personal one loses its content. False
+    when it was sent already or is being sent at this moment (that one cannot be stopped)."""
+    if mail.sent_at is not None or mail.job.finished_at is not None or mail.being_sent(now):
+        return False
+    mail.job.finished_at = now
+    mail.job.last_error = reason
+    if mail.personal:
+        mail.message = b""
+    db.session.flush()
+    audit.record(actor, "mail.withdraw", mail, None, {"reason": reason})
+    return True
+
+
+def withdraw_account_mails(actor: Actor, user_id: int, now: datetime) -> int:
+    """Withdraw the waiting personal mails about a staff account (it was deactivated)."""
+    waiting = db.session.scalars(
+        select(OutboxMail)
+        .join(Job, OutboxMail.job_id == Job.id)
+        .where(
+            OutboxMail.user_id == user_id,
+            OutboxMail.personal.is_(True),
+            OutboxMail.sent_at.is_(None),
+            Job.finished_at.is_(None),
+        )
+    ).all()
+    return sum(withdraw(actor, mail, ACCOUNT_ENDED, now) for mail in waiting)
 
 
 def code_mail_state(participant_id: int) -> OutboxMail | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, LargeBinary, String
+from sqlalchemy import ForeignKey, LargeBinary, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Base, utcnow
@@ -12,7 +12,13 @@ from app.models.jobs import Job
 
 
 class OutboxMail(Base):
-    """A composed mail; its delivery (due time, attempts, last error, lease) is its ``job``."""
+    """A composed mail; its delivery (due time, attempts, last error, lease) is its ``job``.
+
+    A ``personal`` mail carries a one-time secret (a password reset or portal sign-in link):
+    while it waits, ``message`` holds it encrypted with a key kept outside the database; once it
+    is sent (or withdrawn) ``message`` is emptied, so no stored copy holds a usable link. No page
+    ever shows its content (docs/security.md, "One-time secrets in mail").
+    """
 
     __tablename__ = "outbox_mails"
 
@@ -20,7 +26,12 @@ class OutboxMail(Base):
     recipient: Mapped[str] = mapped_column(String(254))
     subject: Mapped[str] = mapped_column(String(300))
     message: Mapped[bytes] = mapped_column(LargeBinary)  # the whole RFC 5322 message
+    # What the mail is ("qr_code", "password_reset", "portal_sign_in", ...), and about whom:
+    # a participant, or a staff user (their account's mail). Which staff may see it follows.
+    purpose: Mapped[str | None] = mapped_column(String(40))
     participant_id: Mapped[int | None] = mapped_column(ForeignKey("participants.id"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    personal: Mapped[bool] = mapped_column(default=False, server_default=false())
     job_id: Mapped[int] = mapped_column(ForeignKey("jobs.id"), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(index=True)

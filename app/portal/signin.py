@@ -1,14 +1,17 @@
 """Signing in to the portal: a one-time link by mail (30 minutes, once), and signing out.
 
-The page asking for a link answers the same whether the address is known or not; only a known
+The page asking for a link only stores the request, so it answers the same, and as fast, whether
+the address is known or not; the worker looks it up and only a known
 address (an active participant, or a supervisor) gets a mail. The link's token is made and
 checked by ``app.links``.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
+from typing import Any
 
 from flask import current_app, render_template
 from flask_babel import force_locale
@@ -19,10 +22,12 @@ from sqlalchemy import func, select, update
 from app import audit, links
 from app.errors import Refusal
 from app.extensions import db
-from app.mail import outbox
+from app.mail import asked, outbox
 from app.models import Participant, PortalSignIn, Supervisor
 
 PURPOSE = "portal-sign-in"
+MAIL = "portal_sign_in"
+REQUEST = "portal.link_request"
 
 
 def link_minutes() -> int:
@@ -41,7 +46,24 @@ def known_address(email: str) -> bool:
     )
 
 
-def request_link(email: str, now: datetime, language: str) -> PortalSignIn | None:
+def request_link(email: str, language: str) -> None:
+    """The sign-in page: only stores the request (``app.mail.asked``), so the page answers
+    alike, and as fast, for a known and an unknown address."""
+    asked.ask(REQUEST, email.strip().lower(), language=language)
+
+
+def _make_link_mail(payload: Mapping[str, Any]) -> None:
+    """In the worker: a known address gets a link; an unknown one nothing."""
+    email, language = payload.get("email"), payload.get("language")
+    if isinstance(email, str):
+        send_link(email, datetime.now(UTC), language if isinstance(language, str) else "nl")
+
+
+def register_jobs() -> None:
+    asked.register(REQUEST, _make_link_mail)
+
+
+def send_link(email: str, now: datetime, language: str) -> PortalSignIn | None:
     """Mail a sign-in link to a known address; an unknown one gets nothing (and is not told)."""
     email = email.strip().lower()
     if not known_address(email):
@@ -56,11 +78,12 @@ def request_link(email: str, now: datetime, language: str) -> PortalSignIn | Non
     db.session.add(sign_in)
     db.session.flush()
     token = links.make_token(PURPOSE, links.LinkKey(sign_in.id, nonce))
-    _queue_link_mail(email, links.external_url("portal.use_link", token=token), language)
+    _queue_link_mail(email, links.external_url("portal.use_link", token=token), language, sign_in)
     return sign_in
 
 
-def _queue_link_mail(email: str, link: str, language: str) -> None:
+def _queue_link_mail(email: str, link: str, language: str, sign_in: PortalSignIn) -> None:
+    """A personal mail: sealed while it waits, emptied once sent (``app.mail.outbox``)."""
     with force_locale(language):
         context = {"link": link, "minutes": link_minutes()}
         message = EmailMessage()
@@ -69,7 +92,7 @@ def _queue_link_mail(email: str, link: str, language: str) -> None:
         message["To"] = email
         message.set_content(render_template("mail/portal_link.txt", **context))
         message.add_alternative(render_template("mail/portal_link.html", **context), subtype="html")
-    outbox.queue(message)
+    outbox.queue(message, purpose=MAIL, expires_at=sign_in.expires_at)
 
 
 def _expired() -> Refusal:

@@ -540,7 +540,7 @@ def _queue_reminder(supervisor: Supervisor, training: Training, waiting: list[Wa
         message.add_alternative(
             render_template("mail/supervisor_reminder.html", **context), subtype="html"
         )
-    outbox.queue(message)
+    outbox.queue(message, purpose="supervisor_reminder")
 
 
 # --- Documents for an absence, sent from the portal --------------------------------------------

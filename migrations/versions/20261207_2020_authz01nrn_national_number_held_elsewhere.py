@@ -3,7 +3,7 @@ number (encrypted, its last two digits) and its keyed hash in national_number_co
 apart from the unique national_number_index, until central support resolves it
 
 Revision ID: authz01nrn
-Revises: 79610a4b3550
+Revises: outbox_personal_mails
 Create Date: 2026-12-07 20:20:00
 
 """
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'authz01nrn'
-down_revision = "79610a4b3550"
+down_revision = "outbox_personal_mails"
 branch_labels = None
 depends_on = None
 

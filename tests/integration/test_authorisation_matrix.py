@@ -168,7 +168,7 @@ _WEB = {
         "exports.download", "exports.submission", "exports.submit",
         "attendance.revoke_exemption", "attendance.revoke_justification",
         "attendance.justification_document",
-        "admin.outbox_mail", "admin.outbox_image", "admin.outbox_retry",
+        "admin.outbox_mail", "admin.outbox_image", "admin.outbox_retry", "admin.outbox_renew",
     ],
     "teaching_a": [
         "attendance.report", "attendance.report_file", "attendance.roll_call",
@@ -331,6 +331,18 @@ def _build(app: Flask, make: Builders, today: date) -> World:
         }  # fmt: skip
         assert all(value is not None for value in ids.values()), ids
         db.session.commit()
+    # A mail with a one-time link (only those can be sent again): asked on the portal's page,
+    # made by the worker as in production.
+    app.test_client().post("/portal/sign-in", data={"email": "annelies@example.org"})
+    with app.app_context():
+        from app.jobs.runner import run_due
+        from app.mail import outbox
+
+        run_due("matrix", outbox.MAKERS, datetime.now(UTC), timedelta(minutes=5), 50)
+        db.session.commit()
+        ids["renewable_mail_id"] = db.session.scalars(
+            select(OutboxMail.id).where(OutboxMail.purpose == "portal_sign_in")
+        ).one()
     return World(
         ids=ids,
         staff=staff,
@@ -371,9 +383,14 @@ def _clients(app: Flask, world: World) -> dict[str, object]:
     return clients
 
 
+# Routes that take an object of a particular kind where the rule's argument is generic.
+ID_OVERRIDES = {"admin.outbox_renew": {"mail_id": "renewable_mail_id"}}
+
+
 def _url(app: Flask, rule, ids: dict[str, object]) -> str:  # type: ignore[no-untyped-def]
+    names = ID_OVERRIDES.get(rule.endpoint, {})
     with app.test_request_context():
-        return url_for(rule.endpoint, **{arg: ids[arg] for arg in rule.arguments})
+        return url_for(rule.endpoint, **{arg: ids[names.get(arg, arg)] for arg in rule.arguments})
 
 
 def _requests(app: Flask, ids: dict[str, object]) -> list[tuple[str, str, str]]:

@@ -159,6 +159,7 @@ def test_a_bad_id_answers_404(app, make, path):
         "/admin/users/999999",
         "/admin/users/999999/active/0",
         "/admin/outbox/999999/retry",
+        "/admin/outbox/999999/renew",
     ],
 )
 def test_a_bad_id_answers_404_on_post(app, make, path):
@@ -178,6 +179,7 @@ def test_another_branch_gets_404_on_every_action(app, make, world):
         "/participants/{participant}/resend",
         "/participants/{participant}/reissue",
         "/admin/outbox/{mail}/retry",
+        "/admin/outbox/{mail}/renew",
     ):
         assert brugge.post(path.format(**world)).status_code == 404, path
     assert brugge.get("/admin/outbox/{mail}".format(**world)).status_code == 404

@@ -1,0 +1,185 @@
+"""The scanner in the browser (/scan/), in Chromium with a video file as its camera.
+
+Chromium's fake capture device plays a .y4m file in a loop as the camera: the videos are built
+here from freshly signed participant codes (and a pairing code), so the page's real decoder (the
+vendored zxing-cpp WebAssembly, in its worker) reads them as it would a webcam's picture.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+from sqlalchemy import select
+from werkzeug.serving import make_server
+
+from app.audit import Actor
+from app.extensions import db
+from app.models import ApiToken, Participant, Registration, Role, ScanReceipt
+from qr.images import code_png
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
+from tests.browser.test_planning_flow import log_in
+
+WIDTH, HEIGHT, FPS = 640, 480, 10
+
+
+def y4m(path: Path, frames: list[np.ndarray]) -> Path:
+    """A raw 4:2:0 video Chromium's fake camera plays: greyscale frames, neutral chroma."""
+    with path.open("wb") as out:
+        out.write(f"YUV4MPEG2 W{WIDTH} H{HEIGHT} F{FPS}:1 Ip A1:1 C420jpeg\n".encode())
+        chroma = np.full((HEIGHT // 2, WIDTH // 2), 128, np.uint8).tobytes()
+        for frame in frames:
+            out.write(b"FRAME\n" + frame.tobytes() + chroma + chroma)
+    return path
+
+
+def code_frame(text: str | None) -> np.ndarray:
+    """A light grey picture with the code in the middle (or nothing)."""
+    canvas = Image.new("L", (WIDTH, HEIGHT), 200)
+    if text is not None:
+        import io
+
+        code = Image.open(io.BytesIO(code_png(text, box_size=6))).convert("L")
+        side = min(code.width, 400)
+        code = code.resize((side, side), Image.NEAREST)
+        canvas.paste(code, ((WIDTH - side) // 2, (HEIGHT - side) // 2))
+    return np.asarray(canvas, dtype=np.uint8)
+
+
+def video(path: Path, texts: list[str | None], seconds: float = 1.5) -> Path:
+    """Each text shown for ``seconds``, an empty picture for a second after it."""
+    frames: list[np.ndarray] = []
+    blank = code_frame(None)
+    for text in texts:
+        frames += [code_frame(text)] * int(seconds * FPS)
+        frames += [blank] * FPS
+    return y4m(path, frames)
+
+
+@pytest.fixture
+def server(app) -> Iterator[dict]:  # type: ignore[no-untyped-def]
+    """A live server the test can stop (to show the service worker serving the page)."""
+    httpd = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    state = {"url": f"http://127.0.0.1:{httpd.server_port}", "running": True}
+
+    def stop() -> None:
+        if state["running"]:
+            httpd.shutdown()
+            httpd.server_close()
+            thread.join(timeout=5)
+            state["running"] = False
+
+    state["stop"] = stop
+    yield state
+    stop()
+
+
+@pytest.fixture
+def camera(tmp_path) -> Iterator[Callable]:  # type: ignore[no-untyped-def]
+    """Chromium with ``video`` as its camera; a new context (and page) per call."""
+    if not CHROMIUM.exists():
+        pytest.skip("Chromium not installed: sudo apt-get install chromium")
+    from playwright.sync_api import sync_playwright
+
+    playwright = sync_playwright().start()
+    browsers = []
+
+    def open_page(texts: list[str | None], width: int = 1366, height: int = 900):  # type: ignore[no-untyped-def]
+        path = video(tmp_path / f"camera-{len(browsers)}.y4m", texts)
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=[
+                *CHROMIUM_ARGS,
+                "--use-fake-device-for-media-stream",
+                "--use-fake-ui-for-media-stream",
+                f"--use-file-for-fake-video-capture={path}",
+                "--autoplay-policy=no-user-gesture-required",
+            ],
+        )
+        browsers.append(browser)
+        context = browser.new_context(
+            locale="nl-BE",
+            timezone_id="Europe/Brussels",
+            viewport={"width": width, "height": height},
+            permissions=["camera"],
+        )
+        page = context.new_page()
+        # The page's own errors, shown with a failing test's output.
+        page.on("console", lambda m: print("console:", m.type, m.text))
+        page.on("pageerror", lambda e: print("pageerror:", e))
+        page.set_default_timeout(20_000)
+        return page
+
+    yield open_page
+    for browser in browsers:
+        browser.close()
+    playwright.stop()
+
+
+def codes(app, *participant_ids: int) -> list[str]:  # type: ignore[no-untyped-def]
+    from app.mail.messages import participant_code
+
+    with app.app_context():
+        return [participant_code(db.session.get(Participant, p)) for p in participant_ids]
+
+
+def registrations(app, session_id: int) -> list[tuple[int, str]]:  # type: ignore[no-untyped-def]
+    with app.app_context():
+        rows = db.session.scalars(
+            select(Registration)
+            .where(Registration.session_id == session_id)
+            .order_by(Registration.at, Registration.id)
+        ).all()
+        return [(r.participant_id, r.kind.value) for r in rows]
+
+
+def wait_for(condition: Callable[[], object], timeout: float = 30.0) -> None:
+    import time as clock
+
+    deadline = clock.monotonic() + timeout
+    while not condition():
+        if clock.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        clock.sleep(0.2)
+
+
+def confirm_pairing(page) -> None:  # type: ignore[no-untyped-def]
+    page.wait_for_selector("#pair-confirm", state="visible")
+    page.fill("#device-name", "Telefoon deur A")
+    page.click("#pair-confirm")
+    page.wait_for_selector("body[data-ready=true][data-roster=ready]")
+
+
+def test_the_signed_in_trainer_pairs_the_page_and_scans_in_and_out_with_the_camera(
+    camera, server, app, make, today
+):
+    trainer = make.user(Role.TRAINER, "Gent", email="tom@example.org")
+    session_id = make.session(today, time(0, 0), time(23, 59), trainer_id=trainer)
+    an, ben = make.participant(name="An Peeters"), make.participant(name="Ben Claes")
+    for person in (an, ben):
+        make.enrol(session_id, person)
+    page = camera(codes(app, an, ben))
+    log_in(page, server["url"], "tom@example.org")
+    page.click("#scan-link")
+    confirm_pairing(page)
+    with app.app_context():
+        token = db.session.scalars(select(ApiToken)).one()
+        assert token.device_name == "Telefoon deur A" and token.user_id == trainer
+    wait_for(lambda: sorted(registrations(app, session_id)) == [(an, "in"), (ben, "in")])
+    page.wait_for_selector("#result[data-kind=ok]")
+    # The video loops: the codes come back within the repeat interval and are repeats.
+    with app.app_context():
+        wait_for(lambda: db.session.scalar(select(db.func.count(ScanReceipt.nonce))) >= 1)
+    assert len(registrations(app, session_id)) == 2
+    page.click("#dir-out")
+    wait_for(
+        lambda: sorted(registrations(app, session_id))
+        == [(an, "in"), (an, "out"), (ben, "in"), (ben, "out")]
+    )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -167,7 +167,7 @@ def test_the_signed_in_trainer_pairs_the_page_and_scans_in_and_out_with_the_came
         make.enrol(session_id, person)
     page = camera(codes(app, an, ben))
     log_in(page, server["url"], "tom@example.org")
-    page.click("#scan-link")
+    page.click("a:has-text('Scannen')")
     confirm_pairing(page)
     with app.app_context():
         token = db.session.scalars(select(ApiToken)).one()
@@ -183,3 +183,90 @@ def test_the_signed_in_trainer_pairs_the_page_and_scans_in_and_out_with_the_came
         lambda: sorted(registrations(app, session_id))
         == [(an, "in"), (an, "out"), (ben, "in"), (ben, "out")]
     )
+
+
+def hand_scanner(page, text: str) -> None:  # type: ignore[no-untyped-def]
+    """A USB hand scanner: a burst of keys, then Enter, typed into the page (not into a field)."""
+    page.evaluate("document.activeElement && document.activeElement.blur()")
+    page.keyboard.type(text, delay=4)
+    page.keyboard.press("Enter")
+
+
+def journal(page) -> list[dict]:  # type: ignore[no-untyped-def]
+    return page.evaluate(
+        """() => new Promise((resolve, reject) => {
+            const open = indexedDB.open("aanwezig-scan");
+            open.onsuccess = () => {
+                const all = open.result.transaction("journal").objectStore("journal").getAll();
+                all.onsuccess = () => resolve(all.result);
+                all.onerror = () => reject(all.error);
+            };
+        })"""
+    )
+
+
+def test_offline_scans_are_checked_locally_survive_a_reload_and_reach_the_server_once_in_order(
+    camera, server, app, make, today
+):
+    from app.participants.operations import reissue_code
+
+    trainer = make.user(Role.TRAINER, "Gent", email="tom@example.org")
+    session_id = make.session(today, time(0, 0), time(23, 59), trainer_id=trainer)
+    an, ben, cis = (make.participant(name=n) for n in ("An Peeters", "Ben Claes", "Cis Maes"))
+    for person in (an, ben, cis):
+        make.enrol(session_id, person)
+    (old_cis,) = codes(app, cis)
+    with app.app_context():
+        reissue_code(Actor(None), db.session.get(Participant, cis), datetime.now(UTC))
+        db.session.commit()
+    code_an, code_ben = codes(app, an, ben)
+    # The same participant and key version as An's code, signed by another key: forged.
+    forged = code_an[:-6] + ("AAAAAA" if not code_an.endswith("AAAAAA") else "BBBBBB")
+
+    page = camera([None])
+    log_in(page, server["url"], "tom@example.org")
+    page.goto(f"{server['url']}/sessions/{session_id}/scan")
+    confirm_pairing(page)
+    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    page.context.set_offline(True)
+
+    made = []
+    for text, kind in ((code_an, "ok"), (forged, "refused"), (old_cis, "refused")):
+        before = datetime.now(UTC)
+        hand_scanner(page, text)
+        page.wait_for_selector(f"body[data-waiting='{len(made) + 1}']")
+        made.append((before, datetime.now(UTC)))
+        assert page.get_attribute("#result", "data-kind") == kind
+        assert page.is_visible("#result-waiting")
+    assert page.inner_text("#network") == "offline"
+    assert page.inner_text("#waiting") == "3 wachtend"
+
+    # Closed and opened again without network: the page (from its service worker) finds its
+    # journal, its token and the session's roster, and still checks codes itself.
+    page.reload()
+    page.wait_for_selector("body[data-ready=true][data-waiting='3']")
+    before = datetime.now(UTC)
+    page.fill("#manual-code", code_ben)  # typed by hand
+    page.press("#manual-code", "Enter")
+    page.wait_for_selector("body[data-waiting='4']")
+    made.append((before, datetime.now(UTC)))
+    assert page.get_attribute("#result", "data-kind") == "ok"
+    assert "Ben Claes" in page.inner_text("#result-name")
+    assert registrations(app, session_id) == []
+
+    back = datetime.now(UTC)
+    page.context.set_offline(False)
+    page.wait_for_selector("body[data-waiting='0']", timeout=30_000)
+    entries = journal(page)
+    assert [e["state"] for e in entries] == ["sent", "refused", "refused", "sent"]
+    assert [e["answer"].get("error") for e in entries[1:3]] == ["invalid_code", "revoked_code"]
+    with app.app_context():
+        written = db.session.scalars(
+            select(Registration).where(Registration.session_id == session_id).order_by(Registration.id)
+        ).all()
+        # Exactly once each, in the order made, with the time they were made (not when sent).
+        assert [(r.participant_id, r.kind.value) for r in written] == [(an, "in"), (ben, "in")]
+        assert [r.nonce for r in written] == [entries[0]["nonce"], entries[3]["nonce"]]
+        for registration, (start, end) in zip(written, (made[0], made[3]), strict=True):
+            at = registration.at.replace(tzinfo=UTC) if registration.at.tzinfo is None else registration.at
+            assert start - timedelta(seconds=1) <= at <= end < back

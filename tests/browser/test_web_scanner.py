@@ -90,6 +90,7 @@ def camera(tmp_path) -> Iterator[Callable]:  # type: ignore[no-untyped-def]
 
     playwright = sync_playwright().start()
     browsers = []
+    requested: list[str] = []
 
     def open_page(texts: list[str | None], width: int = 1366, height: int = 900):  # type: ignore[no-untyped-def]
         path = video(tmp_path / f"camera-{len(browsers)}.y4m", texts)
@@ -114,10 +115,15 @@ def camera(tmp_path) -> Iterator[Callable]:  # type: ignore[no-untyped-def]
         # The page's own errors, shown with a failing test's output.
         page.on("console", lambda m: print("console:", m.type, m.text))
         page.on("pageerror", lambda e: print("pageerror:", e))
+        context.on("request", lambda r: requested.append(r.url))
         page.set_default_timeout(20_000)
         return page
 
     yield open_page
+    # The page loads nothing from another host (the decoder's CDN default included).
+    foreign = [u for u in requested if not u.startswith(("http://127.0.0.1:", "data:", "blob:"))]
+    assert foreign == []
+    assert not browsers or any(u.endswith(".wasm") for u in requested), requested
     for browser in browsers:
         browser.close()
     playwright.stop()
@@ -270,3 +276,128 @@ def test_offline_scans_are_checked_locally_survive_a_reload_and_reach_the_server
         for registration, (start, end) in zip(written, (made[0], made[3]), strict=True):
             at = registration.at.replace(tzinfo=UTC) if registration.at.tzinfo is None else registration.at
             assert start - timedelta(seconds=1) <= at <= end < back
+
+
+def test_a_pairing_code_shown_to_the_camera_pairs_the_page_without_a_login(
+    camera, server, app, make, today
+):
+    from app.devices.operations import issue_pairing
+    from app.models import User
+    from qr.pairing import pairing_text
+
+    trainer = make.user(Role.TRAINER, "Gent", email="tom@example.org")
+    session_id = make.session(today, time(0, 0), time(23, 59), trainer_id=trainer)
+    an = make.participant(name="An Peeters")
+    make.enrol(session_id, an)
+    with app.app_context():
+        _, plain = issue_pairing(
+            Actor(None), db.session.get(User, trainer), "Tablet balie", datetime.now(UTC)
+        )
+        db.session.commit()
+    page = camera([pairing_text(server["url"], plain), *codes(app, an)])
+    page.goto(f"{server['url']}/scan/")
+    page.wait_for_selector("#pair-signed-out", state="visible")  # nobody signed in here
+    page.wait_for_selector("body[data-ready=true][data-roster=ready]")
+    wait_for(lambda: registrations(app, session_id) == [(an, "in")])
+    with app.app_context():
+        token = db.session.scalars(select(ApiToken)).one()
+        assert (token.device_name, token.user_id) == ("Tablet balie", trainer)
+
+
+def test_a_revoked_token_keeps_the_scans_waiting_until_the_page_is_paired_again(
+    camera, server, app, make, today
+):
+    from app.auth.operations import revoke_token
+
+    trainer = make.user(Role.TRAINER, "Gent", email="tom@example.org")
+    session_id = make.session(today, time(0, 0), time(23, 59), trainer_id=trainer)
+    an, ben = make.participant(name="An Peeters"), make.participant(name="Ben Claes")
+    for person in (an, ben):
+        make.enrol(session_id, person)
+    code_an, code_ben = codes(app, an, ben)
+    page = camera([None])
+    log_in(page, server["url"], "tom@example.org")
+    page.goto(f"{server['url']}/scan/")
+    confirm_pairing(page)
+    with app.app_context():
+        token = db.session.scalars(select(ApiToken)).one()
+        revoke_token(Actor(None), token, datetime.now(UTC))
+        db.session.commit()
+    hand_scanner(page, code_an)
+    page.wait_for_selector("body[data-token-refused=true][data-waiting='1']")
+    assert page.is_visible("#repair-reason") and page.is_visible("#pair-confirm")
+    # Checked by the page itself meanwhile, and kept.
+    assert page.get_attribute("#result", "data-kind") == "ok"
+    assert page.is_visible("#result-waiting")
+    page.fill("#manual-code", code_ben)
+    page.press("#manual-code", "Enter")
+    page.wait_for_selector("body[data-waiting='2']")
+    assert registrations(app, session_id) == []
+    page.click("#pair-confirm")
+    page.wait_for_selector("body[data-waiting='0']:not([data-token-refused])")
+    assert registrations(app, session_id) == [(an, "in"), (ben, "in")]
+    assert [e["state"] for e in journal(page)] == ["sent", "sent"]
+
+
+def test_hand_scanner_banner_and_sounds_on_a_phone_and_a_laptop_screen(
+    camera, server, app, make, today, tmp_path
+):
+    trainer = make.user(Role.TRAINER, "Gent", email="tom@example.org")
+    session_id = make.session(today, time(0, 0), time(23, 59), trainer_id=trainer)
+    an = make.participant(name="Anneleen Van den Broeck-Vermeersch")
+    make.enrol(session_id, an)
+    (code_an,) = codes(app, an)
+    forged = code_an[:-6] + ("AAAAAA" if not code_an.endswith("AAAAAA") else "BBBBBB")
+    for width, height in ((390, 844), (1366, 768)):
+        page = camera([None], width=width, height=height)
+        log_in(page, server["url"], "tom@example.org")
+        page.goto(f"{server['url']}/scan/")
+        confirm_pairing(page)
+        sounds = int(page.get_attribute("body", "data-sounds") or 0)
+        hand_scanner(page, code_an)
+        page.wait_for_selector("#result[data-kind=ok], #result[data-kind=repeat]")
+        banner = page.locator("#result")
+        assert "Anneleen" in banner.inner_text()
+        assert page.get_attribute("body", "data-sound") in ("ok", "repeat")
+        box = banner.bounding_box()
+        assert box is not None and box["width"] <= width and box["y"] + box["height"] <= height
+        # Nothing wider than the screen: no sideways scrolling on a phone.
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        assert page.evaluate("getComputedStyle(document.getElementById('result-name')).fontSize")
+        shot = page.screenshot(path=str(tmp_path / f"scan-{width}.png"))
+        assert len(shot) > 5000
+        hand_scanner(page, forged)
+        page.wait_for_selector("#result[data-kind=refused]")
+        assert "geldige" in page.inner_text("#result")
+        assert page.get_attribute("body", "data-sound") == "refused"
+        assert int(page.get_attribute("body", "data-sounds")) >= sounds + 2
+        page.click("#mute")
+        assert page.get_attribute("#mute", "aria-pressed") == "true"
+        # Keys typed as a person types them (here 60 ms apart) are not a hand scanner's burst.
+        page.evaluate("document.activeElement && document.activeElement.blur()")
+        page.keyboard.type(code_an[:12], delay=60)
+        page.keyboard.press("Enter")
+        page.wait_for_timeout(300)  # the page answers a burst at once; nothing may come
+        assert len(journal(page)) == 2
+        page.context.close()
+    assert [kind for _, kind in registrations(app, session_id)] == ["in"]
+
+
+def test_the_service_worker_serves_the_page_and_decoder_with_the_server_stopped(
+    camera, server, app, make, today
+):
+    trainer = make.user(Role.TRAINER, "Gent", email="tom@example.org")
+    make.session(today, time(0, 0), time(23, 59), trainer_id=trainer)
+    page = camera([None])
+    log_in(page, server["url"], "tom@example.org")
+    page.goto(f"{server['url']}/scan/")
+    confirm_pairing(page)
+    page.wait_for_selector("body[data-decoder=ready]")
+    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    server["stop"]()
+    page.reload()
+    page.wait_for_selector("body[data-ready=true]")
+    # The decoder (its worker, module and WebAssembly) came from the service worker's cache.
+    page.wait_for_selector("body[data-decoder=ready]")
+    assert page.inner_text("#network") == "offline"
+    assert page.locator("#session option").count() == 1

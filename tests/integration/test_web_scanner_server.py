@@ -126,3 +126,46 @@ def test_the_vendored_decoder_is_the_one_its_checksums_name():
     assert f"VERSION={version}" in script
     # The module's CDN default for the .wasm is overridden: the worker names our copy.
     assert "locateFile" in (ROOT / "app" / "static" / "webscan" / "decoder-worker.js").read_text()
+
+
+def test_the_server_loads_none_of_the_laptop_scanners_libraries(tmp_path):
+    """They are the ``scanner`` extra, which the production install leaves out."""
+    import subprocess
+    import sys
+
+    program = (
+        "import sys\n"
+        "from app import create_app\n"
+        "app = create_app({'TESTING': True, 'EMBEDDED_WORKER': False,"
+        " 'SQLALCHEMY_DATABASE_URI': 'sqlite:///' + sys.argv[1]}, instance_path=sys.argv[2])\n"
+        "app.test_client().get('/scan/')\n"
+        "print(sorted(m for m in ('cv2', 'zxingcpp', 'pyzbar', 'miniaudio', 'Xlib', 'pynput')"
+        " if m in sys.modules))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", program, str(tmp_path / "db.sqlite"), str(tmp_path / "instance")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "[]"
+    setup = (ROOT / "setup.cfg").read_text()
+    required = setup.split("install_requires =")[1].split("[")[0]
+    assert "opencv" not in required and "zxing" not in required and "miniaudio" not in required
+    assert "opencv-python" in setup.split("scanner =")[1].split("test =")[0]
+
+
+def test_aanwezig_scan_says_how_to_install_the_scanner_when_its_libraries_are_missing(
+    monkeypatch, capsys
+):
+    import sys
+
+    from scanner import entry
+
+    monkeypatch.setitem(sys.modules, "cv2", None)  # import cv2 now raises ImportError
+    monkeypatch.delitem(sys.modules, "scanner.cli", raising=False)
+    monkeypatch.delitem(sys.modules, "scanner.decoding", raising=False)
+    assert entry.main() == 2
+    assert '.[scanner]' in capsys.readouterr().err

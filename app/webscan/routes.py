@@ -87,7 +87,9 @@ def device():  # type: ignore[no-untyped-def]
     body = request.get_json(silent=True)
     name = body.get("device_name") if isinstance(body, dict) else None
     if name is not None and not isinstance(name, str):
-        return jsonify({"error": "invalid_request", "message": _("The device name is not text.")}), 400
+        return jsonify(
+            {"error": "invalid_request", "message": _("The device name is not text.")}
+        ), 400
     try:
         token, plain = issue_browser_scanner(
             Actor(current_user), current_user, name or "", datetime.now(UTC)

@@ -186,8 +186,10 @@ def test_the_signed_in_trainer_pairs_the_page_and_scans_in_and_out_with_the_came
     assert len(registrations(app, session_id)) == 2
     page.click("#dir-out")
     wait_for(
-        lambda: sorted(registrations(app, session_id))
-        == [(an, "in"), (an, "out"), (ben, "in"), (ben, "out")]
+        lambda: (
+            sorted(registrations(app, session_id))
+            == [(an, "in"), (an, "out"), (ben, "in"), (ben, "out")]
+        )
     )
 
 
@@ -268,13 +270,19 @@ def test_offline_scans_are_checked_locally_survive_a_reload_and_reach_the_server
     assert [e["answer"].get("error") for e in entries[1:3]] == ["invalid_code", "revoked_code"]
     with app.app_context():
         written = db.session.scalars(
-            select(Registration).where(Registration.session_id == session_id).order_by(Registration.id)
+            select(Registration)
+            .where(Registration.session_id == session_id)
+            .order_by(Registration.id)
         ).all()
         # Exactly once each, in the order made, with the time they were made (not when sent).
         assert [(r.participant_id, r.kind.value) for r in written] == [(an, "in"), (ben, "in")]
         assert [r.nonce for r in written] == [entries[0]["nonce"], entries[3]["nonce"]]
         for registration, (start, end) in zip(written, (made[0], made[3]), strict=True):
-            at = registration.at.replace(tzinfo=UTC) if registration.at.tzinfo is None else registration.at
+            at = (
+                registration.at.replace(tzinfo=UTC)
+                if registration.at.tzinfo is None
+                else registration.at
+            )
             assert start - timedelta(seconds=1) <= at <= end < back
 
 

@@ -48,16 +48,24 @@ def test_the_signed_in_trainer_gives_the_page_its_own_scanner_token(app, make, t
     refused = client.post("/scan/device", json={"device_name": "Telefoon"})
     assert refused.status_code == 400
     answer = client.post(
-        "/scan/device", json={"device_name": "  Telefoon \n deur A "}, headers={"X-CSRFToken": csrf(client)}
+        "/scan/device",
+        json={"device_name": "  Telefoon \n deur A "},
+        headers={"X-CSRFToken": csrf(client)},
     )
     assert answer.status_code == 201 and answer.headers["Cache-Control"] == "no-store"
     body = answer.get_json()
     assert body["device_name"] == "Telefoon deur A" and body["token"].startswith("azt_")
     with app.app_context():
         token = db.session.scalars(select(ApiToken)).one()
-        assert (token.user_id, token.device_name, token.revoked_at) == (trainer, "Telefoon deur A", None)
+        assert (token.user_id, token.device_name, token.revoked_at) == (
+            trainer,
+            "Telefoon deur A",
+            None,
+        )
         assert body["token"] not in token.token_hash
-        audit = db.session.scalars(select(AuditRecord).where(AuditRecord.action == "token.create")).one()
+        audit = db.session.scalars(
+            select(AuditRecord).where(AuditRecord.action == "token.create")
+        ).one()
         assert audit.after["device_name"] == "Telefoon deur A"
     # The token works on the API, and Scannertokens lists the page among the scanners.
     api = app.test_client()
@@ -81,7 +89,9 @@ def test_nobody_signed_in_and_the_front_desk_get_no_token(app, make):
     assert account["may_scan"] is False
     refused = desk.post("/scan/device", json={}, headers={"X-CSRFToken": account["csrf_token"]})
     assert refused.status_code == 403 and refused.get_json()["error"] == "forbidden"
-    bad = desk.post("/scan/device", json={"device_name": 5}, headers={"X-CSRFToken": account["csrf_token"]})
+    bad = desk.post(
+        "/scan/device", json={"device_name": 5}, headers={"X-CSRFToken": account["csrf_token"]}
+    )
     assert bad.status_code == 400
     with app.app_context():
         assert db.session.scalars(select(ApiToken)).all() == []
@@ -102,7 +112,9 @@ def test_only_the_decoder_worker_may_compile_webassembly(client):
     assert client.get("/scan/sw.js").headers["Cache-Control"] == "no-cache"
 
 
-def test_a_sessions_scan_page_needs_a_login_and_opens_the_scanner_on_that_session(app, make, client):
+def test_a_sessions_scan_page_needs_a_login_and_opens_the_scanner_on_that_session(
+    app, make, client
+):
     make.user(Role.TRAINER, "Gent", email="tom@example.org")
     assert "/login" in client.get("/sessions/7/scan").headers["Location"]
     assert client.get("/scan").status_code in (301, 308)
@@ -168,4 +180,4 @@ def test_aanwezig_scan_says_how_to_install_the_scanner_when_its_libraries_are_mi
     monkeypatch.delitem(sys.modules, "scanner.cli", raising=False)
     monkeypatch.delitem(sys.modules, "scanner.decoding", raising=False)
     assert entry.main() == 2
-    assert '.[scanner]' in capsys.readouterr().err
+    assert ".[scanner]" in capsys.readouterr().err

@@ -82,7 +82,7 @@ function show(kind, name, detail, waiting = false) {
   $("result-name").textContent = name;
   $("result-detail").textContent = detail;
   $("result-waiting").hidden = !waiting;
-  play(kind);
+  if (kind !== "idle") play(kind);
 }
 
 function showAnswer(answer) {

@@ -82,19 +82,15 @@ def server(app) -> Iterator[dict]:  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def camera(tmp_path) -> Iterator[Callable]:  # type: ignore[no-untyped-def]
-    """Chromium with ``video`` as its camera; a new context (and page) per call."""
-    if not CHROMIUM.exists():
-        pytest.skip("Chromium not installed: sudo apt-get install chromium")
-    from playwright.sync_api import sync_playwright
-
-    playwright = sync_playwright().start()
+def camera(browser, tmp_path) -> Iterator[Callable]:  # type: ignore[no-untyped-def]
+    """Chromium with ``video`` as its camera; a new browser (and page) per call, launched by the
+    session's Playwright (tests/browser/conftest.py: one Playwright per process)."""
     browsers = []
     requested: list[str] = []
 
     def open_page(texts: list[str | None], width: int = 1366, height: int = 900):  # type: ignore[no-untyped-def]
         path = video(tmp_path / f"camera-{len(browsers)}.y4m", texts)
-        browser = playwright.chromium.launch(
+        camera_browser = browser.browser_type.launch(
             executable_path=str(CHROMIUM),
             args=[
                 *CHROMIUM_ARGS,
@@ -104,8 +100,8 @@ def camera(tmp_path) -> Iterator[Callable]:  # type: ignore[no-untyped-def]
                 "--autoplay-policy=no-user-gesture-required",
             ],
         )
-        browsers.append(browser)
-        context = browser.new_context(
+        browsers.append(camera_browser)
+        context = camera_browser.new_context(
             locale="nl-BE",
             timezone_id="Europe/Brussels",
             viewport={"width": width, "height": height},
@@ -120,13 +116,12 @@ def camera(tmp_path) -> Iterator[Callable]:  # type: ignore[no-untyped-def]
         return page
 
     yield open_page
+    for camera_browser in browsers:
+        camera_browser.close()
     # The page loads nothing from another host (the decoder's CDN default included).
     foreign = [u for u in requested if not u.startswith(("http://127.0.0.1:", "data:", "blob:"))]
     assert foreign == []
     assert not browsers or any(u.endswith(".wasm") for u in requested), requested
-    for browser in browsers:
-        browser.close()
-    playwright.stop()
 
 
 def codes(app, *participant_ids: int) -> list[str]:  # type: ignore[no-untyped-def]

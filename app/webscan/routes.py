@@ -18,13 +18,15 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
 
+from app import scoping
 from app.audit import Actor
 from app.errors import Refusal
 from app.extensions import limiter
-from app.models import Role
+from app.models import Role, Session
 from app.web import CSP
 from app.webscan import bp
 from app.webscan.operations import issue_browser_scanner
@@ -53,8 +55,12 @@ def page():  # type: ignore[no-untyped-def]
 @bp.get("/sessions/<int:session_id>/scan")
 @login_required
 def session_scan(session_id: int):  # type: ignore[no-untyped-def]
-    """A session's own scan page: the scanner page with the session chosen (it checks with its
-    token whether the session may be scanned)."""
+    """A session's own scan page: the scanner page with the session chosen. Only for a session
+    the user may see (a 404 otherwise, as its page), and not for the front desk, which does not
+    scan; the page's token is checked again by the API."""
+    if current_user.role == Role.FRONTDESK:
+        raise Refusal("forbidden", _l("Front desk accounts cannot register scans."), status=403)
+    scoping.get_one(scoping.sessions(current_user), Session, session_id, "session")
     return redirect(url_for("webscan.page", session=session_id))
 
 

@@ -113,11 +113,20 @@ def test_only_the_decoder_worker_may_compile_webassembly(client):
 
 
 def test_a_sessions_scan_page_needs_a_login_and_opens_the_scanner_on_that_session(
-    app, make, client
+    app, make, client, today
 ):
-    make.user(Role.TRAINER, "Gent", email="tom@example.org")
-    assert "/login" in client.get("/sessions/7/scan").headers["Location"]
+    tom = make.user(Role.TRAINER, "Gent", email="tom@example.org")
+    other = make.user(Role.TRAINER, "Gent", email="eva@example.org")
+    make.user(Role.FRONTDESK, "Gent", email="balie@example.org")
+    mine = make.session(today, time(9), time(12), trainer_id=tom)
+    theirs = make.session(today, time(13), time(16), trainer_id=other)
+    assert "/login" in client.get(f"/sessions/{mine}/scan").headers["Location"]
     assert client.get("/scan").status_code in (301, 308)
+    trainer = log_in(app, "tom@example.org")
+    assert trainer.get(f"/sessions/{mine}/scan").headers["Location"] == f"/scan/?session={mine}"
+    assert trainer.get(f"/sessions/{theirs}/scan").status_code == 404
+    assert trainer.get("/sessions/99999999999/scan").status_code == 404
+    assert log_in(app, "balie@example.org").get(f"/sessions/{mine}/scan").status_code == 403
 
 
 def test_the_vendored_decoder_is_the_one_its_checksums_name():

@@ -89,6 +89,21 @@ class Store {
     return request(tx.objectStore("journal").index("state").count(IDBKeyRange.only("pending")));
   }
 
+  // Scans the server answered, kept a week for a look back, then forgotten (a phone's storage
+  // is small); a waiting scan is never dropped.
+  async prune(before) {
+    const tx = this.db.transaction("journal", "readwrite");
+    const request_ = tx.objectStore("journal").openCursor();
+    request_.onsuccess = () => {
+      const cursor = request_.result;
+      if (!cursor) return;
+      const entry = cursor.value;
+      if (entry.state !== "pending" && entry.settled_at && entry.settled_at < before) cursor.delete();
+      cursor.continue();
+    };
+    await done(tx);
+  }
+
   // The server's final word on a scan: "sent" (registered or a repeat) or "refused".
   async settle(seq, state, answer) {
     const tx = this.db.transaction("journal", "readwrite");

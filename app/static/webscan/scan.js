@@ -609,6 +609,7 @@ function setMuted(muted) {
 
 async function main() {
   state.store = await journal.open();
+  await state.store.prune(new Date(Date.now() - 7 * 24 * 3600 * 1000).toISOString());
   setOnline(navigator.onLine);
   state.token = await state.store.get("token");
   state.deviceName = await state.store.get("device_name");

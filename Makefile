@@ -13,12 +13,12 @@ $(STAMP): setup.cfg pyproject.toml
 	@# The headless OpenCV of earlier checkouts shares the cv2 folder with the GUI build.
 	@if $(BIN)/pip show --quiet opencv-python-headless 2>/dev/null; then \
 	  $(BIN)/pip uninstall --quiet --yes opencv-python-headless opencv-python; fi
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -e '.[test,scanner]'
 	@touch $(STAMP)
 
-# Installed when missing and we may (root + apt): libzbar0 backs the pyzbar decoder; the GUI
-# build of OpenCV needs libGL, GLib and a few X libraries for the scanner's window (a server
-# without a screen loads them too, as cv2 links them); DejaVu is the banner's font.
+# Installed when missing and we may (root + apt), for the laptop scanner and its tests (the
+# server itself loads none of them): libzbar0 backs the pyzbar decoder; the GUI build of OpenCV
+# needs libGL, GLib and a few X libraries for the scanner's window; DejaVu is the banner's font.
 system-packages:
 	@bash scripts/system-packages.sh libzbar0 libgl1 'libglib2.0-0t64|libglib2.0-0' libsm6 libxext6 libxcb1 fonts-dejavu-core
 

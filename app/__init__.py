@@ -127,6 +127,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.planning import bp as planning_bp
     from app.portal import bp as portal_bp
     from app.supervision import bp as supervision_bp
+    from app.webscan import bp as webscan_bp
 
     csrf.exempt(api_bp)  # bearer tokens, no cookies: CSRF cannot reach the API
     csrf.exempt(devices_bp)  # the pairing token in the body is the credential; no cookies
@@ -143,6 +144,7 @@ def _register_blueprints(app: Flask) -> None:
         portal_bp,
         api_bp,
         devices_bp,
+        webscan_bp,
     ):
         app.register_blueprint(blueprint)
 

@@ -84,6 +84,8 @@ CLASSES: dict[str, set[str]] = {
     "public": set(CALLERS),
     # any signed-in staff user, each seeing their own things
     "staff": STAFF_ALL,
+    # staff who scan: everyone but the front desk
+    "scanning_staff": STAFF_ALL - {"frontdesk_a", "frontdesk_b"},
     # support of any branch, each within their own scope (their branch's users, ...)
     "support": {"support_central", "support_a", "support_b"},
     # central support only (the whole organisation)
@@ -129,7 +131,11 @@ _WEB = {
         "auth.login", "auth.language", "auth.forgot_password", "auth.reset_password",
         "portal.sign_in", "portal.use_link", "portal.confirm_link", "portal.language",
         "portal.sign_out", "health.healthz", "health.readyz", "static",
+        # the browser scanner's shell holds nothing personal: it works with its own token
+        "webscan.page", "webscan.account", "webscan.decoder_worker", "webscan.service_worker",
+        "webscan.manifest",
     ],
+    "scanning_staff": ["webscan.device"],
     "own_credential": ["metrics.metrics"],  # METRICS_ALLOW networks or METRICS_TOKEN
     "staff": ["planning.home", "planning.archive", "auth.change_password", "auth.tokens",
               "auth.pair", "auth.logout"],
@@ -171,6 +177,7 @@ _WEB = {
         "admin.outbox_mail", "admin.outbox_image", "admin.outbox_retry", "admin.outbox_renew",
     ],
     "teaching_a": [
+        "webscan.session_scan",
         "attendance.report", "attendance.report_file", "attendance.roll_call",
         "attendance.incomplete", "attendance.late_arrival", "attendance.left_early",
         "attendance.close_registrations", "attendance.participant",

@@ -19,6 +19,7 @@ from werkzeug.utils import secure_filename
 
 from app import audit, checks
 from app.audit import Actor
+from app.db import LOCK_SESSION, lock_key
 from app.domain.certificates import LeaveRegime
 from app.domain.cutoff import BRUSSELS
 from app.domain.justification import justification_in_time
@@ -100,6 +101,7 @@ def confirm_roll_call(
     """
     times = session_times(session)
     _check_open(session, times, now)
+    lock_key(LOCK_SESSION, session.id)  # confirmed twice at once: the check-ins are written once
     at = min(times.start if check_in_at_start else now, now)
     marks = {line.participant_id: line for line in lines}
     exempt = exempt_participant_ids(session)
@@ -159,6 +161,8 @@ def close_session(
     if not times.start < at <= times.end:
         raise Refusal("outside_session", _l("The time must fall within the session."))
     _not_in_future(at, now)
+    # Closed twice at once: the second waits, then finds nobody still in.
+    lock_key(LOCK_SESSION, session.id)
     still_in = incomplete(session)
     for entry in still_in:
         if entry.last_at is not None and at <= entry.last_at:

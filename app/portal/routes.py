@@ -19,6 +19,7 @@ from app.attendance.routes import KIND_LABELS
 from app.auth.routes import local_target
 from app.certificates import operations as certificates
 from app.certificates.operations import FILE_NAMES
+from app.db import lock_people
 from app.domain.certificates import attendance_certificate_available, certificates_bind
 from app.domain.cutoff import BRUSSELS
 from app.domain.limits import id_in_range
@@ -396,6 +397,8 @@ def attendance_certificate(who: PortalIdentity, training_id: int, participant_id
     )
     if training_ is None or not ConfirmForm().validate_on_submit():
         raise NotFound("training")
+    # Six clicks at once: the others wait for the first and then find its certificate.
+    lock_people([participant.id])
     existing = next(
         (
             c

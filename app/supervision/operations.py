@@ -29,6 +29,7 @@ from sqlalchemy.orm import joinedload
 from app import audit, checks
 from app.attendance import operations as attendance
 from app.audit import Actor
+from app.db import LOCK_PERSON_ADDRESS, lock_key
 from app.domain import selfreports as rules
 from app.domain.cutoff import BRUSSELS
 from app.domain.justification import justification_in_time
@@ -305,6 +306,9 @@ def report_hours(
         _check_correctable(replaces, participant, training)
     duration = timedelta(minutes=minutes) if minutes is not None and start is None else None
     reported = rules.Reported(day, start, end, duration)  # type: ignore[arg-type]
+    # The overlap and 24-hour rules hold over rows that two posts at once would both add: one
+    # person's reports are checked and written one request at a time.
+    lock_key(LOCK_PERSON_ADDRESS, participant.email.lower())
     same_person = select(Participant.id).where(
         func.lower(Participant.email) == participant.email.lower()
     )
@@ -638,6 +642,13 @@ def submit_justification(
     return request
 
 
+def _claim(request: JustificationRequest) -> None:
+    """The request read again under a row lock: of two promotors deciding it at once, the
+    second waits for the first and then finds it decided (SQLite: the write lock)."""
+    db.session.refresh(request, with_for_update=True)
+    _check_waiting(request)
+
+
 def _check_waiting(request: JustificationRequest) -> None:
     if request.state != RequestState.WAITING:
         raise Refusal(
@@ -652,7 +663,7 @@ def accept_justification(
     day of the upload, with a copy of the document; audited with the request."""
     if actor.user is None:
         raise Forbidden()
-    _check_waiting(request)
+    _claim(request)
     data = (attendance.upload_folder() / request.document_path).read_bytes()
     justification = attendance.record_justification(
         actor,
@@ -674,7 +685,7 @@ def reject_justification(
     """The promotor rejects the document, saying why (the participant reads it)."""
     if actor.user is None:
         raise Forbidden()
-    _check_waiting(request)
+    _claim(request)
     reason = checks.text((reason or "").strip(), "reason", one_line=False)[:MAX_REASON]
     if not reason:
         raise Refusal("reason_required", _l("Give the reason for the rejection."), field="reason")

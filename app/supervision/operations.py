@@ -110,6 +110,7 @@ def set_supervisor(
         _link(actor, participant, None)
         return None
     email = _supervisor_email(email)
+    _refuse_own(participant, email)
     supervisor = find_supervisor(participant.branch_id, email)
     if supervisor is None:
         supervisor = create_supervisor(actor, participant.branch, name, email)
@@ -141,7 +142,33 @@ def link_participants(
                 "participant_ended", _l("This participant record was ended or merged."), status=409
             )
     for participant in participants:
+        _refuse_own(participant, supervisor.email)
+    for participant in participants:
         _link(actor, participant, supervisor)
+
+
+def _refuse_own(participant: Participant, email: str) -> None:
+    """A participant never supervises their own hours: not with their own address, nor with
+    the address of another record of the same person (a duplicate merged into this one, or
+    the record this one was merged into)."""
+    email = email.lower()
+    same = participant.email.lower() == email or db.session.scalar(
+        select(
+            exists().where(
+                func.lower(Participant.email) == email,
+                (Participant.merged_into_id == participant.id)
+                | (Participant.id == participant.merged_into_id),
+            )
+        )
+    )
+    if same:
+        raise Refusal(
+            "own_supervisor",
+            _l("A participant cannot be their own supervisor: give someone else's address."),
+            status=422,
+            field="supervisor_email",
+            participant=participant.id,
+        )
 
 
 def _link(actor: Actor, participant: Participant, supervisor: Supervisor | None) -> None:

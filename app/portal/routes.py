@@ -445,7 +445,17 @@ def _upload_form(records: list[Participant]) -> JustificationUploadForm:
     return form
 
 
+def _upload_limit() -> str:
+    return current_app.config["RATELIMIT_PORTAL_UPLOAD"]
+
+
+def _uploader_key() -> str:
+    who = identity.current_identity()
+    return "portal-upload:" + (who.email if who else request.remote_addr or "")
+
+
 @bp.route("/absences", methods=["GET", "POST"])
+@limiter.limit(_upload_limit, key_func=_uploader_key, scope="portal-upload", methods=["POST"])
 @portal_required
 def absences(who: PortalIdentity):  # type: ignore[no-untyped-def]
     """Justified absences and the documents sent, with their outcome; a new document."""

@@ -17,7 +17,8 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
 
 from flask import current_app, render_template
 from flask_babel import force_locale
@@ -639,6 +640,7 @@ def submit_justification(
             "document_too_large", _l("The document may be at most 5 MB."), field="document"
         )
     content_type, extension = attendance.document_type(data)
+    _check_allowance(participant, len(data), today)
     folder = attendance.upload_folder()
     folder.mkdir(parents=True, exist_ok=True)
     stored = secrets.token_hex(16) + extension
@@ -667,6 +669,55 @@ def submit_justification(
         after={**audit.snapshot(request), "sessions": [s.id for s in sessions]},
     )
     return request
+
+
+def _check_allowance(participant: Participant, size: int, today: date) -> None:
+    """At most PORTAL_UPLOADS_PER_DAY documents and PORTAL_UPLOAD_BYTES_PER_DAY bytes a day per
+    person (every record with their address), counted under the person's lock so that uploads
+    sent at once cannot all pass. The file is not written before this passes."""
+    config = current_app.config
+    lock_key(LOCK_PERSON_ADDRESS, participant.email.lower())
+    since = datetime.combine(today, time(0), tzinfo=BRUSSELS)
+    paths = db.session.scalars(
+        select(JustificationRequest.document_path)
+        .join(Participant, Participant.id == JustificationRequest.participant_id)
+        .where(
+            func.lower(Participant.email) == participant.email.lower(),
+            JustificationRequest.submitted_at >= since,
+        )
+    ).all()
+    if len(paths) >= config["PORTAL_UPLOADS_PER_DAY"]:
+        raise Refusal(
+            "upload_limit",
+            _l(
+                "You sent %(n)s documents today, the most a day: send the next one tomorrow "
+                "or contact your training organisation.",
+                n=len(paths),
+            ),
+            status=429,
+            field="document",
+        )
+    folder = attendance.upload_folder()
+    sent = sum(_size(folder / path) for path in paths)
+    limit = config["PORTAL_UPLOAD_BYTES_PER_DAY"]
+    if sent + size > limit:
+        raise Refusal(
+            "upload_bytes_limit",
+            _l(
+                "Together with what you sent today this document is more than %(mb)s MB, the "
+                "most a day: send it tomorrow or contact your training organisation.",
+                mb=limit // (1024 * 1024),
+            ),
+            status=429,
+            field="document",
+        )
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:  # a document removed since: it no longer takes space
+        return 0
 
 
 def _claim(request: JustificationRequest) -> None:

@@ -341,3 +341,57 @@ def test_a_session_closed_at_once_from_several_windows_checks_out_once(app, make
     from app.models import Kind
 
     assert count(app, Registration, Registration.kind == Kind.OUT) == len(people)
+
+
+# --- A session's roll call, late arrivals, reopening and closing again ----------------------------
+
+
+@pytest.fixture
+def held(app, make):  # type: ignore[no-untyped-def]
+    """A reopened past session with three people enrolled, and N support clients."""
+    from tests.integration.conftest import PAST, reopen
+
+    session_id = make.session(PAST, time(9), time(12))
+    people = [make.participant(name=name) for name in ("An", "Ben", "Cis")]
+    for person in people:
+        make.enrol(session_id, person)
+    reopen(app, session_id)
+    supports = [log_in(app, Role.ADMIN, make, branch=None) for _ in range(N)]
+    return {"session": session_id, "people": people, "supports": supports}
+
+
+def test_a_roll_call_confirmed_at_once_from_several_windows_checks_in_once(app, held):
+    data = {"step": "confirm", "present": held["people"][:2]}
+    answers = same_time(
+        N,
+        lambda i: held["supports"][i].post(f"/sessions/{held['session']}/roll-call", data=data),
+    )
+    assert all(a.status_code < 500 for a in answers)
+    assert count(app, Registration) == 2
+
+
+def test_a_late_arrival_sent_at_once_from_several_windows_is_registered_once(app, held):
+    data = {"late-participant": held["people"][0], "late-arrived": "09:40"}
+    answers = same_time(
+        N,
+        lambda i: held["supports"][i].post(f"/sessions/{held['session']}/late-arrival", data=data),
+    )
+    assert all(a.status_code < 500 for a in answers)
+    assert count(app, Registration) == 1
+
+
+def test_a_session_reopened_or_closed_again_at_once_changes_once(app, make, held):
+    supports = held["supports"]
+    answers = same_time(
+        N, lambda i: supports[i].post(f"/sessions/{held['session']}/close", data={})
+    )
+    assert all(a.status_code < 500 for a in answers)
+    assert audited(app, "session.close") == 1
+    answers = same_time(
+        N,
+        lambda i: supports[i].post(
+            f"/sessions/{held['session']}/reopen", data={"reopen-reason": f"Correctie {i}"}
+        ),
+    )
+    assert all(a.status_code < 500 for a in answers)
+    assert audited(app, "session.reopen") == 2  # the fixture's, and one of these

@@ -121,6 +121,7 @@ def enrol(
         raise Refusal("cancelled", _l("This session was cancelled."), status=409)
     # Two enrolments at once: the second waits, then finds the first's enrolment, training
     # enrolment and code mail (the row is read again for its end and its code's mail).
+    db.session.flush()  # a refresh would drop this request's unflushed changes to the row
     lock_people([participant.id])
     db.session.refresh(participant, ["ended_at", "code_sent_at"])
     if participant.ended_at is not None:
@@ -189,7 +190,14 @@ def enrol_all(
     if not sessions or not participants:
         return 0
     lock_people(p.id for p in participants)  # as in enrol: one request at a time per person
-    if any(p.ended_at is not None for p in participants):
+    # Read again after the lock: a merge at the same moment may have ended one.
+    db.session.flush()
+    ended = db.session.scalars(
+        select(Participant.id).where(
+            Participant.id.in_([p.id for p in participants]), Participant.ended_at.is_not(None)
+        )
+    ).first()
+    if ended is not None:
         raise Refusal(
             "participant_ended", _l("This participant record was ended or merged."), status=409
         )
@@ -590,6 +598,7 @@ def merge_participants(
         raise Refusal("other_branch", _l("Only records of the same branch can be merged."))
     # Two merges at once (the same pair twice, or A into B and B into A): the second waits and
     # then finds a record ended.
+    db.session.flush()
     lock_people([kept.id, duplicate.id])
     db.session.refresh(kept, ["ended_at"])
     db.session.refresh(duplicate, ["ended_at"])

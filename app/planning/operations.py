@@ -412,6 +412,7 @@ def _lock(session: Session) -> None:
     """The session read again under a row lock (SQLite: the write lock a writing request
     holds), so that of two submits, reopenings or closings at once the second sees the first's
     and is refused, instead of both passing the check on what they read before."""
+    db.session.flush()  # a refresh would drop unflushed changes
     db.session.refresh(session, with_for_update=True)
 
 

@@ -723,6 +723,7 @@ def _size(path: Path) -> int:
 def _claim(request: JustificationRequest) -> None:
     """The request read again under a row lock: of two promotors deciding it at once, the
     second waits for the first and then finds it decided (SQLite: the write lock)."""
+    db.session.flush()  # a refresh would drop unflushed changes
     db.session.refresh(request, with_for_update=True)
     _check_waiting(request)
 

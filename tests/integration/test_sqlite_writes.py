@@ -128,3 +128,35 @@ def test_pages_that_read_and_write_meanwhile_never_answer_database_is_locked(
         from app.models import Enrolment
 
         assert db.session.scalar(select(func.count()).select_from(Enrolment)) == 6
+
+
+def test_a_page_that_only_reads_does_not_wait_for_the_write_lock(app, make, today, database_url):
+    """While another connection holds SQLite's write lock (a long import, the worker), pages
+    that only read answer at once; a form that writes waits for the lock instead of failing."""
+    if not database_url.startswith("sqlite"):
+        pytest.skip("SQLite's write lock only")
+    from datetime import timedelta
+
+    session_id = make.session(today + timedelta(days=3))
+    an = make.participant(name="An")
+    promotor = log_in(app, Role.PROMOTOR, make)
+    holder = sqlite3.connect(
+        database_url.removeprefix("sqlite:///"), isolation_level=None, check_same_thread=False
+    )
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        started = time.monotonic()
+        for path in (f"/sessions/{session_id}", "/participants/", f"/participants/{an}"):
+            assert promotor.get(path).status_code == 200, path
+        assert time.monotonic() - started < 5
+        release = threading.Timer(1.0, lambda: holder.execute("COMMIT"))
+        release.start()
+        started = time.monotonic()
+        enrolled = promotor.post(f"/sessions/{session_id}/enrol", data={"enrol-participants": an})
+        assert enrolled.status_code == 302
+        assert time.monotonic() - started >= 0.9  # it waited for the lock, then wrote
+        release.join()
+    finally:
+        if holder.in_transaction:
+            holder.execute("ROLLBACK")
+        holder.close()

@@ -329,14 +329,15 @@ def report_hours(
             _l("Describe it in at most %(n)s characters.", n=MAX_DESCRIPTION),
             field="description",
         )
+    # The overlap and 24-hour rules hold over rows that two posts at once would both add: one
+    # person's reports are checked and written one request at a time. (A correction sent twice
+    # at once is also refused by the unique replaces_id.)
+    lock_key(LOCK_PERSON_ADDRESS, participant.email.lower())
     enrolment = elearning_enrolment(training, participant)
     if replaces is not None:
         _check_correctable(replaces, participant, training)
     duration = timedelta(minutes=minutes) if minutes is not None and start is None else None
     reported = rules.Reported(day, start, end, duration)  # type: ignore[arg-type]
-    # The overlap and 24-hour rules hold over rows that two posts at once would both add: one
-    # person's reports are checked and written one request at a time.
-    lock_key(LOCK_PERSON_ADDRESS, participant.email.lower())
     same_person = select(Participant.id).where(
         func.lower(Participant.email) == participant.email.lower()
     )

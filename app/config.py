@@ -30,6 +30,11 @@ class DefaultConfig:
     RATELIMIT_LINK = "10 per 15 minutes"
     RATELIMIT_LINK_ADDRESS = "3 per 15 minutes"
     RATELIMIT_PORTAL_MAIL = "3 per hour"  # the portal's "mail my QR code again", per person
+    # Documents a participant sends from the portal, per person (their address): how often,
+    # and how many and how much a day (app.supervision.operations._check_allowance).
+    RATELIMIT_PORTAL_UPLOAD = "5 per minute"
+    PORTAL_UPLOADS_PER_DAY = 10
+    PORTAL_UPLOAD_BYTES_PER_DAY = 25 * 1024 * 1024
     PASSWORD_RESET_MINUTES = 60
     # werkzeug's method name; the tests set a cheap one (see tests/conftest.py).
     PASSWORD_HASH_METHOD = "scrypt"

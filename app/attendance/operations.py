@@ -19,6 +19,7 @@ from werkzeug.utils import secure_filename
 
 from app import audit, checks
 from app.audit import Actor
+from app.db import LOCK_SESSION, lock_key, lock_people
 from app.domain.certificates import LeaveRegime
 from app.domain.cutoff import BRUSSELS
 from app.domain.justification import justification_in_time
@@ -27,6 +28,7 @@ from app.errors import Refusal
 from app.exchange import outgoing
 from app.extensions import db
 from app.models import (
+    Enrolment,
     Exemption,
     Justification,
     JustificationKind,
@@ -100,6 +102,7 @@ def confirm_roll_call(
     """
     times = session_times(session)
     _check_open(session, times, now)
+    _lock_roster(session)  # confirmed twice at once: the check-ins are written once
     at = min(times.start if check_in_at_start else now, now)
     marks = {line.participant_id: line for line in lines}
     exempt = exempt_participant_ids(session)
@@ -159,6 +162,8 @@ def close_session(
     if not times.start < at <= times.end:
         raise Refusal("outside_session", _l("The time must fall within the session."))
     _not_in_future(at, now)
+    # Closed twice at once: the second waits, then finds nobody still in.
+    _lock_roster(session)
     still_in = incomplete(session)
     for entry in still_in:
         if entry.last_at is not None and at <= entry.last_at:
@@ -184,6 +189,18 @@ def close_session(
     return len(still_in)
 
 
+def _lock_roster(session: Session) -> None:
+    """The session's lock, then each enrolled person's (the lock a scan takes), so that a
+    roll call or a closing and a scan at the door do not both write for one person. Always
+    the session before the people: two of these cannot wait for each other."""
+    lock_key(LOCK_SESSION, session.id)
+    lock_people(
+        db.session.scalars(
+            select(Enrolment.participant_id).where(Enrolment.session_id == session.id)
+        )
+    )
+
+
 LEFT_AT_END = "left at the end"
 LEFT_EARLY = "left early"
 
@@ -197,6 +214,7 @@ def left_early(
         raise Refusal("outside_session", _l("The time must fall within the session."))
     _not_in_future(left_at, now)
     _check_open(session, times, now)
+    lock_people([participant.id])  # as a scan: the roster read below is then the latest
     entry = next((e for e in roster(session) if e.participant.id == participant.id), None)
     if entry is None:
         raise Refusal("not_enrolled", _l("This participant is not enrolled in this session."))
@@ -250,6 +268,7 @@ def late_arrival(
     if not times.start <= arrived < times.end:
         raise Refusal("outside_session", _l("The arrival time must fall within the session."))
     _not_in_future(arrived, now)
+    lock_people([participant.id])  # as a scan: the roster read below is then the latest
     entry = next((e for e in roster(session) if e.participant.id == participant.id), None)
     if entry is None:
         raise Refusal("not_enrolled", _l("This participant is not enrolled in this session."))
@@ -316,6 +335,7 @@ def resolve_incomplete(
     """Close an open check-in with the time the person left and why it was not scanned."""
     if not reason or not reason.strip():
         raise Refusal("reason_required", _l("Give the reason."))
+    lock_people([participant.id])  # as a scan: the roster read below is then the latest
     entry = next((e for e in incomplete(session) if e.participant.id == participant.id), None)
     if entry is None:
         raise Refusal("not_incomplete", _l("This participant has no open check-in."), status=409)

@@ -20,6 +20,7 @@ from app.attendance.figures import Lessons, training_lessons
 from app.audit import Actor
 from app.certificates import contents, pdf
 from app.certificates.organisation import current as current_organisation
+from app.db import lock_people
 from app.domain.certificates import (
     DueState,
     LeaveRegime,
@@ -125,6 +126,7 @@ def issue(
         raise Refusal("period_required", _l("Choose one of the training's lesson periods."))
     if kind != CertificateKind.DILIGENCE:
         period = None
+    lock_people([participant.id])  # two issues at once: the second finds the first's certificate
     if kind in BEV_KINDS and _vov(training, participant):
         raise Refusal(
             "vov_registers",
@@ -163,6 +165,7 @@ def correct(actor: Actor, old: Certificate, reason: str, now: datetime) -> Certi
     if not reason:
         raise Refusal("reason_required", _l("Give the reason for the correction."))
     period = (old.period_start, old.period_end) if old.period_start and old.period_end else None
+    lock_people([old.participant_id])
     current = _current(old.kind, old.training, old.participant, period)
     if current is not None and current.id != old.id:
         raise Refusal(

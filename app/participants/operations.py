@@ -13,6 +13,7 @@ from sqlalchemy.orm import aliased
 
 from app import audit, checks
 from app.audit import Actor
+from app.db import lock_people
 from app.domain import national_number
 from app.domain.certificates import LeaveRegime
 from app.domain.cutoff import BRUSSELS
@@ -177,6 +178,11 @@ def enrol(
         raise Refusal("other_branch", _l("This participant belongs to another branch."), status=403)
     if session.cancelled:
         raise Refusal("cancelled", _l("This session was cancelled."), status=409)
+    # Two enrolments at once: the second waits, then finds the first's enrolment, training
+    # enrolment and code mail (the row is read again for its end and its code's mail).
+    db.session.flush()  # a refresh would drop this request's unflushed changes to the row
+    lock_people([participant.id])
+    db.session.refresh(participant, ["ended_at", "code_sent_at"])
     if participant.ended_at is not None:
         raise Refusal(
             "participant_ended", _l("This participant record was ended or merged."), status=409
@@ -242,7 +248,15 @@ def enrol_all(
     participants = list({p.id: p for p in participants}.values())
     if not sessions or not participants:
         return 0
-    if any(p.ended_at is not None for p in participants):
+    lock_people(p.id for p in participants)  # as in enrol: one request at a time per person
+    # Read again after the lock: a merge at the same moment may have ended one.
+    db.session.flush()
+    ended = db.session.scalars(
+        select(Participant.id).where(
+            Participant.id.in_([p.id for p in participants]), Participant.ended_at.is_not(None)
+        )
+    ).first()
+    if ended is not None:
         raise Refusal(
             "participant_ended", _l("This participant record was ended or merged."), status=409
         )
@@ -273,9 +287,15 @@ def enrol_all(
     )
     _insert_audited(actor, "enrolment.create", Enrolment, ("session_id", "participant_id"), new)
     enrolled = {row["participant_id"] for row in new}
-    messages.queue_code_mails(
-        [p for p in participants if p.id in enrolled and p.code_sent_at is None]
+    # Read again after the lock: another request may have sent the code meanwhile.
+    unsent = set(
+        db.session.scalars(
+            select(Participant.id).where(
+                Participant.id.in_(sorted(enrolled)), Participant.code_sent_at.is_(None)
+            )
+        )
     )
+    messages.queue_code_mails([p for p in participants if p.id in unsent])
     return len(new)
 
 
@@ -638,6 +658,12 @@ def merge_participants(
         raise Refusal("same_participant", _l("Choose two different participants."))
     if kept.branch_id != duplicate.branch_id:
         raise Refusal("other_branch", _l("Only records of the same branch can be merged."))
+    # Two merges at once (the same pair twice, or A into B and B into A): the second waits and
+    # then finds a record ended.
+    db.session.flush()
+    lock_people([kept.id, duplicate.id])
+    db.session.refresh(kept, ["ended_at"])
+    db.session.refresh(duplicate, ["ended_at"])
     if kept.ended_at is not None or duplicate.ended_at is not None:
         raise Refusal("participant_ended", _l("This participant record was ended or merged."))
     registered = _registered_sessions([kept.id, duplicate.id])

@@ -408,8 +408,17 @@ def cancel_session(actor: Actor, session: Session, reason: str, now: datetime) -
     return len(people)
 
 
+def _lock(session: Session) -> None:
+    """The session read again under a row lock (SQLite: the write lock a writing request
+    holds), so that of two submits, reopenings or closings at once the second sees the first's
+    and is refused, instead of both passing the check on what they read before."""
+    db.session.flush()  # a refresh would drop unflushed changes
+    db.session.refresh(session, with_for_update=True)
+
+
 def submit_session(actor: Actor, session: Session, now: datetime) -> None:
     """The promotor submits an executed session after its deadline; it then stays locked."""
+    _lock(session)
     if session.submitted_at is not None and not session.reopened:
         raise Refusal("already_submitted", _l("This session was already submitted."), status=409)
     if not is_locked(session, now) and not session.reopened:
@@ -430,6 +439,7 @@ def reopen_session(actor: Actor, session: Session, reason: str, now: datetime) -
     """Support reopens a locked session; the reason is mandatory and recorded."""
     if not reason or not reason.strip():
         raise Refusal("reason_required", _l("Give the reason for reopening."))
+    _lock(session)
     if session.reopened:
         raise Refusal("already_open", _l("This session is already reopened."), status=409)
     if not is_locked(session, now):
@@ -445,6 +455,7 @@ def reopen_session(actor: Actor, session: Session, reason: str, now: datetime) -
 
 def close_reopened_session(actor: Actor, session: Session, now: datetime) -> None:
     """Support closes a reopened session again: it locks for good."""
+    _lock(session)
     if not session.reopened:
         raise Refusal("not_reopened", _l("This session is not reopened."), status=409)
     before = audit.snapshot(session)

@@ -19,6 +19,7 @@ from app.attendance.routes import KIND_LABELS
 from app.auth.routes import local_target
 from app.certificates import operations as certificates
 from app.certificates.operations import FILE_NAMES
+from app.db import lock_people
 from app.domain.certificates import attendance_certificate_available, certificates_bind
 from app.domain.cutoff import BRUSSELS
 from app.domain.limits import id_in_range
@@ -397,6 +398,8 @@ def attendance_certificate(who: PortalIdentity, training_id: int, participant_id
     )
     if training_ is None or not ConfirmForm().validate_on_submit():
         raise NotFound("training")
+    # Six clicks at once: the others wait for the first and then find its certificate.
+    lock_people([participant.id])
     existing = next(
         (
             c
@@ -443,7 +446,17 @@ def _upload_form(records: list[Participant]) -> JustificationUploadForm:
     return form
 
 
+def _upload_limit() -> str:
+    return current_app.config["RATELIMIT_PORTAL_UPLOAD"]
+
+
+def _uploader_key() -> str:
+    who = identity.current_identity()
+    return "portal-upload:" + (who.email if who else request.remote_addr or "")
+
+
 @bp.route("/absences", methods=["GET", "POST"])
+@limiter.limit(_upload_limit, key_func=_uploader_key, scope="portal-upload", methods=["POST"])
 @portal_required
 def absences(who: PortalIdentity):  # type: ignore[no-untyped-def]
     """Justified absences and the documents sent, with their outcome; a new document."""

@@ -17,7 +17,8 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
 
 from flask import current_app, render_template
 from flask_babel import force_locale
@@ -29,6 +30,7 @@ from sqlalchemy.orm import joinedload
 from app import audit, checks
 from app.attendance import operations as attendance
 from app.audit import Actor
+from app.db import LOCK_PERSON_ADDRESS, lock_key
 from app.domain import selfreports as rules
 from app.domain.cutoff import BRUSSELS
 from app.domain.justification import justification_in_time
@@ -109,6 +111,7 @@ def set_supervisor(
         _link(actor, participant, None)
         return None
     email = _supervisor_email(email)
+    _refuse_own(participant, email)
     supervisor = find_supervisor(participant.branch_id, email)
     if supervisor is None:
         supervisor = create_supervisor(actor, participant.branch, name, email)
@@ -140,7 +143,33 @@ def link_participants(
                 "participant_ended", _l("This participant record was ended or merged."), status=409
             )
     for participant in participants:
+        _refuse_own(participant, supervisor.email)
+    for participant in participants:
         _link(actor, participant, supervisor)
+
+
+def _refuse_own(participant: Participant, email: str) -> None:
+    """A participant never supervises their own hours: not with their own address, nor with
+    the address of another record of the same person (a duplicate merged into this one, or
+    the record this one was merged into)."""
+    email = email.lower()
+    same = participant.email.lower() == email or db.session.scalar(
+        select(
+            exists().where(
+                func.lower(Participant.email) == email,
+                (Participant.merged_into_id == participant.id)
+                | (Participant.id == participant.merged_into_id),
+            )
+        )
+    )
+    if same:
+        raise Refusal(
+            "own_supervisor",
+            _l("A participant cannot be their own supervisor: give someone else's address."),
+            status=422,
+            field="supervisor_email",
+            participant=participant.id,
+        )
 
 
 def _link(actor: Actor, participant: Participant, supervisor: Supervisor | None) -> None:
@@ -300,6 +329,10 @@ def report_hours(
             _l("Describe it in at most %(n)s characters.", n=MAX_DESCRIPTION),
             field="description",
         )
+    # The overlap and 24-hour rules hold over rows that two posts at once would both add: one
+    # person's reports are checked and written one request at a time. (A correction sent twice
+    # at once is also refused by the unique replaces_id.)
+    lock_key(LOCK_PERSON_ADDRESS, participant.email.lower())
     enrolment = elearning_enrolment(training, participant)
     if replaces is not None:
         _check_correctable(replaces, participant, training)
@@ -608,6 +641,7 @@ def submit_justification(
             "document_too_large", _l("The document may be at most 5 MB."), field="document"
         )
     content_type, extension = attendance.document_type(data)
+    _check_allowance(participant, len(data), today)
     folder = attendance.upload_folder()
     folder.mkdir(parents=True, exist_ok=True)
     stored = secrets.token_hex(16) + extension
@@ -638,6 +672,63 @@ def submit_justification(
     return request
 
 
+def _check_allowance(participant: Participant, size: int, today: date) -> None:
+    """At most PORTAL_UPLOADS_PER_DAY documents and PORTAL_UPLOAD_BYTES_PER_DAY bytes a day per
+    person (every record with their address), counted under the person's lock so that uploads
+    sent at once cannot all pass. The file is not written before this passes."""
+    config = current_app.config
+    lock_key(LOCK_PERSON_ADDRESS, participant.email.lower())
+    since = datetime.combine(today, time(0), tzinfo=BRUSSELS)
+    paths = db.session.scalars(
+        select(JustificationRequest.document_path)
+        .join(Participant, Participant.id == JustificationRequest.participant_id)
+        .where(
+            func.lower(Participant.email) == participant.email.lower(),
+            JustificationRequest.submitted_at >= since,
+        )
+    ).all()
+    if len(paths) >= config["PORTAL_UPLOADS_PER_DAY"]:
+        raise Refusal(
+            "upload_limit",
+            _l(
+                "You sent %(n)s documents today, the most a day: send the next one tomorrow "
+                "or contact your training organisation.",
+                n=len(paths),
+            ),
+            status=429,
+            field="document",
+        )
+    folder = attendance.upload_folder()
+    sent = sum(_size(folder / path) for path in paths)
+    limit = config["PORTAL_UPLOAD_BYTES_PER_DAY"]
+    if sent + size > limit:
+        raise Refusal(
+            "upload_bytes_limit",
+            _l(
+                "Together with what you sent today this document is more than %(mb)s MB, the "
+                "most a day: send it tomorrow or contact your training organisation.",
+                mb=limit // (1024 * 1024),
+            ),
+            status=429,
+            field="document",
+        )
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:  # a document removed since: it no longer takes space
+        return 0
+
+
+def _claim(request: JustificationRequest) -> None:
+    """The request read again under a row lock: of two promotors deciding it at once, the
+    second waits for the first and then finds it decided (SQLite: the write lock)."""
+    db.session.flush()  # a refresh would drop unflushed changes
+    db.session.refresh(request, with_for_update=True)
+    _check_waiting(request)
+
+
 def _check_waiting(request: JustificationRequest) -> None:
     if request.state != RequestState.WAITING:
         raise Refusal(
@@ -652,7 +743,7 @@ def accept_justification(
     day of the upload, with a copy of the document; audited with the request."""
     if actor.user is None:
         raise Forbidden()
-    _check_waiting(request)
+    _claim(request)
     data = (attendance.upload_folder() / request.document_path).read_bytes()
     justification = attendance.record_justification(
         actor,
@@ -674,7 +765,7 @@ def reject_justification(
     """The promotor rejects the document, saying why (the participant reads it)."""
     if actor.user is None:
         raise Forbidden()
-    _check_waiting(request)
+    _claim(request)
     reason = checks.text((reason or "").strip(), "reason", one_line=False)[:MAX_REASON]
     if not reason:
         raise Refusal("reason_required", _l("Give the reason for the rejection."), field="reason")

@@ -42,7 +42,10 @@ run: $(STAMP) system-packages
 	$(BIN)/flask --app wsgi demo-data
 	$(BIN)/flask --app wsgi run --host 127.0.0.1 --port 5000
 
+# Lint first: a change that breaks the code's shape fails the build like a failing test.
 test: $(STAMP) system-packages browser display proxy
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)

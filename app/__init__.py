@@ -105,6 +105,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.admin import bp as admin_bp
     from app.api import bp as api_bp
     from app.attendance import bp as attendance_bp
+    from app.audit_log import bp as audit_log_bp
     from app.auth import bp as auth_bp
     from app.certificates import bp as certificates_bp
     from app.devices import bp as devices_bp
@@ -128,6 +129,7 @@ def _register_blueprints(app: Flask) -> None:
         admin_bp,
         exchange_bp,
         supervision_bp,
+        audit_log_bp,
         portal_bp,
         api_bp,
         devices_bp,

@@ -356,6 +356,40 @@ def Choice(choices: type[Enum] | Any, *, default: Any = None) -> Any:
     return Annotated[Any, PlainValidator(check), WithJsonSchema(schema)]
 
 
+def QueryChoice(options: list[str]) -> Any:
+    """In a query string: one of ``options``, or left out (None)."""
+
+    def check(value: Any) -> str | None:
+        if value is None:
+            return None
+        if not isinstance(value, str) or value not in options:
+            raise _problem("choice", options=", ".join(options))
+        return value
+
+    return Annotated[
+        str, PlainValidator(check), WithJsonSchema({"type": "string", "enum": options})
+    ]
+
+
+def CountField(maximum: int) -> Any:
+    """In a query string: a whole number from 1 to ``maximum`` (a page, a page size)."""
+
+    def check(value: Any) -> int:
+        if isinstance(value, str) and re.fullmatch(r"[0-9]{1,12}", value):
+            value = int(value)
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise _problem("whole_number")
+        if not 1 <= value <= maximum:
+            raise _problem("id_range", max=maximum)
+        return value
+
+    return Annotated[
+        int,
+        PlainValidator(check),
+        WithJsonSchema({"type": "integer", "minimum": 1, "maximum": maximum}),
+    ]
+
+
 def TextList(max_length: Any) -> Any:
     """A list of one-line texts (null or left out: an empty list)."""
     item = Text(max_length)
@@ -754,6 +788,69 @@ class SelfReportOut(Answer):
     decided_at: OutMoment | None
     decided_by: str | None  # the supervisor's name and address
     reason: str | None
+
+
+# --- The audit trail -----------------------------------------------------------------------------
+
+AUDIT_OBJECT_TYPES = [
+    "participant", "session", "training", "certificate", "registration", "project",
+    "enrolment", "justification", "exemption", "supervisor", "user",
+]  # fmt: skip
+AUDIT_MAX_PER_PAGE = 200
+
+
+class AuditFilter(Request):
+    """``GET /audit``: the records in the caller's scope, newest first, narrowed by object
+    (the participant, session or training a record belongs to, or one object by kind and id),
+    by the acting user, by action (``session.cancel``, or ``session`` for every session
+    action) and by Brussels days (both included); paged."""
+
+    page: CountField(MAX_ID) = 1
+    per_page: CountField(AUDIT_MAX_PER_PAGE) = 50
+    participant_id: IdField(required=False, query=True) = None
+    session_id: IdField(required=False, query=True) = None
+    training_id: IdField(required=False, query=True) = None
+    object_type: QueryChoice(AUDIT_OBJECT_TYPES) = None
+    object_id: IdField(required=False, query=True) = None
+    user_id: IdField(required=False, query=True) = None
+    action: Text(60, required=False) = None
+    date_from: DayField(required=False, query=True) = None
+    date_to: DayField(required=False, query=True) = None
+
+
+class AuditChangeOut(Answer):
+    field: str
+    before: str
+    after: str
+
+
+class AuditRecordOut(Answer):
+    """One change: when, who (``who_kind``: user, token, portal, package or system), what
+    object, what action, the before and after as stored and the changed fields in words."""
+
+    id: int
+    at: OutMoment
+    who: str
+    who_kind: Literal["user", "token", "portal", "package", "system"]
+    user_id: int | None
+    action: str
+    object_type: str
+    object_id: int | None
+    object_label: str
+    participant_id: int | None
+    session_id: int | None
+    training_id: int | None
+    summary: str
+    changes: list[AuditChangeOut]
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+
+
+class AuditList(Answer):
+    items: list[AuditRecordOut]
+    total: int
+    page: int
+    per_page: int
 
 
 def items_of(model: type[BaseModel]) -> type[BaseModel]:

@@ -94,7 +94,7 @@ def build(app, records: int) -> dict[str, Any]:  # type: ignore[no-untyped-def]
             Actor(None), "bench-promotor@example.org", Role.PROMOTOR, PASSWORD, branches[0],
             must_change=False,
         )  # fmt: skip
-        support = create_user(
+        create_user(
             Actor(None), "bench-support@example.org", Role.ADMIN, PASSWORD, None,
             must_change=False,
         )  # fmt: skip
@@ -106,7 +106,7 @@ def build(app, records: int) -> dict[str, Any]:  # type: ignore[no-untyped-def]
                 PASSWORD,
                 branches[n % BRANCHES],
                 must_change=False,
-            )  # fmt: skip
+            )
             for n in range(12)
         ]
         db.session.flush()
@@ -123,7 +123,7 @@ def build(app, records: int) -> dict[str, Any]:  # type: ignore[no-untyped-def]
             mine["staff"] = [u.id for u in staff if u.branch_id == branch.id] + (
                 [promotor.id] if branch.id == branches[0].id else []
             )
-            for p in range(PROJECTS):
+            for _p in range(PROJECTS):
                 project_id = next_id("project")
                 projects.append(
                     {"id": project_id, "name": f"Project {project_id}", "number": f"ESF-{project_id}",
@@ -146,7 +146,7 @@ def build(app, records: int) -> dict[str, Any]:  # type: ignore[no-untyped-def]
                              "was_reopened": False, "created_at": year_ago}
                         )  # fmt: skip
                         mine["sessions"].append((session_id, training_id, day))
-            for n in range(PEOPLE):
+            for _n in range(PEOPLE):
                 participant_id = next_id("participant")
                 participants.append(
                     {"id": participant_id, "branch_id": branch.id,
@@ -234,25 +234,25 @@ def requests_for(built: dict[str, Any]) -> list[tuple[str, str, str]]:
             "promotor",
             "an action over a month",
             f"/audit/?action=session&from={month_from.isoformat()}&to={month_to.isoformat()}",
-        ),  # fmt: skip
+        ),
         ("promotor", "a person's records", f"/audit/?user={built['user']}"),
         (
             "promotor",
             "a registration's history",
             f"/audit/?object_type=registration&object_id={built['registration']}",
-        ),  # fmt: skip
+        ),
         (
             "promotor",
             "API, a participant's history",
             f"/api/v1/audit?participant_id={built['participant']}",
-        ),  # fmt: skip
+        ),
         ("promotor", "API, branch, 200 per page", "/api/v1/audit?per_page=200"),
         ("support", "everything, first page", "/audit/"),
         (
             "support",
             "everything, an action over a month",
             f"/audit/?action=participant.reveal_national_number&from={month_from.isoformat()}&to={month_to.isoformat()}",
-        ),  # fmt: skip
+        ),
     ]
 
 

@@ -107,6 +107,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.attendance import bp as attendance_bp
     from app.audit_log import bp as audit_log_bp
     from app.auth import bp as auth_bp
+    from app.calendar_feed import bp as calendar_feed_bp
     from app.certificates import bp as certificates_bp
     from app.devices import bp as devices_bp
     from app.exchange.routes import bp as exchange_bp
@@ -130,6 +131,7 @@ def _register_blueprints(app: Flask) -> None:
         exchange_bp,
         supervision_bp,
         audit_log_bp,
+        calendar_feed_bp,
         portal_bp,
         api_bp,
         devices_bp,

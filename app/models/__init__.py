@@ -10,6 +10,7 @@ from app.models.attendance import (
     TrainingEnrolment,
 )
 from app.models.audit import AuditRecord
+from app.models.calendar import CalendarFeed
 from app.models.base import Base
 from app.models.devices import PairingToken
 from app.models.exchange import ExchangeConnection, ExchangeEvent, ExchangePush
@@ -32,6 +33,7 @@ __all__ = [
     "AuditRecord",
     "Base",
     "Branch",
+    "CalendarFeed",
     "Certificate",
     "CertificateKind",
     "ClosureDay",

@@ -28,6 +28,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from app.api.editing import version_of
 from app.domain.limits import (
     CONTROL_CHARACTERS,
     EARLIEST_DAY,
@@ -81,6 +82,7 @@ MESSAGES: dict[str, Any] = {
     "choice": lambda **k: _l("The field %(field)s must be one of: %(options)s.", **k),
     "list": lambda **k: _l("The field %(field)s must be a list.", **k),
     "invalid": lambda **k: _l("The field %(field)s is not valid.", **k),
+    "boolean": lambda **k: _l("The field %(field)s must be true or false.", **k),
 }
 # pydantic's own problems, for what the types below do not check themselves.
 _PYDANTIC = {"missing": "required", "list_type": "list"}
@@ -356,6 +358,39 @@ def Choice(choices: type[Enum] | Any, *, default: Any = None) -> Any:
     return Annotated[Any, PlainValidator(check), WithJsonSchema(schema)]
 
 
+def OptionalChoice(choices: type[Enum] | Any) -> Any:
+    """One of an enum's values, or left out / null (None): a field of a merge patch."""
+    options = _values(choices)
+    convert = choices if isinstance(choices, type) and issubclass(choices, Enum) else str
+
+    def check(value: Any) -> Any:
+        if _absent(value):
+            return None
+        if not isinstance(value, str) or value not in options:
+            raise _problem("choice", options=", ".join(options))
+        return convert(value)
+
+    schema = _optional({"type": "string", "enum": options})
+    return Annotated[Any, PlainValidator(check), WithJsonSchema(schema)]
+
+
+def Flag() -> Any:
+    """true or false; left out or null: false."""
+
+    def check(value: Any) -> bool:
+        if value is None:
+            return False
+        if not isinstance(value, bool):
+            raise _problem("boolean")
+        return value
+
+    return Annotated[
+        bool,
+        PlainValidator(check),
+        WithJsonSchema({"anyOf": [{"type": "boolean"}, {"type": "null"}]}),
+    ]
+
+
 def QueryChoice(options: list[str]) -> Any:
     """In a query string: one of ``options``, or left out (None)."""
 
@@ -478,12 +513,27 @@ class ProjectOut(Answer):
     name: str
     number: str
     branch: str
+    # The stored state's version: send it back (If-Match, or ``version``) to change it.
+    version: str
 
     @classmethod
     def of(cls, project: Project) -> "ProjectOut":
         return cls(
-            id=project.id, name=project.name, number=project.number, branch=project.branch.name
+            id=project.id,
+            name=project.name,
+            number=project.number,
+            branch=project.branch.name,
+            version=version_of(project),
         )
+
+
+class ProjectPatch(Request):
+    """A JSON merge patch (RFC 7396): only the fields given change."""
+
+    name: Text(Project.name, required=False) = None
+    number: Text(Project.number, required=False) = None
+    branch: Text(Branch.name, required=False) = None
+    version: Text(100, required=False) = None
 
 
 # --- Trainings -------------------------------------------------------------------------------
@@ -507,6 +557,7 @@ class TrainingOut(Answer):
     mode: TrainingMode
     trainers: list[str]
     hours_method: HoursMethod
+    version: str
 
     @classmethod
     def of(cls, training: Training) -> "TrainingOut":
@@ -518,7 +569,20 @@ class TrainingOut(Answer):
             mode=training.mode,
             trainers=[user.email for user in training.trainers],
             hours_method=training.hours_method,  # type: ignore[arg-type]
+            version=version_of(training),
         )
+
+
+class TrainingPatch(Request):
+    """A JSON merge patch (RFC 7396): only the fields given change; ``trainers`` given is the
+    whole new list."""
+
+    name: Text(Training.name, required=False) = None
+    code: Text(Training.code, required=False, default="") = None
+    mode: OptionalChoice(TrainingMode) = None
+    trainers: TextList(User.email) = []
+    hours_method: OptionalChoice(HoursMethod) = None
+    version: Text(100, required=False) = None
 
 
 # --- Sessions --------------------------------------------------------------------------------
@@ -535,11 +599,73 @@ class SessionCreate(Request):
     trainer_email: Text(User.email, required=False) = None
 
 
-class SessionFilter(Request):
-    """``GET /sessions``: on one day, of one training."""
+class SessionPatch(Request):
+    """A JSON merge patch (RFC 7396): only the fields given change; null removes the break
+    or the trainer. ``reason``: support's reason for a change that leaves registrations
+    outside the session. ``confirm_trainer``: plan with a trainer booked elsewhere then."""
+
+    date: DayField(required=False) = None
+    start: ClockField(required=False) = None
+    end: ClockField(required=False) = None
+    break_start: ClockField(required=False) = None
+    break_end: ClockField(required=False) = None
+    location: Text(Session.location, required=False, default="") = ""
+    trainer_email: Text(User.email, required=False) = None
+    reason: Text(2000, required=False, one_line=False) = None
+    confirm_trainer: Flag() = False
+    version: Text(100, required=False) = None
+
+
+class SessionCancel(Request):
+    reason: Text(2000, required=False, one_line=False, default="") = ""
+    version: Text(100, required=False) = None
+
+
+class SessionRestore(Request):
+    version: Text(100, required=False) = None
+
+
+MAX_PER_PAGE = 1000
+
+
+def MomentQuery() -> Any:
+    """In a query string: an RFC 3339 date and time with its offset (``+`` written %2B)."""
+    field = MomentField()
+    check = get_args(field)[1].func
+    return Annotated[
+        datetime,
+        PlainValidator(check),
+        WithJsonSchema({"type": "string", "format": "date-time", "pattern": f"^{_MOMENT}$"}),
+    ]
+
+
+class Paging(Request):
+    """Every list: ``page`` (from 1) of ``per_page`` items (at most 1000), with the ``total``;
+    ``updated_since``: only what was created or changed from that moment (by its audit
+    records; a registration by when it was received)."""
+
+    page: CountField(MAX_ID) = 1
+    per_page: CountField(MAX_PER_PAGE) = 100
+    updated_since: MomentQuery() = None
+
+
+class SessionFilter(Paging):
+    """``GET /sessions``: on one day, or from ``date_from`` to ``date_to``; of one training."""
 
     date: DayField(required=False, query=True) = None
+    date_from: DayField(required=False, query=True) = None
+    date_to: DayField(required=False, query=True) = None
     training_id: IdField(required=False, query=True) = None
+
+
+class RegistrationFilter(Paging):
+    """``GET /registrations``: every registration in scope (corrections included), of the
+    sessions from ``date_from`` to ``date_to``, of one session or participant."""
+
+    date_from: DayField(required=False, query=True) = None
+    date_to: DayField(required=False, query=True) = None
+    session_id: IdField(required=False, query=True) = None
+    participant_id: IdField(required=False, query=True) = None
 
 
 class SessionOut(Answer):
@@ -557,6 +683,9 @@ class SessionOut(Answer):
     reopened: bool
     scan_opens: OutMoment
     deadline: OutMoment
+    cancelled: bool = False
+    cancel_reason: str | None = None
+    version: str = ""
 
 
 class RosterEntryOut(Answer):
@@ -860,26 +989,50 @@ def items_of(model: type[BaseModel]) -> type[BaseModel]:
 
 class ProjectList(Answer):
     items: list[ProjectOut]
+    # Paged lists (see Paging): the number of items in all pages, and this page.
+    total: int = 0
+    page: int = 1
+    per_page: int = 0
 
 
 class TrainingList(Answer):
     items: list[TrainingOut]
+    # Paged lists (see Paging): the number of items in all pages, and this page.
+    total: int = 0
+    page: int = 1
+    per_page: int = 0
 
 
 class SessionList(Answer):
     items: list[SessionOut]
+    # Paged lists (see Paging): the number of items in all pages, and this page.
+    total: int = 0
+    page: int = 1
+    per_page: int = 0
 
 
 class ParticipantList(Answer):
     items: list[ParticipantOut]
+    # Paged lists (see Paging): the number of items in all pages, and this page.
+    total: int = 0
+    page: int = 1
+    per_page: int = 0
 
 
 class RegistrationList(Answer):
     items: list[RegistrationOut]
+    # Paged lists (see Paging): the number of items in all pages, and this page.
+    total: int = 0
+    page: int = 1
+    per_page: int = 0
 
 
 class SupervisorList(Answer):
     items: list[SupervisorOut]
+    # Paged lists (see Paging): the number of items in all pages, and this page.
+    total: int = 0
+    page: int = 1
+    per_page: int = 0
 
 
 class SelfReportList(Answer):

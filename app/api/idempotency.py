@@ -1,0 +1,110 @@
+"""``Idempotency-Key`` on the API's creating POSTs: a retried request creates one object.
+
+``begin`` looks the caller's key up: a finished request with the same method, path and body
+is answered again as it was (``Idempotent-Replayed: true``); another request under the key is
+refused (422). Otherwise it writes the key's row at once, before the request's work, in the
+request's transaction: a second request with the key at the same moment waits on the unique
+(user, key) until the first commits, fails its insert, and then answers the first's answer.
+``finish`` stores the answer in the row before the commit. A refused request rolls back with
+its key, so a retry runs again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import Request, g, jsonify
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from app.errors import Refusal
+from app.extensions import db
+from app.models import IdempotencyKey
+
+HEADER = "Idempotency-Key"
+_KEY = re.compile(r"[\x21-\x7e]{1,200}")
+KEY_SCHEMA = {"type": "string", "minLength": 1, "maxLength": 200, "pattern": "^[!-~]{1,200}$"}
+
+
+def key_of(request: Request) -> str | None:
+    if HEADER not in request.headers:
+        return None
+    key = request.headers.get(HEADER, "")
+    if not _KEY.fullmatch(key):
+        raise Refusal(
+            "invalid_request",
+            _l("The Idempotency-Key must be 1 to 200 visible ASCII characters."),
+            status=400,
+            field=HEADER,
+        )
+    g.idempotency_digest = _digest(request)
+    return key
+
+
+def _digest(request: Request) -> str:
+    hashed = hashlib.sha256()
+    for part in (request.method.encode(), request.path.encode(), request.get_data()):
+        hashed.update(len(part).to_bytes(8, "big") + part)
+    return hashed.hexdigest()
+
+
+def _stored(user_id: int, key: str) -> IdempotencyKey | None:
+    return db.session.scalars(
+        select(IdempotencyKey).where(IdempotencyKey.user_id == user_id, IdempotencyKey.key == key)
+    ).first()
+
+
+def _replay(row: IdempotencyKey) -> Any:
+    if row.request_digest != g.idempotency_digest:
+        raise Refusal(
+            "idempotency_key_reused",
+            _l("This Idempotency-Key was used for another request."),
+            status=422,
+        )
+    response = jsonify(row.response)
+    response.status_code = row.status or 200
+    response.headers["Idempotent-Replayed"] = "true"
+    version = (row.response or {}).get("version")
+    if isinstance(version, str) and version:
+        response.headers["ETag"] = f'"{version}"'
+    return response
+
+
+def begin(key: str) -> Any | None:
+    """The earlier answer to replay, or None after claiming the key for this request."""
+    user_id = g.principal.id
+    found = _stored(user_id, key)
+    if found is not None:
+        return _replay(found)
+    row = IdempotencyKey(
+        user_id=user_id,
+        key=key,
+        request_digest=g.idempotency_digest,
+        created_at=datetime.now(UTC),
+    )
+    db.session.add(row)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        # Another request with this key committed first (we waited for it): answer as it did.
+        db.session.rollback()
+        found = _stored(user_id, key)
+        if found is None:  # it was rolled back after all: nothing to replay, run again
+            raise Refusal(
+                "conflict",
+                _l("Someone else changed this at the same moment. Nothing was saved; try again."),
+                status=409,
+            ) from None
+        return _replay(found)
+    g.idempotency_row = row
+    return None
+
+
+def finish(key: str, status: int, data: dict[str, Any]) -> None:
+    row: IdempotencyKey = g.idempotency_row
+    row.status, row.response = status, data
+    db.session.flush()

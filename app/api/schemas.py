@@ -406,6 +406,22 @@ def QueryChoice(options: list[str]) -> Any:
     ]
 
 
+def QueryAction() -> Any:
+    """In a query string: an audit action (``session.cancel``) or its kind (``session``)."""
+    pattern = "^[a-z_]{1,30}(?:\\.[a-z_]{1,30}){0,2}$"
+
+    def check(value: Any) -> str | None:
+        if value is None or value == "":
+            return None
+        if not isinstance(value, str) or not re.fullmatch(pattern.strip("^$"), value):
+            raise _problem("invalid")
+        return value
+
+    return Annotated[
+        str, PlainValidator(check), WithJsonSchema({"type": "string", "pattern": pattern})
+    ]
+
+
 def CountField(maximum: int) -> Any:
     """In a query string: a whole number from 1 to ``maximum`` (a page, a page size)."""
 
@@ -942,7 +958,7 @@ class AuditFilter(Request):
     object_type: QueryChoice(AUDIT_OBJECT_TYPES) = None
     object_id: IdField(required=False, query=True) = None
     user_id: IdField(required=False, query=True) = None
-    action: Text(60, required=False) = None
+    action: QueryAction() = None
     date_from: DayField(required=False, query=True) = None
     date_to: DayField(required=False, query=True) = None
 

@@ -758,6 +758,40 @@ class EnrolmentCreate(Request):
     participant_id: IdField()
 
 
+class ParticipantRef(Request):
+    participant_id: IdField()
+
+
+class ParticipantAtTime(Request):
+    """A participant and a time of day on the session's date (Brussels)."""
+
+    participant_id: IdField()
+    time: ClockField()
+
+
+class SessionClose(Request):
+    """After the end: everyone still in left at the end, or at ``time``."""
+
+    time: ClockField(required=False) = None
+
+
+class RegistrationsWritten(Answer):
+    registration_ids: list[int]
+
+
+class CountOut(Answer):
+    """How many objects an action wrote or removed."""
+
+    count: int
+
+
+class TrainingEnrolmentOut(Answer):
+    training_id: int
+    participant_id: int
+    sessions: int
+    created: int
+
+
 class EnrolmentOut(Answer):
     id: int
     session_id: int

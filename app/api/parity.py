@@ -1,0 +1,192 @@
+"""What a promotor or trainer does on the attendance and participant pages, through the API:
+late arrivals, early departures, closing a session, taking a participant off a session or a
+training, enrolling in a whole training, revoking and reissuing a code.
+
+Each endpoint finds its objects in the caller's scope and calls the operation the web's view
+calls (``app.attendance.operations``, ``app.participants.operations``): the same rules,
+refusal codes and audit records, never a second implementation.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flask_babel import lazy_gettext as _l
+
+from app import scoping
+from app.api import bp
+from app.api import schemas as s
+from app.api.auth import current_actor
+from app.api.openapi import endpoint
+from app.api.routes import NO_FRONT_DESK, PLANNERS_ONLY, _participant, _session, _user
+from app.attendance import operations as attendance
+from app.domain.sessions import local_datetime
+from app.errors import Forbidden, Refusal
+from app.models import Role, Session, Training, TrainingMode
+from app.participants import operations as people
+
+REGISTERING = {
+    **NO_FRONT_DESK,
+    400: "Malformed, or a time outside the session (outside_session), before the check-in "
+    "(before_check_in) or not enrolled (not_enrolled)",
+    409: "Already registered, not checked in, not ended yet, or the session is closed",
+    422: "Refused by a rule: in the future (future_time), too early or locked",
+}
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _session_to_register(session_id: int) -> Session:
+    """A session the caller may register in by hand: a trainer's own or a planner's."""
+    if _user().role == Role.FRONTDESK:
+        raise Forbidden()
+    return _session(session_id)
+
+
+def _enrolled_participant(participant_id: int):  # type: ignore[no-untyped-def]
+    return _participant(participant_id)
+
+
+@bp.post("/sessions/<int:session_id>/late-arrivals")
+@endpoint(
+    s.RegistrationsWritten,
+    status=201,
+    body=s.ParticipantAtTime,
+    summary="A late arrival: a check-in at the arrival time (a roll call's check-in corrected)",
+    refuses=REGISTERING,
+)
+def late_arrival(session_id: int, body: s.ParticipantAtTime) -> s.RegistrationsWritten:
+    session = _session_to_register(session_id)
+    participant = _enrolled_participant(body.participant_id)
+    ids = attendance.late_arrival(
+        current_actor(), session, participant, local_datetime(session.day, body.time), _now()
+    )
+    return s.RegistrationsWritten(registration_ids=ids)
+
+
+@bp.post("/sessions/<int:session_id>/early-departures")
+@endpoint(
+    s.RegistrationsWritten,
+    status=201,
+    body=s.ParticipantAtTime,
+    summary="An early departure: a check-out at the time the participant left",
+    refuses=REGISTERING,
+)
+def early_departure(session_id: int, body: s.ParticipantAtTime) -> s.RegistrationsWritten:
+    session = _session_to_register(session_id)
+    participant = _enrolled_participant(body.participant_id)
+    registration = attendance.left_early(
+        current_actor(), session, participant, local_datetime(session.day, body.time), _now()
+    )
+    return s.RegistrationsWritten(registration_ids=[registration])
+
+
+@bp.post("/sessions/<int:session_id>/close")
+@endpoint(
+    s.CountOut,
+    body=s.SessionClose,
+    summary="After the end: everyone still checked in left at the end (or at the time given)",
+    refuses=REGISTERING,
+)
+def close_session(session_id: int, body: s.SessionClose) -> s.CountOut:
+    session = _session_to_register(session_id)
+    left_at = local_datetime(session.day, body.time) if body.time else None
+    return s.CountOut(count=attendance.close_session(current_actor(), session, _now(), left_at))
+
+
+@bp.delete("/sessions/<int:session_id>/enrolments/<int:participant_id>")
+@endpoint(
+    s.CountOut,
+    summary="Take a participant off a session (while nothing is registered for them there)",
+    refuses={
+        **PLANNERS_ONLY,
+        400: "Not enrolled in this session (not_enrolled)",
+        409: "Registrations exist for them there (has_registrations)",
+    },
+)
+def unenrol_session(session_id: int, participant_id: int) -> s.CountOut:
+    scoping.require_planner(_user())
+    session = _session(session_id)
+    people.unenrol(current_actor(), session, _participant(participant_id))
+    return s.CountOut(count=1)
+
+
+def _training(training_id: int) -> Training:
+    return scoping.get_one(scoping.trainings(_user()), Training, training_id, "training")
+
+
+@bp.post("/trainings/<int:training_id>/enrolments")
+@endpoint(
+    {
+        201: (s.TrainingEnrolmentOut, "Enrolled in every session of the training"),
+        200: (s.TrainingEnrolmentOut, "Already enrolled in every session"),
+    },
+    body=s.ParticipantRef,
+    summary="Enrol a participant in every session of a training (an e-learning training "
+    "without sessions: in the training)",
+    refuses={**PLANNERS_ONLY, 409: "The training has no sessions yet (no_sessions)"},
+)
+def enrol_training(training_id: int, body: s.ParticipantRef) -> tuple[s.TrainingEnrolmentOut, int]:
+    scoping.require_planner(_user())
+    training = _training(training_id)
+    participant = _participant(body.participant_id)
+    sessions = list(training.sessions)
+    if not sessions and training.mode == TrainingMode.ELEARNING:
+        created = int(people.enrol_in_elearning(current_actor(), training, participant))
+    elif not sessions:
+        raise Refusal(
+            "no_sessions",
+            _l("Plan a session first: this training has no sessions yet."),
+            status=409,
+        )
+    else:
+        created = people.enrol_all(current_actor(), sessions, [participant])
+    answer = s.TrainingEnrolmentOut(
+        training_id=training.id,
+        participant_id=participant.id,
+        sessions=len(sessions),
+        created=created,
+    )
+    return answer, 201 if created else 200
+
+
+@bp.delete("/trainings/<int:training_id>/enrolments/<int:participant_id>")
+@endpoint(
+    s.CountOut,
+    summary="Take a participant off a training: every session of it (while nothing is "
+    "registered, certified, exempted or justified for them there); ``count``: the sessions",
+    refuses={
+        **PLANNERS_ONLY,
+        409: "Registrations (has_registrations), or certificates, exemptions or justified "
+        "absences (has_history) exist for them in the training",
+    },
+)
+def unenrol_training(training_id: int, participant_id: int) -> s.CountOut:
+    scoping.require_planner(_user())
+    training = _training(training_id)
+    count = people.unenrol_training(current_actor(), training, _participant(participant_id))
+    return s.CountOut(count=count)
+
+
+@bp.post("/participants/<int:participant_id>/code/reissue")
+@endpoint(
+    s.CodeOut,
+    summary="Revoke the participant's QR code and mail a new one (waiting mails with the old "
+    "code are withdrawn)",
+    refuses={
+        **PLANNERS_ONLY,
+        400: "Malformed request",
+        409: "Changed by another request at the same moment (conflict)",
+        413: "The request body is too large",
+    },
+    idempotent=False,
+)
+def reissue_code(participant_id: int) -> s.CodeOut:
+    from app.mail.messages import participant_code
+
+    scoping.require_planner(_user())
+    participant = _participant(participant_id)
+    people.reissue_code(current_actor(), participant, _now())
+    return s.CodeOut(code=participant_code(participant), key_version=participant.key_version)

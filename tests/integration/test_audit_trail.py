@@ -197,11 +197,11 @@ def test_a_correction_is_one_line_in_the_session_and_the_registration_history(
     ):
         page = client.get(url).get_data(as_text=True)
         assert expected in page, url
-    answer = (
-        make.api(Role.PROMOTOR, "Gent")
-        .get(f"/audit?object_type=registration&object_id={first}")
-        .get_json()
-    )
+    api = make.api(Role.PROMOTOR, "Gent")
+    answer = api.client.get(
+        f"/api/v1/audit?object_type=registration&object_id={first}",
+        headers={"Authorization": f"Bearer {api.token}", "Accept-Language": "en"},
+    ).get_json()
     assert answer["total"] == 2  # the voided row and the correction
     assert answer["items"][0]["summary"] == expected
 

@@ -9,6 +9,7 @@ from enum import Enum
 from typing import Any
 
 from sqlalchemy import ColumnElement, Integer, bindparam, insert, select
+from sqlalchemy.orm.util import identity_key
 from sqlalchemy.sql import func
 
 from app.extensions import db
@@ -58,12 +59,15 @@ def context(
     object_type: str,
     object_id: int | None,
     values: dict[str, Any],
+    loaded: bool = False,
 ) -> dict[str, Any]:
     """What a record's object belongs to: its participant, session, training and branch.
 
     ``values`` are the object's own column values (or its snapshot). What the object does not
-    name itself is looked up by the INSERT (a scalar subquery on primary keys: no extra round
-    trip): a session's training, a training's branch, else the participant's branch.
+    name itself is read from the objects this request has loaded already (``loaded``: no
+    query), else looked up by the INSERT (a scalar subquery on primary keys: no extra round
+    trip): a session's training, a training's branch, else the participant's branch. Plain
+    values keep the ORM's inserts of many records batched in one statement.
     """
     ids: dict[str, Any] = {
         name: values.get(name) for name in ("participant_id", "session_id", "training_id")
@@ -72,11 +76,14 @@ def context(
         ids[_SELF[object_type]] = object_id
     training: Any = ids["training_id"]
     if training is None and ids["session_id"] is not None:
-        training = _training_of_session(ids["session_id"])
+        session = _in_memory(Session, ids["session_id"]) if loaded else None
+        training = session.training_id if session else _training_of_session(ids["session_id"])
     branch: Any = values.get("branch_id") if object_type in _OWN_BRANCH else None
     if object_type == "participants" and values.get("branch_id") is not None:
         branch = values["branch_id"]
-    elif branch is None:
+    elif branch is None and loaded:
+        branch = _branch_in_memory(training, ids["participant_id"])
+    if branch is None:
         candidates = []
         if training is not None:
             candidates.append(_branch_of_training(training))
@@ -85,6 +92,24 @@ def context(
         if candidates:
             branch = candidates[0] if len(candidates) == 1 else func.coalesce(*candidates)
     return {**ids, "training_id": training, "branch_id": branch}
+
+
+def _in_memory(model: Any, object_id: Any) -> Any:
+    """The object if this request's session holds it already, without a query."""
+    if not isinstance(object_id, int):
+        return None
+    return db.session.identity_map.get(identity_key(model, object_id))
+
+
+def _branch_in_memory(training_id: Any, participant_id: Any) -> int | None:
+    training = _in_memory(Training, training_id)
+    if training is not None:
+        project = _in_memory(Project, training.project_id)
+        if project is not None:
+            return int(project.branch_id)
+        return None
+    participant = _in_memory(Participant, participant_id) if training_id is None else None
+    return participant.branch_id if participant is not None else None
 
 
 def _training_of_session(session_id: Any) -> ColumnElement[Any]:
@@ -129,7 +154,7 @@ def record(
             object_id=obj.id,
             before=before,
             after=after,
-            **context(obj.__tablename__, obj.id, _values(obj)),
+            **context(obj.__tablename__, obj.id, _values(obj), loaded=True),
         )
     )
 

@@ -27,6 +27,7 @@ class AuditRecord(Base):
         Index("ix_audit_records_session_at", "session_id", "at"),
         Index("ix_audit_records_training_at", "training_id", "at"),
         Index("ix_audit_records_user_at", "user_id", "at"),
+        Index("ix_audit_records_action_at", "action", "at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

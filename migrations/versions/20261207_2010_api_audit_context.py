@@ -39,6 +39,7 @@ def upgrade():
         batch_op.create_index("ix_audit_records_session_at", ["session_id", "at"], unique=False)
         batch_op.create_index("ix_audit_records_training_at", ["training_id", "at"], unique=False)
         batch_op.create_index("ix_audit_records_user_at", ["user_id", "at"], unique=False)
+        batch_op.create_index("ix_audit_records_action_at", ["action", "at"], unique=False)
     _backfill()
 
 
@@ -134,7 +135,8 @@ def _backfill():
 def downgrade():
     with op.batch_alter_table("audit_records", schema=None) as batch_op:
         for name in (
-            "ix_audit_records_user_at", "ix_audit_records_training_at",
+            "ix_audit_records_action_at", "ix_audit_records_user_at",
+            "ix_audit_records_training_at",
             "ix_audit_records_session_at", "ix_audit_records_participant_at",
             "ix_audit_records_branch_at", "ix_audit_records_at", "ix_audit_records_object_at",
         ):

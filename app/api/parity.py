@@ -96,6 +96,26 @@ def close_session(session_id: int, body: s.SessionClose) -> s.CountOut:
     return s.CountOut(count=attendance.close_session(current_actor(), session, _now(), left_at))
 
 
+@bp.post("/sessions/<int:session_id>/roll-call")
+@endpoint(
+    s.CountOut,
+    body=s.RollCallIn,
+    summary="Confirm the roll call: marks and remarks kept, a check-in for each participant "
+    "present without a registration yet; ``count``: the check-ins written",
+    refuses=REGISTERING,
+    idempotent=False,
+)
+def roll_call(session_id: int, body: s.RollCallIn) -> s.CountOut:
+    session = _session_to_register(session_id)
+    lines = [
+        attendance.RollCallLine(m.participant_id, m.present, m.remark or "") for m in body.marks
+    ]
+    count = attendance.confirm_roll_call(
+        current_actor(), session, lines, _now(), check_in_at_start=body.check_in_at_start
+    )
+    return s.CountOut(count=count)
+
+
 @bp.delete("/sessions/<int:session_id>/enrolments/<int:participant_id>")
 @endpoint(
     s.CountOut,

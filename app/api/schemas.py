@@ -775,6 +775,21 @@ class SessionClose(Request):
     time: ClockField(required=False) = None
 
 
+class RollCallMarkIn(Request):
+    participant_id: IdField()
+    present: Flag() = False
+    remark: Text(500, required=False, default="") = ""
+
+
+class RollCallIn(Request):
+    """The roll call as the web's page confirms it: each participant present or not, with a
+    remark. ``check_in_at_start``: the check-ins of those present at the session's start
+    (else now); participants left out keep their earlier marks."""
+
+    marks: list[RollCallMarkIn]
+    check_in_at_start: Flag() = True
+
+
 class RegistrationsWritten(Answer):
     registration_ids: list[int]
 

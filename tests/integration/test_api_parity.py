@@ -193,3 +193,38 @@ def test_reissuing_a_code_revokes_the_old_one(app, make, today):
         403,
         404,
     )
+
+
+def test_the_roll_call_through_the_api(app, make, today):
+    trainer = make.user(Role.TRAINER)
+    session_id = make.session(today, time(0, 0), time(23, 59), trainer_id=trainer)
+    an, ben = make.participant(name="An"), make.participant(name="Ben")
+    for person in (an, ben):
+        make.enrol(session_id, person)
+    api = Api(app.test_client(), make.token(trainer))
+    body = {
+        "marks": [
+            {"participant_id": an, "present": True, "remark": "op tijd"},
+            {"participant_id": ben, "present": False, "remark": "ziek gemeld"},
+        ]
+    }
+    answer = api.post(f"/sessions/{session_id}/roll-call", body)
+    assert answer.status_code == 200, answer.get_json()
+    assert answer.get_json() == {"count": 1}
+    [registration] = _registrations(app, session_id)
+    assert registration.participant_id == an and registration.source == Source.MANUAL
+    with app.app_context():
+        from app.models import RollCallMark
+
+        marks = db.session.scalars(select(RollCallMark).order_by(RollCallMark.id)).all()
+        assert [(m.participant_id, m.present, m.remark) for m in marks] == [
+            (an, True, "op tijd"),
+            (ben, False, "ziek gemeld"),
+        ]
+    # Confirmed again: the marks are kept, no second check-in.
+    assert api.post(f"/sessions/{session_id}/roll-call", body).get_json() == {"count": 0}
+    bad = api.post(f"/sessions/{session_id}/roll-call", {"marks": "all"})
+    assert bad.status_code == 400 and bad.get_json()["field"] == "marks"
+    assert (
+        make.api(Role.FRONTDESK).post(f"/sessions/{session_id}/roll-call", body).status_code == 403
+    )

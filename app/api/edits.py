@@ -21,7 +21,8 @@ from app.api.editing import locked, require_version
 from app.api.openapi import REFUSALS, endpoint
 from app.api.routes import PLANNERS_ONLY, _session, _session_out, _trainers, _user
 from app.errors import Refusal
-from app.models import Project, Training
+from app.models import Participant, Project, Training
+from app.participants import operations as people
 from app.planning import operations as planning
 
 EDIT_REFUSALS = {
@@ -191,3 +192,39 @@ def _if_match() -> bool:
     from flask import request
 
     return bool(request.headers.get("If-Match"))
+
+
+@bp.patch("/participants/<int:participant_id>")
+@endpoint(
+    s.ParticipantOut,
+    body=s.ParticipantPatch,
+    summary="Correct a participant's name, email, national register number or external id "
+    "(JSON merge patch, If-Match)",
+    refuses={
+        **EDIT_REFUSALS,
+        400: REFUSALS[400] + "; or an invalid email (invalid_email) or national register "
+        "number (invalid_national_number)",
+        409: "The email, national register number or external id is another record's "
+        "(with its participant_id)",
+    },
+)
+def patch_participant(participant_id: int, body: s.ParticipantPatch) -> s.ParticipantOut:
+    user = _user()
+    scoping.require_planner(user)
+    participant = locked(
+        scoping.get_one(scoping.participants(user), Participant, participant_id, "participant")
+    )
+    require_version(participant, body.version)
+    given = _given(body, "name", "email")
+    actor = current_actor()
+    changed = people.update_participant(
+        actor,
+        participant,
+        body.name if "name" in given else participant.name,
+        body.email if "email" in given else participant.email,
+        body.national_number if "national_number" in given else None,
+        (body.external_id or "") if "external_id" in given else None,
+    )
+    if changed and body.send_code:
+        people.resend_code(actor, participant)
+    return s.ParticipantOut.of(participant)

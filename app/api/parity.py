@@ -210,3 +210,24 @@ def reissue_code(participant_id: int) -> s.CodeOut:
     participant = _participant(participant_id)
     people.reissue_code(current_actor(), participant, _now())
     return s.CodeOut(code=participant_code(participant), key_version=participant.key_version)
+
+
+@bp.post("/participants/<int:participant_id>/code/resend")
+@endpoint(
+    s.CodeOut,
+    summary="Mail the participant's current QR code again",
+    refuses={
+        **PLANNERS_ONLY,
+        400: "Malformed request",
+        409: "Changed by another request at the same moment (conflict)",
+        413: "The request body is too large",
+    },
+    idempotent=False,
+)
+def resend_code(participant_id: int) -> s.CodeOut:
+    from app.mail.messages import participant_code
+
+    scoping.require_planner(_user())
+    participant = _participant(participant_id)
+    people.resend_code(current_actor(), participant)
+    return s.CodeOut(code=participant_code(participant), key_version=participant.key_version)

@@ -736,6 +736,7 @@ class ParticipantOut(Answer):
     national_number: str | None  # masked
     external_id: str | None
     key_version: int
+    version: str = ""
 
     @classmethod
     def of(cls, participant: Participant) -> "ParticipantOut":
@@ -746,7 +747,21 @@ class ParticipantOut(Answer):
             national_number=participant.masked_national_number or None,
             external_id=participant.external_id,
             key_version=participant.key_version,
+            version=version_of(participant),
         )
+
+
+class ParticipantPatch(Request):
+    """A JSON merge patch (RFC 7396). A new email address receives nothing by itself (as on
+    the web); ``send_code``: mail the QR code to it in the same step. ``external_id`` null or
+    "" clears it; a national register number left out keeps the stored one."""
+
+    name: Text(Participant.name, required=False) = None
+    email: Text(Participant.email, required=False) = None
+    national_number: Text(20, required=False) = None
+    external_id: Text(64, required=False) = None
+    send_code: Flag() = False
+    version: Text(100, required=False) = None
 
 
 class CodeOut(Answer):

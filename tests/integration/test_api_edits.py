@@ -294,3 +294,45 @@ def test_a_branchs_registrations_page_through(app, make, today):
     assert (
         scanner.get(f"/registrations?date_to={today - timedelta(days=1)}").get_json()["total"] == 0
     )
+
+
+def test_a_participant_is_corrected_and_the_code_goes_to_a_new_address_on_request(app, make):
+    from app.models import OutboxMail
+
+    person = make.participant(name="An", email="an@example.org")
+    make.participant(name="Bo", email="bo@example.org")
+    api = make.api(Role.PROMOTOR)
+    read = api.get(f"/participants/{person}")
+    taken = _patch(
+        api, f"/participants/{person}", {"email": "bo@example.org"}, read.headers["ETag"]
+    )
+    assert taken.status_code == 409 and taken.get_json()["participant_id"] != person
+
+    def mails_to(address: str) -> int:
+        with app.app_context():
+            return len(
+                db.session.scalars(select(OutboxMail).where(OutboxMail.recipient == address)).all()
+            )
+
+    changed = _patch(
+        api, f"/participants/{person}", {"email": "an.new@example.org"}, read.headers["ETag"]
+    )
+    assert changed.status_code == 200, changed.get_json()
+    assert (
+        changed.get_json()["email"] == "an.new@example.org" and changed.get_json()["name"] == "An"
+    )
+    assert mails_to("an.new@example.org") == 0  # nothing by itself, as on the web
+    again = _patch(
+        api,
+        f"/participants/{person}",
+        {"email": "an.other@example.org", "send_code": True},
+        changed.headers["ETag"],
+    )
+    assert again.status_code == 200
+    assert mails_to("an.other@example.org") == 1
+    assert (
+        _patch(api, f"/participants/{person}", {"name": "X"}, read.headers["ETag"]).status_code
+        == 412
+    )
+    [record] = _audit(app, "participant.change", person)[:1]
+    assert record.before["email"] == "an@example.org"

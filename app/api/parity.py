@@ -83,6 +83,29 @@ def early_departure(session_id: int, body: s.ParticipantAtTime) -> s.Registratio
     return s.RegistrationsWritten(registration_ids=[registration])
 
 
+@bp.post("/sessions/<int:session_id>/corrections")
+@endpoint(
+    s.RegistrationsWritten,
+    status=201,
+    body=s.IncompleteResolve,
+    summary="Correct an incomplete registration: a check-out (source correction, with the "
+    "reason) for a participant still checked in",
+    refuses={**REGISTERING, 409: "No open check-in (not_incomplete), or the session is closed"},
+)
+def resolve_incomplete(session_id: int, body: s.IncompleteResolve) -> s.RegistrationsWritten:
+    session = _session_to_register(session_id)
+    participant = _enrolled_participant(body.participant_id)
+    registration = attendance.resolve_incomplete(
+        current_actor(),
+        session,
+        participant,
+        local_datetime(session.day, body.time),
+        body.reason,
+        _now(),
+    )
+    return s.RegistrationsWritten(registration_ids=[registration])
+
+
 @bp.post("/sessions/<int:session_id>/close")
 @endpoint(
     s.CountOut,

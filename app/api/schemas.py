@@ -784,6 +784,14 @@ class ParticipantAtTime(Request):
     time: ClockField()
 
 
+class IncompleteResolve(Request):
+    """Close a participant's open check-in: the time they left and why it was not scanned."""
+
+    participant_id: IdField()
+    time: ClockField()
+    reason: Text(500)
+
+
 class SessionClose(Request):
     """After the end: everyone still in left at the end, or at ``time``."""
 

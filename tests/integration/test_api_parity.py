@@ -228,3 +228,27 @@ def test_the_roll_call_through_the_api(app, make, today):
     assert (
         make.api(Role.FRONTDESK).post(f"/sessions/{session_id}/roll-call", body).status_code == 403
     )
+
+
+def test_an_incomplete_registration_is_corrected_with_a_reason(app, make):
+    session_id = make.session(PAST, time(9), time(12))
+    person = make.participant()
+    make.enrol(session_id, person)
+    reopen(app, session_id)
+    api = make.api(Role.PROMOTOR)
+    assert (
+        api.post(
+            f"/sessions/{session_id}/late-arrivals", {"participant_id": person, "time": "09:10"}
+        ).status_code
+        == 201
+    )
+    body = {"participant_id": person, "time": "11:50", "reason": "vergat uit te scannen"}
+    corrected = api.post(f"/sessions/{session_id}/corrections", body)
+    assert corrected.status_code == 201, corrected.get_json()
+    out = _registrations(app, session_id)[-1]
+    assert out.source == Source.CORRECTION and out.reason == "vergat uit te scannen"
+    again = api.post(f"/sessions/{session_id}/corrections", body)
+    assert again.status_code == 409 and again.get_json()["error"] == "not_incomplete"
+    assert (
+        api.post(f"/sessions/{session_id}/corrections", {**body, "reason": ""}).status_code == 400
+    )

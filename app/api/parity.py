@@ -12,19 +12,31 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 
 from app import scoping
 from app.api import bp
 from app.api import schemas as s
 from app.api.auth import current_actor
+from app.api.editing import locked
 from app.api.openapi import endpoint
 from app.api.routes import NO_FRONT_DESK, PLANNERS_ONLY, _participant, _session, _user
 from app.attendance import operations as attendance
 from app.domain.sessions import local_datetime
-from app.errors import Forbidden, Refusal
-from app.models import Role, Session, Training, TrainingMode
+from app.errors import Forbidden, NotFound, Refusal
+from app.extensions import db
+from app.models import (
+    Enrolment,
+    Exemption,
+    Role,
+    Session,
+    Training,
+    TrainingEnrolment,
+    TrainingMode,
+)
 from app.participants import operations as people
 
+REFUSALS_400_EXEMPTION = "Malformed, or neither or both of a session and minutes (exemption_kind)"
 REGISTERING = {
     **NO_FRONT_DESK,
     400: "Malformed, or a time outside the session (outside_session), before the check-in "
@@ -254,3 +266,85 @@ def resend_code(participant_id: int) -> s.CodeOut:
     participant = _participant(participant_id)
     people.resend_code(current_actor(), participant)
     return s.CodeOut(code=participant_code(participant), key_version=participant.key_version)
+
+
+def _exemption_out(exemption: Exemption) -> s.ExemptionOut:
+    return s.ExemptionOut(
+        id=exemption.id,
+        training_id=exemption.training_id,
+        participant_id=exemption.participant_id,
+        session_id=exemption.session_id,
+        minutes=exemption.minutes,
+        reason=exemption.reason,
+        created_at=exemption.created_at,
+        revoked_at=exemption.revoked_at,
+    )
+
+
+@bp.post("/trainings/<int:training_id>/exemptions")
+@endpoint(
+    s.ExemptionOut,
+    status=201,
+    body=s.ExemptionCreate,
+    summary="Exempt a participant from one session of the training or for a number of minutes",
+    refuses={
+        **PLANNERS_ONLY,
+        400: REFUSALS_400_EXEMPTION,
+        404: "No such training, participant enrolled in it, or session of theirs in it",
+    },
+)
+def create_exemption(training_id: int, body: s.ExemptionCreate) -> s.ExemptionOut:
+    scoping.require_planner(_user())
+    training = _training(training_id)
+    participant = _participant(body.participant_id)
+    enrolment = db.session.scalars(
+        select(TrainingEnrolment).where(
+            TrainingEnrolment.training_id == training.id,
+            TrainingEnrolment.participant_id == participant.id,
+        )
+    ).first()
+    if enrolment is None:
+        raise NotFound("participant")
+    session = None
+    if body.session_id is not None:
+        session = db.session.scalars(
+            select(Session)
+            .join(Enrolment, Enrolment.session_id == Session.id)
+            .where(
+                Session.id == body.session_id,
+                Session.training_id == training.id,
+                Enrolment.participant_id == participant.id,
+            )
+        ).first()
+        if session is None:
+            raise NotFound("session")
+    exemption = attendance.add_exemption(
+        current_actor(), enrolment, session, body.minutes, body.reason or ""
+    )
+    return _exemption_out(exemption)
+
+
+@bp.post("/exemptions/<int:exemption_id>/revoke")
+@endpoint(
+    s.ExemptionOut,
+    summary="Revoke an exemption (kept, with the time it was revoked)",
+    refuses={
+        **PLANNERS_ONLY,
+        400: "Malformed request",
+        409: "Already revoked (already_revoked), or a conflict at commit",
+        413: "The request body is too large",
+    },
+    idempotent=False,
+)
+def revoke_exemption(exemption_id: int) -> s.ExemptionOut:
+    scoping.require_planner(_user())
+    exemption = db.session.get(Exemption, exemption_id)
+    if exemption is None:
+        raise NotFound("exemption")
+    _training(exemption.training_id)  # in the caller's scope, or 404
+    # Two revocations at once: the second waits for the first and finds it revoked.
+    exemption = locked(exemption)
+    if exemption.revoked_at is not None:
+        raise Refusal("already_revoked", _l("This exemption was revoked already."), status=409)
+    attendance.revoke_exemption(current_actor(), exemption, _now())
+    return _exemption_out(exemption)

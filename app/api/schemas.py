@@ -422,6 +422,23 @@ def QueryAction() -> Any:
     ]
 
 
+def OptionalCount(maximum: int) -> Any:
+    """In a JSON body: a whole number from 1 to ``maximum``, or left out / null (None)."""
+    inner = get_args(CountField(maximum))[1].func
+    schema = {"type": "integer", "minimum": 1, "maximum": maximum}
+
+    def check(value: Any) -> int | None:
+        if value is None:
+            return None
+        if isinstance(value, str):
+            raise _problem("whole_number")
+        return inner(value)
+
+    return Annotated[
+        int, PlainValidator(check), WithJsonSchema({"anyOf": [schema, {"type": "null"}]})
+    ]
+
+
 def CountField(maximum: int) -> Any:
     """In a query string: a whole number from 1 to ``maximum`` (a page, a page size)."""
 
@@ -811,6 +828,26 @@ class RollCallIn(Request):
 
     marks: list[RollCallMarkIn]
     check_in_at_start: Flag() = True
+
+
+class ExemptionCreate(Request):
+    """An exemption for one session of the training, or for a number of minutes."""
+
+    participant_id: IdField()
+    session_id: IdField(required=False) = None
+    minutes: OptionalCount(100000) = None
+    reason: Text(2000, required=False, one_line=False, default="") = ""
+
+
+class ExemptionOut(Answer):
+    id: int
+    training_id: int
+    participant_id: int
+    session_id: int | None
+    minutes: int | None
+    reason: str
+    created_at: OutMoment
+    revoked_at: OutMoment | None
 
 
 class RegistrationsWritten(Answer):

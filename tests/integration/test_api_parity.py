@@ -252,3 +252,47 @@ def test_an_incomplete_registration_is_corrected_with_a_reason(app, make):
     assert (
         api.post(f"/sessions/{session_id}/corrections", {**body, "reason": ""}).status_code == 400
     )
+
+
+def test_exemptions_are_made_and_revoked(app, make, today):
+    session_id = make.session(today + timedelta(days=3), time(9), time(12))
+    with app.app_context():
+        training_id = db.session.get(Session, session_id).training_id
+    person, stranger = make.participant(), make.participant()
+    make.enrol(session_id, person)
+    api = make.api(Role.PROMOTOR)
+    made = api.post(
+        f"/trainings/{training_id}/exemptions",
+        {"participant_id": person, "session_id": session_id, "reason": "vrijgesteld (diploma)"},
+    )
+    assert made.status_code == 201, made.get_json()
+    exemption = made.get_json()
+    assert exemption["session_id"] == session_id and exemption["revoked_at"] is None
+    by_minutes = api.post(
+        f"/trainings/{training_id}/exemptions", {"participant_id": person, "minutes": 90}
+    )
+    assert by_minutes.status_code == 201 and by_minutes.get_json()["minutes"] == 90
+    both = api.post(
+        f"/trainings/{training_id}/exemptions",
+        {"participant_id": person, "session_id": session_id, "minutes": 30},
+    )
+    assert both.status_code == 400 and both.get_json()["error"] == "exemption_kind"
+    assert (
+        api.post(
+            f"/trainings/{training_id}/exemptions", {"participant_id": stranger, "minutes": 5}
+        ).status_code
+        == 404
+    )
+    revoked = api.post(f"/exemptions/{exemption['id']}/revoke")
+    assert revoked.status_code == 200 and revoked.get_json()["revoked_at"] is not None
+    again = api.post(f"/exemptions/{exemption['id']}/revoke")
+    assert again.status_code == 409 and again.get_json()["error"] == "already_revoked"
+    with app.app_context():
+        actions = db.session.scalars(
+            select(AuditRecord.action).where(AuditRecord.object_type == "exemptions")
+        ).all()
+    assert sorted(actions) == ["exemption.create", "exemption.create", "exemption.revoke"]
+    assert (
+        make.api(Role.PROMOTOR, "Brugge").post(f"/exemptions/{exemption['id']}/revoke").status_code
+        == 404
+    )

@@ -4,7 +4,7 @@
 is answered again as it was (``Idempotent-Replayed: true``); another request under the key is
 refused (422). Otherwise it writes the key's row at once, before the request's work, in the
 request's transaction: a second request with the key at the same moment waits on the unique
-(user, key) until the first commits, fails its insert, and then answers the first's answer.
+(user, key) until the first commits, inserts nothing, and then answers the first's answer.
 ``finish`` stores the answer in the row before the commit. A refused request rolls back with
 its key, so a retry runs again.
 """
@@ -18,8 +18,8 @@ from typing import Any
 
 from flask import Request, g, jsonify
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from app.errors import Refusal
 from app.extensions import db
@@ -80,31 +80,41 @@ def begin(key: str) -> Any | None:
     found = _stored(user_id, key)
     if found is not None:
         return _replay(found)
-    row = IdempotencyKey(
-        user_id=user_id,
-        key=key,
-        request_digest=g.idempotency_digest,
-        created_at=datetime.now(UTC),
-    )
-    db.session.add(row)
-    try:
-        db.session.flush()
-    except IntegrityError:
-        # Another request with this key committed first (we waited for it): answer as it did.
-        db.session.rollback()
+    row = {
+        "user_id": user_id,
+        "key": key,
+        "request_digest": g.idempotency_digest,
+        "created_at": datetime.now(UTC),
+    }
+    claimed = db.session.execute(_CLAIM[db.engine.dialect.name], row).scalar()
+    if claimed is None:
+        # Another request with this key stored it first; the insert waited for its commit.
         found = _stored(user_id, key)
-        if found is None:  # it was rolled back after all: nothing to replay, run again
+        if found is None:
             raise Refusal(
                 "conflict",
                 _l("Someone else changed this at the same moment. Nothing was saved; try again."),
                 status=409,
-            ) from None
+            )
         return _replay(found)
-    g.idempotency_row = row
+    g.idempotency_row = claimed
     return None
 
 
+# A key another request holds is no error: the insert waits for that request's commit, then
+# does nothing and returns no row (as a scan's nonce, app.scanning.service).
+_TABLE = IdempotencyKey.__table__
+_CLAIM = {
+    "postgresql": postgresql.insert(_TABLE)
+    .on_conflict_do_nothing(index_elements=["user_id", "key"])
+    .returning(_TABLE.c.id),
+    "sqlite": sqlite.insert(_TABLE)
+    .on_conflict_do_nothing(index_elements=["user_id", "key"])
+    .returning(_TABLE.c.id),
+}
+
+
 def finish(key: str, status: int, data: dict[str, Any]) -> None:
-    row: IdempotencyKey = g.idempotency_row
-    row.status, row.response = status, data
-    db.session.flush()
+    db.session.execute(
+        update(_TABLE).where(_TABLE.c.id == g.idempotency_row).values(status=status, response=data)
+    )

@@ -411,7 +411,7 @@ def QueryAction() -> Any:
     pattern = "^[a-z_]{1,30}(?:\\.[a-z_]{1,30}){0,2}$"
 
     def check(value: Any) -> str | None:
-        if value is None or value == "":
+        if value is None:
             return None
         if not isinstance(value, str) or not re.fullmatch(pattern.strip("^$"), value):
             raise _problem("invalid")

@@ -7,9 +7,8 @@ Revises: 79610a4b3550
 Create Date: 2026-12-07 20:10:00
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "api_audit_context"

@@ -5,9 +5,8 @@ Revises: api_audit_context
 Create Date: 2026-12-07 20:40:00
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "api_calendar_feeds"

@@ -6,9 +6,8 @@ Revises: api_calendar_feeds
 Create Date: 2026-12-07 21:00:00
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "api_idempotency_keys"

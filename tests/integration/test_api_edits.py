@@ -336,3 +336,22 @@ def test_a_participant_is_corrected_and_the_code_goes_to_a_new_address_on_reques
     )
     [record] = _audit(app, "participant.change", person)[:1]
     assert record.before["email"] == "an@example.org"
+
+
+def test_a_cancelled_session_whose_time_was_taken_is_not_restored(app, make):
+    day = future_monday()
+    first = make.session(day, time(9), time(12))
+    with app.app_context():
+        training_id = db.session.get(Session, first).training_id
+    api = make.api(Role.PROMOTOR)
+    assert _post(api, f"/sessions/{first}/cancel", {"reason": "verplaatst"}).status_code == 200
+    moved = _post(
+        api,
+        "/sessions",
+        {"training_id": training_id, "date": day.isoformat(), "start": "10:00", "end": "13:00"},
+    )
+    assert moved.status_code == 201, moved.get_json()
+    refused = _post(api, f"/sessions/{first}/restore", {})
+    assert refused.status_code == 409 and refused.get_json()["error"] == "overlap"
+    assert refused.get_json()["session_id"] == moved.get_json()["id"]
+    assert api.get(f"/sessions/{first}").get_json()["status"] == "cancelled"

@@ -57,6 +57,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/decode.py
 	$(BIN)/python bench/outbox.py
 	$(BIN)/python bench/figures.py
+	$(BIN)/python bench/audit.py
 	$(BIN)/python bench/exchange.py
 	$(BIN)/python bench/exchange.py --postgres
 

@@ -117,7 +117,9 @@ def _register_blueprints(app: Flask) -> None:
     from app.admin import bp as admin_bp
     from app.api import bp as api_bp
     from app.attendance import bp as attendance_bp
+    from app.audit_log import bp as audit_log_bp
     from app.auth import bp as auth_bp
+    from app.calendar_feed import bp as calendar_feed_bp
     from app.certificates import bp as certificates_bp
     from app.devices import bp as devices_bp
     from app.exchange.routes import bp as exchange_bp
@@ -141,6 +143,8 @@ def _register_blueprints(app: Flask) -> None:
         admin_bp,
         exchange_bp,
         supervision_bp,
+        audit_log_bp,
+        calendar_feed_bp,
         portal_bp,
         api_bp,
         devices_bp,

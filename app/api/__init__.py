@@ -4,5 +4,5 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-from app.api import auth, routes  # noqa: E402,F401
+from app.api import audit, auth, edits, parity, routes  # noqa: E402,F401
 from app.exchange import incoming  # noqa: E402,F401

@@ -20,7 +20,7 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 from werkzeug.exceptions import BadRequest
 
-from app.api import bp, schemas
+from app.api import bp, idempotency, schemas
 from app.domain.limits import MAX_ID
 from app.errors import Refusal
 from app.json_strict import is_non_standard
@@ -107,6 +107,7 @@ class Operation:
     refusals: dict[int, str] = field(default_factory=dict)
     description: str = ""
     public: bool = False
+    idempotent: bool = False
 
 
 def endpoint(
@@ -119,6 +120,7 @@ def endpoint(
     status: int = 200,
     description: str = "",
     public: bool = False,
+    idempotent: bool | None = None,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Declare a route's schemas. The view gets ``body=`` and ``query=`` parsed, and returns
     an answer model (or ``(model, status)``), which is written as JSON."""
@@ -133,18 +135,40 @@ def endpoint(
         refusals.setdefault(409, REFUSALS[409])
     if query is not None:
         refusals.setdefault(400, REFUSALS[400])
-    operation = Operation(summary, answers, body, query, refusals, description, public)
+    # A POST that creates (a 201 among its answers) takes an Idempotency-Key.
+    if idempotent is None:
+        idempotent = body is not None and 201 in answers and not public
+    if idempotent:
+        refusals.setdefault(
+            422,
+            "The Idempotency-Key was used for another request (idempotency_key_reused)",
+        )
+    operation = Operation(
+        summary, answers, body, query, refusals, description, public, bool(idempotent)
+    )
 
     def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
         @wraps(view)
         def answer(**path: Any):  # type: ignore[no-untyped-def]
+            key = idempotency.key_of(request) if idempotent else None
+            if key is not None:
+                replayed = idempotency.begin(key)
+                if replayed is not None:
+                    return replayed
             if body is not None:
                 path["body"] = schemas.parse(body, read_json())
             if query is not None:
                 path["query"] = schemas.parse(query, request.args.to_dict())
             result = view(**path)
             model, code = result if isinstance(result, tuple) else (result, status)
-            return jsonify(model.model_dump(mode="json")), code
+            data = model.model_dump(mode="json")
+            if key is not None:
+                idempotency.finish(key, code, data)
+            response = jsonify(data)
+            version = getattr(model, "version", None)
+            if isinstance(version, str) and version:
+                response.headers["ETag"] = f'"{version}"'
+            return response, code
 
         answer.operation = operation  # type: ignore[attr-defined]
         return answer
@@ -194,6 +218,18 @@ def _describe(operation: Operation, path_ids: list[str]) -> dict[str, Any]:
             for name, info in operation.query.model_fields.items()
         ]
     if parameters:
+        described["parameters"] = parameters
+    if operation.idempotent:
+        parameters.append(
+            {
+                "name": "Idempotency-Key",
+                "in": "header",
+                "required": False,
+                "description": "Sent again with the same request, answers what the first "
+                "answered and creates nothing more",
+                "schema": idempotency.KEY_SCHEMA,
+            }
+        )
         described["parameters"] = parameters
     if operation.body is not None:
         described["requestBody"] = {"required": True, **_json(_ref(operation.body))}

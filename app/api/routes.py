@@ -9,13 +9,14 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from app import scoping
 from app.api import bp
 from app.api import schemas as s
 from app.api.auth import current_actor, current_principal, principal_is_fresh, reauthenticate
+from app.api.editing import version_of
 from app.api.openapi import REFUSALS, endpoint
 from app.attendance.figures import training_figures
 from app.attendance.reports import rows as attendance_rows
@@ -23,6 +24,7 @@ from app.errors import Refusal
 from app.extensions import db
 from app.mail.messages import participant_code
 from app.models import (
+    AuditRecord,
     ClosureDay,
     Participant,
     Project,
@@ -114,6 +116,9 @@ def _sessions_out(sessions: list[Session]) -> list[s.SessionOut]:
                 reopened=session.reopened,
                 scan_opens=times.opens,
                 deadline=times.deadline,
+                cancelled=session.cancelled,
+                cancel_reason=session.cancel_reason,
+                version=version_of(session),
             )
         )
     return answers
@@ -126,6 +131,41 @@ def _session_out(session: Session) -> s.SessionOut:
 _WITH_TRAINING_AND_TRAINER = (joinedload(Session.training), joinedload(Session.trainer))
 
 
+# --- Paging ----------------------------------------------------------------------------------
+
+
+def _changed_since(model: type, since: datetime):  # type: ignore[no-untyped-def]
+    """Objects created or changed from ``since``: those with an audit record from then (on
+    the audit records' (object, time) index)."""
+    return model.id.in_(  # type: ignore[attr-defined]
+        select(AuditRecord.object_id).where(
+            AuditRecord.object_type == model.__tablename__,  # type: ignore[attr-defined]
+            AuditRecord.at >= since,
+        )
+    )
+
+
+def _page(query, paging: s.Paging, order: tuple, *options):  # type: ignore[no-untyped-def]
+    """One page of ``query`` in ``order`` and the total: two queries whatever the size."""
+    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    items = db.session.scalars(
+        query.options(*options)
+        .order_by(*order)
+        .offset((paging.page - 1) * paging.per_page)
+        .limit(paging.per_page)
+    )
+    return list(items.unique()), {
+        "total": total or 0,
+        "page": paging.page,
+        "per_page": paging.per_page,
+    }
+
+
+def _whole(items: list) -> dict:  # type: ignore[type-arg]
+    """An unpaged list's page facts (all of it in one page)."""
+    return {"total": len(items), "page": 1, "per_page": max(len(items), 1)}
+
+
 # --- Routes ----------------------------------------------------------------------------------
 
 
@@ -136,12 +176,13 @@ def public_key() -> s.PublicKeyOut:
 
 
 @bp.get("/projects")
-@endpoint(s.ProjectList, summary="List the projects in scope")
-def list_projects() -> s.ProjectList:
-    items = db.session.scalars(
-        scoping.projects(_user()).options(joinedload(Project.branch)).order_by(Project.id)
-    ).all()
-    return s.ProjectList(items=[s.ProjectOut.of(p) for p in items])
+@endpoint(s.ProjectList, query=s.Paging, summary="List the projects in scope")
+def list_projects(query: s.Paging) -> s.ProjectList:
+    found = scoping.projects(_user())
+    if query.updated_since is not None:
+        found = found.where(_changed_since(Project, query.updated_since))
+    items, page = _page(found, query, (Project.id,), joinedload(Project.branch))
+    return s.ProjectList(items=[s.ProjectOut.of(p) for p in items], **page)
 
 
 @bp.post("/projects")
@@ -168,12 +209,13 @@ def get_project(project_id: int) -> s.ProjectOut:
 
 
 @bp.get("/trainings")
-@endpoint(s.TrainingList, summary="List the trainings in scope")
-def list_trainings() -> s.TrainingList:
-    items = db.session.scalars(
-        scoping.trainings(_user()).options(selectinload(Training.trainers)).order_by(Training.id)
-    ).all()
-    return s.TrainingList(items=[s.TrainingOut.of(t) for t in items])
+@endpoint(s.TrainingList, query=s.Paging, summary="List the trainings in scope")
+def list_trainings(query: s.Paging) -> s.TrainingList:
+    found = scoping.trainings(_user())
+    if query.updated_since is not None:
+        found = found.where(_changed_since(Training, query.updated_since))
+    items, page = _page(found, query, (Training.id,), selectinload(Training.trainers))
+    return s.TrainingList(items=[s.TrainingOut.of(t) for t in items], **page)
 
 
 @bp.post("/trainings")
@@ -212,13 +254,21 @@ def get_training(training_id: int) -> s.TrainingOut:
 @bp.get("/sessions")
 @endpoint(s.SessionList, query=s.SessionFilter, summary="List the sessions in scope")
 def list_sessions(query: s.SessionFilter) -> s.SessionList:
-    sessions = scoping.sessions(_user()).options(*_WITH_TRAINING_AND_TRAINER)
+    sessions = scoping.sessions(_user())
     if query.date is not None:
         sessions = sessions.where(Session.day == query.date)
+    if query.date_from is not None:
+        sessions = sessions.where(Session.day >= query.date_from)
+    if query.date_to is not None:
+        sessions = sessions.where(Session.day <= query.date_to)
     if query.training_id is not None:
         sessions = sessions.where(Session.training_id == query.training_id)
-    items = db.session.scalars(sessions.order_by(Session.day, Session.start, Session.id)).all()
-    return s.SessionList(items=_sessions_out(list(items)))
+    if query.updated_since is not None:
+        sessions = sessions.where(_changed_since(Session, query.updated_since))
+    items, page = _page(
+        sessions, query, (Session.day, Session.start, Session.id), *_WITH_TRAINING_AND_TRAINER
+    )
+    return s.SessionList(items=_sessions_out(items), **page)
 
 
 @bp.post("/sessions")
@@ -297,14 +347,40 @@ def session_registrations(session_id: int) -> s.RegistrationList:
         .where(Registration.session_id == session.id)
         .order_by(Registration.at, Registration.id)
     ).all()
-    return s.RegistrationList(items=[s.RegistrationOut.of(r) for r in items])
+    return s.RegistrationList(items=[s.RegistrationOut.of(r) for r in items], **_whole(items))
+
+
+@bp.get("/registrations")
+@endpoint(
+    s.RegistrationList,
+    query=s.RegistrationFilter,
+    summary="Every registration in scope, corrections included, paged (for a year of a branch)",
+    description="Ordered by id, so a page once read stays the same while new registrations "
+    "come in (they come last); ``updated_since`` selects by the time they were received.",
+)
+def list_registrations(query: s.RegistrationFilter) -> s.RegistrationList:
+    sessions = scoping.sessions(_user()).with_only_columns(Session.id)
+    if query.date_from is not None:
+        sessions = sessions.where(Session.day >= query.date_from)
+    if query.date_to is not None:
+        sessions = sessions.where(Session.day <= query.date_to)
+    if query.session_id is not None:
+        sessions = sessions.where(Session.id == query.session_id)
+    found = select(Registration).where(Registration.session_id.in_(sessions))
+    if query.participant_id is not None:
+        found = found.where(Registration.participant_id == query.participant_id)
+    if query.updated_since is not None:
+        found = found.where(Registration.received_at >= query.updated_since)
+    items, page = _page(found, query, (Registration.id,))
+    return s.RegistrationList(items=[s.RegistrationOut.of(r) for r in items], **page)
 
 
 @bp.get("/sessions/<int:session_id>/enrolments")
 @endpoint(s.ParticipantList, summary="The participants enrolled in a session")
 def session_enrolments(session_id: int) -> s.ParticipantList:
     entries = roster(_session(session_id))
-    return s.ParticipantList(items=[s.ParticipantOut.of(e.participant) for e in entries])
+    items = [s.ParticipantOut.of(e.participant) for e in entries]
+    return s.ParticipantList(items=items, **_whole(items))
 
 
 @bp.post("/sessions/<int:session_id>/enrolments")
@@ -338,12 +414,18 @@ def _participants_in_scope() -> Select[tuple[Participant]]:
 
 
 @bp.get("/participants")
-@endpoint(s.ParticipantList, summary="List the participants in scope", refuses=NO_FRONT_DESK)
-def list_participants() -> s.ParticipantList:
-    items = db.session.scalars(
-        _participants_in_scope().order_by(Participant.name, Participant.id)
-    ).all()
-    return s.ParticipantList(items=[s.ParticipantOut.of(p) for p in items])
+@endpoint(
+    s.ParticipantList,
+    query=s.Paging,
+    summary="List the participants in scope",
+    refuses=NO_FRONT_DESK,
+)
+def list_participants(query: s.Paging) -> s.ParticipantList:
+    found = _participants_in_scope()
+    if query.updated_since is not None:
+        found = found.where(_changed_since(Participant, query.updated_since))
+    items, page = _page(found, query, (Participant.name, Participant.id))
+    return s.ParticipantList(items=[s.ParticipantOut.of(p) for p in items], **page)
 
 
 @bp.post("/participants")
@@ -510,10 +592,15 @@ def _scoped_participants(ids: list[int], field: str) -> list[Participant]:
 
 
 @bp.get("/supervisors")
-@endpoint(s.SupervisorList, summary="List the supervisors in scope", refuses=PLANNERS_ONLY)
-def list_supervisors() -> s.SupervisorList:
-    items = db.session.scalars(_supervisors_in_scope().order_by(Supervisor.name, Supervisor.id))
-    return s.SupervisorList(items=_supervisors_out(list(items)))
+@endpoint(
+    s.SupervisorList, query=s.Paging, summary="List the supervisors in scope", refuses=PLANNERS_ONLY
+)
+def list_supervisors(query: s.Paging) -> s.SupervisorList:
+    found = _supervisors_in_scope()
+    if query.updated_since is not None:
+        found = found.where(_changed_since(Supervisor, query.updated_since))
+    items, page = _page(found, query, (Supervisor.name, Supervisor.id))
+    return s.SupervisorList(items=_supervisors_out(items), **page)
 
 
 @bp.post("/supervisors")

@@ -28,6 +28,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from app.api.editing import version_of
 from app.domain.limits import (
     CONTROL_CHARACTERS,
     EARLIEST_DAY,
@@ -81,6 +82,7 @@ MESSAGES: dict[str, Any] = {
     "choice": lambda **k: _l("The field %(field)s must be one of: %(options)s.", **k),
     "list": lambda **k: _l("The field %(field)s must be a list.", **k),
     "invalid": lambda **k: _l("The field %(field)s is not valid.", **k),
+    "boolean": lambda **k: _l("The field %(field)s must be true or false.", **k),
 }
 # pydantic's own problems, for what the types below do not check themselves.
 _PYDANTIC = {"missing": "required", "list_type": "list"}
@@ -356,6 +358,106 @@ def Choice(choices: type[Enum] | Any, *, default: Any = None) -> Any:
     return Annotated[Any, PlainValidator(check), WithJsonSchema(schema)]
 
 
+def OptionalChoice(choices: type[Enum] | Any) -> Any:
+    """One of an enum's values, or left out / null (None): a field of a merge patch."""
+    options = _values(choices)
+    convert = choices if isinstance(choices, type) and issubclass(choices, Enum) else str
+
+    def check(value: Any) -> Any:
+        if _absent(value):
+            return None
+        if not isinstance(value, str) or value not in options:
+            raise _problem("choice", options=", ".join(options))
+        return convert(value)
+
+    schema = _optional({"type": "string", "enum": options})
+    return Annotated[Any, PlainValidator(check), WithJsonSchema(schema)]
+
+
+def Flag() -> Any:
+    """true or false; left out or null: false."""
+
+    def check(value: Any) -> bool:
+        if value is None:
+            return False
+        if not isinstance(value, bool):
+            raise _problem("boolean")
+        return value
+
+    return Annotated[
+        bool,
+        PlainValidator(check),
+        WithJsonSchema({"anyOf": [{"type": "boolean"}, {"type": "null"}]}),
+    ]
+
+
+def QueryChoice(options: list[str]) -> Any:
+    """In a query string: one of ``options``, or left out (None)."""
+
+    def check(value: Any) -> str | None:
+        if value is None:
+            return None
+        if not isinstance(value, str) or value not in options:
+            raise _problem("choice", options=", ".join(options))
+        return value
+
+    return Annotated[
+        str, PlainValidator(check), WithJsonSchema({"type": "string", "enum": options})
+    ]
+
+
+def QueryAction() -> Any:
+    """In a query string: an audit action (``session.cancel``) or its kind (``session``)."""
+    pattern = "^[a-z_]{1,30}(?:\\.[a-z_]{1,30}){0,2}$"
+
+    def check(value: Any) -> str | None:
+        if value is None:
+            return None
+        if not isinstance(value, str) or not re.fullmatch(pattern.strip("^$"), value):
+            raise _problem("invalid")
+        return value
+
+    return Annotated[
+        str, PlainValidator(check), WithJsonSchema({"type": "string", "pattern": pattern})
+    ]
+
+
+def OptionalCount(maximum: int) -> Any:
+    """In a JSON body: a whole number from 1 to ``maximum``, or left out / null (None)."""
+    inner = get_args(CountField(maximum))[1].func
+    schema = {"type": "integer", "minimum": 1, "maximum": maximum}
+
+    def check(value: Any) -> int | None:
+        if value is None:
+            return None
+        if isinstance(value, str):
+            raise _problem("whole_number")
+        return inner(value)
+
+    return Annotated[
+        int, PlainValidator(check), WithJsonSchema({"anyOf": [schema, {"type": "null"}]})
+    ]
+
+
+def CountField(maximum: int) -> Any:
+    """In a query string: a whole number from 1 to ``maximum`` (a page, a page size)."""
+
+    def check(value: Any) -> int:
+        if isinstance(value, str) and re.fullmatch(r"[0-9]{1,12}", value):
+            value = int(value)
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise _problem("whole_number")
+        if not 1 <= value <= maximum:
+            raise _problem("id_range", max=maximum)
+        return value
+
+    return Annotated[
+        int,
+        PlainValidator(check),
+        WithJsonSchema({"type": "integer", "minimum": 1, "maximum": maximum}),
+    ]
+
+
 def TextList(max_length: Any) -> Any:
     """A list of one-line texts (null or left out: an empty list)."""
     item = Text(max_length)
@@ -444,12 +546,27 @@ class ProjectOut(Answer):
     name: str
     number: str
     branch: str
+    # The stored state's version: send it back (If-Match, or ``version``) to change it.
+    version: str
 
     @classmethod
     def of(cls, project: Project) -> "ProjectOut":
         return cls(
-            id=project.id, name=project.name, number=project.number, branch=project.branch.name
+            id=project.id,
+            name=project.name,
+            number=project.number,
+            branch=project.branch.name,
+            version=version_of(project),
         )
+
+
+class ProjectPatch(Request):
+    """A JSON merge patch (RFC 7396): only the fields given change."""
+
+    name: Text(Project.name, required=False) = None
+    number: Text(Project.number, required=False) = None
+    branch: Text(Branch.name, required=False) = None
+    version: Text(100, required=False) = None
 
 
 # --- Trainings -------------------------------------------------------------------------------
@@ -473,6 +590,7 @@ class TrainingOut(Answer):
     mode: TrainingMode
     trainers: list[str]
     hours_method: HoursMethod
+    version: str
 
     @classmethod
     def of(cls, training: Training) -> "TrainingOut":
@@ -484,7 +602,20 @@ class TrainingOut(Answer):
             mode=training.mode,
             trainers=[user.email for user in training.trainers],
             hours_method=training.hours_method,  # type: ignore[arg-type]
+            version=version_of(training),
         )
+
+
+class TrainingPatch(Request):
+    """A JSON merge patch (RFC 7396): only the fields given change; ``trainers`` given is the
+    whole new list."""
+
+    name: Text(Training.name, required=False) = None
+    code: Text(Training.code, required=False, default="") = None
+    mode: OptionalChoice(TrainingMode) = None
+    trainers: TextList(User.email) = []
+    hours_method: OptionalChoice(HoursMethod) = None
+    version: Text(100, required=False) = None
 
 
 # --- Sessions --------------------------------------------------------------------------------
@@ -501,11 +632,73 @@ class SessionCreate(Request):
     trainer_email: Text(User.email, required=False) = None
 
 
-class SessionFilter(Request):
-    """``GET /sessions``: on one day, of one training."""
+class SessionPatch(Request):
+    """A JSON merge patch (RFC 7396): only the fields given change; null removes the break
+    or the trainer. ``reason``: support's reason for a change that leaves registrations
+    outside the session. ``confirm_trainer``: plan with a trainer booked elsewhere then."""
+
+    date: DayField(required=False) = None
+    start: ClockField(required=False) = None
+    end: ClockField(required=False) = None
+    break_start: ClockField(required=False) = None
+    break_end: ClockField(required=False) = None
+    location: Text(Session.location, required=False, default="") = ""
+    trainer_email: Text(User.email, required=False) = None
+    reason: Text(2000, required=False, one_line=False) = None
+    confirm_trainer: Flag() = False
+    version: Text(100, required=False) = None
+
+
+class SessionCancel(Request):
+    reason: Text(2000, required=False, one_line=False, default="") = ""
+    version: Text(100, required=False) = None
+
+
+class SessionRestore(Request):
+    version: Text(100, required=False) = None
+
+
+MAX_PER_PAGE = 1000
+
+
+def MomentQuery() -> Any:
+    """In a query string: an RFC 3339 date and time with its offset (``+`` written %2B)."""
+    field = MomentField()
+    check = get_args(field)[1].func
+    return Annotated[
+        datetime,
+        PlainValidator(check),
+        WithJsonSchema({"type": "string", "format": "date-time", "pattern": f"^{_MOMENT}$"}),
+    ]
+
+
+class Paging(Request):
+    """Every list: ``page`` (from 1) of ``per_page`` items (at most 1000), with the ``total``;
+    ``updated_since``: only what was created or changed from that moment (by its audit
+    records; a registration by when it was received)."""
+
+    page: CountField(MAX_ID) = 1
+    per_page: CountField(MAX_PER_PAGE) = 100
+    updated_since: MomentQuery() = None
+
+
+class SessionFilter(Paging):
+    """``GET /sessions``: on one day, or from ``date_from`` to ``date_to``; of one training."""
 
     date: DayField(required=False, query=True) = None
+    date_from: DayField(required=False, query=True) = None
+    date_to: DayField(required=False, query=True) = None
     training_id: IdField(required=False, query=True) = None
+
+
+class RegistrationFilter(Paging):
+    """``GET /registrations``: every registration in scope (corrections included), of the
+    sessions from ``date_from`` to ``date_to``, of one session or participant."""
+
+    date_from: DayField(required=False, query=True) = None
+    date_to: DayField(required=False, query=True) = None
+    session_id: IdField(required=False, query=True) = None
+    participant_id: IdField(required=False, query=True) = None
 
 
 class SessionOut(Answer):
@@ -523,6 +716,9 @@ class SessionOut(Answer):
     reopened: bool
     scan_opens: OutMoment
     deadline: OutMoment
+    cancelled: bool = False
+    cancel_reason: str | None = None
+    version: str = ""
 
 
 class RosterEntryOut(Answer):
@@ -557,6 +753,7 @@ class ParticipantOut(Answer):
     national_number: str | None  # masked
     external_id: str | None
     key_version: int
+    version: str = ""
 
     @classmethod
     def of(cls, participant: Participant) -> "ParticipantOut":
@@ -567,7 +764,21 @@ class ParticipantOut(Answer):
             national_number=participant.masked_national_number or None,
             external_id=participant.external_id,
             key_version=participant.key_version,
+            version=version_of(participant),
         )
+
+
+class ParticipantPatch(Request):
+    """A JSON merge patch (RFC 7396). A new email address receives nothing by itself (as on
+    the web); ``send_code``: mail the QR code to it in the same step. ``external_id`` null or
+    "" clears it; a national register number left out keeps the stored one."""
+
+    name: Text(Participant.name, required=False) = None
+    email: Text(Participant.email, required=False) = None
+    national_number: Text(20, required=False) = None
+    external_id: Text(64, required=False) = None
+    send_code: Flag() = False
+    version: Text(100, required=False) = None
 
 
 class CodeOut(Answer):
@@ -577,6 +788,83 @@ class CodeOut(Answer):
 
 class EnrolmentCreate(Request):
     participant_id: IdField()
+
+
+class ParticipantRef(Request):
+    participant_id: IdField()
+
+
+class ParticipantAtTime(Request):
+    """A participant and a time of day on the session's date (Brussels)."""
+
+    participant_id: IdField()
+    time: ClockField()
+
+
+class IncompleteResolve(Request):
+    """Close a participant's open check-in: the time they left and why it was not scanned."""
+
+    participant_id: IdField()
+    time: ClockField()
+    reason: Text(500)
+
+
+class SessionClose(Request):
+    """After the end: everyone still in left at the end, or at ``time``."""
+
+    time: ClockField(required=False) = None
+
+
+class RollCallMarkIn(Request):
+    participant_id: IdField()
+    present: Flag() = False
+    remark: Text(500, required=False, default="") = ""
+
+
+class RollCallIn(Request):
+    """The roll call as the web's page confirms it: each participant present or not, with a
+    remark. ``check_in_at_start``: the check-ins of those present at the session's start
+    (else now); participants left out keep their earlier marks."""
+
+    marks: list[RollCallMarkIn]
+    check_in_at_start: Flag() = True
+
+
+class ExemptionCreate(Request):
+    """An exemption for one session of the training, or for a number of minutes."""
+
+    participant_id: IdField()
+    session_id: IdField(required=False) = None
+    minutes: OptionalCount(100000) = None
+    reason: Text(2000, required=False, one_line=False, default="") = ""
+
+
+class ExemptionOut(Answer):
+    id: int
+    training_id: int
+    participant_id: int
+    session_id: int | None
+    minutes: int | None
+    reason: str
+    created_at: OutMoment
+    revoked_at: OutMoment | None
+
+
+class RegistrationsWritten(Answer):
+    registration_ids: list[int]
+
+
+class CountOut(Answer):
+    """How many objects an action wrote or removed."""
+
+    count: int
+
+
+class TrainingEnrolmentOut(Answer):
+    training_id: int
+    participant_id: int
+    sessions: int
+    created: int
 
 
 class EnrolmentOut(Answer):
@@ -756,6 +1044,69 @@ class SelfReportOut(Answer):
     reason: str | None
 
 
+# --- The audit trail -----------------------------------------------------------------------------
+
+AUDIT_OBJECT_TYPES = [
+    "participant", "session", "training", "certificate", "registration", "project",
+    "enrolment", "justification", "exemption", "supervisor", "user",
+]  # fmt: skip
+AUDIT_MAX_PER_PAGE = 200
+
+
+class AuditFilter(Request):
+    """``GET /audit``: the records in the caller's scope, newest first, narrowed by object
+    (the participant, session or training a record belongs to, or one object by kind and id),
+    by the acting user, by action (``session.cancel``, or ``session`` for every session
+    action) and by Brussels days (both included); paged."""
+
+    page: CountField(MAX_ID) = 1
+    per_page: CountField(AUDIT_MAX_PER_PAGE) = 50
+    participant_id: IdField(required=False, query=True) = None
+    session_id: IdField(required=False, query=True) = None
+    training_id: IdField(required=False, query=True) = None
+    object_type: QueryChoice(AUDIT_OBJECT_TYPES) = None
+    object_id: IdField(required=False, query=True) = None
+    user_id: IdField(required=False, query=True) = None
+    action: QueryAction() = None
+    date_from: DayField(required=False, query=True) = None
+    date_to: DayField(required=False, query=True) = None
+
+
+class AuditChangeOut(Answer):
+    field: str
+    before: str
+    after: str
+
+
+class AuditRecordOut(Answer):
+    """One change: when, who (``who_kind``: user, token, portal, package or system), what
+    object, what action, the before and after as stored and the changed fields in words."""
+
+    id: int
+    at: OutMoment
+    who: str
+    who_kind: Literal["user", "token", "portal", "package", "system"]
+    user_id: int | None
+    action: str
+    object_type: str
+    object_id: int | None
+    object_label: str
+    participant_id: int | None
+    session_id: int | None
+    training_id: int | None
+    summary: str
+    changes: list[AuditChangeOut]
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+
+
+class AuditList(Answer):
+    items: list[AuditRecordOut]
+    total: int
+    page: int
+    per_page: int
+
+
 def items_of(model: type[BaseModel]) -> type[BaseModel]:
     """The answer of a list: ``{"items": [...]}``."""
     return _LISTS[model]
@@ -763,26 +1114,50 @@ def items_of(model: type[BaseModel]) -> type[BaseModel]:
 
 class ProjectList(Answer):
     items: list[ProjectOut]
+    # Paged lists (see Paging): the number of items in all pages, and this page.
+    total: int = 0
+    page: int = 1
+    per_page: int = 0
 
 
 class TrainingList(Answer):
     items: list[TrainingOut]
+    # Paged lists (see Paging): the number of items in all pages, and this page.
+    total: int = 0
+    page: int = 1
+    per_page: int = 0
 
 
 class SessionList(Answer):
     items: list[SessionOut]
+    # Paged lists (see Paging): the number of items in all pages, and this page.
+    total: int = 0
+    page: int = 1
+    per_page: int = 0
 
 
 class ParticipantList(Answer):
     items: list[ParticipantOut]
+    # Paged lists (see Paging): the number of items in all pages, and this page.
+    total: int = 0
+    page: int = 1
+    per_page: int = 0
 
 
 class RegistrationList(Answer):
     items: list[RegistrationOut]
+    # Paged lists (see Paging): the number of items in all pages, and this page.
+    total: int = 0
+    page: int = 1
+    per_page: int = 0
 
 
 class SupervisorList(Answer):
     items: list[SupervisorOut]
+    # Paged lists (see Paging): the number of items in all pages, and this page.
+    total: int = 0
+    page: int = 1
+    per_page: int = 0
 
 
 class SelfReportList(Answer):

@@ -11,8 +11,10 @@ from app.models.attendance import (
 )
 from app.models.audit import AuditRecord
 from app.models.base import Base
+from app.models.calendar import CalendarFeed
 from app.models.devices import PairingToken
 from app.models.exchange import ExchangeConnection, ExchangeEvent, ExchangePush
+from app.models.idempotency import IdempotencyKey
 from app.models.jobs import DailyRun, DigestSent, Job, WorkerHeartbeat
 from app.models.links import PasswordReset, PortalSignIn
 from app.models.org import ApiToken, Branch, Organisation, PartnerOrganisation, Role, User
@@ -32,6 +34,7 @@ __all__ = [
     "AuditRecord",
     "Base",
     "Branch",
+    "CalendarFeed",
     "Certificate",
     "CertificateKind",
     "ClosureDay",
@@ -42,6 +45,7 @@ __all__ = [
     "ExchangeEvent",
     "ExchangePush",
     "Exemption",
+    "IdempotencyKey",
     "Job",
     "Justification",
     "JustificationKind",

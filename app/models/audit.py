@@ -11,8 +11,24 @@ from app.models.base import Base, utcnow
 
 
 class AuditRecord(Base):
+    """One change. Besides the object itself, a record names the participant, session,
+    training and branch the object belongs to (``app.audit`` fills them in when it is
+    written): a participant's or a session's history, and a promotor's view of their branch,
+    are then one indexed look-up each, whatever the object's kind. They are plain numbers,
+    not foreign keys: the history of an object outlives the object (a deleted enrolment).
+    The branch is the one the object belonged to at the time of the change."""
+
     __tablename__ = "audit_records"
-    __table_args__ = (Index("ix_audit_records_object", "object_type", "object_id"),)
+    __table_args__ = (
+        Index("ix_audit_records_object_at", "object_type", "object_id", "at"),
+        Index("ix_audit_records_at", "at"),
+        Index("ix_audit_records_branch_at", "branch_id", "at"),
+        Index("ix_audit_records_participant_at", "participant_id", "at"),
+        Index("ix_audit_records_session_at", "session_id", "at"),
+        Index("ix_audit_records_training_at", "training_id", "at"),
+        Index("ix_audit_records_user_at", "user_id", "at"),
+        Index("ix_audit_records_action_at", "action", "at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -25,3 +41,7 @@ class AuditRecord(Base):
     object_id: Mapped[int | None]
     before: Mapped[dict | None] = mapped_column(JSON)
     after: Mapped[dict | None] = mapped_column(JSON)
+    branch_id: Mapped[int | None]
+    participant_id: Mapped[int | None]
+    session_id: Mapped[int | None]
+    training_id: Mapped[int | None]

@@ -38,7 +38,7 @@ from app.models import (
     TrainingMode,
     User,
 )
-from app.planning.timing import is_locked
+from app.planning.timing import is_locked, session_times
 
 SCHEDULE_MESSAGES = {
     "end_before_start": _l("The end must be after the start."),
@@ -650,3 +650,32 @@ def plan_series(
     for session in sessions:
         audit.record(actor, "session.create", session, after=audit.snapshot(session))
     return sessions
+
+
+def restore_session(actor: Actor, session: Session, now: datetime) -> None:
+    """Undo a cancellation: the session counts again, as planned. Refused when another session
+    of the training now takes its time (the overlap names it), and once its registration
+    deadline has passed (it was left out of every figure and export meanwhile). The enrolled
+    participants are not mailed: their enrolments never ended, and the promotor tells them."""
+    if not session.cancelled:
+        raise Refusal("not_cancelled", _l("This session is not cancelled."), status=409)
+    # A cancelled session counts as locked; what matters here is its deadline.
+    if now > session_times(session).deadline:
+        raise Refusal(
+            "locked",
+            _l("The registration deadline of this session has passed: it stays cancelled."),
+            status=409,
+        )
+    check_schedule(
+        session.training,
+        session.day,
+        session.start,
+        session.end,
+        session.break_start,
+        session.break_end,
+        session.id,
+    )
+    before = audit.snapshot(session, SESSION_FIELDS)
+    session.cancelled_at, session.cancel_reason = None, None
+    db.session.flush()
+    audit.record(actor, "session.restore", session, before, audit.snapshot(session, SESSION_FIELDS))

@@ -16,7 +16,18 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, bindparam, cast, exists, func, insert, literal, select, update
+from sqlalchemy import (
+    Integer,
+    and_,
+    bindparam,
+    cast,
+    exists,
+    func,
+    insert,
+    literal,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased
 
@@ -431,7 +442,24 @@ _INSERT_REGISTRATION = (
     .on_conflict_do_nothing(index_elements=["nonce"])
     .returning(_registrations_table.c.id)
 )
-_INSERT_AUDIT = insert(_audit_table)
+# What a registration's audit record belongs to (``app.audit.context``): its participant and
+# session, and the session's training and branch, looked up by the same statement.
+_AUDIT_CONTEXT = audit.context(
+    Registration.__tablename__,
+    None,
+    {
+        "participant_id": bindparam("r_participant_id", type_=Integer),
+        "session_id": bindparam("r_session_id", type_=Integer),
+    },
+)
+_INSERT_AUDIT = insert(_audit_table).values(
+    {
+        name: value
+        for name, value in _AUDIT_CONTEXT.items()
+        # The plain ids are given as parameters with the row; the rest are looked up.
+        if name in ("training_id", "branch_id")
+    }
+)
 _INSERT_RECEIPT = {
     "postgresql": postgresql.insert(_receipts)
     .on_conflict_do_nothing(index_elements=["nonce"])
@@ -477,7 +505,10 @@ def _registration_with_audit():  # type: ignore[no-untyped-def]
     return (
         insert(_audit_table)
         .from_select(
-            ["at", "user_id", "token_id", "action", "object_type", "object_id", "after"],
+            [
+                *("at", "user_id", "token_id", "action", "object_type", "object_id", "after"),
+                *_AUDIT_CONTEXT,
+            ],
             select(
                 bindparam("audit_at", type_=_audit_table.c.at.type),
                 bindparam("r_user_id", type_=_audit_table.c.user_id.type),
@@ -486,6 +517,7 @@ def _registration_with_audit():  # type: ignore[no-untyped-def]
                 literal(Registration.__tablename__),
                 new.c.id,
                 cast(after, _audit_table.c.after.type),
+                *_AUDIT_CONTEXT.values(),
             ),
         )
         .returning(_audit_table.c.object_id)
@@ -537,6 +569,10 @@ def write_registration(
             "object_id": registration_id,
             "before": None,
             "after": {"id": registration_id, **after},
+            "participant_id": row["participant_id"],
+            "session_id": row["session_id"],
+            "r_participant_id": row["participant_id"],
+            "r_session_id": row["session_id"],
         },
     )
     if exchange is not False:

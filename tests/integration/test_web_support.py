@@ -160,7 +160,10 @@ class TestRetry:
         )
         with app.app_context():
             assert db.session.get(OutboxMail, mail).job.due_at <= datetime.now(UTC)
-            assert db.session.scalars(select(AuditRecord.action)).all()[-1] == "mail.retry"
+            assert (
+                db.session.scalars(select(AuditRecord.action).order_by(AuditRecord.id)).all()[-1]
+                == "mail.retry"
+            )
             db.session.get(OutboxMail, mail).sent_at = datetime.now(UTC)
             db.session.commit()
         page = client.post(f"/admin/outbox/{mail}/retry", follow_redirects=True).get_data(

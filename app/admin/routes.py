@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import email.utils
 from datetime import UTC, datetime
 from email.message import EmailMessage
 
@@ -46,7 +47,7 @@ from app.models import (
 from app.planning.forms import ConfirmForm
 from app.planning.timing import forget_closure_days
 from app.views import actor, choices, refusals_shown
-from app.web import BRUSSELS
+from app.web import BRUSSELS, local_time
 
 OUTBOX_LIMIT = 200
 
@@ -528,6 +529,17 @@ HEADERS = {
 }
 
 
+def _header_text(name: str, value: object) -> str:
+    """A header as a person here reads it: the Date in Brussels time (07/12/2026 19:34), not
+    RFC 5322's "Mon, 07 Dec 2026 18:34:03 +0000"."""
+    if name == "Date":
+        try:
+            return local_time(email.utils.parsedate_to_datetime(str(value)))
+        except (TypeError, ValueError):
+            pass
+    return str(value)
+
+
 @bp.get("/outbox/<int:mail_id>")
 @login_required
 def outbox_mail(mail_id: int):  # type: ignore[no-untyped-def]
@@ -539,7 +551,7 @@ def outbox_mail(mail_id: int):  # type: ignore[no-untyped-def]
         mail=mail,
         now=datetime.now(UTC),
         headers=[
-            (label, str(message[name]))
+            (label, _header_text(name, message[name]))
             for name, label in HEADERS.items()
             if message[name] is not None
         ],

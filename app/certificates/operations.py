@@ -20,6 +20,7 @@ from app.attendance.figures import Lessons, training_lessons
 from app.audit import Actor
 from app.certificates import contents, pdf
 from app.certificates.organisation import current as current_organisation
+from app.domain import national_number
 from app.domain.certificates import (
     DueState,
     LeaveRegime,
@@ -39,6 +40,7 @@ from app.domain.periods import certificate_due, regular_enrolment_certificate_du
 from app.errors import Refusal
 from app.extensions import db
 from app.models import Certificate, CertificateKind, Participant, Training, TrainingEnrolment
+from app.security import decrypt_national_number
 
 Period = tuple[date, date]
 # The certificates of seed 002, for betaald educatief verlof; under Vlaams opleidingsverlof the
@@ -81,6 +83,17 @@ def _refuse_update(_mapper, connection, target: Certificate) -> None:  # type: i
 @event.listens_for(Certificate, "before_delete")
 def _refuse_delete(_mapper, _connection, target: Certificate) -> None:  # type: ignore[no-untyped-def]
     raise CertificateImmutable(f"certificate {target.id} was issued and cannot be deleted")
+
+
+def _for_the_participant(figures: dict[str, Any], participant: Participant) -> dict[str, Any]:
+    """The PDF is the participant's own document, their proof for the employer: it carries
+    their national register number in full. The stored figures, which pages and the API show,
+    keep it masked."""
+    token = participant.national_number_encrypted
+    if token is None:
+        return figures
+    full = national_number.formatted(decrypt_national_number(token))
+    return {**figures, "participant": {**figures["participant"], "national_number": full}}
 
 
 def issued(training: Training) -> list[Certificate]:
@@ -215,7 +228,9 @@ def _store(
     db.session.flush()  # the certificate's number is its id
     organisation = current_organisation()
     stamp = organisation.stamp if organisation and figures["organisation"].get("stamp") else None
-    certificate.pdf = pdf.render(kind.value, figures, certificate.id, stamp)
+    certificate.pdf = pdf.render(
+        kind.value, _for_the_participant(figures, participant), certificate.id, stamp
+    )
     db.session.flush()
     audit.record(
         actor,

@@ -544,6 +544,16 @@ def training_details(training_id: int):  # type: ignore[no-untyped-def]
     return _training_page(training, details_form=form)
 
 
+def _enrolled_text(people: int, sessions: int | None, new: int) -> str:
+    """ "1 deelnemer ingeschreven voor 3 sessies (1 nieuwe inschrijving).": each count with
+    its own singular or plural."""
+    parts = [ngettext("%(num)d participant enrolled", "%(num)d participants enrolled", people)]
+    if sessions is not None:
+        parts.append(ngettext("in %(num)d session", "in %(num)d sessions", sessions))
+    parts.append(ngettext("(%(num)d new enrolment).", "(%(num)d new enrolments).", new))
+    return " ".join(parts)
+
+
 @bp.post("/trainings/<int:training_id>/enrol")
 @login_required
 def enrol_training(training_id: int):  # type: ignore[no-untyped-def]
@@ -560,29 +570,16 @@ def enrol_training(training_id: int):  # type: ignore[no-untyped-def]
         # An e-learning training needs no session: its participants report their hours.
         with refusals_shown():
             created = sum(people.enrol_in_elearning(actor(), training, p) for p in chosen)
-            flash(
-                _(
-                    "%(people)s participants enrolled (%(new)s new).",
-                    people=len(chosen),
-                    new=created,
-                ),
-                "success",
-            )
+            flash(_enrolled_text(len(chosen), None, created), "success")
         return redirect(url_for("planning.training", training_id=training.id))
     if not training.sessions:
         flash(_("Plan a session first: this training has no sessions yet."), "error")
         return redirect(url_for("planning.training", training_id=training.id))
+    # A cancelled session takes nobody (enrol_all skips it): the count says what was done.
+    open_sessions = [s for s in training.sessions if not s.cancelled]
     with refusals_shown():
-        created = people.enrol_all(actor(), list(training.sessions), chosen)
-        flash(
-            _(
-                "%(people)s participants enrolled in %(sessions)s sessions (%(new)s new enrolments).",
-                people=len(chosen),
-                sessions=len(training.sessions),
-                new=created,
-            ),
-            "success",
-        )
+        created = people.enrol_all(actor(), open_sessions, chosen)
+        flash(_enrolled_text(len(chosen), len(open_sessions), created), "success")
     return redirect(url_for("planning.training", training_id=training.id))
 
 

@@ -151,6 +151,8 @@ def init_web(app: Flask) -> None:
     app.jinja_env.filters["percent"] = percent_text
     app.jinja_env.filters["number"] = number_text
     app.context_processor(lambda: {"now_utc": datetime.now(UTC)})
+    # Browsers ask for /favicon.ico on every first visit: an icon, not a 404 in the log.
+    app.add_url_rule("/favicon.ico", "favicon", _favicon)
 
 
 def _trust_proxies(app: Flask) -> None:
@@ -214,3 +216,14 @@ def _rollback_on_error(error: BaseException | None) -> None:
         from app.extensions import db
 
         db.session.rollback()
+
+
+def _favicon() -> Response:
+    from flask import current_app, send_from_directory
+
+    response = send_from_directory(
+        current_app.static_folder or "static", "favicon.ico", mimetype="image/vnd.microsoft.icon"
+    )
+    response.cache_control.max_age = 86400
+    response.cache_control.public = True
+    return response

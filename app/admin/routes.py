@@ -54,8 +54,12 @@ OUTBOX_LIMIT = 200
 bp.add_app_template_global(role_label, "role_label")
 
 
+# Least powerful first: a new user gets the front desk's rights unless support chooses more.
+ROLES_BY_POWER = (Role.FRONTDESK, Role.TRAINER, Role.PROMOTOR, Role.ADMIN)
+
+
 def _role_choices():  # type: ignore[no-untyped-def]
-    return choices((r.value, role_label(r)) for r in Role)
+    return choices((r.value, role_label(r)) for r in ROLES_BY_POWER)
 
 
 def _branch_choices():  # type: ignore[no-untyped-def]
@@ -101,6 +105,8 @@ def users():  # type: ignore[no-untyped-def]
     form = UserForm()
     form.role.choices = _role_choices()
     form.branch.choices = _branch_choices()
+    if not form.is_submitted():
+        form.role.data = ROLES_BY_POWER[0].value
     if form.validate_on_submit():
         with refusals_shown(form, "email"):
             support.create_user(

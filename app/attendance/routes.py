@@ -92,6 +92,10 @@ def roll_call(session_id: int):  # type: ignore[no-untyped-def]
     Opened again, it shows what was saved: marks and remarks, and the registrations.
     """
     session = _session(session_id)
+    if session.cancelled:
+        # A cancelled session was given to nobody: nothing to call, nothing to register.
+        flash(_("This session was cancelled: there is no roll call and no scanning."), "error")
+        return redirect(url_for("planning.session_detail", session_id=session.id))
     now = _now()
     entries = roster(session)
     exempt = ops.exempt_participant_ids(session)

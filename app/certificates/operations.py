@@ -394,6 +394,34 @@ def _lines_of(
     return result
 
 
+# The states a bulk issue takes: a deadline binds and has come (or passed). Upcoming ones are
+# not over yet, optional ones are issued on request, VOV ones are registered elsewhere.
+BULK_STATES = ("due", "overdue")
+
+
+def bulk_due(lines: list[DueLine]) -> list[DueLine]:
+    """The certificates "issue all due" would issue, from the due list."""
+    return [line for line in lines if line.state in BULK_STATES]
+
+
+def issue_due(
+    actor: Actor, training: Training, now: datetime
+) -> tuple[list[Certificate], list[tuple[DueLine, Refusal]]]:
+    """Issue every due or overdue certificate of the training in one step, each exactly as
+    :func:`issue` stores it (its own PDF and figures, issued now). One that is refused (say,
+    an incomplete registration in its period) is left out with its reason; the others stand."""
+    issued: list[Certificate] = []
+    refused: list[tuple[DueLine, Refusal]] = []
+    for line in bulk_due(due_list(training, now)):
+        try:
+            # A savepoint each: a refusal half-way leaves nothing of that certificate behind.
+            with db.session.begin_nested():
+                issued.append(issue(actor, line.kind, training, line.participant, now, line.period))
+        except Refusal as refusal:
+            refused.append((line, refusal))
+    return issued, refused
+
+
 def summary(lines: list[DueLine]) -> dict[str, Any]:
     counts: dict[str, int] = defaultdict(int)
     for line in lines:

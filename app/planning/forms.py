@@ -121,6 +121,9 @@ class SessionForm(Form):
     confirm_trainer = BooleanField(
         _l("Plan anyway: the trainer teaches another session at that time")
     )
+    confirm_past = BooleanField(
+        _l("Plan it anyway, locked: only support can reopen it for registrations")
+    )
 
     # The operation checks the times again; these put the reason next to the field concerned.
     def validate_end(self, field):  # type: ignore[no-untyped-def]

@@ -408,6 +408,33 @@ def cancel_session(actor: Actor, session: Session, reason: str, now: datetime) -
     return len(people)
 
 
+def restore_session(actor: Actor, session: Session) -> None:
+    """Undo a cancellation: the session is planned again, as it was. Only while nothing was
+    registered in it (a cancelled session takes no registrations, but one could predate a
+    data repair) and while no other session of the training took its time."""
+    if not session.cancelled:
+        raise Refusal("not_cancelled", _l("This session is not cancelled."), status=409)
+    if _has_registrations(Session.id == session.id):
+        raise Refusal(
+            "has_registrations",
+            _l("This session has registrations, so it cannot be restored."),
+            status=409,
+        )
+    check_schedule(
+        session.training,
+        session.day,
+        session.start,
+        session.end,
+        session.break_start,
+        session.break_end,
+        session.id,
+    )
+    before = audit.snapshot(session, SESSION_FIELDS)
+    session.cancelled_at, session.cancel_reason = None, None
+    db.session.flush()
+    audit.record(actor, "session.restore", session, before, audit.snapshot(session, SESSION_FIELDS))
+
+
 def submit_session(actor: Actor, session: Session, now: datetime) -> None:
     """The promotor submits an executed session after its deadline; it then stays locked."""
     if session.submitted_at is not None and not session.reopened:

@@ -260,6 +260,11 @@ def report_file(training_id: int, fmt: str):  # type: ignore[no-untyped-def]
     raise NotFound("format")
 
 
+def _session_label(session: Session) -> str:
+    """A session in a list by its day and times: several sessions can share a day."""
+    return f"{session.day.strftime('%d/%m/%Y')} {session.start:%H:%M}–{session.end:%H:%M}"
+
+
 def _enrolment(training: Training, participant_id: int) -> TrainingEnrolment:
     enrolment = db.session.scalars(
         select(TrainingEnrolment).where(
@@ -286,14 +291,12 @@ def participant(training_id: int, participant_id: int):  # type: ignore[no-untyp
     sessions = [s for s in training.sessions if s.id in enrolled]
     exemption_form = ExemptionForm(prefix="exempt")
     exemption_form.session.choices = choices(
-        [(0, _("(hours instead)")), *((s.id, s.day.strftime("%d/%m/%Y")) for s in sessions)]
+        [(0, _("(hours instead)")), *((s.id, _session_label(s)) for s in sessions)]
     )
     enrolment_form = EnrolmentForm(prefix="enrolment", obj=enrolment)
     justification_form = JustificationForm(prefix="justify")
     justification_form.kind.choices = choices((k.value, label) for k, label in KIND_LABELS.items())
-    justification_form.sessions.choices = choices(
-        (s.id, s.day.strftime("%d/%m/%Y")) for s in sessions
-    )
+    justification_form.sessions.choices = choices((s.id, _session_label(s)) for s in sessions)
     action = request.form.get("action")
     if request.method == "POST" and planner:
         target = url_for(

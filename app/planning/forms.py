@@ -66,17 +66,16 @@ class TrainingDetailsForm(Form):
     hours_method = SelectField(
         _l("Hours present"),
         choices=[
-            SelectChoice(
-                "registered", _l("Registered time (check-in to check-out, minus the break)")
-            ),
-            SelectChoice(
-                "lessons", _l("Whole lessons (a lesson counted present gives its planned hours)")
-            ),
+            # Short: a select cannot wrap its text (the explanation is the description).
+            SelectChoice("registered", _l("Registered time")),
+            SelectChoice("lessons", _l("Whole lessons")),
         ],
         default="registered",
         description=_l(
-            "Choose whole lessons only when the training's recognition counts whole lessons. "
-            "The exam rule (2/3) counts lessons either way."
+            "Registered time: from check-in to check-out, minus the break. Whole lessons: a "
+            "lesson counted present gives its planned hours; choose it only when the "
+            "training's recognition counts whole lessons. The exam rule (2/3) counts lessons "
+            "either way."
         ),
     )
 

@@ -373,7 +373,27 @@ def participant(training_id: int, participant_id: int):  # type: ignore[no-untyp
         justification_form=justification_form,
         confirm=ConfirmForm(),
         kind_labels=KIND_LABELS,
+        remarks=_roll_call_remarks(training, person),
     )
+
+
+def _roll_call_remarks(training: Training, person: Participant) -> list[tuple[Session, str]]:
+    """What the trainer wrote beside this participant on the roll call ("ziek gemeld, briefje
+    volgt"), by session: shown where the promotor handles the justifications."""
+    from app.models import RollCallMark
+
+    return list(
+        db.session.execute(
+            select(Session, RollCallMark.remark)
+            .join(RollCallMark, RollCallMark.session_id == Session.id)
+            .where(
+                Session.training_id == training.id,
+                RollCallMark.participant_id == person.id,
+                RollCallMark.remark != "",
+            )
+            .order_by(Session.day, Session.start)
+        ).all()
+    )  # type: ignore[arg-type]
 
 
 def _enrolled_session_ids(participant_id: int) -> set[int]:

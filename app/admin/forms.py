@@ -3,7 +3,8 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
 from wtforms import DateField, EmailField, PasswordField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Email, Length, Optional
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from app.auth.operations import MIN_PASSWORD_LENGTH
 from app.forms import Form
@@ -75,7 +76,26 @@ class BranchForm(Form):
 
 class ClosureForm(Form):
     day = DateField(_l("Date"), validators=[DataRequired(_l("Give a valid date."))])
+    until = DateField(
+        _l("Until (optional)"),
+        validators=[Optional()],
+        description=_l("For a range, such as a school holiday: every day up to this one."),
+    )
     label = StringField(_l("Description"), validators=[Optional(), Length(max=200)])
+    # Asked only when sessions are planned on those days (the page names them first).
+    planned = SelectField(
+        _l("Sessions planned on these days"),
+        choices=[
+            SelectChoice("", _l("Choose what happens to them")),
+            SelectChoice("cancel", _l("Cancel them (the enrolled participants get a mail)")),
+            SelectChoice("keep", _l("Keep them as planned")),
+        ],
+        validators=[Optional()],
+    )
+
+    def validate_until(self, field):  # type: ignore[no-untyped-def]
+        if field.data and self.day.data and field.data < self.day.data:
+            raise ValidationError(_l("The last day cannot come before the first."))
 
 
 class UserDetailsForm(Form):

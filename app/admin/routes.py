@@ -11,6 +11,7 @@ from email.message import EmailMessage
 from flask import Response, after_this_request, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -31,7 +32,7 @@ from app.admin.forms import (
     role_label,
 )
 from app.domain.limits import id_in_range
-from app.errors import NotFound
+from app.errors import NotFound, Refusal
 from app.extensions import db
 from app.mail.outbox import retry_now, smtp_configured
 from app.models import (
@@ -42,6 +43,7 @@ from app.models import (
     Participant,
     PartnerOrganisation,
     Role,
+    Session,
     User,
 )
 from app.planning.forms import ConfirmForm
@@ -334,12 +336,27 @@ def branches():  # type: ignore[no-untyped-def]
 def closure_days():  # type: ignore[no-untyped-def]
     scoping.require_admin(current_user)
     form = ClosureForm()
+    planned: list[Session] = []
     if form.validate_on_submit():
         with refusals_shown(form, "day"):
-            support.add_closure_day(
-                actor(), form.day.data, form.label.data or "", datetime.now(BRUSSELS).date()
+            days = support.closure_range(form.day.data, form.until.data)
+            planned = support.sessions_on(days)
+            if planned and form.planned.data not in ("cancel", "keep"):
+                # Sessions are planned on those days: name them, and let support decide.
+                form.planned.errors = [
+                    _("Sessions are planned on these days: cancel them or keep them.")
+                ]
+                return _closure_page(form, planned)
+            now = datetime.now(BRUSSELS)
+            added = support.add_closure_days(
+                actor(), form.day.data, form.until.data, form.label.data or "", now.date()
             )
-            flash(_("Closure day added."), "success")
+            flash(
+                ngettext("%(num)d closure day added.", "%(num)d closure days added.", len(added)),
+                "success",
+            )
+            if planned and form.planned.data == "cancel":
+                _cancel_for_closure(planned, form.label.data or _("Closure day"), now)
 
             # The operation forgets the cached days before the commit; a request in between
             # may have cached the old list again, so forget it once more after the commit.
@@ -349,13 +366,40 @@ def closure_days():  # type: ignore[no-untyped-def]
                 return response
 
             return redirect(url_for("admin.closure_days"))
+    return _closure_page(form, planned)
+
+
+def _closure_page(form: ClosureForm, planned: list[Session]):  # type: ignore[no-untyped-def]
     items = db.session.scalars(select(ClosureDay).order_by(ClosureDay.day.desc())).all()
     return render_template(
         "admin/closure_days.html",
         days=items,
         form=form,
+        planned=planned,
         central=current_user.branch_id is None,
         today=datetime.now(BRUSSELS).date(),
+    )
+
+
+def _cancel_for_closure(sessions: list[Session], reason: str, now: datetime) -> None:
+    """Cancel the sessions on new closure days; one that cannot be (it has registrations, or
+    was submitted) stays, and support is told which and why."""
+    from app.planning.operations import cancel_session
+
+    cancelled = 0
+    for session in sessions:
+        try:
+            with db.session.begin_nested():
+                cancel_session(actor(), session, reason, now)
+            cancelled += 1
+        except Refusal as refusal:
+            flash(
+                f"{session.training.name} {session.day.strftime('%d/%m/%Y')}: {refusal.message}",
+                "error",
+            )
+    flash(
+        ngettext("%(num)d session cancelled.", "%(num)d sessions cancelled.", cancelled),
+        "success",
     )
 
 

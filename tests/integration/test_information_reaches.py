@@ -45,3 +45,69 @@ def test_no_remark_no_box(app, make, today):
     promotor = log_in(app, Role.PROMOTOR, make)
     page = promotor.get(f"/trainings/{training_id}/participants/{person}").get_data(as_text=True)
     assert "Opmerkingen bij de aanwezigheden" not in page
+
+
+# --- A closure day on which sessions are planned ----------------------------------------------
+
+
+def _closure_days(app):  # type: ignore[no-untyped-def]
+    from sqlalchemy import select
+
+    from app.models import ClosureDay
+
+    with app.app_context():
+        return sorted(db.session.scalars(select(ClosureDay.day)))
+
+
+def test_a_closure_day_on_planned_sessions_warns_names_them_and_cancels_them(app, make, today):
+    from datetime import time, timedelta
+
+    day = today + timedelta(days=20)
+    session_id = make.session(day, time(9), time(12))
+    make.enrol(session_id, make.participant(name="An Peeters"))
+    with app.app_context():
+        training = db.session.get(Session, session_id).training.name
+    client = log_in(app, Role.ADMIN, make, branch=None)
+    data = {"day": day.isoformat(), "label": "Pedagogische studiedag"}
+    warned = " ".join(client.post("/admin/closure-days", data=data).get_data(as_text=True).split())
+    assert "Op deze dagen is 1 sessie gepland:" in warned
+    assert f"{day.strftime('%d/%m/%Y')} 09:00–12:00" in warned and training in warned
+    assert _closure_days(app) == []  # nothing added before support decides
+    done = client.post(
+        "/admin/closure-days", data={**data, "planned": "cancel"}, follow_redirects=True
+    )
+    text = done.get_data(as_text=True)
+    assert "1 sluitingsdag toegevoegd." in text and "1 sessie geannuleerd." in text
+    assert _closure_days(app) == [day]
+    with app.app_context():
+        session = db.session.get(Session, session_id)
+        assert session.cancelled and session.cancel_reason == "Pedagogische studiedag"
+
+
+def test_support_may_keep_the_sessions_and_enter_a_school_holiday_as_a_range(app, make, today):
+    from datetime import time, timedelta
+
+    first = today + timedelta(days=30)
+    session_id = make.session(first + timedelta(days=2), time(9), time(12))
+    client = log_in(app, Role.ADMIN, make, branch=None)
+    data = {
+        "day": first.isoformat(),
+        "until": (first + timedelta(days=13)).isoformat(),
+        "label": "Kerstvakantie",
+        "planned": "keep",
+    }
+    done = client.post("/admin/closure-days", data=data, follow_redirects=True)
+    assert "14 sluitingsdagen toegevoegd." in done.get_data(as_text=True)
+    assert _closure_days(app) == [first + timedelta(days=n) for n in range(14)]
+    with app.app_context():
+        assert not db.session.get(Session, session_id).cancelled
+    backwards = client.post(
+        "/admin/closure-days",
+        data={"day": first.isoformat(), "until": (first - timedelta(days=1)).isoformat()},
+    )
+    assert "De laatste dag kan niet voor de eerste vallen." in backwards.get_data(as_text=True)
+    too_long = client.post(
+        "/admin/closure-days",
+        data={"day": first.isoformat(), "until": (first + timedelta(days=200)).isoformat()},
+    )
+    assert "hoogstens 120 dagen" in too_long.get_data(as_text=True)

@@ -52,3 +52,23 @@ def test_all_due_certificates_in_one_confirmed_click(page, live_server, app, mak
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Certificate)) == count
     assert page.locator("form.issue-due").count() == 0
+
+
+def test_the_front_desk_enrols_a_walk_in(page, live_server, app, make, today):
+    session_id = make.session(today, time(0, 0), time(23, 59))
+    walk_in = make.participant(name="Karel Vandamme", email="karel@voorbeeld.be")
+    make.user(Role.FRONTDESK, "Gent", email="balie@example.org")
+    log_in(page, live_server, "balie@example.org")
+    page.goto(f"{live_server}/frontdesk")
+    page.fill("#q", "vandamme")
+    page.click("button:has-text('Opzoeken')")
+    page.click(".walk-in-results button:has-text('Vandaag inschrijven')")
+    page.wait_for_selector("text=Karel Vandamme is ingeschreven")
+    from app.models import Enrolment
+
+    with app.app_context():
+        assert db.session.scalars(
+            select(Enrolment).where(
+                Enrolment.session_id == session_id, Enrolment.participant_id == walk_in
+            )
+        ).one()

@@ -111,3 +111,58 @@ def test_support_may_keep_the_sessions_and_enter_a_school_holiday_as_a_range(app
         data={"day": first.isoformat(), "until": (first + timedelta(days=200)).isoformat()},
     )
     assert "hoogstens 120 dagen" in too_long.get_data(as_text=True)
+
+
+# --- The front desk enrols a walk-in in today's session ---------------------------------------
+
+
+def test_the_front_desk_looks_up_a_walk_in_and_enrols_them_today(app, make, today):
+    from datetime import time
+
+    from sqlalchemy import select
+
+    from app.models import Enrolment
+
+    session_id = make.session(today, time(0, 0), time(23, 59))
+    walk_in = make.participant(name="Karel Vandamme", email="karel@voorbeeld.be")
+    make.participant(name="Other Branch", email="other@voorbeeld.be", branch="Brugge")
+    desk = log_in(app, Role.FRONTDESK, make)
+    page = desk.get("/frontdesk?q=vandamme").get_data(as_text=True)
+    assert "Karel Vandamme" in page and "Vandaag inschrijven" in page
+    assert "Other Branch" not in desk.get("/frontdesk?q=other").get_data(as_text=True)
+    done = desk.post(
+        "/frontdesk/enrol",
+        data={"participant_id": walk_in, "session_id": session_id},
+        follow_redirects=True,
+    )
+    assert "Karel Vandamme is ingeschreven voor" in done.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalars(
+            select(Enrolment).where(
+                Enrolment.session_id == session_id, Enrolment.participant_id == walk_in
+            )
+        ).one()
+    again = desk.post(
+        "/frontdesk/enrol",
+        data={"participant_id": walk_in, "session_id": session_id},
+        follow_redirects=True,
+    )
+    assert "was al ingeschreven" in again.get_data(as_text=True)
+    # Not another day's session, not for a trainer.
+    tomorrow = make.session(today + timedelta_days(1), time(9), time(12))
+    assert (
+        desk.post(
+            "/frontdesk/enrol", data={"participant_id": walk_in, "session_id": tomorrow}
+        ).status_code
+        == 404
+    )
+    trainer = log_in(app, Role.TRAINER, make)
+    assert trainer.post(
+        "/frontdesk/enrol", data={"participant_id": walk_in, "session_id": session_id}
+    ).status_code in (403, 404)
+
+
+def timedelta_days(n: int):  # type: ignore[no-untyped-def]
+    from datetime import timedelta
+
+    return timedelta(days=n)

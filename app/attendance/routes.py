@@ -26,7 +26,7 @@ from app.attendance.forms import (
     LeftEarlyForm,
     ResolveForm,
 )
-from app.attendance.frontdesk import frontdesk_lines
+from app.attendance.frontdesk import frontdesk_lines, last_reminders, remind_trainer
 from app.attendance.reports import rows, to_csv, to_xlsx
 from app.domain.sessions import local_datetime
 from app.errors import Forbidden, NotFound
@@ -512,12 +512,29 @@ def frontdesk():  # type: ignore[no-untyped-def]
         found=found,
         open_today=open_today,
         form=ConfirmForm(),
+        reminded=last_reminders([line.session.id for line in lines]),
     )
 
 
 def _require_frontdesk() -> None:
     if current_user.role not in (Role.FRONTDESK, Role.ADMIN, Role.PROMOTOR):
         raise Forbidden()
+
+
+@bp.post("/frontdesk/sessions/<int:session_id>/remind")
+@login_required
+def frontdesk_remind(session_id: int):  # type: ignore[no-untyped-def]
+    """Mail the trainer of one of today's sessions that nothing is registered yet."""
+    _require_frontdesk()
+    today = _now().astimezone(BRUSSELS).date()
+    session = scoping.get_one(
+        scoping.sessions(current_user).where(Session.day == today), Session, session_id, "session"
+    )
+    if ConfirmForm().validate_on_submit():
+        with refusals_shown():
+            trainer = remind_trainer(actor(), session, _now())
+            flash(_("%(name)s is reminded by mail.", name=trainer.display_name), "success")
+    return redirect(url_for("attendance.frontdesk"))
 
 
 @bp.post("/frontdesk/enrol")

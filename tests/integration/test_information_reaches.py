@@ -166,3 +166,43 @@ def timedelta_days(n: int):  # type: ignore[no-untyped-def]
     from datetime import timedelta
 
     return timedelta(days=n)
+
+
+def test_the_front_desk_reminds_the_trainer_with_a_button_recorded(app, make, today):
+    from datetime import time
+
+    from sqlalchemy import select
+
+    from app.models import AuditRecord, OutboxMail
+
+    tom = make.user(Role.TRAINER, email="tom@voorbeeld.be")
+    session_id = make.session(today, time(0, 0), time(0, 2), trainer_id=tom)
+    make.enrol(session_id, make.participant(name="An Peeters"))
+    desk = log_in(app, Role.FRONTDESK, make)
+    page = desk.get("/frontdesk").get_data(as_text=True)
+    assert "Opleider herinneren per mail" in page  # past its end, nothing registered
+    done = desk.post(f"/frontdesk/sessions/{session_id}/remind", follow_redirects=True)
+    text = done.get_data(as_text=True)
+    assert "kreeg een herinnering per mail" in text and "herinnerd om" in text
+    with app.app_context():
+        [mail] = db.session.scalars(
+            select(OutboxMail).where(OutboxMail.recipient == "tom@voorbeeld.be")
+        ).all()
+        assert "nog geen registratie" in mail.subject
+        [record] = db.session.scalars(
+            select(AuditRecord).where(AuditRecord.action == "session.remind_trainer")
+        ).all()
+        assert record.object_id == session_id and record.after == {"trainer_id": tom}
+    again = desk.post(f"/frontdesk/sessions/{session_id}/remind", follow_redirects=True)
+    assert "kreeg om" in again.get_data(as_text=True)
+    with app.app_context():
+        assert (
+            len(
+                db.session.scalars(
+                    select(OutboxMail).where(OutboxMail.recipient == "tom@voorbeeld.be")
+                ).all()
+            )
+            == 1
+        )
+    trainer = log_in(app, Role.TRAINER, make)
+    assert trainer.post(f"/frontdesk/sessions/{session_id}/remind").status_code in (403, 404)

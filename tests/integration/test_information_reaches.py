@@ -206,3 +206,33 @@ def test_the_front_desk_reminds_the_trainer_with_a_button_recorded(app, make, to
         )
     trainer = log_in(app, Role.TRAINER, make)
     assert trainer.post(f"/frontdesk/sessions/{session_id}/remind").status_code in (403, 404)
+
+
+# --- A supervisor is told when they are linked ----------------------------------------------
+
+
+def test_a_supervisor_is_told_by_mail_when_linked_with_a_link_to_the_portal(app, make):
+    from sqlalchemy import select
+
+    from app.models import OutboxMail
+    from tests.integration.test_selfreports import link_supervisor
+
+    an = make.participant(name="An Peeters", email="an@voorbeeld.be")
+    link_supervisor(app, an, "Sara Baas", "sara@voorbeeld.be")
+    with app.app_context():
+        [mail] = db.session.scalars(
+            select(OutboxMail).where(OutboxMail.recipient == "sara@voorbeeld.be")
+        ).all()
+        assert mail.subject == "Aanwezig: u keurt de e-learninguren van An Peeters goed"
+        text = mail.message.decode("utf-8", "replace")
+        assert "/portal/sign-in" in text
+    link_supervisor(app, an, "Sara Baas", "sara@voorbeeld.be")  # no change: no second mail
+    with app.app_context():
+        assert (
+            len(
+                db.session.scalars(
+                    select(OutboxMail).where(OutboxMail.recipient == "sara@voorbeeld.be")
+                ).all()
+            )
+            == 1
+        )

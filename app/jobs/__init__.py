@@ -121,6 +121,7 @@ def init_jobs(app: Flask) -> None:
     from app.exchange import outgoing  # noqa: F401  (registers the "exchange.deliver" kind)
     from app.jobs.worker import start_embedded_worker
     from app.mail import digest, outbox  # noqa: F401  (register the "mail" and "digest" kinds)
+    from app.supervision import daily  # noqa: F401  (registers "supervisor_waiting")
 
     start_embedded_worker(app)
 

@@ -236,3 +236,41 @@ def test_a_supervisor_is_told_by_mail_when_linked_with_a_link_to_the_portal(app,
             )
             == 1
         )
+
+
+def test_a_supervisor_gets_one_mail_a_day_when_hours_wait(app, make, today):
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import select
+
+    from app.models import OutboxMail
+    from app.supervision.daily import send_waiting_mails
+    from tests.integration.test_selfreports import elearning_training, link_supervisor, report
+
+    an = make.participant(name="An Peeters", email="an@voorbeeld.be")
+    ben = make.participant(name="Ben Claes", email="ben@voorbeeld.be")
+    training = elearning_training(app, make, today, [an, ben], code="EL-DAILY")
+    for person in (an, ben):
+        link_supervisor(app, person, "Sara Baas", "sara@voorbeeld.be")
+    report(app, training, an)
+    report(app, training, ben, start=None, end=None, minutes=45)
+
+    def waiting_mails():  # type: ignore[no-untyped-def]
+        return db.session.scalars(
+            select(OutboxMail).where(
+                OutboxMail.recipient == "sara@voorbeeld.be",
+                OutboxMail.subject.contains("wachten op uw goedkeuring"),
+            )
+        ).all()
+
+    now = datetime.now(UTC)
+    with app.app_context():
+        assert send_waiting_mails(now) == 1  # one mail for both participants
+        db.session.commit()
+        [mail] = waiting_mails()
+        text = mail.message.decode("utf-8", "replace")
+        assert "An Peeters" in text and "Ben Claes" in text and "/portal/sign-in" in text
+        assert send_waiting_mails(now + timedelta(hours=2)) == 0  # at most one a day
+        assert send_waiting_mails(now + timedelta(hours=21)) == 1  # the next day, if still waiting
+        db.session.commit()
+        assert len(waiting_mails()) == 2

@@ -180,3 +180,14 @@ def test_the_demo_has_a_session_still_running_in_the_evening(app):
             and not is_locked(s, evening)
         ]
         assert running, "no demo session to scan into at 20:30"
+        # The morning session ended without registrations, but they stay open until 10:00
+        # tomorrow: no "verloren" on what can still change.
+        from app.attendance.figures import training_figures
+
+        states = [
+            leave.state
+            for training in db.session.scalars(select(Training))
+            for person in training_figures(training, evening).participants
+            for leave in person.leave_periods
+        ]
+        assert "provisional" in states and "lost" not in states

@@ -45,10 +45,12 @@ class UserForm(Form):
         coerce=int,
         description=_l("A user of a branch sees only that branch's projects and participants."),
     )
+    # Empty (the default): the user is invited by mail and chooses their own password through
+    # the reset link; nobody else ever knows it.
     password = PasswordField(
-        _l("Initial password"),
+        _l("Initial password (optional)"),
         validators=[
-            DataRequired(_l("Give an initial password.")),
+            Optional(),
             Length(
                 min=MIN_PASSWORD_LENGTH,
                 max=200,
@@ -56,8 +58,9 @@ class UserForm(Form):
             ),
         ],
         description=_l(
-            "At least %(n)s characters and not easy to guess; pass it on in person. The user "
-            "chooses their own at the first login.",
+            "Leave empty to invite the user by mail: they choose their own password through "
+            "the link. Only when mail cannot reach them: at least %(n)s characters, passed on "
+            "in person, replaced at the first login.",
             n=MIN_PASSWORD_LENGTH,
         ),
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import email
 import email.policy
 import email.utils
+import secrets
 from datetime import UTC, datetime
 from email.message import EmailMessage
 
@@ -111,15 +112,23 @@ def users():  # type: ignore[no-untyped-def]
         form.role.data = ROLES_BY_POWER[0].value
     if form.validate_on_submit():
         with refusals_shown(form, "email"):
-            support.create_user(
+            invite = not form.password.data
+            user = support.create_user(
                 actor(),
                 form.email.data,
                 Role(form.role.data),
-                form.password.data,
+                # An invitation: a random password nobody knows until the user picks theirs.
+                secrets.token_urlsafe(32) if invite else form.password.data,
                 _branch(form.branch.data),
                 form.name.data or "",
             )
-            flash(_("User created."), "success")
+            if invite:
+                from app.auth.operations import send_reset_link
+
+                send_reset_link(actor(), user, datetime.now(UTC))
+                flash(_("User created and invited by mail to choose a password."), "success")
+            else:
+                flash(_("User created."), "success")
             return redirect(url_for("admin.users"))
     return _users_page(form)
 

@@ -191,3 +191,30 @@ def test_the_demo_has_a_session_still_running_in_the_evening(app):
             for leave in person.leave_periods
         ]
         assert "provisional" in states and "lost" not in states
+
+
+def test_support_invites_a_user_by_mail_instead_of_typing_a_password(app, make):
+    from app.models import OutboxMail, User
+
+    client = log_in(app, Role.ADMIN, make, branch=None)
+    page = client.get("/admin/users").get_data(as_text=True)
+    assert "Laat leeg om de gebruiker per mail uit te nodigen" in page
+    done = client.post(
+        "/admin/users",
+        data={
+            "email": "nieuw@voorbeeld.be",
+            "name": "Nina Nieuw",
+            "role": "trainer",
+            "branch": "0",
+        },
+        follow_redirects=True,
+    )
+    assert "uitgenodigd" in done.get_data(as_text=True)
+    with app.app_context():
+        user = db.session.scalars(select(User).where(User.email == "nieuw@voorbeeld.be")).one()
+        assert user.role == Role.TRAINER
+        [mail] = db.session.scalars(
+            select(OutboxMail).where(OutboxMail.recipient == "nieuw@voorbeeld.be")
+        ).all()
+        assert mail.subject == "Kies een nieuw wachtwoord voor Aanwezig"
+        assert b"/password/reset/" in mail.message

@@ -110,6 +110,19 @@ def load_demo(now: datetime, password: str | None = None) -> list[str]:
             "Lokaal 1.04",
             trainer,
         ),
+        # Still running in the evening: a newcomer trying the scanner after work has a
+        # session to scan into (scanning opens an hour before the start).
+        create_session(
+            promotor,
+            training,
+            today,
+            time(17),
+            time(23, 59),
+            None,
+            None,
+            "Lokaal 1.04",
+            trainer,
+        ),
         create_session(
             promotor,
             training,

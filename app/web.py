@@ -15,6 +15,7 @@ from werkzeug.utils import secure_filename
 from app.domain.attendance import hours
 from app.domain.national_number import masked
 from app.domain.sessions import SessionStatus
+from app.reasons import reason_text
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
 
@@ -84,10 +85,46 @@ def risk_label(risk: str) -> str:
     return str(RISK_LABELS.get(risk, risk))
 
 
+LEAVE_STATE_LABELS = {
+    "kept": _l("kept"),
+    "kept_so_far": _l("kept so far"),
+    "provisional": _l("provisional: above the limit while registrations are still open"),
+    "lost": _l("lost"),
+}
+
+
+def short_hours(duration: timedelta) -> str:
+    """Hours in a sentence, without trailing zeros: "25 u", "2,5 u", "0,75 u" in Dutch."""
+    return str(_l("%(hours)s h", hours=format_decimal(hours(duration), "#,##0.##")))
+
+
+def leave_line(leave) -> str:  # type: ignore[no-untyped-def]
+    """Paid leave in one period in words a participant understands: the verdict, the
+    unjustified hours against the whole period (lessons still to come included, the base the
+    verdict uses) and where it is lost, e.g. "tot nu toe behouden: 0,75 u ongewettigd van 25 u
+    in deze periode; verloren boven 2,5 u" (a ``PeriodLeave``; docs/rules.md, "Hours and
+    thresholds (figures)")."""
+    return leave_words(leave.state, leave.figures.unjustified, leave.total, leave.limit)
+
+
+def leave_words(state: str, unjustified: timedelta, total: timedelta, limit: timedelta) -> str:
+    """:func:`leave_line` from its parts (the digest keeps the parts, not the period)."""
+    detail = _l(
+        "%(unjustified)s unjustified of %(total)s in this period; lost above %(limit)s",
+        unjustified=short_hours(unjustified),
+        total=short_hours(total),
+        limit=short_hours(limit),
+    )
+    return f"{LEAVE_STATE_LABELS.get(state, state)}: {detail}"
+
+
 def attendance_label(attendance) -> str:  # type: ignore[no-untyped-def]
     label = str(ATTENDANCE_LABELS[attendance.status])
     if attendance.status == "absent":
         label += " (" + str(_l("justified") if attendance.justified else _l("unjustified")) + ")"
+        if getattr(attendance, "open", False):
+            # Registrations still open: not an absence yet (docs/rules.md, "Provisional until the session locks").
+            label += ", " + str(_l("provisional"))
     return label
 
 
@@ -102,13 +139,20 @@ def init_web(app: Flask) -> None:
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.globals["attendance_label"] = attendance_label
     app.jinja_env.globals["risk_label"] = risk_label
+    app.jinja_env.globals["leave_line"] = leave_line
+    app.jinja_env.filters["reason"] = reason_text
+    app.jinja_env.globals["leave_words"] = leave_words
+    app.jinja_env.globals["leave_state_label"] = lambda state: str(LEAVE_STATE_LABELS[state])
     app.jinja_env.globals["hours_method_label"] = hours_method_label
     app.jinja_env.globals["percent_of"] = ratio_percent
     app.jinja_env.globals["leave_regime_label"] = leave_regime_label
     app.jinja_env.filters["hours"] = hours_text
+    app.jinja_env.filters["minutes_as_hours"] = lambda m: hours_text(timedelta(minutes=m or 0))
     app.jinja_env.filters["percent"] = percent_text
     app.jinja_env.filters["number"] = number_text
     app.context_processor(lambda: {"now_utc": datetime.now(UTC)})
+    # Browsers ask for /favicon.ico on every first visit: an icon, not a 404 in the log.
+    app.add_url_rule("/favicon.ico", "favicon", _favicon)
 
 
 def _trust_proxies(app: Flask) -> None:
@@ -172,3 +216,14 @@ def _rollback_on_error(error: BaseException | None) -> None:
         from app.extensions import db
 
         db.session.rollback()
+
+
+def _favicon() -> Response:
+    from flask import current_app, send_from_directory
+
+    response = send_from_directory(
+        current_app.static_folder or "static", "favicon.ico", mimetype="image/vnd.microsoft.icon"
+    )
+    response.cache_control.max_age = 86400
+    response.cache_control.public = True
+    return response

@@ -3,7 +3,8 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
 from wtforms import DateField, EmailField, PasswordField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Email, Length, Optional
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from app.auth.operations import MIN_PASSWORD_LENGTH
 from app.forms import Form
@@ -44,10 +45,12 @@ class UserForm(Form):
         coerce=int,
         description=_l("A user of a branch sees only that branch's projects and participants."),
     )
+    # Empty (the default): the user is invited by mail and chooses their own password through
+    # the reset link; nobody else ever knows it.
     password = PasswordField(
-        _l("Initial password"),
+        _l("Initial password (optional)"),
         validators=[
-            DataRequired(_l("Give an initial password.")),
+            Optional(),
             Length(
                 min=MIN_PASSWORD_LENGTH,
                 max=200,
@@ -55,8 +58,9 @@ class UserForm(Form):
             ),
         ],
         description=_l(
-            "At least %(n)s characters and not easy to guess; pass it on in person. The user "
-            "chooses their own at the first login.",
+            "Leave empty to invite the user by mail: they choose their own password through "
+            "the link. Only when mail cannot reach them: at least %(n)s characters, passed on "
+            "in person, replaced at the first login.",
             n=MIN_PASSWORD_LENGTH,
         ),
     )
@@ -75,7 +79,26 @@ class BranchForm(Form):
 
 class ClosureForm(Form):
     day = DateField(_l("Date"), validators=[DataRequired(_l("Give a valid date."))])
+    until = DateField(
+        _l("Until (optional)"),
+        validators=[Optional()],
+        description=_l("For a range, such as a school holiday: every day up to this one."),
+    )
     label = StringField(_l("Description"), validators=[Optional(), Length(max=200)])
+    # Asked only when sessions are planned on those days (the page names them first).
+    planned = SelectField(
+        _l("Sessions planned on these days"),
+        choices=[
+            SelectChoice("", _l("Choose what happens to them")),
+            SelectChoice("cancel", _l("Cancel them (the enrolled participants get a mail)")),
+            SelectChoice("keep", _l("Keep them as planned")),
+        ],
+        validators=[Optional()],
+    )
+
+    def validate_until(self, field):  # type: ignore[no-untyped-def]
+        if field.data and self.day.data and field.data < self.day.data:
+            raise ValidationError(_l("The last day cannot come before the first."))
 
 
 class UserDetailsForm(Form):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import io
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from PIL import Image
@@ -31,6 +31,7 @@ from app.models import (
     OutboxMail,
     PartnerOrganisation,
     Role,
+    Session,
     User,
 )
 from app.planning.timing import forget_closure_days
@@ -221,6 +222,49 @@ def add_closure_day(actor: Actor, day: date, label: str, today: date | None = No
     )
     forget_closure_days()
     return closure
+
+
+MAX_CLOSURE_RANGE = 120  # days: a school holiday is at most a few weeks
+
+
+def closure_range(first: date, last: date | None) -> list[date]:
+    """The days from ``first`` to ``last`` (inclusive); one day without ``last``."""
+    last = last or first
+    if last < first:
+        raise Refusal("closure_range", _l("The last day cannot come before the first."))
+    if (last - first).days >= MAX_CLOSURE_RANGE:
+        raise Refusal(
+            "closure_range",
+            _l("A range of closure days is at most %(n)s days.", n=MAX_CLOSURE_RANGE),
+            field="until",
+        )
+    return [first + timedelta(days=n) for n in range((last - first).days + 1)]
+
+
+def sessions_on(days: list[date]) -> list[Session]:
+    """The planned (not cancelled) sessions on those days, every branch's: a closure day is the
+    whole organisation's."""
+    if not days:
+        return []
+    return list(
+        db.session.scalars(
+            select(Session)
+            .where(Session.day.in_(days), Session.cancelled_at.is_(None))
+            .order_by(Session.day, Session.start, Session.id)
+        )
+    )
+
+
+def add_closure_days(
+    actor: Actor, first: date, last: date | None, label: str, today: date
+) -> list[ClosureDay]:
+    """Every day of a range as a closure day (those that already are one are left as they
+    are); the same rules as :func:`add_closure_day` for each."""
+    days = closure_range(first, last)
+    known = set(db.session.scalars(select(ClosureDay.day).where(ClosureDay.day.in_(days))))
+    if known and len(days) == 1:
+        raise Refusal("duplicate_closure", _l("This day is already a closure day."))
+    return [add_closure_day(actor, day, label, today) for day in days if day not in known]
 
 
 def remove_closure_day(actor: Actor, closure: ClosureDay, today: date) -> None:

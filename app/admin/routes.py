@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import email
 import email.policy
+import email.utils
+import secrets
 from datetime import UTC, datetime
 from email.message import EmailMessage
 
 from flask import Response, after_this_request, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy import and_, func, or_, select, union
 from sqlalchemy.orm import selectinload
@@ -30,7 +33,7 @@ from app.admin.forms import (
     role_label,
 )
 from app.domain.limits import id_in_range
-from app.errors import NotFound
+from app.errors import NotFound, Refusal
 from app.extensions import db
 from app.mail.outbox import retry_now, smtp_configured
 from app.models import (
@@ -41,21 +44,26 @@ from app.models import (
     Participant,
     PartnerOrganisation,
     Role,
+    Session,
     Supervisor,
     User,
 )
 from app.planning.forms import ConfirmForm
 from app.planning.timing import forget_closure_days
 from app.views import actor, choices, refusals_shown
-from app.web import BRUSSELS
+from app.web import BRUSSELS, local_time
 
 OUTBOX_LIMIT = 200
 
 bp.add_app_template_global(role_label, "role_label")
 
 
+# Least powerful first: a new user gets the front desk's rights unless support chooses more.
+ROLES_BY_POWER = (Role.FRONTDESK, Role.TRAINER, Role.PROMOTOR, Role.ADMIN)
+
+
 def _role_choices():  # type: ignore[no-untyped-def]
-    return choices((r.value, role_label(r)) for r in Role)
+    return choices((r.value, role_label(r)) for r in ROLES_BY_POWER)
 
 
 def _branch_choices():  # type: ignore[no-untyped-def]
@@ -101,17 +109,27 @@ def users():  # type: ignore[no-untyped-def]
     form = UserForm()
     form.role.choices = _role_choices()
     form.branch.choices = _branch_choices()
+    if not form.is_submitted():
+        form.role.data = ROLES_BY_POWER[0].value
     if form.validate_on_submit():
         with refusals_shown(form, "email"):
-            support.create_user(
+            invite = not form.password.data
+            user = support.create_user(
                 actor(),
                 form.email.data,
                 Role(form.role.data),
-                form.password.data,
+                # An invitation: a random password nobody knows until the user picks theirs.
+                secrets.token_urlsafe(32) if invite else form.password.data,
                 _branch(form.branch.data),
                 form.name.data or "",
             )
-            flash(_("User created."), "success")
+            if invite:
+                from app.auth.operations import send_reset_link
+
+                send_reset_link(actor(), user, datetime.now(UTC))
+                flash(_("User created and invited by mail to choose a password."), "success")
+            else:
+                flash(_("User created."), "success")
             return redirect(url_for("admin.users"))
     return _users_page(form)
 
@@ -328,12 +346,27 @@ def branches():  # type: ignore[no-untyped-def]
 def closure_days():  # type: ignore[no-untyped-def]
     scoping.require_admin(current_user)
     form = ClosureForm()
+    planned: list[Session] = []
     if form.validate_on_submit():
         with refusals_shown(form, "day"):
-            support.add_closure_day(
-                actor(), form.day.data, form.label.data or "", datetime.now(BRUSSELS).date()
+            days = support.closure_range(form.day.data, form.until.data)
+            planned = support.sessions_on(days)
+            if planned and form.planned.data not in ("cancel", "keep"):
+                # Sessions are planned on those days: name them, and let support decide.
+                form.planned.errors = [
+                    _("Sessions are planned on these days: cancel them or keep them.")
+                ]
+                return _closure_page(form, planned)
+            now = datetime.now(BRUSSELS)
+            added = support.add_closure_days(
+                actor(), form.day.data, form.until.data, form.label.data or "", now.date()
             )
-            flash(_("Closure day added."), "success")
+            flash(
+                ngettext("%(num)d closure day added.", "%(num)d closure days added.", len(added)),
+                "success",
+            )
+            if planned and form.planned.data == "cancel":
+                _cancel_for_closure(planned, form.label.data or _("Closure day"), now)
 
             # The operation forgets the cached days before the commit; a request in between
             # may have cached the old list again, so forget it once more after the commit.
@@ -343,13 +376,40 @@ def closure_days():  # type: ignore[no-untyped-def]
                 return response
 
             return redirect(url_for("admin.closure_days"))
+    return _closure_page(form, planned)
+
+
+def _closure_page(form: ClosureForm, planned: list[Session]):  # type: ignore[no-untyped-def]
     items = db.session.scalars(select(ClosureDay).order_by(ClosureDay.day.desc())).all()
     return render_template(
         "admin/closure_days.html",
         days=items,
         form=form,
+        planned=planned,
         central=current_user.branch_id is None,
         today=datetime.now(BRUSSELS).date(),
+    )
+
+
+def _cancel_for_closure(sessions: list[Session], reason: str, now: datetime) -> None:
+    """Cancel the sessions on new closure days; one that cannot be (it has registrations, or
+    was submitted) stays, and support is told which and why."""
+    from app.planning.operations import cancel_session
+
+    cancelled = 0
+    for session in sessions:
+        try:
+            with db.session.begin_nested():
+                cancel_session(actor(), session, reason, now)
+            cancelled += 1
+        except Refusal as refusal:
+            flash(
+                f"{session.training.name} {session.day.strftime('%d/%m/%Y')}: {refusal.message}",
+                "error",
+            )
+    flash(
+        ngettext("%(num)d session cancelled.", "%(num)d sessions cancelled.", cancelled),
+        "success",
     )
 
 
@@ -548,6 +608,17 @@ HEADERS = {
 }
 
 
+def _header_text(name: str, value: object) -> str:
+    """A header as a person here reads it: the Date in Brussels time (07/12/2026 19:34), not
+    RFC 5322's "Mon, 07 Dec 2026 18:34:03 +0000"."""
+    if name == "Date":
+        try:
+            return local_time(email.utils.parsedate_to_datetime(str(value)))
+        except (TypeError, ValueError):
+            pass
+    return str(value)
+
+
 @bp.get("/outbox/<int:mail_id>")
 @login_required
 def outbox_mail(mail_id: int):  # type: ignore[no-untyped-def]
@@ -572,7 +643,7 @@ def outbox_mail(mail_id: int):  # type: ignore[no-untyped-def]
         mail=mail,
         now=datetime.now(UTC),
         headers=[
-            (label, str(message[name]))
+            (label, _header_text(name, message[name]))
             for name, label in HEADERS.items()
             if message[name] is not None
         ],

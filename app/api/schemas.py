@@ -946,14 +946,22 @@ class ScanOut(Answer):
 
 class PaidLeavePeriodOut(Answer):
     """Paid educational leave in one lesson period (the certificates' periods): at most 10%
-    unjustified absence of the period's counting hours; ``at_risk`` when one more unjustified
+    unjustified absence of the whole period's counting hours; ``at_risk`` when one more unjustified
     absence in the period would lose it."""
 
     start: OutDay
     end: OutDay
     counting_hours: float
+    # The whole period's counting hours (those still to come included), the base of the
+    # verdict, and the most unjustified absence it allows (10 %).
+    period_hours: float
     unjustified_hours: float
+    limit_hours: float
     unjustified_percent: float
+    # kept, kept_so_far, provisional (above the limit only through sessions whose
+    # registrations are still open) or lost; ``text`` says it in the caller's language.
+    state: str
+    text: str
     keeps_paid_leave: bool
     at_risk: bool
 

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Row, func, select, true
 
 from app.domain.attendance import Span, planned_time, presence, span
-from app.domain.participation import before_enrolment, session_status, takes_part
+from app.domain.participation import before_enrolment, held, session_status, takes_part
 from app.domain.periods import lesson_periods
 from app.domain.thresholds import (
     DEFAULT_HOURS_METHOD,
@@ -43,6 +43,7 @@ from app.domain.thresholds import (
     figures_for,
     hours_present,
     paid_leave_periods,
+    upcoming,
 )
 from app.extensions import db
 from app.models import (
@@ -58,7 +59,7 @@ from app.models import (
     TrainingEnrolment,
 )
 from app.models.attendance import justification_sessions
-from app.planning.timing import SessionTimes, session_times
+from app.planning.timing import SessionTimes, is_locked, session_times
 from app.scanning.service import effective_registrations
 
 if TYPE_CHECKING:
@@ -118,6 +119,16 @@ class ParticipantFigures:
     @property
     def paid_leave(self) -> bool:
         return bool(self.enrolment and self.enrolment.paid_leave)
+
+    @property
+    def leave_state(self) -> str:
+        """The verdict over every period: lost in one is lost; otherwise provisional, kept so
+        far or kept (``app.domain.thresholds.leave_state``)."""
+        states = {leave.state for leave in self.leave_periods}
+        for state in ("lost", "provisional", "kept_so_far"):
+            if state in states:
+                return state
+        return "kept"
 
     @property
     def self_reported(self) -> timedelta:
@@ -293,7 +304,10 @@ class _Facts:
                     tid: (timed[0].day, timed[-1].day) for tid, timed in sessions.items() if timed
                 }
             )
-        if ids or facts.self_reports:
+        # With the attendance, everyone enrolled in the training is listed, with zeros where
+        # nothing counts yet (an e-learning participant before any approved hours, someone
+        # enrolled before the first session is planned): never left out of the figures.
+        if ids or facts.self_reports or (attendance and training_ids):
             facts._load_people(
                 ids, {s.id: s.training_id for s in rows}, training_ids, person, attendance
             )
@@ -319,15 +333,6 @@ class _Facts:
             enrolled[(training_of[sid], pid)].add(sid)
         for key in self.self_reports:
             enrolled.setdefault(key, set())
-        self.enrolled = enrolled
-        people = {pid for _, pid in enrolled}
-        if person is not None:
-            self.participants = {person.id: person} if people else {}
-        elif people:
-            self.participants = {
-                p.id: p
-                for p in db.session.scalars(select(Participant).where(Participant.id.in_(people)))
-            }
         self.enrolments = {
             (e.training_id, e.participant_id): e
             for e in db.session.scalars(
@@ -337,6 +342,18 @@ class _Facts:
                 )
             )
         }
+        if attendance:
+            for key in self.enrolments:
+                enrolled.setdefault(key, set())
+        self.enrolled = enrolled
+        people = {pid for _, pid in enrolled}
+        if person is not None:
+            self.participants = {person.id: person} if people else {}
+        elif people:
+            self.participants = {
+                p.id: p
+                for p in db.session.scalars(select(Participant).where(Participant.id.in_(people)))
+            }
         if attendance:
             self._load_attendance(ids, training_ids, person)
 
@@ -449,8 +466,8 @@ class _Facts:
             extra_exempted=timedelta(minutes=self.exempt_minutes.get((training_id, pid), 0)),
             method=method,
         )
-        upcoming = [line.attendance.planned for line in lines if line.attendance.status == "future"]
-        risks = [risk for risk in at_risk(figures, upcoming) if risk != "paid_leave"]
+        to_come = upcoming(line.attendance for line in lines)
+        risks = [risk for risk in at_risk(figures, to_come) if risk != "paid_leave"]
         # Paid educational leave: per lesson period, and only for someone who takes it.
         on_leave = enrolment is not None and enrolment.paid_leave
         periods = (
@@ -535,7 +552,17 @@ def _line(
         incomplete=found.incomplete,
         counts_as_present=found.counts_as_present,
     )
-    attendance = SessionAttendance(timed.planned, found.present, status, justified)
+    given = held(ends_at=timed.times.end, now=now)
+    attendance = SessionAttendance(
+        timed.planned,
+        found.present,
+        status,
+        justified,
+        held=given,
+        # Ended but not locked: registrations can still come in (docs/rules.md,
+        # "Provisional until the session locks").
+        open=given and not is_locked(timed.session, now, timed.times),
+    )
     counted = status in ("present", "absent")
     here = hours_present(attendance, method) if counted else ZERO
     return SessionLine(

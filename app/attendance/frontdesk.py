@@ -8,16 +8,25 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
+from email.message import EmailMessage
 
+from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from app import scoping
+from app import audit, scoping
+from app.audit import Actor
 from app.domain import frontdesk as rules
 from app.domain.cutoff import BRUSSELS
+from app.errors import Refusal
 from app.extensions import db
-from app.models import Enrolment, Kind, Registration, Session, User
+from app.links import external_url
+from app.mail import outbox
+from app.models import AuditRecord, Enrolment, Kind, Registration, Session, User
 from app.planning.timing import SessionTimes, session_times
 from app.scanning.service import effective_registrations
 
@@ -90,3 +99,70 @@ def frontdesk_lines(user: User, now: datetime) -> tuple[date, list[FrontdeskLine
             )
         )
     return today, lines
+
+
+REMIND_AGAIN_AFTER = timedelta(minutes=30)  # one button press, not a stream of mails
+
+
+def last_reminders(session_ids: list[int]) -> dict[int, datetime]:
+    """When the front desk last reminded each session's trainer (from the audit log)."""
+    if not session_ids:
+        return {}
+    return {
+        sid: at
+        for sid, at in db.session.execute(
+            select(AuditRecord.object_id, func.max(AuditRecord.at))
+            .where(
+                AuditRecord.action == "session.remind_trainer",
+                AuditRecord.object_type == "sessions",
+                AuditRecord.object_id.in_(session_ids),
+            )
+            .group_by(AuditRecord.object_id)
+        )
+        if sid is not None
+    }
+
+
+def remind_trainer(actor: Actor, session: Session, now: datetime) -> User:
+    """A short mail to the session's trainer: nothing is registered yet. Recorded in the audit
+    log (who, when), at most once every half hour per session."""
+    trainer = session.trainer
+    if trainer is None or not trainer.email:
+        raise Refusal("no_trainer", _l("This session has no trainer to remind."))
+    last = last_reminders([session.id]).get(session.id)
+    if last is not None and _aware(last) > now - REMIND_AGAIN_AFTER:
+        raise Refusal(
+            "reminded",
+            _l(
+                "The trainer was reminded at %(at)s already.",
+                at=_aware(last).astimezone(BRUSSELS).strftime("%H:%M"),
+            ),
+        )
+    language = trainer.language if trainer.language in current_app.config["LANGUAGES"] else "nl"
+    with force_locale(language):
+        message = EmailMessage()
+        message["Subject"] = _(
+            "Aanwezig: no registration yet for %(training)s", training=session.training.name
+        )
+        message["From"] = current_app.config["MAIL_FROM"]
+        message["To"] = trainer.email
+        message.set_content(
+            _(
+                "The front desk sees no registration yet for %(training)s today, "
+                "%(start)s-%(end)s (%(location)s). Register who is present with the scanner "
+                "or with the roll call: %(link)s",
+                training=session.training.name,
+                start=session.start.strftime("%H:%M"),
+                end=session.end.strftime("%H:%M"),
+                location=session.location or "-",
+                link=external_url("attendance.roll_call", session_id=session.id),
+            )
+        )
+    outbox.queue(message)
+    audit.record(actor, "session.remind_trainer", session, after={"trainer_id": trainer.id})
+    return trainer
+
+
+def _aware(moment: datetime) -> datetime:
+    # SQLite hands back naive UTC times.
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

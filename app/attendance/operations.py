@@ -41,6 +41,7 @@ from app.models import (
     TrainingEnrolment,
 )
 from app.planning.timing import SessionTimes, session_times
+from app.reasons import LATE_ARRIVAL, LEFT_AT_END, LEFT_EARLY
 from app.scanning.roster import roster
 from app.scanning.service import check_window, refuse, register
 
@@ -201,10 +202,6 @@ def _lock_roster(session: Session) -> None:
     )
 
 
-LEFT_AT_END = "left at the end"
-LEFT_EARLY = "left early"
-
-
 def left_early(
     actor: Actor, session: Session, participant: Participant, left_at: datetime, now: datetime
 ) -> int:
@@ -245,10 +242,11 @@ def _check_open(session: Session, times: SessionTimes, now: datetime) -> None:
 
 def _not_in_future(at: datetime, now: datetime) -> None:
     if at > now + FUTURE_MARGIN:
-        raise refuse("future_time")
-
-
-LATE_ARRIVAL = "late arrival"
+        # Not the scanner's words ("the scan time"): a time typed in by the trainer.
+        raise Refusal(
+            "future_time",
+            _l("That time lies in the future: a registration is never recorded ahead of time."),
+        )
 
 
 def late_arrival(

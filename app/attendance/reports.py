@@ -6,7 +6,9 @@ participant on paid leave the 10% rule per lesson period (``paid_leave_periods``
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -14,7 +16,7 @@ from flask_babel import lazy_gettext as _l
 from app import spreadsheet, xlsx
 from app.attendance.figures import ParticipantFigures, TrainingFigures
 from app.domain.attendance import hours
-from app.web import hours_method_label, percent_text, risk_label
+from app.web import LEAVE_STATE_LABELS, hours_method_label, leave_line, risk_label
 
 COLUMNS = (
     ("participant_id", _l("Participant id")),
@@ -44,11 +46,17 @@ PERIOD_COLUMNS = (
     ("start", _l("From")),
     ("end", _l("Until")),
     ("counting_hours", _l("Hours that count")),
+    ("period_hours", _l("Hours in the whole period")),
     ("unjustified_hours", _l("Hours unjustified absent")),
-    ("unjustified_percent", _l("Unjustified %")),
+    ("limit_hours", _l("Lost above (hours)")),
+    ("unjustified_percent", _l("Unjustified, percent of the whole period")),
+    ("state", _l("Paid leave")),
     ("keeps_paid_leave", _l("Keeps paid leave")),
     ("at_risk", _l("At risk")),
 )
+
+
+_TICK = timedelta(microseconds=1)
 
 
 def percent(ratio: Any) -> Decimal:
@@ -66,8 +74,18 @@ def leave_periods(p: ParticipantFigures) -> list[dict[str, Any]]:
             "start": leave.period[0],
             "end": leave.period[1],
             "counting_hours": hours(leave.figures.counting),
+            "period_hours": hours(leave.total),
             "unjustified_hours": hours(leave.figures.unjustified),
-            "unjustified_percent": percent(leave.figures.unjustified_ratio),
+            "limit_hours": hours(leave.limit),
+            # Against the whole period, the base of the verdict: never a share of the hours
+            # given so far beside a verdict over the period (docs/rules.md).
+            "unjustified_percent": percent(
+                Fraction(leave.figures.unjustified // _TICK, leave.total // _TICK)
+                if leave.total
+                else 0
+            ),
+            "state": leave.state,
+            "text": leave_line(leave),
             "keeps_paid_leave": leave.keeps,
             "at_risk": leave.at_risk,
         }
@@ -121,13 +139,11 @@ def _day(value: Any) -> str:
 
 
 def periods_text(periods: list[dict[str, Any]]) -> str:
-    """The periods in one cell: "01/09/2026-30/11/2026 kept (3,3 % unjustified); ...", at
-    risk said so."""
+    """The periods in one cell: "01/09/2026-30/11/2026 kept so far: 0,75 h unjustified of 25 h
+    in this period; lost above 2,5 h; ...", at risk said so."""
     parts = []
     for period in periods:
-        state = _l("kept") if period["keeps_paid_leave"] else _l("lost")
-        text = f"{_day(period['start'])}-{_day(period['end'])} {state}"
-        text += f" ({percent_text(period['unjustified_percent'])} {_l('unjustified')})"
+        text = f"{_day(period['start'])}-{_day(period['end'])} {period['text']}"
         if period["at_risk"]:
             text += f" {risk_label('paid_leave')}"
         parts.append(text)
@@ -151,7 +167,12 @@ def _period_rows(report: TrainingFigures) -> list[list[Any]]:
     result = []
     for row in rows(report):
         for period in row["paid_leave_periods"]:
-            values = {**row, **period, "at_risk": period["at_risk"]}
+            values = {
+                **row,
+                **period,
+                "at_risk": period["at_risk"],
+                "state": str(LEAVE_STATE_LABELS[period["state"]]),
+            }
             result.append([_cell(values[key]) for key, _ in PERIOD_COLUMNS])
     return result
 

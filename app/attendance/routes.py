@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from app import scoping
@@ -26,7 +26,7 @@ from app.attendance.forms import (
     LeftEarlyForm,
     ResolveForm,
 )
-from app.attendance.frontdesk import frontdesk_lines
+from app.attendance.frontdesk import frontdesk_lines, last_reminders, remind_trainer
 from app.attendance.reports import rows, to_csv, to_xlsx
 from app.domain.sessions import local_datetime
 from app.errors import Forbidden, NotFound
@@ -42,6 +42,7 @@ from app.models import (
     Training,
     TrainingEnrolment,
 )
+from app.participants import operations as people
 from app.planning.forms import ConfirmForm
 from app.planning.timing import session_times
 from app.scanning.roster import roster
@@ -92,6 +93,10 @@ def roll_call(session_id: int):  # type: ignore[no-untyped-def]
     Opened again, it shows what was saved: marks and remarks, and the registrations.
     """
     session = _session(session_id)
+    if session.cancelled:
+        # A cancelled session was given to nobody: nothing to call, nothing to register.
+        flash(_("This session was cancelled: there is no roll call and no scanning."), "error")
+        return redirect(url_for("planning.session_detail", session_id=session.id))
     now = _now()
     entries = roster(session)
     exempt = ops.exempt_participant_ids(session)
@@ -256,6 +261,11 @@ def report_file(training_id: int, fmt: str):  # type: ignore[no-untyped-def]
     raise NotFound("format")
 
 
+def _session_label(session: Session) -> str:
+    """A session in a list by its day and times: several sessions can share a day."""
+    return f"{session.day.strftime('%d/%m/%Y')} {session.start:%H:%M}–{session.end:%H:%M}"
+
+
 def _enrolment(training: Training, participant_id: int) -> TrainingEnrolment:
     enrolment = db.session.scalars(
         select(TrainingEnrolment).where(
@@ -282,14 +292,12 @@ def participant(training_id: int, participant_id: int):  # type: ignore[no-untyp
     sessions = [s for s in training.sessions if s.id in enrolled]
     exemption_form = ExemptionForm(prefix="exempt")
     exemption_form.session.choices = choices(
-        [(0, _("(hours instead)")), *((s.id, s.day.strftime("%d/%m/%Y")) for s in sessions)]
+        [(0, _("(hours instead)")), *((s.id, _session_label(s)) for s in sessions)]
     )
     enrolment_form = EnrolmentForm(prefix="enrolment", obj=enrolment)
     justification_form = JustificationForm(prefix="justify")
     justification_form.kind.choices = choices((k.value, label) for k, label in KIND_LABELS.items())
-    justification_form.sessions.choices = choices(
-        (s.id, s.day.strftime("%d/%m/%Y")) for s in sessions
-    )
+    justification_form.sessions.choices = choices((s.id, _session_label(s)) for s in sessions)
     action = request.form.get("action")
     if request.method == "POST" and planner:
         target = url_for(
@@ -366,7 +374,27 @@ def participant(training_id: int, participant_id: int):  # type: ignore[no-untyp
         justification_form=justification_form,
         confirm=ConfirmForm(),
         kind_labels=KIND_LABELS,
+        remarks=_roll_call_remarks(training, person),
     )
+
+
+def _roll_call_remarks(training: Training, person: Participant) -> list[tuple[Session, str]]:
+    """What the trainer wrote beside this participant on the roll call ("ziek gemeld, briefje
+    volgt"), by session: shown where the promotor handles the justifications."""
+    from app.models import RollCallMark
+
+    return list(
+        db.session.execute(
+            select(Session, RollCallMark.remark)
+            .join(RollCallMark, RollCallMark.session_id == Session.id)
+            .where(
+                Session.training_id == training.id,
+                RollCallMark.participant_id == person.id,
+                RollCallMark.remark != "",
+            )
+            .order_by(Session.day, Session.start)
+        ).all()
+    )  # type: ignore[arg-type]
 
 
 def _enrolled_session_ids(participant_id: int) -> set[int]:
@@ -455,7 +483,90 @@ def revoke_justification(justification_id: int):  # type: ignore[no-untyped-def]
 @login_required
 def frontdesk():  # type: ignore[no-untyped-def]
     """Today's sessions: has anyone registered yet, how many are in, who needs a reminder."""
+    _require_frontdesk()
+    today, lines = frontdesk_lines(current_user, _now())
+    query = (request.args.get("q") or "").strip()[:100]
+    found: list[Participant] = []
+    if len(query) >= 2:
+        # A walk-in (seed 000: "Gelieve dit aan de balie te melden"): find them by name or
+        # email among the participants the front desk may see, ended records left out.
+        pattern = f"%{query.lower()}%"
+        found = list(
+            db.session.scalars(
+                scoping.participants(current_user)
+                .where(
+                    Participant.ended_at.is_(None),
+                    func.lower(Participant.name).like(pattern)
+                    | func.lower(Participant.email).like(pattern),
+                )
+                .order_by(Participant.name, Participant.id)
+                .limit(20)
+            )
+        )
+    open_today = [line.session for line in lines if not line.session.cancelled]
+    return render_template(
+        "attendance/frontdesk.html",
+        lines=lines,
+        today=today,
+        query=query,
+        found=found,
+        open_today=open_today,
+        form=ConfirmForm(),
+        reminded=last_reminders([line.session.id for line in lines]),
+    )
+
+
+def _require_frontdesk() -> None:
     if current_user.role not in (Role.FRONTDESK, Role.ADMIN, Role.PROMOTOR):
         raise Forbidden()
-    today, lines = frontdesk_lines(current_user, _now())
-    return render_template("attendance/frontdesk.html", lines=lines, today=today)
+
+
+@bp.post("/frontdesk/sessions/<int:session_id>/remind")
+@login_required
+def frontdesk_remind(session_id: int):  # type: ignore[no-untyped-def]
+    """Mail the trainer of one of today's sessions that nothing is registered yet."""
+    _require_frontdesk()
+    today = _now().astimezone(BRUSSELS).date()
+    session = scoping.get_one(
+        scoping.sessions(current_user).where(Session.day == today), Session, session_id, "session"
+    )
+    if ConfirmForm().validate_on_submit():
+        with refusals_shown():
+            trainer = remind_trainer(actor(), session, _now())
+            flash(_("%(name)s is reminded by mail.", name=trainer.display_name), "success")
+    return redirect(url_for("attendance.frontdesk"))
+
+
+@bp.post("/frontdesk/enrol")
+@login_required
+def frontdesk_enrol():  # type: ignore[no-untyped-def]
+    """Enrol a walk-in in one of today's sessions (scoped: the front desk's branch)."""
+    _require_frontdesk()
+    today = _now().astimezone(BRUSSELS).date()
+    session = scoping.get_one(
+        scoping.sessions(current_user).where(Session.day == today),
+        Session,
+        request.form.get("session_id", type=int),
+        "session",
+    )
+    person = scoping.get_one(
+        scoping.participants(current_user),
+        Participant,
+        request.form.get("participant_id", type=int),
+        "participant",
+    )
+    if ConfirmForm().validate_on_submit():
+        with refusals_shown():
+            _enrolment, new = people.enrol(actor(), session, person)
+            message = (
+                _(
+                    "%(name)s is enrolled in %(training)s (%(start)s): they can be scanned now.",
+                    name=person.name,
+                    training=session.training.name,
+                    start=session.start.strftime("%H:%M"),
+                )
+                if new
+                else _("%(name)s was already enrolled in this session.", name=person.name)
+            )
+            flash(message, "success")
+    return redirect(url_for("attendance.frontdesk"))

@@ -204,7 +204,8 @@ def diligence(
     """
     in_period = _figures(training, participant, now, period)
     states = {line.attendance.status for line in in_period.sessions}
-    if "future" in states:
+    # An exempted lesson still to come is not "future" but still not given: wait for it too.
+    if any(not line.attendance.held for line in in_period.sessions):
         raise Refusal(
             "period_not_over",
             _l("Some lessons of this period are still to come: issue it after the last one."),
@@ -277,7 +278,7 @@ def regular_enrolment(
 
 def _training_over(found: ParticipantFigures) -> None:
     states = {line.attendance.status for line in found.sessions}
-    if "future" in states:
+    if any(not line.attendance.held for line in found.sessions):
         raise Refusal(
             "training_not_over",
             _l("Some lessons of this training are still to come: issue it after the last one."),

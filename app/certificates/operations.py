@@ -21,6 +21,7 @@ from app.audit import Actor
 from app.certificates import contents, pdf
 from app.certificates.organisation import current as current_organisation
 from app.db import lock_people
+from app.domain import national_number
 from app.domain.certificates import (
     DueState,
     LeaveRegime,
@@ -40,6 +41,7 @@ from app.domain.periods import certificate_due, regular_enrolment_certificate_du
 from app.errors import Refusal
 from app.extensions import db
 from app.models import Certificate, CertificateKind, Participant, Training, TrainingEnrolment
+from app.security import decrypt_national_number
 
 Period = tuple[date, date]
 # The certificates of seed 002, for betaald educatief verlof; under Vlaams opleidingsverlof the
@@ -82,6 +84,17 @@ def _refuse_update(_mapper, connection, target: Certificate) -> None:  # type: i
 @event.listens_for(Certificate, "before_delete")
 def _refuse_delete(_mapper, _connection, target: Certificate) -> None:  # type: ignore[no-untyped-def]
     raise CertificateImmutable(f"certificate {target.id} was issued and cannot be deleted")
+
+
+def _for_the_participant(figures: dict[str, Any], participant: Participant) -> dict[str, Any]:
+    """The PDF is the participant's own document, their proof for the employer: it carries
+    their national register number in full. The stored figures, which pages and the API show,
+    keep it masked."""
+    token = participant.national_number_encrypted
+    if token is None:
+        return figures
+    full = national_number.formatted(decrypt_national_number(token))
+    return {**figures, "participant": {**figures["participant"], "national_number": full}}
 
 
 def issued(training: Training) -> list[Certificate]:
@@ -218,7 +231,9 @@ def _store(
     db.session.flush()  # the certificate's number is its id
     organisation = current_organisation()
     stamp = organisation.stamp if organisation and figures["organisation"].get("stamp") else None
-    certificate.pdf = pdf.render(kind.value, figures, certificate.id, stamp)
+    certificate.pdf = pdf.render(
+        kind.value, _for_the_participant(figures, participant), certificate.id, stamp
+    )
     db.session.flush()
     audit.record(
         actor,
@@ -380,6 +395,34 @@ def _lines_of(
             )
         )  # fmt: skip
     return result
+
+
+# The states a bulk issue takes: a deadline binds and has come (or passed). Upcoming ones are
+# not over yet, optional ones are issued on request, VOV ones are registered elsewhere.
+BULK_STATES = ("due", "overdue")
+
+
+def bulk_due(lines: list[DueLine]) -> list[DueLine]:
+    """The certificates "issue all due" would issue, from the due list."""
+    return [line for line in lines if line.state in BULK_STATES]
+
+
+def issue_due(
+    actor: Actor, training: Training, now: datetime
+) -> tuple[list[Certificate], list[tuple[DueLine, Refusal]]]:
+    """Issue every due or overdue certificate of the training in one step, each exactly as
+    :func:`issue` stores it (its own PDF and figures, issued now). One that is refused (say,
+    an incomplete registration in its period) is left out with its reason; the others stand."""
+    issued: list[Certificate] = []
+    refused: list[tuple[DueLine, Refusal]] = []
+    for line in bulk_due(due_list(training, now)):
+        try:
+            # A savepoint each: a refusal half-way leaves nothing of that certificate behind.
+            with db.session.begin_nested():
+                issued.append(issue(actor, line.kind, training, line.participant, now, line.period))
+        except Refusal as refusal:
+            refused.append((line, refusal))
+    return issued, refused
 
 
 def summary(lines: list[DueLine]) -> dict[str, Any]:

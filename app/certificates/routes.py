@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from app import scoping
@@ -143,6 +144,36 @@ def issue(training_id: int):  # type: ignore[no-untyped-def]
         with refusals_shown():
             certificate = ops.issue(actor(), kind, training, participant, _now(), period)
             flash(_("Certificate nr. %(number)s issued.", number=certificate.id), "success")
+    return redirect(url_for("certificates.index", training_id=training.id))
+
+
+@bp.post("/trainings/<int:training_id>/certificates/issue-due")
+@login_required
+def issue_due(training_id: int):  # type: ignore[no-untyped-def]
+    """Every due and overdue certificate at once; the count the page showed must still hold
+    (the confirmation named it), or nothing is issued and the page shows the new count."""
+    training = _training(training_id)
+    if ConfirmForm().validate_on_submit():
+        now = _now()
+        expected = request.form.get("expected", type=int)
+        due = len(ops.bulk_due(ops.due_list(training, now)))
+        if expected != due:
+            flash(
+                _(
+                    "The list changed: %(num)s certificates are due now. Check them and "
+                    "confirm again.",
+                    num=due,
+                ),
+                "error",
+            )
+            return redirect(url_for("certificates.index", training_id=training.id))
+        issued, refused = ops.issue_due(actor(), training, now)
+        flash(
+            ngettext("%(num)d certificate issued.", "%(num)d certificates issued.", len(issued)),
+            "success",
+        )
+        for line, refusal in refused:
+            flash(f"{line.participant.name}: {refusal.message}", "error")
     return redirect(url_for("certificates.index", training_id=training.id))
 
 

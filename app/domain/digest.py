@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import Literal
 
 from app.domain.cutoff import BRUSSELS, is_working_day, next_working_day
@@ -94,6 +94,12 @@ class RiskLine:
     participant: str
     threshold: str  # "exam" or "paid_leave"
     period: tuple[date, date] | None = None
+    # Paid leave: where the period stands, as every page says it (the verdict, the unjustified
+    # hours against the whole period, and where it is lost).
+    state: str = ""
+    unjustified: timedelta | None = None
+    total: timedelta | None = None
+    limit: timedelta | None = None
 
 
 @dataclass(frozen=True, slots=True)

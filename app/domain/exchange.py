@@ -138,8 +138,25 @@ def state_for(mapping: Mapping[str, str], code: str) -> str | None:
     return next((state for state, c in mapping.items() if c == code), None)
 
 
+# The states as a Dutch-speaking support user reads and types them on the connection's page;
+# what is stored and travels stays the names above (the protocol's, docs/exchange.md).
+DUTCH_STATE_NAMES: dict[str, str] = {
+    "present": "aanwezig",
+    "absent": "afwezig",
+    "late": "te_laat",
+    "left_early": "vroeger_vertrokken",
+    "justified_doctor": "gewettigd_dokter",
+    "justified_employer": "gewettigd_werkgever",
+    "justified_klein_verlet": "gewettigd_klein_verlet",
+    "justified_other": "gewettigd_ander",
+    "exempt": "vrijgesteld",
+}
+_FROM_DUTCH = {dutch: state for state, dutch in DUTCH_STATE_NAMES.items()}
+
+
 def parse_mapping(text: str) -> dict[str, str]:
-    """The mapping as support edits it: one ``state = code`` per line."""
+    """The mapping as support edits it: one ``state = code`` per line, the state by its name
+    or by its Dutch name (``aanwezig = |``)."""
     mapping: dict[str, str] = {}
     for line in text.splitlines():
         if not line.strip():
@@ -147,13 +164,16 @@ def parse_mapping(text: str) -> dict[str, str]:
         state, sep, code = line.partition("=")
         if not sep:
             raise ValueError(line.strip())
-        mapping[state.strip()] = code.strip()
+        name = state.strip()
+        mapping[_FROM_DUTCH.get(name, name)] = code.strip()
     return mapping
 
 
-def format_mapping(mapping: Mapping[str, str]) -> str:
+def format_mapping(mapping: Mapping[str, str], names: Mapping[str, str] | None = None) -> str:
+    """One ``state = code`` per line; ``names`` shows the states by other names (Dutch)."""
     ordered = [s for s in STATES if s in mapping] + [s for s in mapping if s not in STATES]
-    return "\n".join(f"{state} = {mapping[state]}" for state in ordered)
+    names = names or {}
+    return "\n".join(f"{names.get(state, state)} = {mapping[state]}" for state in ordered)
 
 
 def state_from_registrations(

@@ -36,21 +36,32 @@ def session_status(
 ) -> Status:
     """The status of one session for one person, the first that applies:
 
-    1. ``future``: the session has not ended at ``now`` (it counts nowhere yet);
-    2. ``exempt``: an exemption names the session (blank on the lists);
-    3. ``late_enrolment``: the session lies before the enrolment in the training;
+    1. ``exempt``: an exemption names the session (blank on the lists), past or still to come;
+    2. ``late_enrolment``: the session lies before the enrolment in the training (a future
+       enrolment date included);
+    3. ``future``: the session has not ended at ``now`` (a lesson still to come);
     4. ``incomplete``: a check-in without a check-out, until someone resolves it;
     5. ``present``: the Syntra rule (``app.domain.attendance.counts_as_present``);
     6. ``absent``: otherwise (justified or not is kept beside the status).
+
+    Exempted lessons and lessons before the enrolment are never counting lessons, whether they
+    were held or not: a lesson still to come that is exempted is not a lesson "to come" for the
+    thresholds (it can neither be attended nor missed). Whether such a lesson was already held
+    (its hours given) is :func:`held`.
     """
-    if ends_at > now:
-        return "future"
     if exempt:
         return "exempt"
     if late_enrolment:
         return "late_enrolment"
+    if ends_at > now:
+        return "future"
     if incomplete:
         return "incomplete"
     if counts_as_present:
         return "present"
     return "absent"
+
+
+def held(*, ends_at: datetime, now: datetime) -> bool:
+    """The lesson was given at ``now`` (its end has passed): its hours are hours given."""
+    return ends_at <= now

@@ -62,6 +62,12 @@ class SessionAttendance:
     status: Status
     justified: bool = False
     lesson: bool = True
+    # An exempted lesson or one before the enrolment has its own status whether or not it was
+    # held; ``held`` says whether its hours were given yet (a "future" lesson never is).
+    held: bool = True
+    # Registrations can still be added to this lesson (ended, not locked yet): an absence in
+    # it is provisional (docs/rules.md, "Provisional until the session locks").
+    open: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +85,9 @@ class AttendanceFigures:
     lessons: int = 0  # counting lessons: held, not exempted, not before the enrolment
     lessons_present: int = 0  # of which marked present (the Syntra rule)
     self_reported: timedelta = ZERO  # approved e-learning hours, included in planned and present
+    # Of ``unjustified``: the hours in lessons whose registrations are still open (they can
+    # still turn into presence until the session locks).
+    unsettled: timedelta = ZERO
 
     @property
     def counting(self) -> timedelta:
@@ -129,10 +138,12 @@ def figures_for(
 ) -> AttendanceFigures:
     """Add up one participant's sessions; ``extra_exempted`` is an exemption in hours."""
     planned = exempted = late = present = justified = unjustified = incomplete = ZERO
-    self_reported = ZERO
+    self_reported = unsettled = ZERO
     lessons = lessons_present = 0
     for s in sessions:
-        if s.status == "future":
+        if s.status == "future" or not s.held:
+            # Not given yet: counts nowhere (an exempted lesson to come is not "to come"
+            # either: see ``upcoming``).
             continue
         planned += s.planned
         if not s.lesson:
@@ -155,11 +166,19 @@ def figures_for(
             justified += s.planned - here
         else:
             unjustified += s.planned - here
+            if s.open:
+                unsettled += s.planned - here
     exempted += min(extra_exempted, planned - exempted)
     return AttendanceFigures(
         planned, exempted, late, present, justified, unjustified, incomplete, lessons,
-        lessons_present, self_reported,
+        lessons_present, self_reported, unsettled,
     )  # fmt: skip
+
+
+def upcoming(sessions: Iterable[SessionAttendance]) -> list[timedelta]:
+    """The planned hours of the counting lessons still to come, in the given order: an
+    exempted lesson or one before the enrolment is never one of them, held or not."""
+    return [s.planned for s in sessions if s.status == "future"]
 
 
 def exam_eligible(figures: AttendanceFigures) -> bool:
@@ -207,15 +226,54 @@ def at_risk(figures: AttendanceFigures, upcoming: Sequence[timedelta]) -> list[s
     return warnings
 
 
+LeaveState = Literal["kept", "kept_so_far", "provisional", "lost"]
+
+
+def leave_state(figures: AttendanceFigures, still_to_come: timedelta = ZERO) -> LeaveState:
+    """The verdict on paid leave in one period, never final on what can still change:
+
+    - ``lost``: the unjustified absence in lessons that are settled (locked) alone is above 10%
+      of the whole period's counting hours (those still to come included): nothing can bring
+      it back;
+    - ``provisional``: above 10% only through absences in lessons whose registrations are
+      still open: a registration before the session locks can still change it;
+    - ``kept``: at most 10%, the period over and nothing open;
+    - ``kept_so_far``: at most 10% while lessons are still to come or open.
+    """
+    total = figures.counting + still_to_come
+    if total <= ZERO:
+        return "kept_so_far" if still_to_come > ZERO or figures.unsettled else "kept"
+    if _fraction(figures.unjustified, total) <= PAID_LEAVE_MAX_UNJUSTIFIED:
+        settled = still_to_come <= ZERO and figures.unsettled <= ZERO
+        return "kept" if settled else "kept_so_far"
+    if _fraction(figures.unjustified - figures.unsettled, total) <= PAID_LEAVE_MAX_UNJUSTIFIED:
+        return "provisional"
+    return "lost"
+
+
 @dataclass(frozen=True, slots=True)
 class PeriodLeave:
-    """Paid educational leave in one lesson period: the period's figures, whether the leave is
-    kept there (so far), and whether one more unjustified absence in it would lose it."""
+    """Paid educational leave in one lesson period: the period's figures, the counting hours
+    still to come, the verdict (:func:`leave_state`) and whether one more unjustified absence
+    in it would lose it. ``keeps`` is "not lost": a provisional verdict is not a loss yet."""
 
     period: Period
     figures: AttendanceFigures
     keeps: bool
     at_risk: bool
+    still_to_come: timedelta = ZERO
+    state: LeaveState = "kept_so_far"
+
+    @property
+    def total(self) -> timedelta:
+        """The whole period's counting hours: those given and those still to come."""
+        return self.figures.counting + self.still_to_come
+
+    @property
+    def limit(self) -> timedelta:
+        """The most unjustified absence the period allows (10% of :attr:`total`)."""
+        share = PAID_LEAVE_MAX_UNJUSTIFIED
+        return self.total * share.numerator / share.denominator
 
     @property
     def started(self) -> bool:
@@ -242,13 +300,17 @@ def paid_leave_periods(
         if not found:
             continue
         figures = figures_for(found, method=method)
-        upcoming = [s.planned for s in found if s.status == "future"]
+        to_come = upcoming(found)
+        still_to_come = sum(to_come, ZERO)
+        state = leave_state(figures, still_to_come)
         result.append(
             PeriodLeave(
                 period,
                 figures,
-                keeps_paid_leave(figures, sum(upcoming, ZERO)),
-                "paid_leave" in at_risk(figures, upcoming),
+                state != "lost",
+                "paid_leave" in at_risk(figures, to_come),
+                still_to_come,
+                state,
             )
         )
     return result

@@ -174,7 +174,9 @@ def update_connection(
     connection.split_at = data.split_at
     secret = None
     if data.secret:
-        secret = new_secret() if data.secret == "generate" else _check_secret(data.secret)
+        # "nieuw" is the word the Dutch page asks for; "generate" the English one.
+        wanted_new = data.secret.strip().lower() in ("generate", "nieuw")
+        secret = new_secret() if wanted_new else _check_secret(data.secret)
         connection.secret_encrypted = encrypt_secret(secret)
         connection.secret_last4 = secret[-4:]
     db.session.flush()

@@ -212,13 +212,15 @@ def registration_state(session: Session, participant_id: int) -> str:
 
 def registration_written(row: Mapping[str, Any], registration_id: int, now: datetime) -> None:
     """The hook of ``app.scanning.service.write_registration`` (every registration)."""
+    from app.reasons import dutch_reason  # the package reads Dutch ("left at the end")
+
     changed(
         "registration",
         registration_id,
         row["session_id"],
         row["participant_id"],
         row.get("received_at") or now,
-        remark=row.get("reason") or "",
+        remark=dutch_reason(row.get("reason")),
     )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import case, func, select
@@ -117,7 +118,7 @@ def new_connection():  # type: ignore[no-untyped-def]
     form = ConnectionForm()
     form.branch.choices = _branch_choices()
     if request.method == "GET":
-        form.mapping.data = rules.format_mapping(rules.DEFAULT_MAPPING)
+        form.mapping.data = rules.format_mapping(rules.DEFAULT_MAPPING, _state_names())
         form.events.data = list(rules.EVENT_KINDS)
         form.split_at.data = rules.DEFAULT_SPLIT
     if form.validate_on_submit():
@@ -140,7 +141,7 @@ def connection(connection_id: int):  # type: ignore[no-untyped-def]
     form.branch.choices = choices([(found.branch_id, _branch_names().get(found.branch_id, ""))])
     if request.method == "GET":
         form.branch.data = found.branch_id
-        form.mapping.data = rules.format_mapping(found.mapping)
+        form.mapping.data = rules.format_mapping(found.mapping, _state_names())
         form.secret.data = ""
     elif form.validate_on_submit():
         with refusals_shown(form, "name"):
@@ -228,7 +229,7 @@ def push(connection_id: int):  # type: ignore[no-untyped-def]
             return redirect(url_for("exchange.connection", connection_id=found.id))
     form = ConnectionForm(obj=found, formdata=None)
     form.branch.choices = choices([(found.branch_id, "")])
-    form.mapping.data = rules.format_mapping(found.mapping)
+    form.mapping.data = rules.format_mapping(found.mapping, _state_names())
     form.secret.data = ""
     return _page(found, form, push_form)
 
@@ -246,3 +247,8 @@ def retry(event_id: int):  # type: ignore[no-untyped-def]
             ops.retry(actor(), event, _now())
             flash(_("The delivery is tried again now."), "success")
     return redirect(url_for("exchange.connection", connection_id=found.id))
+
+
+def _state_names() -> dict[str, str] | None:
+    """The states by their Dutch names on a Dutch page (``aanwezig = |``); parsing takes both."""
+    return rules.DUTCH_STATE_NAMES if str(get_locale() or "nl").startswith("nl") else None

@@ -33,6 +33,7 @@ from app.extensions import db
 from app.models import Participant, Project, Registration, Session, Training, User
 from app.planning.operations import submit_session
 from app.planning.timing import is_locked, session_times
+from app.reasons import kind_text, source_text
 from app.security import decrypt_national_number
 
 Period = tuple[date, date]
@@ -245,7 +246,8 @@ def export_rows(project: Project, start: date, end: date, now: datetime) -> list
                         "planned_hours": as_hours[line.attendance.planned],
                         "status": export_status(line),
                         "registrations": "; ".join(
-                            f"{kind} {text} {source}" for _, kind, text, source in regs
+                            f"{kind_text(kind)} {text} {source_text(source)}"
+                            for _, kind, text, source in regs
                         ),
                     }
                 )

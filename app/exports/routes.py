@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from app import scoping
@@ -107,7 +108,10 @@ def submit(project_id: int):  # type: ignore[no-untyped-def]
         return redirect(url_for("exports.submission", project_id=project.id))
     with refusals_shown():
         submitted, skipped = ops.submit_period(actor(), project, *chosen, _now())
-        flash(_("%(n)s sessions submitted.", n=len(submitted)), "success")
+        flash(
+            ngettext("%(num)d session submitted.", "%(num)d sessions submitted.", len(submitted)),
+            "success",
+        )
         for item in skipped:
             if item.skip not in ("already_submitted", "cancelled"):
                 flash(

@@ -123,6 +123,7 @@ def init_jobs(app: Flask) -> None:
     from app.jobs.worker import start_embedded_worker
     from app.mail import digest, outbox  # noqa: F401  (register the "mail" and "digest" kinds)
     from app.portal import signin
+    from app.supervision import daily  # noqa: F401  (registers "supervisor_waiting")
 
     # The mails asked for on public pages (app.mail.asked): a reset link, a portal sign-in link.
     accounts.register_jobs()

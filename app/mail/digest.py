@@ -51,7 +51,15 @@ def risk_lines(training: Training, figures: TrainingFigures) -> list[rules.RiskL
             )
         lines.extend(
             rules.RiskLine(
-                training.id, training.name, person.participant.name, "paid_leave", leave.period
+                training.id,
+                training.name,
+                person.participant.name,
+                "paid_leave",
+                leave.period,
+                leave.state,
+                leave.figures.unjustified,
+                leave.total,
+                leave.limit,
             )
             for leave in person.leave_periods
             if leave.at_risk

@@ -66,17 +66,16 @@ class TrainingDetailsForm(Form):
     hours_method = SelectField(
         _l("Hours present"),
         choices=[
-            SelectChoice(
-                "registered", _l("Registered time (check-in to check-out, minus the break)")
-            ),
-            SelectChoice(
-                "lessons", _l("Whole lessons (a lesson counted present gives its planned hours)")
-            ),
+            # Short: a select cannot wrap its text (the explanation is the description).
+            SelectChoice("registered", _l("Registered time")),
+            SelectChoice("lessons", _l("Whole lessons")),
         ],
         default="registered",
         description=_l(
-            "Choose whole lessons only when the training's recognition counts whole lessons. "
-            "The exam rule (2/3) counts lessons either way."
+            "Registered time: from check-in to check-out, minus the break. Whole lessons: a "
+            "lesson counted present gives its planned hours; choose it only when the "
+            "training's recognition counts whole lessons. The exam rule (2/3) counts lessons "
+            "either way."
         ),
     )
 
@@ -120,6 +119,9 @@ class SessionForm(Form):
     trainer = SelectField(_l("Trainer"), coerce=int, validators=[Optional()])
     confirm_trainer = BooleanField(
         _l("Plan anyway: the trainer teaches another session at that time")
+    )
+    confirm_past = BooleanField(
+        _l("Plan it anyway, locked: only support can reopen it for registrations")
     )
 
     # The operation checks the times again; these put the reason next to the field concerned.

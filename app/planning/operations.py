@@ -659,6 +659,13 @@ def restore_session(actor: Actor, session: Session, now: datetime) -> None:
     participants are not mailed: their enrolments never ended, and the promotor tells them."""
     if not session.cancelled:
         raise Refusal("not_cancelled", _l("This session is not cancelled."), status=409)
+    # A cancelled session takes no registrations, but one could predate a data repair.
+    if _has_registrations(Session.id == session.id):
+        raise Refusal(
+            "has_registrations",
+            _l("This session has registrations, so it cannot be restored."),
+            status=409,
+        )
     # A cancelled session counts as locked; what matters here is its deadline.
     if now > session_times(session).deadline:
         raise Refusal(

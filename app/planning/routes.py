@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import contains_eager, selectinload
 
 from app import scoping
+from app.domain.cutoff import registration_deadline
 from app.domain.limits import day_in_range
 from app.errors import Refusal
 from app.extensions import db
@@ -45,7 +46,7 @@ from app.planning.forms import (
     TrainingEditForm,
     TrainingForm,
 )
-from app.planning.timing import is_locked, session_times, status_of
+from app.planning.timing import closure_days, is_locked, session_times, status_of
 from app.scanning.roster import roster
 from app.views import actor, branch_choices, choices, refusals_shown
 from app.web import BRUSSELS
@@ -368,6 +369,8 @@ def training(training_id: int):  # type: ignore[no-untyped-def]
         trainer = db.session.get(User, form.trainer.data) if form.trainer.data else None
         if not _trainer_free_or_confirmed(form, trainer):
             return _training_page(training, form=form)
+        if not _open_or_confirmed(form):
+            return _training_page(training, form=form)
         with refusals_shown(form):
             session = planning.create_session(
                 actor(),
@@ -383,6 +386,25 @@ def training(training_id: int):  # type: ignore[no-untyped-def]
             flash(_("Session planned."), "success")
             return redirect(url_for("planning.session_detail", session_id=session.id))
     return _training_page(training, form=form)
+
+
+def _open_or_confirmed(form: SessionForm) -> bool:
+    """A session whose registration deadline has passed is created locked (nobody can register
+    in it): said before it is created, with who can reopen it, and planned only on
+    confirmation (docs/rules.md, "Locked sessions")."""
+    deadline = registration_deadline(form.day.data, closure_days(form.day.data))
+    if deadline > _now() or form.confirm_past.data:
+        return True
+    form.day.errors = [
+        *form.day.errors,
+        _(
+            "Registrations for this day closed on %(deadline)s: the session would be created "
+            "locked, and only support can reopen it. Tick the box below to plan it anyway.",
+            deadline=deadline.astimezone(BRUSSELS).strftime("%d/%m/%Y %H:%M"),
+        ),
+    ]
+    form.confirm_past.flags.shown = True
+    return False
 
 
 def _trainer_free_or_confirmed(form: SessionForm, trainer: User | None, leave_out=None) -> bool:  # type: ignore[no-untyped-def]
@@ -544,6 +566,16 @@ def training_details(training_id: int):  # type: ignore[no-untyped-def]
     return _training_page(training, details_form=form)
 
 
+def _enrolled_text(people: int, sessions: int | None, new: int) -> str:
+    """ "1 deelnemer ingeschreven voor 3 sessies (1 nieuwe inschrijving).": each count with
+    its own singular or plural."""
+    parts = [ngettext("%(num)d participant enrolled", "%(num)d participants enrolled", people)]
+    if sessions is not None:
+        parts.append(ngettext("in %(num)d session", "in %(num)d sessions", sessions))
+    parts.append(ngettext("(%(num)d new enrolment).", "(%(num)d new enrolments).", new))
+    return " ".join(parts)
+
+
 @bp.post("/trainings/<int:training_id>/enrol")
 @login_required
 def enrol_training(training_id: int):  # type: ignore[no-untyped-def]
@@ -560,29 +592,16 @@ def enrol_training(training_id: int):  # type: ignore[no-untyped-def]
         # An e-learning training needs no session: its participants report their hours.
         with refusals_shown():
             created = sum(people.enrol_in_elearning(actor(), training, p) for p in chosen)
-            flash(
-                _(
-                    "%(people)s participants enrolled (%(new)s new).",
-                    people=len(chosen),
-                    new=created,
-                ),
-                "success",
-            )
+            flash(_enrolled_text(len(chosen), None, created), "success")
         return redirect(url_for("planning.training", training_id=training.id))
     if not training.sessions:
         flash(_("Plan a session first: this training has no sessions yet."), "error")
         return redirect(url_for("planning.training", training_id=training.id))
+    # A cancelled session takes nobody (enrol_all skips it): the count says what was done.
+    open_sessions = [s for s in training.sessions if not s.cancelled]
     with refusals_shown():
-        created = people.enrol_all(actor(), list(training.sessions), chosen)
-        flash(
-            _(
-                "%(people)s participants enrolled in %(sessions)s sessions (%(new)s new enrolments).",
-                people=len(chosen),
-                sessions=len(training.sessions),
-                new=created,
-            ),
-            "success",
-        )
+        created = people.enrol_all(actor(), open_sessions, chosen)
+        flash(_enrolled_text(len(chosen), len(open_sessions), created), "success")
     return redirect(url_for("planning.training", training_id=training.id))
 
 
@@ -718,6 +737,20 @@ def cancel(session_id: int):  # type: ignore[no-untyped-def]
         )
         return redirect(url_for("planning.session_detail", session_id=session.id))
     return _session_page(session, cancel_form=form)
+
+
+@bp.post("/sessions/<int:session_id>/restore")
+@login_required
+def restore(session_id: int):  # type: ignore[no-untyped-def]
+    """Undo a cancellation while nothing was registered in the session."""
+    scoping.require_planner(current_user)
+    session = _session(session_id)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        with refusals_shown():
+            planning.restore_session(actor(), session, datetime.now(UTC))
+            flash(_("Session restored: it is planned again."), "success")
+    return redirect(url_for("planning.session_detail", session_id=session.id))
 
 
 @bp.post("/sessions/<int:session_id>/enrol-training")

@@ -181,6 +181,35 @@ def _link(actor: Actor, participant: Participant, supervisor: Supervisor | None)
     participant.supervisor = supervisor
     db.session.flush()
     audit.record(actor, "participant.supervisor", participant, before, {"supervisor_id": new_id})
+    if supervisor is not None:
+        _queue_linked(supervisor, participant)
+
+
+def _queue_linked(supervisor: Supervisor, participant: Participant) -> None:
+    """Tell a supervisor they were linked to a participant: what is asked of them and where
+    (the portal, signed in with this address). Otherwise they learn it only from a reminder."""
+    from email.message import EmailMessage
+
+    from app.mail import outbox
+
+    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+        message = EmailMessage()
+        message["Subject"] = _(
+            "Aanwezig: you approve the e-learning hours of %(name)s", name=participant.name
+        )
+        message["From"] = current_app.config["MAIL_FROM"]
+        message["To"] = supervisor.email
+        message.set_content(
+            _(
+                "Dear %(supervisor)s,\n\nYou are now the supervisor of %(name)s in Aanwezig: "
+                "you approve or reject the hours %(name)s reports for e-learning. Sign in to "
+                "the portal with this email address to see what waits for you:\n%(link)s\n",
+                supervisor=supervisor.name,
+                name=participant.name,
+                link=external_url("portal.sign_in"),
+            )
+        )
+    outbox.queue(message)
 
 
 # --- Self-reported hours: what stands and what counts ------------------------------------------

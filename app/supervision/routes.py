@@ -152,15 +152,35 @@ def inbox():  # type: ignore[no-untyped-def]
         .group_by(Training)
         .order_by(func.min(SelfReport.created_at))
     ).all()
+    documents = ops.waiting_justifications(scoping.participants(current_user))
     return render_template(
         "supervision/inbox.html",
-        documents=ops.waiting_justifications(scoping.participants(current_user)),
+        documents=documents,
+        remarks=_remarks(documents),
         trainings=waiting_counts,
         kind_labels=KIND_LABELS,
         form=ConfirmForm(),
         reject_form=RejectForm(prefix="reject"),
         now=_now(),
     )
+
+
+def _remarks(documents) -> dict[tuple[int, int], str]:  # type: ignore[no-untyped-def]
+    """The trainer's roll-call remark ("ziek gemeld, briefje volgt") beside each document's
+    sessions, by (session, participant), in one query."""
+    from app.models import RollCallMark
+
+    pairs = {(s.id, r.participant_id) for r in documents for s in r.sessions}
+    if not pairs:
+        return {}
+    rows = db.session.execute(
+        select(RollCallMark.session_id, RollCallMark.participant_id, RollCallMark.remark).where(
+            RollCallMark.session_id.in_({s for s, _ in pairs}),
+            RollCallMark.participant_id.in_({p for _, p in pairs}),
+            RollCallMark.remark != "",
+        )
+    )
+    return {(sid, pid): remark for sid, pid, remark in rows if (sid, pid) in pairs}
 
 
 def _request(request_id: int) -> JustificationRequest:

@@ -200,7 +200,10 @@ def test_the_participant_fields_late_enrolment_and_characters_outside_latin1(app
     anais, lukasz = certificates(app)
     text = pdf_text(anais.pdf)
     assert "Anaïs Dubois" in text
-    assert "**.**.**-***.28" in text and NATIONAL_NUMBER not in text  # masked
+    # The participant's own document (their proof for the employer): the number in full on
+    # the PDF; the stored figures, which pages show, keep it masked.
+    assert NATIONAL_NUMBER in text and "**.**.**" not in text
+    assert anais.figures["participant"]["national_number"] == "**.**.**-***.28"
     assert anais.figures["attendance"]["present"] == "12.00"
     assert lukasz.figures["hours"]["D"] == "6.00" and lukasz.figures["hours"]["C"] == "0.00"
     assert lukasz.figures["participant"]["name"] == "Łukasz Nowak"  # stored as it is

@@ -207,8 +207,8 @@ def test_no_digest_on_a_weekend_and_none_before_its_time(app, make, training, fi
     with app.app_context():
         assert schedule_due(saturday) == []
         assert schedule_due(NOW.replace(hour=6, minute=59)) == []
-        assert schedule_due(NOW) == ["digest"]
-        assert schedule_due(NOW + timedelta(hours=1)) == []  # scheduled once for the day
+        assert schedule_due(NOW, ["digest"]) == ["digest"]
+        assert schedule_due(NOW + timedelta(hours=1), ["digest"]) == []  # once for the day
 
 
 def test_the_setting_is_offered_to_promotors_and_trainers_only(app, make):

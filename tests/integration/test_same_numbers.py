@@ -210,7 +210,7 @@ def test_every_page_file_and_certificate_shows_the_same_hours(app, make, chloe):
     assert period["unjustified_hours"] == 0.83 and period["keeps_paid_leave"] is True
     assert from_paper_list(promotor, training) == [*dutch, "2,00"]
     portal = from_portal(app, training)
-    assert all(f"{value} h" in portal for value in dutch)
+    assert all(f"{value} u" in portal for value in dutch)  # Dutch writes "u", not "h"
     # The attest van nauwgezetheid counts contact hours only (seed 002: "zelfstudie telt niet
     # mee"): the same hours without the 2 approved e-learning hours.
     certificate = from_certificate(app, promotor, training, person)
@@ -246,7 +246,7 @@ def test_whole_lessons_change_the_hours_everywhere_alike(app, make, chloe):
     page = promotor.get(f"/trainings/{training}/attendance").get_data(as_text=True)
     assert "uren aanwezig: per les" in page
     portal = from_portal(app, training)
-    assert all(f"{value} h" in portal for value in lessons)
+    assert all(f"{value} u" in portal for value in lessons)
     certificate = from_certificate(app, promotor, training, person)
     assert certificate["present"] == "8.25" and certificate["unjustified"] == "0.00"  # contact
     assert "Aanwezige uren per les" in " ".join(certificate["text"].split())

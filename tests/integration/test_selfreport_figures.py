@@ -11,6 +11,7 @@ from sqlalchemy import event
 
 from app.attendance.figures import participant_figures, training_figures
 from app.audit import Actor
+from app.domain.thresholds import AttendanceFigures
 from app.extensions import db
 from app.models import Participant, Training
 from app.supervision import operations as ops
@@ -46,7 +47,10 @@ def test_only_approved_hours_count_and_a_correction_takes_the_place_of_the_old_o
     training = course["training"]
     first = report(app, training, course["an"])  # 09:00-11:00
     waiting = report(app, training, course["ben"], start=time(13), end=time(14))
-    assert _figures(app, training) == {}  # nothing approved: nobody has figures yet
+    # Nothing approved: both enrolled participants are listed, with zeros everywhere.
+    before = _figures(app, training)
+    assert sorted(before) == ["An Peeters", "Ben Claes"]
+    assert all(p.figures == AttendanceFigures() for p in before.values())
     with app.app_context():
         ops.decide(Actor(None), "sara@example.org", [first], True, "", EVENING)
         db.session.commit()
@@ -54,7 +58,8 @@ def test_only_approved_hours_count_and_a_correction_takes_the_place_of_the_old_o
     f = an.figures
     assert (f.planned, f.present, f.unjustified, f.self_reported) == (2 * H, 2 * H, 0 * H, 2 * H)
     assert f.lessons == 0 and an.exam_eligible  # no lesson: nothing for the exam rule to miss
-    assert "Ben Claes" not in _figures(app, training)  # Ben's report still waits
+    # Ben's report still waits: listed, nothing counts yet.
+    assert _figures(app, training)["Ben Claes"].figures == AttendanceFigures()
     second = report(app, training, course["an"], end=time(10), replaces=first)
     with app.app_context():
         ops.decide(Actor(None), "sara@example.org", [second], True, "", EVENING)
@@ -63,7 +68,7 @@ def test_only_approved_hours_count_and_a_correction_takes_the_place_of_the_old_o
     figures = _figures(app, training)
     assert figures["An Peeters"].figures.present == 1 * H  # the correction, not both
     assert [r.report_id for r in figures["An Peeters"].self_reports] == [second]
-    assert "Ben Claes" not in figures  # rejected: never counts
+    assert figures["Ben Claes"].figures == AttendanceFigures()  # rejected: never counts
     with app.app_context():  # the participant's own figures (their page, the portal) agree
         mine = participant_figures(
             db.session.get(Training, training),

@@ -319,9 +319,13 @@ def test_the_promotor_sees_what_waits_since_when_and_reminds_the_supervisor(app,
         == 302
     )
     with app.app_context():
-        mail = db.session.scalars(
-            select(OutboxMail).where(OutboxMail.recipient == "sara@example.org")
-        ).one()
+        # The first mail told Sara she was linked (issue 20); the reminder is the second.
+        linked, mail = db.session.scalars(
+            select(OutboxMail)
+            .where(OutboxMail.recipient == "sara@example.org")
+            .order_by(OutboxMail.id)
+        ).all()
+        assert "keurt de e-learninguren van" in linked.subject
         assert b"/portal/sign-in" in mail.message
         audit = db.session.scalars(
             select(AuditRecord).where(AuditRecord.action == "supervisor.remind")

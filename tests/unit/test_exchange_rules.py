@@ -119,3 +119,13 @@ def test_the_national_register_number_travels_only_over_https_and_only_where_all
     assert not identifier_allowed("national_number", "http://peer.test", True)
     assert identifier_allowed("national_number", "https://peer.test", True)
     assert not identifier_allowed("name", "https://peer.test", True)
+
+
+def test_the_mapping_is_written_and_read_with_dutch_state_names_too():
+    from app.domain.exchange import DUTCH_STATE_NAMES, format_mapping, parse_mapping
+
+    dutch = format_mapping(DEFAULT_MAPPING, DUTCH_STATE_NAMES)
+    assert "vroeger_vertrokken = V" in dutch and "left_early" not in dutch
+    assert parse_mapping(dutch) == DEFAULT_MAPPING  # stored by the protocol's names
+    assert parse_mapping(format_mapping(DEFAULT_MAPPING)) == DEFAULT_MAPPING
+    assert set(DUTCH_STATE_NAMES) == set(STATES)

@@ -15,7 +15,9 @@ from app.domain.thresholds import (
     exam_eligible,
     figures_for,
     keeps_paid_leave,
+    leave_state,
     paid_leave_periods,
+    upcoming,
 )
 
 H = timedelta(hours=1)
@@ -301,3 +303,101 @@ def test_lost_is_final_kept_means_not_lost_so_far():
     figures = figures_for([lesson("present")] * 4 + [lesson("absent")])
     assert keeps_paid_leave(figures, still_to_come=15 * H)
     assert not keeps_paid_leave(figures)  # had the period ended here
+
+
+# --- Exempted lessons and lessons before the enrolment are never lessons to come ------------
+
+
+def lesson_to_come(status: str = "future") -> SessionAttendance:
+    """A lesson that has not ended yet, as the figures build it (``held=False``)."""
+    return SessionAttendance(3 * H, 0 * H, status, held=False)  # type: ignore[arg-type]
+
+
+def test_an_exempted_lesson_still_to_come_is_not_a_lesson_to_come():
+    ended = datetime(2026, 11, 24, 12, tzinfo=BRUSSELS)
+    before_it = ended - H
+    common = dict(late_enrolment=False, incomplete=False, counts_as_present=False)
+    assert session_status(ends_at=ended, now=before_it, exempt=True, **common) == "exempt"
+    assert session_status(ends_at=ended, now=before_it, exempt=False, **common) == "future"
+
+
+def test_a_lesson_before_a_future_enrolment_date_is_late_enrolment_not_to_come():
+    ended = datetime(2026, 11, 24, 12, tzinfo=BRUSSELS)
+    facts = dict(exempt=False, incomplete=False, counts_as_present=False)
+    assert (
+        session_status(ends_at=ended, now=ended - H, late_enrolment=True, **facts)
+        == "late_enrolment"
+    )
+
+
+def test_exempted_lessons_to_come_give_no_hours_yet_and_are_not_upcoming():
+    sessions = [lesson("present"), lesson_to_come("exempt"), lesson_to_come("late_enrolment")]
+    figures = figures_for(sessions)
+    assert (figures.planned, figures.exempted, figures.late_enrolment) == (3 * H, 0 * H, 0 * H)
+    assert (figures.counting, figures.lessons) == (3 * H, 1)
+    assert upcoming(sessions) == []
+    assert upcoming([*sessions, lesson_to_come()]) == [3 * H]
+
+
+def test_paid_leave_is_lost_at_once_when_the_remaining_lessons_are_all_exempted():
+    # 5 lessons given (15 counting hours), 3 h of them unjustified: 20%. The five lessons
+    # still to come are all exempted, so the period counts 15 h, not 30 h: lost now, not
+    # "kept and at risk (3 of 30 h)" until the period ends.
+    lessons = [(date(2026, 9, 1 + i), lesson("present")) for i in range(4)]
+    lessons += [(date(2026, 9, 10), lesson("absent"))]
+    lessons += [(date(2026, 10, 1 + i), lesson_to_come("exempt")) for i in range(5)]
+    (period,) = paid_leave_periods([P1], lessons)
+    assert (period.total, period.still_to_come) == (15 * H, 0 * H)
+    assert period.state == "lost" and not period.keeps and not period.at_risk
+
+
+def test_the_same_period_with_real_lessons_to_come_is_kept_so_far_and_at_risk():
+    lessons = [(date(2026, 9, 1 + i), lesson("present")) for i in range(4)]
+    lessons += [(date(2026, 9, 10), lesson("absent"))]
+    lessons += [(date(2026, 10, 1 + i), lesson_to_come()) for i in range(5)]
+    (period,) = paid_leave_periods([P1], lessons)
+    assert (period.total, period.limit) == (30 * H, 3 * H)
+    assert period.state == "kept_so_far" and period.keeps and period.at_risk
+
+
+def test_an_exemption_from_a_lesson_to_come_brings_the_exam_warning_forward():
+    # 6 lessons given, 4 attended; 3 to come of which one exempted. Counting the exempted one
+    # as to come, at best 7/9 and 6/9 after one more miss: no warning. Without it, at best
+    # 6/8 and 5/8 < 2/3 after one more miss: warn now.
+    given = [lesson("present")] * 4 + [lesson("absent")] * 2
+    to_come = [lesson_to_come(), lesson_to_come(), lesson_to_come("exempt")]
+    figures = figures_for([*given, *to_come])
+    assert "exam" in at_risk(figures, upcoming(to_come))
+    assert "exam" not in at_risk(figures, [3 * H] * 3)  # the old, wrong count
+
+
+# --- Provisional until the session locks ------------------------------------------------------
+
+
+def test_an_absence_in_a_session_still_open_is_provisional_never_lost():
+    # The only lesson of the period so far ended tonight without a registration: 100%
+    # unjustified, but registrations stay open until 10:00 the next working day.
+    tonight = SessionAttendance(3 * H, 0 * H, "absent", open=True)
+    (period,) = paid_leave_periods([P1], [(date(2026, 9, 1), tonight)])
+    assert period.figures.unsettled == 3 * H
+    assert period.state == "provisional" and period.keeps
+    assert leave_state(figures_for([tonight])) == "provisional"
+
+
+def test_once_the_session_locks_the_same_absence_is_lost():
+    locked = SessionAttendance(3 * H, 0 * H, "absent")
+    assert leave_state(figures_for([locked])) == "lost"
+
+
+def test_settled_absence_over_the_line_is_lost_even_beside_an_open_lesson():
+    settled = [lesson("absent")] * 2 + [lesson("present")] * 2
+    tonight = SessionAttendance(3 * H, 0 * H, "absent", open=True)
+    assert leave_state(figures_for([*settled, tonight])) == "lost"
+
+
+def test_kept_is_said_without_reserve_only_when_nothing_can_change():
+    done = figures_for([lesson("present")] * 10)
+    assert leave_state(done) == "kept"
+    assert leave_state(done, still_to_come=3 * H) == "kept_so_far"
+    present_tonight = SessionAttendance(3 * H, 3 * H, "present", open=True)
+    assert leave_state(figures_for([present_tonight])) == "kept"

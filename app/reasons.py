@@ -36,6 +36,10 @@ SOURCE_LABELS = {
 # of this participant: peer unreachable: ConnectionError").
 STORED_LABELS = {
     "withdrawn: the code it holds was revoked": _l("withdrawn: the code it holds was revoked"),
+    "withdrawn: a new link was sent instead": _l("withdrawn: a new link was sent instead"),
+    "withdrawn: the account was deactivated": _l("withdrawn: the account was deactivated"),
+    "withdrawn by hand": _l("withdrawn by hand"),
+    "withdrawn: the address was corrected": _l("withdrawn: the address was corrected"),
     "the connection is paused": _l("the connection is paused"),
     "no identifier for this participant": _l("no identifier for this participant"),
     "the event of this job is gone": _l("the event of this job is gone"),

@@ -420,6 +420,15 @@ def set_branch_address(actor: Actor, branch: Branch, address: str) -> None:
     )
 
 
+def withdraw_mail(actor: Actor, mail: OutboxMail, now: datetime) -> bool:
+    """Withdraw a waiting mail by hand. False when it is sent or being sent (the worker holds
+    it: that one cannot be stopped). The row is locked first, so a withdrawal and the worker
+    claiming the mail at the same moment cannot both win."""
+    db.session.flush()
+    db.session.refresh(mail.job, with_for_update=True)
+    return outbox.withdraw(actor, mail, outbox.BY_HAND, now)
+
+
 def renew_link(actor: Actor, mail: OutboxMail, now: datetime) -> bool:
     """ "Send again" for a mail with a one-time link: a new link goes to the addressee (the old
     one is never sent again; a waiting one is withdrawn). False when the addressee can no

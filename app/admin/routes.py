@@ -687,6 +687,24 @@ def outbox_retry(mail_id: int):  # type: ignore[no-untyped-def]
     return redirect(url_for("admin.outbox_mail", mail_id=mail.id))
 
 
+@bp.post("/outbox/<int:mail_id>/withdraw")
+@login_required
+def outbox_withdraw(mail_id: int):  # type: ignore[no-untyped-def]
+    """Finish a waiting mail unsent (a mail to a wrong address, or one no longer needed)."""
+    mail = _mail(mail_id)
+    if ConfirmForm().validate_on_submit():
+        if support.withdraw_mail(actor(), mail, datetime.now(UTC)):
+            flash(
+                _("The mail to %(to)s is withdrawn: it will not be sent.", to=mail.recipient),
+                "success",
+            )
+        else:
+            flash(_("This mail can no longer be withdrawn: it is sent or being sent."), "error")
+    if request.form.get("back") == "list":
+        return redirect(url_for("admin.outbox"))
+    return redirect(url_for("admin.outbox_mail", mail_id=mail.id))
+
+
 # Personal mails whose "send again" is a new link to the addressee (never the old one again).
 RENEWABLE = ("password_reset", "portal_sign_in")
 

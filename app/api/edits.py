@@ -224,6 +224,7 @@ def patch_participant(participant_id: int, body: s.ParticipantPatch) -> s.Partic
         body.email if "email" in given else participant.email,
         body.national_number if "national_number" in given else None,
         (body.external_id or "") if "external_id" in given else None,
+        now=_now(),
     )
     if changed and body.send_code:
         people.resend_code(actor, participant)

@@ -27,7 +27,7 @@ from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken
 from flask import Flask, current_app
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 
 from app import audit, jobs
 from app.audit import Actor, plain
@@ -277,6 +277,8 @@ def withdraw_code_mails(actor: Actor, participant_id: int, older_than: int, now:
 WITHDRAWN = "withdrawn: the code it holds was revoked"
 REPLACED = "withdrawn: a new link was sent instead"
 ACCOUNT_ENDED = "withdrawn: the account was deactivated"
+BY_HAND = "withdrawn by hand"
+ADDRESS_CORRECTED = "withdrawn: the address was corrected"
 
 
 def withdraw(actor: Actor, mail: OutboxMail, reason: str, now: datetime) -> bool:
@@ -291,6 +293,22 @@ def withdraw(actor: Actor, mail: OutboxMail, reason: str, now: datetime) -> bool
     db.session.flush()
     audit.record(actor, "mail.withdraw", mail, None, {"reason": reason})
     return True
+
+
+def withdraw_mails_to(actor: Actor, participant_id: int, address: str, now: datetime) -> int:
+    """Withdraw the participant's waiting mails to ``address`` (their address was corrected:
+    a mail to the wrong address must not go out, least of all one that holds their code)."""
+    waiting = db.session.scalars(
+        select(OutboxMail)
+        .join(Job, OutboxMail.job_id == Job.id)
+        .where(
+            OutboxMail.participant_id == participant_id,
+            func.lower(OutboxMail.recipient) == address.lower(),
+            OutboxMail.sent_at.is_(None),
+            Job.finished_at.is_(None),
+        )
+    ).all()
+    return sum(withdraw(actor, mail, ADDRESS_CORRECTED, now) for mail in waiting)
 
 
 def withdraw_account_mails(actor: Actor, user_id: int, now: datetime) -> int:

@@ -440,12 +440,15 @@ def update_participant(
     email: str,
     national_number_text: str | None,
     external_id: str | None = None,
+    *,
+    now: datetime,
 ) -> bool:
     """Correct a participant's name, email, national register number or external id; audited.
 
     An empty national number field keeps the stored one; ``external_id`` ``None`` keeps it, an
-    empty text clears it. Returns whether the email changed:
-    nothing is re-sent by itself, the page offers to send the code to the new address.
+    empty text clears it. Returns whether the email changed: mails still waiting for the old
+    address are withdrawn (their QR code must not reach the wrong address); nothing is re-sent
+    by itself, the page offers to send the code to the new address.
     """
     name = checks.text((name or "").strip(), "name")
     if not name:
@@ -463,7 +466,8 @@ def update_participant(
         ):
             held_elsewhere = _store_national_number(actor, participant, digits)
             before["national_number"] = "<changed>"
-    changed_email = email != participant.email
+    old_email = participant.email
+    changed_email = email != old_email
     participant.name, participant.email = name, email
     if external_id is not None:
         participant.external_id = _external_id(external_id, participant.branch_id, participant.id)
@@ -477,6 +481,8 @@ def update_participant(
     )
     if held_elsewhere:
         _record_held_elsewhere(actor, participant)
+    if changed_email and old_email:
+        outbox.withdraw_mails_to(actor, participant.id, old_email, now)
     return changed_email
 
 

@@ -255,6 +255,7 @@ def edit(participant_id: int):  # type: ignore[no-untyped-def]
                 form.email.data,
                 form.national_number.data,
                 form.external_id.data or "",
+                now=datetime.now(UTC),
             )
             flash(_("Participant changed."), "success")
             if changed:

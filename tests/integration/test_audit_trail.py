@@ -150,7 +150,9 @@ def test_a_change_shows_its_before_and_after(app, make, two_branches, today):
 
         participant = db.session.get(Participant, two_branches["an"])
         user = db.session.scalars(select(User).where(User.role == Role.PROMOTOR)).first()
-        update_participant(Actor(user), participant, "An Gentenaar", participant.email, None)
+        update_participant(
+            Actor(user), participant, "An Gentenaar", participant.email, None, now=datetime.now(UTC)
+        )
         db.session.commit()
     api = make.api(Role.PROMOTOR, "Gent")
     answer = api.get(

@@ -181,6 +181,7 @@ _WEB = {
         "attendance.revoke_exemption", "attendance.revoke_justification",
         "attendance.justification_document",
         "admin.outbox_mail", "admin.outbox_image", "admin.outbox_retry", "admin.outbox_renew",
+        "admin.outbox_withdraw",
     ],
     "teaching_a": [
         "webscan.session_scan",

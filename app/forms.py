@@ -20,10 +20,12 @@ from wtforms import (
     FloatField,
     IntegerField,
     PasswordField,
+    SelectMultipleField,
     StringField,
     TextAreaField,
 )
-from wtforms.validators import StopValidation, ValidationError
+from wtforms.validators import DataRequired, Length, StopValidation, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.domain.limits import (
     EARLIEST_DAY,
@@ -93,3 +95,25 @@ class Form(FlaskForm):
                 field.validators = [number_in_limits, *field.validators]
             field.validators = [*field.validators, *extra]
             return field
+
+
+# Shared by every area's pages (an area never imports another area's forms).
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """A multi-select shown as a list of checkboxes (the ``field`` macro adds a filter box)."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class ReasonForm(Form):
+    """A mandatory reason (also used by the certificates' corrections)."""
+
+    reason = TextAreaField(
+        _l("Reason"), validators=[DataRequired(_l("Give the reason.")), Length(max=2000)]
+    )
+
+
+class ConfirmForm(Form):
+    """A bare form: only the CSRF token, for POST buttons."""

@@ -9,6 +9,8 @@ import re
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
+from app.models import JustificationKind
+
 LEFT_AT_END = "left at the end"
 LEFT_EARLY = "left early"
 LATE_ARRIVAL = "late arrival"
@@ -98,3 +100,12 @@ def kind_text(kind: object) -> str:
 def source_text(source: object) -> str:
     value = str(getattr(source, "value", source))
     return str(SOURCE_LABELS.get(value, value))
+
+
+# How a justification's kind reads (its stored value is the enum's).
+KIND_LABELS = {
+    JustificationKind.DOCTOR: _l("Doctor's note"),
+    JustificationKind.EMPLOYER: _l("Employer's certificate"),
+    JustificationKind.KLEIN_VERLET: _l("Klein verlet"),
+    JustificationKind.OTHER: _l("Other"),
+}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from urllib.parse import urlsplit
 
 from flask import flash, url_for
 from flask_babel import lazy_gettext as _l
@@ -18,6 +19,7 @@ from app.errors import Refusal
 from app.extensions import db
 from app.forms import Form
 from app.models import Branch, User
+from app.text import has_control_characters, has_line_breaks
 
 
 def choices(pairs: Iterable[tuple[object, object]]) -> list[SelectChoice]:
@@ -75,3 +77,22 @@ def _with_link(refusal: Refusal) -> str:
     return Markup('{} <a href="{}">{}</a>').format(
         refusal.message, link, _l("Open the existing record")
     )
+
+
+def local_target(target: str | None) -> str | None:
+    """``target`` if it is a path on this site, else None (no open redirect).
+
+    Parsed as a URL: no scheme, no host, a single leading slash, and no character a browser
+    would drop or turn into a slash (tabs, line breaks, backslashes), which would make
+    ``/\t/evil.example`` reach ``//evil.example``.
+    """
+    if not target or len(target) > 2000:
+        return None
+    if has_control_characters(target) or has_line_breaks(target) or "\\" in target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not parts.path.startswith("/"):
+        return None
+    if parts.path.startswith("//"):
+        return None
+    return target

@@ -7,9 +7,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from app.auth.operations import MIN_PASSWORD_LENGTH
-from app.forms import Form
+from app.forms import Form, MultiCheckboxField
 from app.models import Role
-from app.planning.forms import MultiCheckboxField
 
 ROLE_LABELS = {
     Role.ADMIN: _l("support"),

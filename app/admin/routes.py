@@ -35,6 +35,7 @@ from app.admin.forms import (
 from app.domain.limits import id_in_range
 from app.errors import NotFound, Refusal
 from app.extensions import db
+from app.forms import ConfirmForm
 from app.mail.outbox import retry_now, smtp_configured
 from app.models import (
     Branch,
@@ -48,7 +49,6 @@ from app.models import (
     Supervisor,
     User,
 )
-from app.planning.forms import ConfirmForm
 from app.planning.timing import forget_closure_days
 from app.views import actor, choices, refusals_shown
 from app.web import BRUSSELS, local_time

@@ -7,7 +7,6 @@ from datetime import UTC, datetime
 
 from flask import flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
@@ -31,6 +30,7 @@ from app.attendance.reports import rows, to_csv, to_xlsx
 from app.domain.sessions import local_datetime
 from app.errors import Forbidden, NotFound
 from app.extensions import db
+from app.forms import ConfirmForm
 from app.models import (
     Enrolment,
     Exemption,
@@ -43,18 +43,11 @@ from app.models import (
     TrainingEnrolment,
 )
 from app.participants import operations as people
-from app.planning.forms import ConfirmForm
 from app.planning.timing import session_times
+from app.reasons import KIND_LABELS
 from app.scanning.roster import roster
 from app.views import actor, choices, refusals_shown
 from app.web import BRUSSELS, file_response
-
-KIND_LABELS = {
-    JustificationKind.DOCTOR: _l("Doctor's note"),
-    JustificationKind.EMPLOYER: _l("Employer's certificate"),
-    JustificationKind.KLEIN_VERLET: _l("Klein verlet"),
-    JustificationKind.OTHER: _l("Other"),
-}
 
 
 def _now() -> datetime:

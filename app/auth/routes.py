@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import base64
 from datetime import UTC, datetime
-from urllib.parse import urlsplit
 
 from flask import (
     Response,
@@ -45,8 +44,7 @@ from app.domain.pairing import PAIRING_VALID
 from app.errors import NotFound, Refusal
 from app.extensions import db, limiter
 from app.models import ApiToken, Role
-from app.text import has_control_characters, has_line_breaks
-from app.views import refusals_shown
+from app.views import local_target, refusals_shown
 from qr.images import code_png
 from qr.pairing import pairing_text
 
@@ -67,25 +65,6 @@ def _login_account() -> str:
 def _failed(response: Response) -> bool:
     """A successful login redirects; only the other answers count against the limits."""
     return response.status_code != 302
-
-
-def local_target(target: str | None) -> str | None:
-    """``target`` if it is a path on this site, else None (no open redirect).
-
-    Parsed as a URL: no scheme, no host, a single leading slash, and no character a browser
-    would drop or turn into a slash (tabs, line breaks, backslashes), which would make
-    ``/\t/evil.example`` reach ``//evil.example``.
-    """
-    if not target or len(target) > 2000:
-        return None
-    if has_control_characters(target) or has_line_breaks(target) or "\\" in target:
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not parts.path.startswith("/"):
-        return None
-    if parts.path.startswith("//"):
-        return None
-    return target
 
 
 @bp.route("/login", methods=["GET", "POST"])

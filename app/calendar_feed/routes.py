@@ -11,8 +11,8 @@ from flask_login import current_user, login_required
 from app.calendar_feed import bp
 from app.calendar_feed import operations as feeds
 from app.errors import NotFound
+from app.forms import ConfirmForm
 from app.links import external_url
-from app.planning.forms import ConfirmForm
 from app.portal import bp as portal_bp
 from app.portal.identity import PortalIdentity, portal_required
 from app.views import actor

@@ -21,8 +21,8 @@ from app.certificates.forms import SecondSittingForm, SittingsForm
 from app.certificates.organisation import current as current_organisation
 from app.errors import NotFound
 from app.extensions import db
+from app.forms import ConfirmForm, ReasonForm
 from app.models import Certificate, CertificateKind, Participant, Training
-from app.planning.forms import ConfirmForm, ReasonForm
 from app.views import actor, refusals_shown
 from app.web import file_response
 

@@ -7,8 +7,7 @@ from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaF
 from wtforms.validators import DataRequired, Length, Optional
 
 from app.domain.exchange import EVENT_KINDS
-from app.forms import Form, day_in_limits
-from app.planning.forms import MultiCheckboxField
+from app.forms import Form, MultiCheckboxField, day_in_limits
 from app.views import choices
 
 EVENT_LABELS = {

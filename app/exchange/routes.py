@@ -20,9 +20,9 @@ from app.errors import NotFound, Refusal
 from app.exchange import operations as ops
 from app.exchange.forms import EVENT_LABELS, IDENTIFIER_LABELS, ConnectionForm, PushForm
 from app.extensions import db
+from app.forms import ConfirmForm
 from app.links import external_url
 from app.models import Branch, ExchangeConnection, ExchangeEvent, ExchangePush, Participant
-from app.planning.forms import ConfirmForm
 from app.views import actor, choices, refusals_shown
 from app.web import BRUSSELS
 

@@ -18,8 +18,8 @@ from app.domain.limits import day_in_range
 from app.errors import Forbidden, NotFound
 from app.exports import bp
 from app.exports import operations as ops
+from app.forms import ConfirmForm
 from app.models import Project, Role, Training
-from app.planning.forms import ConfirmForm
 from app.views import actor, refusals_shown
 from app.web import file_response
 

@@ -14,6 +14,7 @@ from sqlalchemy.orm import selectinload
 from app import scoping
 from app.errors import Forbidden
 from app.extensions import db
+from app.forms import ConfirmForm
 from app.mail import outbox
 from app.mail.messages import enrolled_sessions, participant_code
 from app.models import Branch, Enrolment, Participant, Role, Session, Training
@@ -21,7 +22,6 @@ from app.participants import bp
 from app.participants import operations as people
 from app.participants.forms import ImportForm, MergeForm, ParticipantEditForm, ParticipantForm
 from app.participants.importing import ImportResult, import_participants
-from app.planning.forms import ConfirmForm
 from app.planning.timing import status_of
 from app.text import without_control_characters
 from app.views import actor, branch_choices, choices, refusals_shown

@@ -14,17 +14,9 @@ from wtforms import (
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
-from wtforms.widgets import CheckboxInput, ListWidget
 
-from app.forms import Form
+from app.forms import Form, MultiCheckboxField
 from app.models import TrainingKind
-
-
-class MultiCheckboxField(SelectMultipleField):
-    """A multi-select shown as a list of checkboxes (the ``field`` macro adds a filter box)."""
-
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 def _required(message=None):  # type: ignore[no-untyped-def]
@@ -219,21 +211,9 @@ class EnrolForm(Form):
     )
 
 
-class ReasonForm(Form):
-    """A mandatory reason (also used by the certificates' corrections)."""
-
-    reason = TextAreaField(
-        _l("Reason"), validators=[DataRequired(_l("Give the reason.")), Length(max=2000)]
-    )
-
-
 class ReopenForm(Form):
     reason = TextAreaField(
         _l("Reason for reopening"),
         validators=[DataRequired(_l("Give the reason for reopening.")), Length(max=2000)],
         description=_l("Recorded with the session and in the audit trail."),
     )
-
-
-class ConfirmForm(Form):
-    """A bare form: only the CSRF token, for POST buttons."""

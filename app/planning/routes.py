@@ -16,6 +16,7 @@ from app.domain.cutoff import registration_deadline
 from app.domain.limits import day_in_range
 from app.errors import Refusal
 from app.extensions import db
+from app.forms import ConfirmForm
 from app.models import (
     AuditRecord,
     Enrolment,
@@ -35,7 +36,6 @@ from app.planning import bp
 from app.planning import operations as planning
 from app.planning.forms import (
     CancelForm,
-    ConfirmForm,
     EnrolForm,
     ProjectForm,
     ReopenForm,

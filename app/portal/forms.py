@@ -14,8 +14,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 
-from app.forms import Form
-from app.planning.forms import MultiCheckboxField
+from app.forms import Form, MultiCheckboxField
 
 
 class SignInForm(Form):

@@ -15,8 +15,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from app.attendance.figures import ParticipantFigures, participant_figures
-from app.attendance.routes import KIND_LABELS
-from app.auth.routes import local_target
 from app.certificates import operations as certificates
 from app.certificates.operations import FILE_NAMES
 from app.db import lock_people
@@ -25,6 +23,7 @@ from app.domain.cutoff import BRUSSELS
 from app.domain.limits import id_in_range
 from app.errors import NotFound, Refusal
 from app.extensions import db, limiter
+from app.forms import ConfirmForm
 from app.mail.messages import participant_code, queue_code_mail
 from app.models import (
     Certificate,
@@ -40,12 +39,12 @@ from app.models import (
     TrainingEnrolment,
     TrainingMode,
 )
-from app.planning.forms import ConfirmForm
 from app.portal import bp, identity, signin
 from app.portal.forms import DecisionForm, HoursForm, JustificationUploadForm, SignInForm
 from app.portal.identity import PortalIdentity, portal_required
+from app.reasons import KIND_LABELS
 from app.supervision import operations as supervision
-from app.views import choices, refusals_shown
+from app.views import choices, local_target, refusals_shown
 from app.web import file_response
 from qr.images import code_png
 

@@ -13,9 +13,9 @@ from sqlalchemy.orm import joinedload
 
 from app import scoping
 from app.attendance.operations import upload_folder
-from app.attendance.routes import KIND_LABELS
 from app.errors import NotFound
 from app.extensions import db
+from app.forms import ConfirmForm
 from app.models import (
     JustificationRequest,
     Participant,
@@ -26,7 +26,7 @@ from app.models import (
     Training,
     TrainingMode,
 )
-from app.planning.forms import ConfirmForm
+from app.reasons import KIND_LABELS
 from app.supervision import bp
 from app.supervision import operations as ops
 from app.supervision.forms import RejectForm, SupervisorForm

@@ -162,3 +162,75 @@ def test_every_function_the_rules_document_names_exists():
                 break
             found = getattr(found, attribute)
     assert missing == []
+
+
+# The areas of app/: a package with its own pages or work. The layers under them (app/domain,
+# app/models and the kernel modules directly in app/) are not areas.
+AREAS = {
+    path.name
+    for path in (ROOT / "app").iterdir()
+    if (path / "__init__.py").exists() and path.name not in ("domain", "models")
+}
+
+
+def area_imports() -> list[tuple[str, str, str]]:
+    """(importing area, file, imported module) for every import of one area by another,
+    including those inside functions."""
+    found = []
+    for area in AREAS:
+        for path in (ROOT / "app" / area).rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text())):
+                if isinstance(node, ast.Import):
+                    names = [alias.name for alias in node.names]
+                elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                    names = [node.module]
+                    if node.module == "app":
+                        names = [f"app.{alias.name}" for alias in node.names]
+                else:
+                    continue
+                for name in names:
+                    parts = name.split(".")
+                    if parts[0] == "app" and len(parts) > 1 and parts[1] in AREAS - {area}:
+                        found.append((area, str(path.relative_to(ROOT)), name))
+    return found
+
+
+# The participant's page shows the form that links a supervisor (kept in its own area).
+OTHER_AREAS_PAGES_ALLOWED = {("participants", "app.supervision.forms")}
+
+
+def test_no_area_imports_another_areas_routes_or_forms():
+    """Pages and their forms are the top layer: what several areas share lives in the kernel
+    (app/forms.py, app/views.py, app/reasons.py), never in one area's routes or forms."""
+    offending = [
+        f"{path}: {name}"
+        for area, path, name in area_imports()
+        if name.split(".")[2:3] in (["routes"], ["forms"])
+        and (area, ".".join(name.split(".")[:3])) not in OTHER_AREAS_PAGES_ALLOWED
+    ]
+    assert offending == []
+
+
+# Pairs of areas that still import each other (issue 19 removes them one by one; a pair that
+# is gone must be taken off this list, and no pair may be added).
+KNOWN_CIRCLES = {
+    ("api", "exchange"),
+    ("attendance", "mail"),
+    ("attendance", "supervision"),
+    ("exchange", "jobs"),
+    ("exchange", "scanning"),
+    ("jobs", "mail"),
+    ("jobs", "supervision"),
+    ("participants", "planning"),
+    ("participants", "supervision"),
+    ("planning", "scanning"),
+}
+
+
+def test_no_new_circle_between_two_areas():
+    uses: dict[str, set[str]] = {area: set() for area in AREAS}
+    for area, _path, name in area_imports():
+        uses[area].add(name.split(".")[1])
+    circles = {(a, b) for a in AREAS for b in uses[a] if a < b and a in uses[b]}
+    assert circles - KNOWN_CIRCLES == set(), "a new circle between areas"
+    assert KNOWN_CIRCLES - circles == set(), "a circle is gone: take it off KNOWN_CIRCLES"

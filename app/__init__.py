@@ -23,6 +23,7 @@ def create_app(config: dict[str, Any] | None = None, instance_path: str | None =
     _route_ids(app)
     _init_extensions(app)
     _register_blueprints(app)
+    _connect_listeners()
     _register_cli(app)
     from app.errors import register_error_handlers
 
@@ -161,7 +162,30 @@ def _init_operations(app: Flask) -> None:
     logs.init_logging(app)
     health.init_health(app)
     metrics.init_metrics(app)
+    _register_job_kinds()
     init_jobs(app)
+
+
+def _register_job_kinds() -> None:
+    """Every kind of background work, wired in one place: the job runner (app/jobs) sits under
+    the areas and imports none of them. Importing a module registers the kinds it defines."""
+    from app.auth import operations as accounts
+    from app.exchange import outgoing  # noqa: F401  (the "exchange.deliver" kind)
+    from app.mail import digest, outbox  # noqa: F401  (the "mail" and "digest" kinds)
+    from app.portal import signin
+    from app.supervision import daily  # noqa: F401  ("supervisor_waiting")
+
+    # The mails asked for on public pages (app.mail.asked): a reset link, a portal sign-in link.
+    accounts.register_jobs()
+    signin.register_jobs()
+
+
+def _connect_listeners() -> None:
+    """What one area announces and another acts on (app/signals.py), connected in one place."""
+    from app import signals
+    from app.exchange import outgoing
+
+    signals.registration_written.connect(outgoing.registration_written)
 
 
 def _register_cli(app: Flask) -> None:

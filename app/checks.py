@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from email_validator import EmailNotValidError, validate_email
 from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 
@@ -52,3 +53,11 @@ def text(value: str, field: str, one_line: bool = True) -> str:
             field=field,
         )
     return value
+
+
+def clean_email(text: str) -> str:
+    """A participant's or supervisor's address as the forms take it (the case kept: it is theirs)."""
+    try:
+        return validate_email(text or "", check_deliverability=False).normalized
+    except EmailNotValidError as exc:
+        raise Refusal("invalid_email", _l("This is not a valid email address.")) from exc

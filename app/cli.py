@@ -17,7 +17,7 @@ from app.domain.cutoff import BRUSSELS
 from app.errors import Refusal
 from app.extensions import db
 from app.models import Role
-from app.planning.timing import forget_closure_days
+from app.timing import forget_closure_days
 
 
 def register(app: Flask) -> None:

@@ -34,7 +34,7 @@ from app.models import (
     Session,
     User,
 )
-from app.planning.timing import forget_closure_days
+from app.timing import forget_closure_days
 
 USER_FIELDS = ("email", "name", "role", "branch_id", "active")
 

@@ -49,7 +49,7 @@ from app.models import (
     Supervisor,
     User,
 )
-from app.planning.timing import forget_closure_days
+from app.timing import forget_closure_days
 from app.views import actor, choices, refusals_shown
 from app.web import BRUSSELS, local_time
 

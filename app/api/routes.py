@@ -38,12 +38,12 @@ from app.models import (
 )
 from app.participants import operations as people
 from app.planning import operations as planning
-from app.planning.timing import session_times, status_of
 from app.scanning import service
 from app.scanning.roster import roster
 from app.scoping import Principal
 from app.security import qr_public_key
 from app.supervision import operations as supervision
+from app.timing import session_times, status_of
 from qr import public_key_to_pem
 
 PLANNERS_ONLY = {403: "Only promotors and support may plan"}

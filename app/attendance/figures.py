@@ -59,8 +59,8 @@ from app.models import (
     TrainingEnrolment,
 )
 from app.models.attendance import justification_sessions
-from app.planning.timing import SessionTimes, is_locked, session_times
 from app.scanning.service import effective_registrations
+from app.timing import SessionTimes, is_locked, session_times
 
 if TYPE_CHECKING:
     from app.supervision.counting import SelfReportLine

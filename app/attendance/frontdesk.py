@@ -27,8 +27,8 @@ from app.extensions import db
 from app.links import external_url
 from app.mail import outbox
 from app.models import AuditRecord, Enrolment, Kind, Registration, Session, User
-from app.planning.timing import SessionTimes, session_times
 from app.scanning.service import effective_registrations
+from app.timing import SessionTimes, session_times
 
 
 @dataclass(frozen=True)

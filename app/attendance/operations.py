@@ -40,10 +40,10 @@ from app.models import (
     Source,
     TrainingEnrolment,
 )
-from app.planning.timing import SessionTimes, session_times
 from app.reasons import LATE_ARRIVAL, LEFT_AT_END, LEFT_EARLY
 from app.scanning.roster import roster
 from app.scanning.service import check_window, refuse, register
+from app.timing import SessionTimes, session_times
 
 MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
 DOCUMENT_TYPES = {

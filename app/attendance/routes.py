@@ -43,9 +43,9 @@ from app.models import (
     TrainingEnrolment,
 )
 from app.participants import operations as people
-from app.planning.timing import session_times
 from app.reasons import KIND_LABELS
 from app.scanning.roster import roster
+from app.timing import session_times
 from app.views import actor, choices, refusals_shown
 from app.web import BRUSSELS, file_response
 

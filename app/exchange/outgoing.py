@@ -199,8 +199,8 @@ def changed(
 
 
 def registration_state(session: Session, participant_id: int) -> str:
-    from app.planning.timing import local_datetime
     from app.scanning.service import effective_registrations
+    from app.timing import local_datetime
 
     registrations = db.session.scalars(effective_registrations(session.id, [participant_id])).all()
     return rules.state_from_registrations(
@@ -211,7 +211,8 @@ def registration_state(session: Session, participant_id: int) -> str:
 
 
 def registration_written(row: Mapping[str, Any], registration_id: int, now: datetime) -> None:
-    """The hook of ``app.scanning.service.write_registration`` (every registration)."""
+    """Listens to ``app.signals.registration_written`` (every registration the scan path
+    writes; connected in ``create_app``)."""
     from app.reasons import dutch_reason  # the package reads Dutch ("left at the end")
 
     changed(

@@ -32,9 +32,9 @@ from app.exports.pdf import Lesson, PaperList, paper_list_pdf
 from app.extensions import db
 from app.models import Participant, Project, Registration, Session, Training, User
 from app.planning.operations import submit_session
-from app.planning.timing import is_locked, session_times
 from app.reasons import kind_text, source_text
 from app.security import decrypt_national_number
+from app.timing import is_locked, session_times
 
 Period = tuple[date, date]
 

@@ -117,17 +117,10 @@ def _after_rollback(session: OrmSession) -> None:
 
 
 def init_jobs(app: Flask) -> None:
-    """Register the job kinds; start the embedded worker thread when configured."""
-    from app.auth import operations as accounts
-    from app.exchange import outgoing  # noqa: F401  (registers the "exchange.deliver" kind)
+    """Start the embedded worker thread when configured. The job kinds are registered by
+    ``create_app`` (``app._register_job_kinds``): this package, under the areas, imports none
+    of them."""
     from app.jobs.worker import start_embedded_worker
-    from app.mail import digest, outbox  # noqa: F401  (register the "mail" and "digest" kinds)
-    from app.portal import signin
-    from app.supervision import daily  # noqa: F401  (registers "supervisor_waiting")
-
-    # The mails asked for on public pages (app.mail.asked): a reset link, a portal sign-in link.
-    accounts.register_jobs()
-    signin.register_jobs()
 
     start_embedded_worker(app)
 

@@ -6,7 +6,6 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, func, insert, or_, select, true
 from sqlalchemy.orm import aliased
@@ -34,13 +33,6 @@ from app.models import (
 from app.security import decrypt_national_number, encrypt_national_number, national_number_index
 
 
-def clean_email(text: str) -> str:
-    try:
-        return validate_email(text or "", check_deliverability=False).normalized
-    except EmailNotValidError as exc:
-        raise Refusal("invalid_email", _l("This is not a valid email address.")) from exc
-
-
 def clean_national_number(text: str | None) -> str | None:
     if not text or not text.strip():
         return None
@@ -66,7 +58,7 @@ def create_participant(
         raise Refusal("name_required", _l("Give the participant's name."))
     checks.text(email or "", "email")
     digits = clean_national_number(national_number_text)
-    participant = Participant(branch=branch, name=name, email=clean_email(email))
+    participant = Participant(branch=branch, name=name, email=checks.clean_email(email))
     _check_email_free(participant.email, branch.id)
     participant.external_id = _external_id(external_id, branch.id)
     held_elsewhere = False
@@ -453,7 +445,7 @@ def update_participant(
     name = checks.text((name or "").strip(), "name")
     if not name:
         raise Refusal("name_required", _l("Give the participant's name."), field="name")
-    email = clean_email(checks.text(email or "", "email"))
+    email = checks.clean_email(checks.text(email or "", "email"))
     _check_email_free(email, participant.branch_id, participant.id)
     digits = clean_national_number(national_number_text)
     before = audit.snapshot(participant, PARTICIPANT_FIELDS)

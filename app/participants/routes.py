@@ -22,8 +22,8 @@ from app.participants import bp
 from app.participants import operations as people
 from app.participants.forms import ImportForm, MergeForm, ParticipantEditForm, ParticipantForm
 from app.participants.importing import ImportResult, import_participants
-from app.planning.timing import status_of
 from app.text import without_control_characters
+from app.timing import status_of
 from app.views import actor, branch_choices, choices, refusals_shown
 from qr.images import code_png
 

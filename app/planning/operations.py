@@ -38,7 +38,7 @@ from app.models import (
     TrainingMode,
     User,
 )
-from app.planning.timing import is_locked, session_times
+from app.timing import is_locked, session_times
 
 SCHEDULE_MESSAGES = {
     "end_before_start": _l("The end must be after the start."),

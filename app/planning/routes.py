@@ -46,8 +46,8 @@ from app.planning.forms import (
     TrainingEditForm,
     TrainingForm,
 )
-from app.planning.timing import closure_days, is_locked, session_times, status_of
 from app.scanning.roster import roster
+from app.timing import closure_days, is_locked, session_times, status_of
 from app.views import actor, branch_choices, choices, refusals_shown
 from app.web import BRUSSELS
 

@@ -31,7 +31,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased
 
-from app import audit, scoping
+from app import audit, scoping, signals
 from app.audit import Actor
 from app.domain.cutoff import window_refusal
 from app.domain.scanning import FUTURE_MARGIN, Requested, scan_direction
@@ -52,9 +52,9 @@ from app.models import (
     Training,
     User,
 )
-from app.planning.timing import session_times
 from app.scoping import Principal
 from app.security import qr_public_key
+from app.timing import session_times
 from qr import InvalidCode, verify_code
 
 MESSAGES = {
@@ -582,10 +582,9 @@ def write_registration(
 
 def _exchange(row: dict[str, Any], registration_id: int, now: datetime) -> None:
     """Every registration may travel to the branch's administration package (docs/rules.md, "Exchange"): the
-    events are written in this same transaction; the worker delivers them."""
-    from app.exchange.outgoing import registration_written
-
-    registration_written(row, registration_id, now)
+    events are written in this same transaction (by the listener ``create_app`` connects); the
+    worker delivers them."""
+    signals.registration_written.send(row, registration_id=registration_id, now=now)
 
 
 def _store_receipt(

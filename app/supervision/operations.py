@@ -30,6 +30,7 @@ from sqlalchemy.orm import joinedload
 from app import audit, checks
 from app.attendance import operations as attendance
 from app.audit import Actor
+from app.checks import clean_email
 from app.db import LOCK_PERSON_ADDRESS, lock_key
 from app.domain import selfreports as rules
 from app.domain.cutoff import BRUSSELS
@@ -53,7 +54,6 @@ from app.models import (
     TrainingEnrolment,
     TrainingMode,
 )
-from app.participants.operations import clean_email
 from app.supervision.counting import _later, _later_decision, counting_reports
 
 MAX_DESCRIPTION = 2000
@@ -316,7 +316,7 @@ def elearning_enrolment(training: Training, participant: Participant) -> Trainin
 
 
 def _closures(day: date) -> list[date]:
-    from app.planning.timing import closure_days
+    from app.timing import closure_days
 
     return closure_days(day)
 

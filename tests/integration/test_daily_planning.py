@@ -263,7 +263,7 @@ def db_session_of(app, training_id: int) -> int:  # type: ignore[no-untyped-def]
 
 
 def test_a_series_across_the_change_to_summer_time_keeps_its_local_times(app, make):
-    from app.planning.timing import session_times
+    from app.timing import session_times
 
     training_id = _training_for_series(app, make)
     client = log_in(app, Role.PROMOTOR, make)

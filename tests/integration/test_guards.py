@@ -167,7 +167,7 @@ def test_the_favicon_answers_without_a_login(app):
 
 def test_the_demo_has_a_session_still_running_in_the_evening(app):
     from app.demo import load_demo
-    from app.planning.timing import is_locked, session_times
+    from app.timing import is_locked, session_times
 
     evening = datetime.now(BRUSSELS).replace(hour=20, minute=30, second=0, microsecond=0)
     with app.app_context():

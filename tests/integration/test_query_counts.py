@@ -42,7 +42,7 @@ from app.models import (
     TrainingMode,
     User,
 )
-from app.planning.timing import forget_closure_days
+from app.timing import forget_closure_days
 from tests.integration.test_web_planning import log_in
 
 PAST = date(2026, 1, 5)

@@ -1,0 +1,12 @@
+"""What one area announces and another listens to, so that neither imports the other: the
+scan path says that it wrote a registration; the exchange (wired in ``create_app``) turns that
+into events for the administration package, in the same transaction."""
+
+from __future__ import annotations
+
+from blinker import Namespace
+
+_signals = Namespace()
+
+# Sent with the written row (a mapping), ``registration_id`` and ``now``.
+registration_written = _signals.signal("registration-written")

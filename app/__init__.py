@@ -169,9 +169,10 @@ def _init_operations(app: Flask) -> None:
 def _register_job_kinds() -> None:
     """Every kind of background work, wired in one place: the job runner (app/jobs) sits under
     the areas and imports none of them. Importing a module registers the kinds it defines."""
+    from app import digest  # noqa: F401  (the "digest" kind)
     from app.auth import operations as accounts
     from app.exchange import outgoing  # noqa: F401  (the "exchange.deliver" kind)
-    from app.mail import digest, outbox  # noqa: F401  (the "mail" and "digest" kinds)
+    from app.mail import outbox  # noqa: F401  (the "mail" kind)
     from app.portal import signin
     from app.supervision import daily  # noqa: F401  ("supervisor_waiting")
 

@@ -147,9 +147,9 @@ def send_mail_command(loop: bool) -> None:
 def digest_command() -> None:
     """Queue today's digest mails now (the workers do it each working day from DIGEST_TIME);
     someone who had today's digest gets no second one."""
+    from app.digest import send_digests
     from app.domain.cutoff import BRUSSELS
     from app.extensions import db
-    from app.mail.digest import send_digests
 
     now = datetime.now(UTC)
     queued = send_digests(now.astimezone(BRUSSELS).date(), now)

@@ -85,7 +85,7 @@ class DefaultConfig:
     WORKER_POLL_SECONDS = 1.0
     WORKER_BATCH = 5  # jobs claimed at once by one worker
     WORKER_HEARTBEAT_SECONDS = 5.0
-    # The daily digest mail (app/mail/digest.py) is scheduled on working days from this local
+    # The daily digest mail (app/digest) is scheduled on working days from this local
     # (Brussels) time: before 10:00, the deadline of yesterday's registrations. "off": none.
     DIGEST_TIME = "07:00"
     # Health and operations (app/health, app/metrics.py)

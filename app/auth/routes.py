@@ -238,7 +238,7 @@ def _password_page(form: ChangePasswordForm, digest_form: DigestForm | None = No
     )
 
 
-# The roles the daily digest is for (app/mail/digest.py).
+# The roles the daily digest is for (app/digest).
 DIGEST_ROLES = (Role.PROMOTOR, Role.TRAINER)
 
 

@@ -20,11 +20,11 @@ from flask_babel import gettext as _
 from sqlalchemy import exists, select
 
 from app import audit, jobs
+from app import digest as digest_mail
 from app.audit import Actor
 from app.extensions import db
 from app.jobs.daily import Daily, register_daily
 from app.links import external_url
-from app.mail import digest as digest_mail
 from app.mail import outbox
 from app.models import Participant, SelfReport, SelfReportDecision, Supervisor, Training
 

@@ -11,12 +11,12 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import func, select
 
+from app import digest
 from app.audit import Actor
 from app.domain.cutoff import BRUSSELS
 from app.extensions import db
 from app.jobs import runner
 from app.jobs.daily import schedule_due
-from app.mail import digest
 from app.mail.outbox import deliver_pending
 from app.models import DigestSent, Kind, OutboxMail, Role, Session, Source, TrainingEnrolment, User
 from app.scanning.service import register

@@ -11,12 +11,12 @@ from datetime import date, datetime, time, timedelta
 import pytest
 from sqlalchemy import select
 
+from app import digest
 from app.attendance.figures import training_figures
 from app.attendance.operations import add_exemption
 from app.audit import Actor
 from app.domain.cutoff import BRUSSELS
 from app.extensions import db
-from app.mail import digest
 from app.models import (
     Kind,
     Participant,

@@ -12,7 +12,7 @@ late_enrolment, incomplete, present by the Syntra rule, absent), early terminati
 (``participation.takes_part``), the hours (``app.domain.thresholds.figures_for`` with the
 training's ``hours_method``), the exam rule and paid leave per lesson period
 (``thresholds.paid_leave_periods`` over ``app.domain.periods.lesson_periods``, the same periods
-as the certificates). Approved e-learning hours (``app.supervision.counting``) are read in one
+as the certificates). Approved e-learning hours (``app.attendance.selfreported``) are read in one
 query beside the registrations and go through the same ``figures_for``: they are hours given
 to that participant and present (see ``docs/rules.md``).
 """
@@ -23,10 +23,11 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import Row, func, select, true
 
+from app.attendance.selfreported import SelfReportLine, approved_lines
 from app.domain.attendance import Span, planned_time, presence, span
 from app.domain.participation import before_enrolment, held, session_status, takes_part
 from app.domain.periods import lesson_periods
@@ -61,9 +62,6 @@ from app.models import (
 from app.models.attendance import justification_sessions
 from app.scanning.service import effective_registrations
 from app.timing import SessionTimes, is_locked, session_times
-
-if TYPE_CHECKING:
-    from app.supervision.counting import SelfReportLine
 
 Period = tuple[date, date]
 # An effective registration as a plain row: ``id``, ``kind``, ``at`` and ``source`` (and its
@@ -288,9 +286,6 @@ class _Facts:
         facts = cls(sessions, {}, {}, {}, {}, set(), {}, set(), {})
         ids = [s.id for s in rows]
         if attendance:
-            # Imported here: app.supervision's blueprint imports the attendance pages.
-            from app.supervision.counting import approved_lines
-
             # Before the people: an e-learning participant may have hours and no session.
             facts.self_reports = approved_lines(
                 training_ids, period, person.id if person is not None else None

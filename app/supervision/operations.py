@@ -29,6 +29,7 @@ from sqlalchemy.orm import joinedload
 
 from app import audit, checks
 from app.attendance import operations as attendance
+from app.attendance.selfreported import _later, _later_decision, counting_reports
 from app.audit import Actor
 from app.checks import clean_email
 from app.db import LOCK_PERSON_ADDRESS, lock_key
@@ -54,7 +55,6 @@ from app.models import (
     TrainingEnrolment,
     TrainingMode,
 )
-from app.supervision.counting import _later, _later_decision, counting_reports
 
 MAX_DESCRIPTION = 2000
 MAX_REASON = 1000

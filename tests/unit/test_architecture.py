@@ -215,7 +215,6 @@ def test_no_area_imports_another_areas_routes_or_forms():
 # is gone must be taken off this list, and no pair may be added).
 KNOWN_CIRCLES = {
     ("api", "exchange"),  # the exchange's endpoint still lives on the API's blueprint
-    ("attendance", "supervision"),  # figures count approved self-reports; documents' folder
 }
 
 

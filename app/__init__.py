@@ -123,6 +123,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.calendar_feed import bp as calendar_feed_bp
     from app.certificates import bp as certificates_bp
     from app.devices import bp as devices_bp
+    from app.exchange import incoming  # noqa: F401  (its endpoint joins the API's blueprint)
     from app.exchange.routes import bp as exchange_bp
     from app.exports import bp as exports_bp
     from app.extensions import csrf

@@ -211,17 +211,9 @@ def test_no_area_imports_another_areas_routes_or_forms():
     assert offending == []
 
 
-# Pairs of areas that still import each other (issue 19 removes them one by one; a pair that
-# is gone must be taken off this list, and no pair may be added).
-KNOWN_CIRCLES = {
-    ("api", "exchange"),  # the exchange's endpoint still lives on the API's blueprint
-}
-
-
-def test_no_new_circle_between_two_areas():
+def test_no_two_areas_import_each_other():
     uses: dict[str, set[str]] = {area: set() for area in AREAS}
     for area, _path, name in area_imports():
         uses[area].add(name.split(".")[1])
     circles = {(a, b) for a in AREAS for b in uses[a] if a < b and a in uses[b]}
-    assert circles - KNOWN_CIRCLES == set(), "a new circle between areas"
-    assert KNOWN_CIRCLES - circles == set(), "a circle is gone: take it off KNOWN_CIRCLES"
+    assert circles == set(), "two areas import each other: move what they share under both"

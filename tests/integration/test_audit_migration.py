@@ -14,7 +14,7 @@ from app.extensions import db
 from app.models import Branch, Enrolment, Participant, Project, Session, Training, TrainingMode
 from tests.conftest import BASE_CONFIG
 
-BEFORE = "79610a4b3550"
+BEFORE = "authz01nrn"  # the revision before api_audit_context
 
 
 def test_the_records_kept_before_get_their_context(tmp_path):

@@ -1,7 +1,7 @@
 """gunicorn settings for Aanwezig's web processes: ``gunicorn --config deploy/gunicorn.conf.py wsgi:app``.
 
 Everything an administrator may want to change comes from the environment (see
-deploy/aanwezig.env.example); the defaults are what the README recommends and what
+deploy/aanwezig.env.example); the defaults are what docs/operations.md recommends and what
 tests/integration/test_two_servers.py runs. Background jobs do not run here: set
 ``AANWEZIG_EMBEDDED_WORKER=false`` and run ``flask --app wsgi worker`` (deploy/systemd/).
 """

@@ -56,7 +56,7 @@ def send_waiting_mails(now: datetime) -> int:
         if last is not None and _aware(last) > now - QUIET:
             continue
         supervisor = supervisors[sid]
-        outbox.queue(_message(supervisor, items))
+        outbox.queue(_message(supervisor, items), purpose="supervisor_waiting")
         audit.record(
             Actor(None),
             "supervisor.remind",

@@ -209,7 +209,7 @@ def _queue_linked(supervisor: Supervisor, participant: Participant) -> None:
                 link=external_url("portal.sign_in"),
             )
         )
-    outbox.queue(message)
+    outbox.queue(message, purpose="supervisor_linked")
 
 
 # --- Self-reported hours: what stands and what counts ------------------------------------------

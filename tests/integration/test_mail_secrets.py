@@ -278,7 +278,9 @@ def test_who_sees_which_mail(app, make, today, world):
     make_asked_mails(app)
     with app.app_context():
         mails = {(m.purpose, m.recipient): m.id for m in db.session.scalars(select(OutboxMail))}
-    assert len(mails) == 8
+    assert len(mails) == 9
+    # Linking Sara as An's supervisor mailed her (a mail to an address, as the sign-in links).
+    linked_sara = mails[("supervisor_linked", "sara@example.org")]
     qr_an, qr_ben = mails[("qr_code", "an@example.org")], mails[("qr_code", "ben@example.org")]
     reset_tom = mails[("password_reset", "tom@example.org")]
     reset_support = mails[("password_reset", "support@example.org")]
@@ -288,9 +290,9 @@ def test_who_sees_which_mail(app, make, today, world):
     everything = set(mails.values())
     expected = {
         "support central": everything,
-        "support Gent": {qr_an, reset_tom, link_an, link_sara},
-        "promotor central": {qr_an, qr_ben, link_an, link_ben, link_sara},
-        "promotor Gent": {qr_an, link_an, link_sara},
+        "support Gent": {qr_an, reset_tom, link_an, link_sara, linked_sara},
+        "promotor central": {qr_an, qr_ben, link_an, link_ben, link_sara, linked_sara},
+        "promotor Gent": {qr_an, link_an, link_sara, linked_sara},
     }
     for role, ids in expected.items():
         client = clients[role]
@@ -311,7 +313,8 @@ def test_a_promotor_sees_their_own_account_mail(app, make, world):
         own = db.session.scalar(
             select(OutboxMail.id).where(OutboxMail.recipient == "piet@example.org")
         )
-    assert own in outbox_ids(client) and len(outbox_ids(client) - {own}) == 1  # + An's QR mail
+    # Besides their own: An's QR-code mail and the mail that told Sara she supervises An.
+    assert own in outbox_ids(client) and len(outbox_ids(client) - {own}) == 2
 
 
 def test_send_again_mails_a_new_link_to_the_addressee(app, make, world, inbox):
@@ -375,7 +378,8 @@ def test_a_personal_mail_whose_link_expired_while_waiting_is_not_sent(app, make,
         job.payload = {**job.payload, "expires_at": "2020-01-01T00:00:00+00:00"}
         db.session.commit()
     deliver(app)
-    assert [m["To"] for m in inbox.messages] == ["an@example.org"]  # the QR-code mail only
+    # An's QR-code mail and Sara's supervisor mail; not the expired link.
+    assert sorted(m["To"] for m in inbox.messages) == ["an@example.org", "sara@example.org"]
     with app.app_context():
         mail = db.session.scalars(select(OutboxMail).where(OutboxMail.personal.is_(True))).one()
         assert mail.sent_at is None and mail.message == b""

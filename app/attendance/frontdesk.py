@@ -20,6 +20,7 @@ from sqlalchemy.orm import selectinload
 
 from app import audit, scoping
 from app.audit import Actor
+from app.db import LOCK_SESSION, lock_key
 from app.domain import frontdesk as rules
 from app.domain.cutoff import BRUSSELS
 from app.errors import Refusal
@@ -129,6 +130,9 @@ def remind_trainer(actor: Actor, session: Session, now: datetime) -> User:
     trainer = session.trainer
     if trainer is None or not trainer.email:
         raise Refusal("no_trainer", _l("This session has no trainer to remind."))
+    # The session's lock before the check: of several presses at once, one mails and the
+    # others see its audit record.
+    lock_key(LOCK_SESSION, session.id)
     last = last_reminders([session.id]).get(session.id)
     if last is not None and _aware(last) > now - REMIND_AGAIN_AFTER:
         raise Refusal(
@@ -158,7 +162,7 @@ def remind_trainer(actor: Actor, session: Session, now: datetime) -> User:
                 link=external_url("attendance.roll_call", session_id=session.id),
             )
         )
-    outbox.queue(message)
+    outbox.queue(message, purpose="trainer_reminder")
     audit.record(actor, "session.remind_trainer", session, after={"trainer_id": trainer.id})
     return trainer
 

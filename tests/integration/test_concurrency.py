@@ -395,3 +395,17 @@ def test_a_session_reopened_or_closed_again_at_once_changes_once(app, make, held
     )
     assert all(a.status_code < 500 for a in answers)
     assert audited(app, "session.reopen") == 2  # the fixture's, and one of these
+
+
+def test_the_front_desk_reminds_a_trainer_once_when_pressed_at_once(app, make, today):
+    tom = make.user(Role.TRAINER, email="tom@voorbeeld.be")
+    session_id = make.session(today, time(0, 0), time(0, 2), trainer_id=tom)
+    make.enrol(session_id, make.participant(name="An Peeters"))
+    desks = [log_in(app, Role.FRONTDESK, make) for _ in range(N)]
+    answers = same_time(N, lambda i: desks[i].post(f"/frontdesk/sessions/{session_id}/remind"))
+    assert all(answer.status_code < 500 for answer in answers)
+    with app.app_context():
+        mails = db.session.scalars(
+            select(OutboxMail).where(OutboxMail.recipient == "tom@voorbeeld.be")
+        ).all()
+        assert len(mails) == 1 and mails[0].purpose == "trainer_reminder"

@@ -46,6 +46,7 @@ from app.planning.forms import (
     TrainingEditForm,
     TrainingForm,
 )
+from app.scanning.refused import counts_for_session
 from app.scanning.roster import roster
 from app.timing import closure_days, is_locked, session_times, status_of
 from app.views import actor, branch_choices, choices, refusals_shown
@@ -641,6 +642,7 @@ def _session_page(
         is_admin=current_user.role == Role.ADMIN,
         not_enrolled=_training_participants_not_in(session, enrolled) if _can_plan() else 0,
         reopenings=_reopenings(session),
+        refused=counts_for_session(session.id),
     )
 
 

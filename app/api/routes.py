@@ -42,7 +42,8 @@ from app.scanning import service
 from app.scanning.roster import roster
 from app.scoping import Principal
 from app.security import qr_public_key
-from app.supervision import operations as supervision
+from app.supervision.operations import selfreports
+from app.supervision.operations import supervisors as supervisors_ops
 from app.timing import session_times, status_of
 from qr import public_key_to_pem
 
@@ -620,10 +621,10 @@ def list_supervisors(query: s.Paging) -> s.SupervisorList:
 def create_supervisor(body: s.SupervisorCreate) -> s.SupervisorOut:
     scoping.require_planner(_user())
     participants = _scoped_participants(body.participant_ids, "participant_ids")
-    supervisor = supervision.create_supervisor(
+    supervisor = supervisors_ops.create_supervisor(
         current_actor(), planning.branch_for(current_actor(), body.branch), body.name, body.email
     )
-    supervision.link_participants(current_actor(), supervisor, participants)
+    supervisors_ops.link_participants(current_actor(), supervisor, participants)
     return _supervisors_out([supervisor])[0]
 
 
@@ -651,7 +652,7 @@ def get_supervisor(supervisor_id: int) -> s.SupervisorOut:
 def link_supervisor(supervisor_id: int, body: s.SupervisorLink) -> s.SupervisorOut:
     supervisor = _supervisor(supervisor_id)
     participants = _scoped_participants(body.participant_ids, "participant_ids")
-    supervision.link_participants(current_actor(), supervisor, participants)
+    supervisors_ops.link_participants(current_actor(), supervisor, participants)
     return _supervisors_out([supervisor])[0]
 
 
@@ -675,7 +676,7 @@ def training_self_reports(training_id: int) -> s.SelfReportList:
         )
     )
     items = []
-    for state in supervision.report_states(reports):
+    for state in selfreports.report_states(reports):
         r, decision = state.report, state.decision
         items.append(
             s.SelfReportOut(

@@ -19,14 +19,14 @@ from app.portal.forms import JustificationUploadForm
 from app.portal.identity import PortalIdentity, portal_required
 from app.portal.routes.common import _records, _today
 from app.reasons import KIND_LABELS
-from app.supervision import operations as supervision
+from app.supervision.operations import documents as documents_ops
 from app.views import choices, refusals_shown
 
 
 def _upload_form(records: list[Participant]) -> JustificationUploadForm:
     form = JustificationUploadForm()
     form.kind.choices = choices((k.value, KIND_LABELS[k]) for k in JustificationKind)
-    options = supervision.own_absences([p.id for p in records], _today())
+    options = documents_ops.own_absences([p.id for p in records], _today())
     form.sessions.choices = choices(
         (s.id, f"{s.day.strftime('%d/%m/%Y')} {s.start:%H:%M} {s.training.name}")
         for s, _ in options
@@ -52,7 +52,8 @@ def absences(who: PortalIdentity):  # type: ignore[no-untyped-def]
     form = _upload_form(records)
     if form.validate_on_submit():
         options = {
-            s.id: (s, pid) for s, pid in supervision.own_absences([p.id for p in records], _today())
+            s.id: (s, pid)
+            for s, pid in documents_ops.own_absences([p.id for p in records], _today())
         }
         chosen = [options[i] for i in form.sessions.data if i in options]
         owners = {pid for _, pid in chosen}
@@ -65,7 +66,7 @@ def absences(who: PortalIdentity):  # type: ignore[no-untyped-def]
                     field="sessions",
                 )
             participant = next(p for p in records if p.id in owners) if owners else records[0]
-            supervision.submit_justification(
+            documents_ops.submit_justification(
                 who.actor,
                 participant,
                 [s for s, _ in chosen],

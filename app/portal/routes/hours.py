@@ -20,7 +20,7 @@ from app.portal import bp
 from app.portal.forms import HoursForm
 from app.portal.identity import PortalIdentity, portal_required
 from app.portal.routes.common import _now, _records, _trainings_of
-from app.supervision import operations as supervision
+from app.supervision.operations import selfreports
 from app.views import choices, refusals_shown
 
 
@@ -46,7 +46,7 @@ def _report(who: PortalIdentity, form: HoursForm, trainings, replaces: SelfRepor
     if chosen is None:
         raise Refusal("not_found", _("Choose one of your e-learning trainings."), field="training")
     has_times = form.start.data is not None or form.end.data is not None
-    return supervision.report_hours(
+    return selfreports.report_hours(
         who.actor,
         chosen[0],
         chosen[1],
@@ -93,7 +93,7 @@ def _hours_page(who, trainings, form, correcting=None):  # type: ignore[no-untyp
         "portal/hours.html",
         form=form,
         trainings=trainings,
-        reports=supervision.report_states(reports),
+        reports=selfreports.report_states(reports),
         correcting=correcting,
         supervised={p.id: p.supervisor for p in _records(who)},
     )

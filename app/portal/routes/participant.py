@@ -32,7 +32,7 @@ from app.models import (
 from app.portal import bp, identity
 from app.portal.identity import PortalIdentity, portal_required
 from app.portal.routes.common import _figures, _now, _record, _records, _trainings_of
-from app.supervision import operations as supervision
+from app.supervision.operations import selfreports
 from app.views import refusals_shown
 from app.web import file_response
 from qr.images import code_png
@@ -89,7 +89,7 @@ def _waiting_count(who: PortalIdentity) -> int:
 
     return (
         db.session.scalar(
-            supervision.supervised_reports(who.email)
+            selfreports.supervised_reports(who.email)
             .where(~exists().where(SelfReportDecision.report_id == SelfReport.id))
             .with_only_columns(func.count())
         )
@@ -215,7 +215,7 @@ def training(who: PortalIdentity, training_id: int):  # type: ignore[no-untyped-
         training=training_,
         participant=participant,
         figures=_figures(training_, participant, _now()),
-        reports=supervision.report_states(reports),
+        reports=selfreports.report_states(reports),
     )
 
 

@@ -15,7 +15,7 @@ from app.portal import bp, identity
 from app.portal.forms import DecisionForm
 from app.portal.identity import PortalIdentity, portal_required
 from app.portal.routes.common import _now
-from app.supervision import operations as supervision
+from app.supervision.operations import selfreports
 from app.views import choices, refusals_shown
 
 
@@ -26,18 +26,18 @@ def supervise(who: PortalIdentity):  # type: ignore[no-untyped-def]
     form = DecisionForm()
     reports = list(
         db.session.scalars(
-            supervision.supervised_reports(who.email)
+            selfreports.supervised_reports(who.email)
             .options(joinedload(SelfReport.training), joinedload(SelfReport.participant))
             .order_by(SelfReport.day.desc(), SelfReport.created_at.desc())
             .limit(300)
         )
     )
-    states = supervision.report_states(reports)
+    states = selfreports.report_states(reports)
     form.reports.choices = choices((s.report.id, "") for s in states if s.state == "waiting")
     if request.method == "POST" and form.validate_on_submit():
         approve = request.form.get("decision") == "approve"
         with refusals_shown(form, "reason"):
-            count = supervision.decide(
+            count = selfreports.decide(
                 who.actor,
                 who.email,
                 form.reports.data or [],

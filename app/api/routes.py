@@ -36,7 +36,7 @@ from app.models import (
     Training,
     User,
 )
-from app.participants import operations as people
+from app.participants.operations import creating, enrolling
 from app.planning import operations as planning
 from app.scanning import service
 from app.scanning.roster import roster
@@ -398,7 +398,7 @@ def enrol(session_id: int, body: s.EnrolmentCreate) -> tuple[s.EnrolmentOut, int
     participant = scoping.get_one(
         scoping.participants(user), Participant, body.participant_id, "participant"
     )
-    enrolment, created = people.enrol(current_actor(), session, participant)
+    enrolment, created = enrolling.enrol(current_actor(), session, participant)
     answer = s.EnrolmentOut(
         id=enrolment.id, session_id=session.id, participant_id=participant.id, created=created
     )
@@ -445,7 +445,7 @@ def list_participants(query: s.Paging) -> s.ParticipantList:
 def create_participant(body: s.ParticipantCreate) -> s.ParticipantOut:
     user = _user()
     scoping.require_planner(user)
-    participant = people.create_participant(
+    participant = creating.create_participant(
         current_actor(),
         planning.branch_for(current_actor(), body.branch),
         body.name,

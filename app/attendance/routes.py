@@ -42,7 +42,7 @@ from app.models import (
     Training,
     TrainingEnrolment,
 )
-from app.participants import operations as people
+from app.participants.operations import enrolling
 from app.reasons import KIND_LABELS
 from app.scanning.roster import roster
 from app.timing import session_times
@@ -550,7 +550,7 @@ def frontdesk_enrol():  # type: ignore[no-untyped-def]
     )
     if ConfirmForm().validate_on_submit():
         with refusals_shown():
-            _enrolment, new = people.enrol(actor(), session, person)
+            _enrolment, new = enrolling.enrol(actor(), session, person)
             message = (
                 _(
                     "%(name)s is enrolled in %(training)s (%(start)s): they can be scanned now.",

@@ -449,7 +449,7 @@ class TestLoginLimits:
 def test_a_merge_carries_a_number_held_elsewhere_to_the_kept_record_still_waiting(app, make):
     from datetime import UTC, datetime
 
-    from app.participants.operations import merge_participants
+    from app.participants.operations.merging import merge_participants
 
     make.participant(branch="Antwerpen", national_number="85.07.30-033.28")
     promotor = log_in(app, Role.PROMOTOR, make, english=True)

@@ -36,7 +36,7 @@ EVENING = datetime.combine(MONDAY, time(20), tzinfo=BRUSSELS)
 
 def elearning_training(app, make, today, participant_ids, branch="Gent", code="EL-7") -> int:  # type: ignore[no-untyped-def]
     """An e-learning training without sessions; the participants enrolled since long ago."""
-    from app.participants.operations import enrol_in_elearning
+    from app.participants.operations.enrolling import enrol_in_elearning
     from app.planning.operations import create_project, create_training
     from tests.builders import _planner
 

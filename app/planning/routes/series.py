@@ -15,7 +15,7 @@ from app.extensions import db
 from app.models import (
     User,
 )
-from app.participants import operations as people
+from app.participants.operations import enrolling
 from app.planning import bp
 from app.planning import operations as planning
 from app.planning.forms import (
@@ -68,7 +68,8 @@ def series(training_id: int):  # type: ignore[no-untyped-def]
                 enrolled = 0
                 if form.enrol_all.data:
                     enrolled = sum(
-                        people.enrol_training_participants(actor(), session) for session in created
+                        enrolling.enrol_training_participants(actor(), session)
+                        for session in created
                     )
                 flash(
                     ngettext("%(num)d session planned.", "%(num)d sessions planned.", len(created))

@@ -23,7 +23,7 @@ from app.models import (
     TrainingEnrolment,
     User,
 )
-from app.participants import operations as people
+from app.participants.operations import enrolling as enrolling_ops
 from app.planning import bp
 from app.planning import operations as planning
 from app.planning.forms import (
@@ -198,7 +198,7 @@ def enrol_training_participants(session_id: int):  # type: ignore[no-untyped-def
     session = _session(session_id)
     if ConfirmForm().validate_on_submit():
         with refusals_shown():
-            created = people.enrol_training_participants(actor(), session)
+            created = enrolling_ops.enrol_training_participants(actor(), session)
             flash(
                 ngettext(
                     "%(num)d participant enrolled.", "%(num)d participants enrolled.", created
@@ -228,7 +228,7 @@ def enrol_session(session_id: int):  # type: ignore[no-untyped-def]
     with refusals_shown():
         if session.cancelled:
             raise Refusal("cancelled", _("This session was cancelled."), status=409)
-        created = people.enrol_all(actor(), [session], chosen)
+        created = enrolling_ops.enrol_all(actor(), [session], chosen)
         flash(_("%(n)s participants enrolled.", n=created), "success")
     return redirect(url_for("planning.session_detail", session_id=session.id))
 

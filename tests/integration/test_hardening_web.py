@@ -376,9 +376,8 @@ def test_a_document_is_served_with_the_extension_of_what_it_is(app, make):
         training_id = db.session.get(Session, session_id).training_id
     client = log_in(app, Role.ADMIN, make, branch=None)
     response = client.post(
-        f"/trainings/{training_id}/participants/{person}",
+        f"/trainings/{training_id}/participants/{person}/justifications",
         data={
-            "action": "justify",
             "justify-kind": "doctor",
             "justify-sessions": str(session_id),
             "justify-handed_in": (PAST + timedelta(days=3)).isoformat(),

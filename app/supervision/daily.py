@@ -34,7 +34,7 @@ QUIET = timedelta(hours=20)  # one mail a day, whoever sent the last one
 
 def send_waiting_mails(now: datetime) -> int:
     """Queue one mail per supervisor with reports waiting; returns how many."""
-    from app.supervision.operations import last_reminders
+    from app.supervision.operations.reminders import last_reminders
 
     rows = db.session.execute(
         select(SelfReport, Participant, Supervisor, Training)

@@ -9,7 +9,7 @@ from flask import flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app import scoping
@@ -25,7 +25,6 @@ from app.attendance.forms import (
     LeftEarlyForm,
     ResolveForm,
 )
-from app.attendance.frontdesk import frontdesk_lines, last_reminders, remind_trainer
 from app.attendance.reports import rows, to_csv, to_xlsx
 from app.domain.sessions import local_datetime
 from app.errors import Forbidden, NotFound
@@ -42,7 +41,6 @@ from app.models import (
     Training,
     TrainingEnrolment,
 )
-from app.participants.operations import enrolling
 from app.reasons import KIND_LABELS
 from app.scanning.roster import roster
 from app.timing import session_times
@@ -531,96 +529,3 @@ def revoke_justification(justification_id: int):  # type: ignore[no-untyped-def]
             participant_id=justification.participant_id,
         )
     )
-
-
-@bp.get("/frontdesk")
-@login_required
-def frontdesk():  # type: ignore[no-untyped-def]
-    """Today's sessions: has anyone registered yet, how many are in, who needs a reminder."""
-    _require_frontdesk()
-    today, lines = frontdesk_lines(current_user, _now())
-    query = (request.args.get("q") or "").strip()[:100]
-    found: list[Participant] = []
-    if len(query) >= 2:
-        # A walk-in (seed 000: "Gelieve dit aan de balie te melden"): find them by name or
-        # email among the participants the front desk may see, ended records left out.
-        pattern = f"%{query.lower()}%"
-        found = list(
-            db.session.scalars(
-                scoping.participants(current_user)
-                .where(
-                    Participant.ended_at.is_(None),
-                    func.lower(Participant.name).like(pattern)
-                    | func.lower(Participant.email).like(pattern),
-                )
-                .order_by(Participant.name, Participant.id)
-                .limit(20)
-            )
-        )
-    open_today = [line.session for line in lines if not line.session.cancelled]
-    return render_template(
-        "attendance/frontdesk.html",
-        lines=lines,
-        today=today,
-        query=query,
-        found=found,
-        open_today=open_today,
-        form=ConfirmForm(),
-        reminded=last_reminders([line.session.id for line in lines]),
-    )
-
-
-def _require_frontdesk() -> None:
-    if current_user.role not in (Role.FRONTDESK, Role.ADMIN, Role.PROMOTOR):
-        raise Forbidden()
-
-
-@bp.post("/frontdesk/sessions/<int:session_id>/remind")
-@login_required
-def frontdesk_remind(session_id: int):  # type: ignore[no-untyped-def]
-    """Mail the trainer of one of today's sessions that nothing is registered yet."""
-    _require_frontdesk()
-    today = _now().astimezone(BRUSSELS).date()
-    session = scoping.get_one(
-        scoping.sessions(current_user).where(Session.day == today), Session, session_id, "session"
-    )
-    if ConfirmForm().validate_on_submit():
-        with refusals_shown():
-            trainer = remind_trainer(actor(), session, _now())
-            flash(_("%(name)s is reminded by mail.", name=trainer.display_name), "success")
-    return redirect(url_for("attendance.frontdesk"))
-
-
-@bp.post("/frontdesk/enrol")
-@login_required
-def frontdesk_enrol():  # type: ignore[no-untyped-def]
-    """Enrol a walk-in in one of today's sessions (scoped: the front desk's branch)."""
-    _require_frontdesk()
-    today = _now().astimezone(BRUSSELS).date()
-    session = scoping.get_one(
-        scoping.sessions(current_user).where(Session.day == today),
-        Session,
-        request.form.get("session_id", type=int),
-        "session",
-    )
-    person = scoping.get_one(
-        scoping.participants(current_user),
-        Participant,
-        request.form.get("participant_id", type=int),
-        "participant",
-    )
-    if ConfirmForm().validate_on_submit():
-        with refusals_shown():
-            _enrolment, new = enrolling.enrol(actor(), session, person)
-            message = (
-                _(
-                    "%(name)s is enrolled in %(training)s (%(start)s): they can be scanned now.",
-                    name=person.name,
-                    training=session.training.name,
-                    start=session.start.strftime("%H:%M"),
-                )
-                if new
-                else _("%(name)s was already enrolled in this session.", name=person.name)
-            )
-            flash(message, "success")
-    return redirect(url_for("attendance.frontdesk"))

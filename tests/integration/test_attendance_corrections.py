@@ -14,11 +14,11 @@ from sqlalchemy import event, select
 
 from app.attendance import operations as ops
 from app.attendance.figures import training_figures
-from app.attendance.frontdesk import frontdesk_lines
 from app.audit import Actor
 from app.domain.cutoff import BRUSSELS
 from app.errors import Refusal
 from app.extensions import db
+from app.frontdesk.operations import frontdesk_lines
 from app.models import (
     AuditRecord,
     Exemption,

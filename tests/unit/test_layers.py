@@ -84,7 +84,9 @@ ROUTE = re.compile(r"^@\w+\.(?:route|get|post|put|patch|delete)\(", re.M)
 
 def _is_page(path: Path) -> bool:
     in_an_area = path.parent != APP
-    return (in_an_area and path.name == "forms.py") or bool(ROUTE.search(path.read_text()))
+    if in_an_area and (path.name in ("forms.py", "routes.py") or "routes" in path.parts):
+        return True
+    return bool(ROUTE.search(path.read_text()))
 
 
 def _module_path(module: str) -> Path | None:

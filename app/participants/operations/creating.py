@@ -9,6 +9,7 @@ from sqlalchemy import func, or_, select, true
 
 from app import audit, checks
 from app.audit import Actor
+from app.db import LOCK_BRANCH_ADDRESS, lock_key
 from app.domain import national_number
 from app.errors import Forbidden, Refusal
 from app.extensions import db
@@ -187,7 +188,12 @@ def _external_id(text: str | None, branch_id: int, participant_id: int | None = 
 
 def _check_email_free(email: str, branch_id: int, participant_id: int | None = None) -> None:
     """One record per person and branch: a second one with the same address is refused with
-    the existing one named, so the user can open it (an import reports it by line)."""
+    the existing one named, so the user can open it (an import reports it by line).
+
+    The address is locked first: two requests adding the same person at once (two desks, a
+    double click, a retried import) would otherwise both find it free. No unique index can
+    say it, as an ended or merged record keeps its address."""
+    lock_key(LOCK_BRANCH_ADDRESS, f"{branch_id}:{email.lower()}")
     holder = db.session.scalars(
         select(Participant.id).where(
             Participant.branch_id == branch_id,

@@ -22,6 +22,7 @@ from werkzeug.exceptions import BadRequest
 
 from app.api import bp, idempotency, schemas
 from app.domain.limits import MAX_ID
+from app.domain.refusals import Reason
 from app.errors import Refusal
 from app.json_strict import is_non_standard
 
@@ -283,8 +284,10 @@ def document() -> dict[str, Any]:
             "title": "Aanwezig API",
             "version": "1",
             "description": "Every refusal is a JSON `Error` in the language of "
-            "Accept-Language (Dutch by default).",
+            "Accept-Language (Dutch by default). Its `error` is a code of the catalogue, "
+            "`x-refusals`, which gives each code's status: the same wherever it is answered.",
         },
+        "x-refusals": {member.value: member.status for member in Reason},
         "servers": [{"url": prefix}],
         "security": [{"bearer": []}],
         "components": {

@@ -143,7 +143,7 @@ def test_enrol_in_a_training_and_unenrol(app, make, today):
     off = _delete(api, f"/sessions/{second}/enrolments/{person}")
     assert off.status_code == 200 and off.get_json() == {"count": 1}
     gone = _delete(api, f"/sessions/{second}/enrolments/{person}")
-    assert gone.status_code == 400 and gone.get_json()["error"] == "not_enrolled"
+    assert gone.status_code == 422 and gone.get_json()["error"] == "not_enrolled"
     whole = _delete(api, f"/trainings/{training_id}/enrolments/{person}")
     assert whole.status_code == 200 and whole.get_json() == {"count": 1}
     with app.app_context():

@@ -12,6 +12,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from app import scoping
+from app.domain.sessions import may_override_registrations_outside
 from app.extensions import db
 from app.forms import ConfirmForm
 from app.models import (
@@ -149,7 +150,7 @@ def edit_session(session_id: int):  # type: ignore[no-untyped-def]
         "planning/session_edit.html",
         session=session,
         form=form,
-        is_admin=current_user.role == Role.ADMIN,
+        may_override=may_override_registrations_outside(current_user.role.value),
     )
 
 

@@ -136,6 +136,7 @@ def test_enrol_in_a_training_and_unenrol(app, make, today):
         "participant_id": person,
         "sessions": 2,
         "created": 2,
+        "skipped_session_ids": [],
     }
     again = api.post(f"/trainings/{training_id}/enrolments", {"participant_id": person})
     assert again.status_code == 200 and again.get_json()["created"] == 0

@@ -104,6 +104,16 @@ def test_a_move_that_leaves_registrations_outside_is_refused_unless_support_says
     assert record.after["override_reason"] == "planned on the wrong day by mistake"
 
 
+def test_the_edit_page_asks_for_the_reason_only_of_who_may_override(app, make, today):
+    """app.domain.sessions.may_override_registrations_outside decides the page too."""
+    session_id = make.session(today + timedelta(days=7), time(9), time(12))
+    promotor = log_in(app, Role.PROMOTOR, make)
+    support = log_in(app, Role.ADMIN, make, branch=None)
+    edit = f"/sessions/{session_id}/edit"
+    assert 'name="edit-reason"' not in promotor.get(edit).get_data(as_text=True)
+    assert 'name="edit-reason"' in support.get(edit).get_data(as_text=True)
+
+
 def test_a_change_that_overlaps_another_session_is_refused(app, make):
     monday = future_monday()
     first = make.session(monday, time(9), time(12))

@@ -8,7 +8,6 @@ import threading
 from datetime import date, datetime, time, timedelta
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import func, select
 
 from app import digest
@@ -21,9 +20,8 @@ from app.mail.outbox import deliver_pending
 from app.models import DigestSent, Kind, OutboxMail, Role, Session, Source, TrainingEnrolment, User
 from app.scanning.service import register
 from tests.builders import PASSWORD
-from tests.integration.test_mail import Inbox, free_port
+from tests.helpers.mail import MAIL_TO_INBOX
 
-SMTP_PORT = free_port()
 YESTERDAY = date(2026, 11, 24)  # a Tuesday
 TODAY = date(2026, 11, 25)
 NOW = datetime.combine(TODAY, time(7, 5), tzinfo=BRUSSELS)
@@ -32,16 +30,7 @@ START = date(2026, 11, 5)  # the training's first lesson: regular enrolment due 
 
 @pytest.fixture
 def app_config() -> dict:
-    return {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": SMTP_PORT, "MAIL_RETRY_SECONDS": 1}
-
-
-@pytest.fixture
-def inbox():  # type: ignore[no-untyped-def]
-    handler = Inbox()
-    controller = Controller(handler, hostname="127.0.0.1", port=SMTP_PORT)
-    controller.start()
-    yield handler
-    controller.stop()
+    return MAIL_TO_INBOX
 
 
 @pytest.fixture

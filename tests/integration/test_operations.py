@@ -16,8 +16,8 @@ from app import create_app
 from app.extensions import db
 from app.jobs.worker import Worker
 from app.models import Job
-from tests.conftest import BASE_CONFIG, TEST_DATABASE_URL
-from tests.integration.test_jobs import queue_mails
+from tests.helpers.config import BASE_CONFIG, TEST_DATABASE_URL
+from tests.helpers.jobs import queue_mails
 
 # --- health ----------------------------------------------------------------------------------
 

@@ -9,7 +9,7 @@ from app.config import DefaultConfig
 from app.extensions import db
 from app.models import ApiToken, Role, User
 from tests.builders import PASSWORD
-from tests.conftest import TEST_REDIS_URL
+from tests.helpers.config import TEST_REDIS_URL
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ import pytest
 import zxingcpp
 
 from scanner.decoding import FALLBACKS, FrameDecoder, decode, grey, pyzbar_decoder, zxing_decoder
-from tests.scanner.conftest import ROOT, SHARED
+from tests.helpers.scanner import ROOT, SHARED
 from tests.scanner.frames import HARD_KINDS, degraded, empty_frames, hard_frames, hard_texts
 
 SAMPLES = SHARED / "qr-samples"

@@ -14,7 +14,7 @@ import cv2
 import numpy as np
 import pytest
 
-from tests.scanner.conftest import PYTHON, ROOT, scanner_env
+from tests.helpers.scanner import PYTHON, ROOT, scanner_env
 from tests.scanner.frames import on_background
 
 DATA = Path(__file__).parent / "data"

@@ -31,6 +31,7 @@ from tests.helpers.portal import (
     portal_client,
     report,
 )
+from tests.helpers.preconditions import by_design
 
 
 @pytest.fixture
@@ -209,7 +210,7 @@ def test_an_approved_report_is_never_changed_a_correction_replaces_it_once_appro
 def test_the_participant_reports_in_the_portal_and_reads_the_refusal(app, course):
     now = datetime.now(UTC).astimezone(BRUSSELS)
     if now.hour < 1:
-        pytest.skip("just after midnight there is no hour of today to report yet")
+        by_design("before 01:00 Brussels time there is no hour of today to report yet")
     client = portal_client(app, "an@example.org")
     page = client.get("/portal/hours").get_data(as_text=True)
     assert "Excel online (EL-7)" in page

@@ -16,6 +16,7 @@ from sqlalchemy.exc import OperationalError
 from app.extensions import db
 from app.models import AuditRecord, Participant, Role
 from tests.concurrency import same_time
+from tests.helpers.preconditions import by_design
 
 
 def csv(prefix: str, n: int) -> bytes:
@@ -89,7 +90,7 @@ def other_writer(app, database_url):  # type: ignore[no-untyped-def]
     """Another process's writer (the embedded worker, a scanner): holds SQLite's write lock
     for 50 ms at a time, again and again, until the test ends."""
     if not database_url.startswith("sqlite"):
-        pytest.skip("SQLite's write lock only")
+        by_design("SQLite's write lock; PostgreSQL has none to wait for")
     path = database_url.removeprefix("sqlite:///")
     stop = threading.Event()
     rounds: list[int] = []
@@ -156,7 +157,7 @@ def test_a_page_that_only_reads_does_not_wait_for_the_write_lock(
     """While another connection holds SQLite's write lock (a long import, the worker), pages
     that only read answer at once; a form that writes waits for the lock instead of failing."""
     if not database_url.startswith("sqlite"):
-        pytest.skip("SQLite's write lock only")
+        by_design("SQLite's write lock; PostgreSQL has none to wait for")
     from datetime import timedelta
 
     session_id = make.session(today + timedelta(days=3))

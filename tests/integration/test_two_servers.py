@@ -31,12 +31,14 @@ from sqlalchemy import create_engine, text
 
 from tests.helpers.config import TEST_DATABASE_URL, TEST_REDIS_URL
 from tests.helpers.deploy import BIN, DEPLOY, read_env_file, unit_commands, with_unit_environment
+from tests.helpers.preconditions import by_design_reason, missing
 from tests.processes import ROOT, Relay, free_port, wait_until
 
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(
-        not TEST_DATABASE_URL, reason="the two-server test needs PostgreSQL (TEST_DATABASE_URL)"
+        not TEST_DATABASE_URL,
+        reason=by_design_reason("the two-server test runs on PostgreSQL (TEST_DATABASE_URL)"),
     ),
 ]
 PEOPLE = 60
@@ -532,7 +534,7 @@ def proxy(cluster: Cluster, tmp_path_factory: pytest.TempPathFactory) -> Iterato
         "/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None
     )
     if nginx is None:
-        pytest.skip("nginx is not installed (make test installs it: apt-get install nginx)")
+        missing("nginx", "sudo apt-get install nginx (make proxy)")
     folder = tmp_path_factory.mktemp("nginx")
     cert, key = _self_signed(folder)
     found = Proxy(free_port(), free_port(), cert)

@@ -12,7 +12,7 @@ from app.domain.cutoff import BRUSSELS
 from app.extensions import db
 from app.models import AuditRecord, Registration, Role, Session, Source
 from tests.builders import Api
-from tests.integration.conftest import PAST, reopen
+from tests.helpers.web import PAST, reopen
 
 
 def _delete(api: Api, path: str):  # type: ignore[no-untyped-def]

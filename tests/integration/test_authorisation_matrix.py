@@ -43,13 +43,7 @@ from app.models import (
 )
 from app.models import Branch as BranchModel
 from tests.builders import PASSWORD, Builders
-from tests.integration.test_selfreports import (
-    EVENING,
-    elearning_training,
-    link_supervisor,
-    portal_client,
-    report,
-)
+from tests.helpers.portal import EVENING, elearning_training, link_supervisor, portal_client, report
 
 # --- The callers ------------------------------------------------------------------------------
 

@@ -15,7 +15,7 @@ from app.extensions import db
 from app.models import Enrolment, Participant, Role, Session
 from app.participants.operations.enrolling import enrol, enrol_all
 from app.planning.operations import cancel_session
-from tests.integration.test_web_planning import log_in
+from tests.helpers.web import log_in
 
 
 @pytest.fixture

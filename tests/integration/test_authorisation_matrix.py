@@ -208,7 +208,8 @@ _API = {
     # front desk accounts see no participant records (as on the web) and do not scan
     "token_no_front_desk": ["api.list_participants", "api.scan"],
     "token_planner": ["api.create_participant", "api.create_project", "api.create_supervisor",
-                      "api.list_supervisors", "api.audit_records", "api.list_justifications"],
+                      "api.list_supervisors", "api.audit_records", "api.list_justifications",
+                      "api.list_justification_requests"],
     # (the bodies of these name A's objects)
     "token_planner_of_a": ["api.get_supervisor", "api.link_supervisor",
                            "api.participant_code_view", "api.training_self_reports",
@@ -219,7 +220,10 @@ _API = {
                            "api.reissue_code", "api.resend_code", "api.create_exemption",
                            "api.revoke_exemption", "api.get_justification",
                            "api.justification_document", "api.revoke_justification",
-                           "api.create_justification"],
+                           "api.create_justification", "api.get_justification_request",
+                           "api.justification_request_document",
+                           "api.accept_justification_request",
+                           "api.reject_justification_request"],
     "token_teaching_a": ["api.training_attendance", "api.get_participant", "api.roll_call",
                          "api.roll_call_marks",
                          "api.late_arrival", "api.early_departure", "api.close_session",
@@ -533,6 +537,7 @@ def _api_bodies(ids: dict[str, object], today: date) -> dict[str, object]:
         "api.roll_call": {"marks": []},
         "api.enrol_training": {"participant_id": ids["participant_id"]},
         "api.create_exemption": {"participant_id": ids["participant_id"], "minutes": 1},
+        "api.reject_justification_request": {"reason": "matrix"},
         "api.create_justification": Multipart({
             "participant_id": str(ids["participant_id"]), "session_ids": str(ids["session_id"]),
             "kind": "doctor", "handed_in": today.isoformat(), "note": "matrix",

@@ -144,6 +144,8 @@ def test_a_body_that_is_not_the_form_is_a_clear_400(app, make, today):
     assert as_json.status_code == 400 and as_json.get_json()["error"] == "invalid_request"
     no_sessions = _upload(api, {**_form(person, [], today)})
     assert no_sessions.status_code == 400 and no_sessions.get_json()["field"] == "session_ids"
+    too_many = _upload(api, _form(person, list(range(1, 102)), today))
+    assert too_many.status_code == 400 and too_many.get_json()["field"] == "session_ids"
     text_document = _upload(api, _form(person, [session_id], today, document="not a file"))
     assert text_document.status_code == 400 and text_document.get_json()["field"] == "document"
     bad_kind = _upload(api, _form(person, [session_id], today, kind="holiday"))

@@ -26,7 +26,9 @@ from app.attendance import operations as attendance
 from app.domain.limits import MAX_ID
 from app.models import JustificationKind
 
-MAX_SESSIONS = 1000
+# Far more than one absence spans; and far under the 1000 parts werkzeug parses in one form
+# (past that it answers 413 before the schema can name the field).
+MAX_SESSIONS = 100
 
 
 def FormIdList() -> Checked:

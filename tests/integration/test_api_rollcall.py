@@ -6,6 +6,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
 
+from sqlalchemy import event
+
+from app.extensions import db
 from app.models import Role
 from tests.builders import Api
 
@@ -88,3 +91,32 @@ def test_only_the_trainer_and_planners_in_scope_read_the_marks(app, make, today)
     refused = make.api(Role.FRONTDESK).get(f"/sessions/{session_id}/roll-call")
     assert refused.status_code == 403
     assert "ziek" not in refused.get_data(as_text=True)
+
+
+def test_the_marks_cost_the_same_queries_for_2_and_for_20_participants(app, make, today):
+    trainer = make.user(Role.TRAINER)
+    session_id = make.session(today, time(0, 0), time(23, 59), trainer_id=trainer)
+    api = Api(app.test_client(), make.token(trainer))
+    counts, people = [], []
+    for size in (2, 20):
+        while len(people) < size:
+            people.append(make.participant())
+            make.enrol(session_id, people[-1])
+        marks = [{"participant_id": p, "present": False, "remark": "weg"} for p in people]
+        assert api.post(f"/sessions/{session_id}/roll-call", {"marks": marks}).status_code == 200
+        path = f"/sessions/{session_id}/roll-call?current=true"
+        assert api.get(path).get_json()["total"] == size
+        with app.app_context():
+            engine = db.engine
+        statements: list[str] = []
+
+        def count(conn, cursor, statement, *args, seen=statements):  # type: ignore[no-untyped-def]
+            seen.append(statement)
+
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            assert len(api.get(path).get_json()["items"]) == size
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+        counts.append(len(statements))
+    assert counts[0] == counts[1], counts

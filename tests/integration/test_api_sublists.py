@@ -120,3 +120,41 @@ def test_a_trainings_self_reports_page_through(app, make):
     assert totals == {3} and len({r["id"] for r in reports}) == 3
     assert [r["start"] for r in reports] == ["08:00", "09:00", "10:00"]
     assert all(r["state"] == "waiting" for r in reports)
+
+
+def test_the_laptop_scanner_reads_every_page_of_the_roster(app, make, today, monkeypatch):
+    """The scanner checks codes offline against the whole roster: it reads page after page."""
+    import socket
+    import threading
+
+    from werkzeug.serving import make_server
+
+    from scanner import client as scanner_client
+
+    session_id, people = _session_with_five(app, make, today)
+    token = make.token(make.user(Role.PROMOTOR))
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = make_server("127.0.0.1", port, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        monkeypatch.setattr(scanner_client, "ROSTER_PAGE", 2)
+        scanner = scanner_client.Client(f"http://127.0.0.1:{port}", token)
+        asked = []
+        call = scanner._call
+
+        def spy(method, path, **kwargs):  # type: ignore[no-untyped-def]
+            asked.append(kwargs.get("params"))
+            return call(method, path, **kwargs)
+
+        monkeypatch.setattr(scanner, "_call", spy)
+        roster = scanner.roster(session_id)
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
+    assert roster["session"]["id"] == session_id
+    assert sorted(p["id"] for p in roster["participants"]) == sorted(people)
+    assert [a["page"] for a in asked] == [1, 2, 3]

@@ -16,7 +16,8 @@ The statuses, by what the reason says:
 - 410: a link that was good once (used or expired);
 - 412 and 428: an edit sent for a version that is not the stored one, or without a version;
 - 413: too much at once;
-- 422: a well-formed scan or registration that the rules refuse (the scanner shows why);
+- 422: well-formed, but a rule about time or enrolment refuses it (a scan, a late
+  justification);
 - 429: too many in a short time;
 - 500 and 503: the server failed, or its database is busy (nothing was saved).
 """
@@ -73,7 +74,7 @@ class Reason(StrEnum):
     DESCRIPTION_REQUIRED = "description_required", 400
     DESCRIPTION_TOO_LONG = "description_too_long", 400
     DOCUMENT_REQUIRED = "document_required", 400
-    DOCUMENT_TOO_LARGE = "document_too_large", 400
+    DOCUMENT_TOO_LARGE = "document_too_large", 413
     DUPLICATE_BRANCH = "duplicate_branch", 400
     DUPLICATE_CLOSURE = "duplicate_closure", 400
     DUPLICATE_EMAIL = "duplicate_email", 409
@@ -107,7 +108,7 @@ class Reason(StrEnum):
     INVALID_NATIONAL_NUMBER = "invalid_national_number", 400
     INVALID_REQUEST = "invalid_request", 400
     INVALID_TRAINER = "invalid_trainer", 400
-    JUSTIFICATION_LATE = "justification_late", 400
+    JUSTIFICATION_LATE = "justification_late", 422
     LINE_BREAK = "line_break", 400
     LINK_EXPIRED = "link_expired", 410
     LINK_INVALID = "link_invalid", 404
@@ -138,6 +139,7 @@ class Reason(StrEnum):
     NOT_YET_CLOSED = "not_yet_closed", 409
     NOTHING_CHOSEN = "nothing_chosen", 400
     NOTHING_WAITING = "nothing_waiting", 409
+    ONE_TRAINING = "one_training", 400
     ORGANISATION_REQUIRED = "organisation_required", 400
     OTHER_BRANCH = "other_branch", 403
     OUTSIDE_SESSION = "outside_session", 400

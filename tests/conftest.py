@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterator
-from datetime import date, time
+from datetime import date, datetime, time
 from pathlib import Path
 
 import pytest
@@ -18,6 +18,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 
 from app import create_app
+from app.clock import Clock, FixedClock, clock_of
+from app.domain.cutoff import BRUSSELS
 from tests.builders import Builders
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
@@ -109,11 +111,34 @@ def app_config() -> dict:
 
 
 @pytest.fixture
-def app(database_url: str, tmp_path: Path, app_config: dict) -> Iterator[Flask]:
+def app_clock() -> Clock | None:
+    """The app's clock: the system clock unless a test module overrides this fixture (or a test
+    asks for ``clock``, a :class:`FixedClock` the test moves itself)."""
+    return None
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    """A clock standing at a working day's morning (Tuesday 3 March 2026, 09:00 in Brussels):
+    a test that asks for it gets an app on this clock and moves it with ``advance``/``set``."""
+    return FixedClock(datetime(2026, 3, 3, 9, 0, tzinfo=BRUSSELS))
+
+
+@pytest.fixture
+def app(
+    database_url: str,
+    tmp_path: Path,
+    app_config: dict,
+    app_clock: Clock | None,
+    request: pytest.FixtureRequest,
+) -> Iterator[Flask]:
     instance = tmp_path / "instance"
+    if app_clock is None and "clock" in request.fixturenames:
+        app_clock = request.getfixturevalue("clock")
     app = create_app(
         {**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": database_url, **app_config},
         instance_path=str(instance),
+        clock=app_clock,
     )
     app.test_client_class = ClosingClient
     yield app
@@ -139,12 +164,9 @@ def make(app: Flask) -> Builders:
 
 
 @pytest.fixture
-def today() -> date:
-    from datetime import UTC, datetime
-
-    from app.domain.cutoff import BRUSSELS
-
-    return datetime.now(UTC).astimezone(BRUSSELS).date()
+def today(app: Flask) -> date:
+    """Today in Brussels by the app's clock (the wall clock unless the test fixed it)."""
+    return clock_of(app).now().astimezone(BRUSSELS).date()
 
 
 @pytest.fixture

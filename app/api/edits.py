@@ -8,7 +8,6 @@ codes and audit records. ``app.api.editing`` makes the version check and the wri
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -20,6 +19,7 @@ from app.api.auth import current_actor
 from app.api.editing import locked, require_version
 from app.api.openapi import REFUSALS, endpoint
 from app.api.routes import PLANNERS_ONLY, _session, _session_out, _trainers, _user
+from app.clock import now as _now
 from app.errors import Refusal
 from app.models import Participant, Project, Training
 from app.participants import operations as people
@@ -31,10 +31,6 @@ EDIT_REFUSALS = {
     412: "Stale: the resource changed since the version sent (stale, with the current version)",
     428: "No If-Match header and no version field (precondition_required)",
 }
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 def _given(body: Any, *required: str) -> set[str]:

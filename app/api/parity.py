@@ -9,8 +9,6 @@ refusal codes and audit records, never a second implementation.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
@@ -22,6 +20,7 @@ from app.api.editing import locked
 from app.api.openapi import endpoint
 from app.api.routes import NO_FRONT_DESK, PLANNERS_ONLY, _participant, _session, _user
 from app.attendance import operations as attendance
+from app.clock import now as _now
 from app.domain.sessions import local_datetime
 from app.errors import Forbidden, NotFound, Refusal
 from app.extensions import db
@@ -35,6 +34,7 @@ from app.models import (
     TrainingMode,
 )
 from app.participants import operations as people
+from app.settings import settings
 
 REFUSALS_400_EXEMPTION = "Malformed, or neither or both of a session and minutes (exemption_kind)"
 REGISTERING = {
@@ -46,8 +46,8 @@ REGISTERING = {
 }
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
+def _early_minutes() -> int:
+    return settings().scan_early_minutes
 
 
 def _session_to_register(session_id: int) -> Session:
@@ -73,7 +73,12 @@ def late_arrival(session_id: int, body: s.ParticipantAtTime) -> s.RegistrationsW
     session = _session_to_register(session_id)
     participant = _enrolled_participant(body.participant_id)
     ids = attendance.late_arrival(
-        current_actor(), session, participant, local_datetime(session.day, body.time), _now()
+        current_actor(),
+        session,
+        participant,
+        local_datetime(session.day, body.time),
+        _now(),
+        early_minutes=_early_minutes(),
     )
     return s.RegistrationsWritten(registration_ids=ids)
 
@@ -90,7 +95,12 @@ def early_departure(session_id: int, body: s.ParticipantAtTime) -> s.Registratio
     session = _session_to_register(session_id)
     participant = _enrolled_participant(body.participant_id)
     registration = attendance.left_early(
-        current_actor(), session, participant, local_datetime(session.day, body.time), _now()
+        current_actor(),
+        session,
+        participant,
+        local_datetime(session.day, body.time),
+        _now(),
+        early_minutes=_early_minutes(),
     )
     return s.RegistrationsWritten(registration_ids=[registration])
 
@@ -114,6 +124,7 @@ def resolve_incomplete(session_id: int, body: s.IncompleteResolve) -> s.Registra
         local_datetime(session.day, body.time),
         body.reason,
         _now(),
+        early_minutes=_early_minutes(),
     )
     return s.RegistrationsWritten(registration_ids=[registration])
 
@@ -128,7 +139,10 @@ def resolve_incomplete(session_id: int, body: s.IncompleteResolve) -> s.Registra
 def close_session(session_id: int, body: s.SessionClose) -> s.CountOut:
     session = _session_to_register(session_id)
     left_at = local_datetime(session.day, body.time) if body.time else None
-    return s.CountOut(count=attendance.close_session(current_actor(), session, _now(), left_at))
+    count = attendance.close_session(
+        current_actor(), session, _now(), left_at, early_minutes=_early_minutes()
+    )
+    return s.CountOut(count=count)
 
 
 @bp.post("/sessions/<int:session_id>/roll-call")
@@ -146,7 +160,12 @@ def roll_call(session_id: int, body: s.RollCallIn) -> s.CountOut:
         attendance.RollCallLine(m.participant_id, m.present, m.remark or "") for m in body.marks
     ]
     count = attendance.confirm_roll_call(
-        current_actor(), session, lines, _now(), check_in_at_start=body.check_in_at_start
+        current_actor(),
+        session,
+        lines,
+        _now(),
+        check_in_at_start=body.check_in_at_start,
+        early_minutes=_early_minutes(),
     )
     return s.CountOut(count=count)
 

@@ -6,7 +6,7 @@ Lists run a fixed number of queries whatever their length (tests count them).
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, select
@@ -20,6 +20,8 @@ from app.api.editing import version_of
 from app.api.openapi import REFUSALS, endpoint
 from app.attendance.figures import training_figures
 from app.attendance.reports import rows as attendance_rows
+from app.clock import now as _now
+from app.domain.cutoff import scan_opens
 from app.errors import Refusal
 from app.extensions import db
 from app.mail.messages import participant_code
@@ -42,16 +44,13 @@ from app.scanning import service
 from app.scanning.roster import roster
 from app.scoping import Principal
 from app.security import qr_public_key
+from app.settings import settings
 from app.supervision import operations as supervision
 from app.timing import session_times, status_of
 from qr import public_key_to_pem
 
 PLANNERS_ONLY = {403: "Only promotors and support may plan"}
 NO_FRONT_DESK = {403: "Not for front desk accounts"}
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 def _user() -> User:
@@ -97,6 +96,7 @@ def _closures(days: list[date]) -> list[date]:
 def _sessions_out(sessions: list[Session]) -> list[s.SessionOut]:
     closures = _closures([session.day for session in sessions])
     now = _now()
+    early_minutes = settings().scan_early_minutes
     answers = []
     for session in sessions:
         times = session_times(session, closures)
@@ -114,7 +114,7 @@ def _sessions_out(sessions: list[Session]) -> list[s.SessionOut]:
                 trainer_email=session.trainer.email if session.trainer else None,
                 status=status_of(session, now, times),
                 reopened=session.reopened,
-                scan_opens=times.opens,
+                scan_opens=scan_opens(times.start, early_minutes),
                 deadline=times.deadline,
                 cancelled=session.cancelled,
                 cancel_reason=session.cancel_reason,
@@ -498,12 +498,13 @@ def scan(body: s.ScanCreate) -> s.ScanOut:
         scanned_at=body.scanned_at,
         direction=body.direction,
     )
+    now = _now()
     try:
-        answer = service.scan(_scanning(current_principal()), request_, _now())
+        answer = service.scan(_scanning(current_principal()), request_, now, settings())
     except service.CallerChanged:
         # The token was read before it was revoked, or before its user changed: read it again.
         # Nothing was written yet (the facts query comes before any write), so nothing is undone.
-        answer = service.scan(_scanning(reauthenticate()), request_, _now())
+        answer = service.scan(_scanning(reauthenticate()), request_, now, settings())
     return s.ScanOut.model_validate(answer)
 
 

@@ -6,8 +6,6 @@ only that branch's connections. Views parse a form, call one operation, render.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -15,6 +13,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import case, func, select
 
 from app import scoping
+from app.clock import now as _now
 from app.domain import exchange as rules
 from app.errors import NotFound, Refusal
 from app.exchange import operations as ops
@@ -28,10 +27,6 @@ from app.web import BRUSSELS
 
 bp = Blueprint("exchange", __name__, template_folder="templates", url_prefix="/admin/exchange")
 EVENTS_SHOWN = 200
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 def _scoped():  # type: ignore[no-untyped-def]

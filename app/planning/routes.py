@@ -12,7 +12,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import contains_eager, selectinload
 
 from app import scoping
-from app.domain.cutoff import registration_deadline
+from app.clock import now as _now
+from app.domain.cutoff import registration_deadline, scan_opens
 from app.domain.limits import day_in_range
 from app.errors import Refusal
 from app.extensions import db
@@ -47,6 +48,7 @@ from app.planning.forms import (
     TrainingForm,
 )
 from app.scanning.roster import roster
+from app.settings import settings
 from app.timing import closure_days, is_locked, session_times, status_of
 from app.views import actor, branch_choices, choices, refusals_shown
 from app.web import BRUSSELS
@@ -54,10 +56,6 @@ from app.web import BRUSSELS
 PAST_ON_HOME = 10
 ARCHIVE_PAGE_SIZE = 50
 ARCHIVE_FILTERS = ("reopened", "unsubmitted")
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 def _today(now: datetime) -> date:
@@ -628,6 +626,7 @@ def _session_page(
         "planning/session.html",
         session=session,
         times=times,
+        scan_opens=scan_opens(times.start, settings().scan_early_minutes),
         status=status_of(session, now, times),
         locked=is_locked(session, now, times),
         deadline_passed=now > times.deadline,

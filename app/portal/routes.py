@@ -6,7 +6,7 @@ participant's session, training, certificate or report answers 404, like a guess
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 from flask import Response, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale, ngettext
@@ -17,6 +17,7 @@ from sqlalchemy.orm import joinedload
 from app.attendance.figures import ParticipantFigures, participant_figures
 from app.certificates import operations as certificates
 from app.certificates.operations import FILE_NAMES
+from app.clock import now as _now
 from app.db import lock_people
 from app.domain.certificates import attendance_certificate_available, certificates_bind
 from app.domain.cutoff import BRUSSELS
@@ -49,10 +50,6 @@ from app.web import file_response
 from qr.images import code_png
 
 RISK_LABELS = {"exam": "exam", "paid_leave": "paid_leave"}
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 def _today() -> date:

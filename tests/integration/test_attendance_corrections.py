@@ -62,6 +62,9 @@ def run(app, user_id, operation):  # type: ignore[no-untyped-def]
         return result
 
 
+EARLY_MINUTES = 60  # the default setting: scanning opens an hour before the start
+
+
 def call(app, held, name, *args):  # type: ignore[no-untyped-def]
     def operation(actor):  # type: ignore[no-untyped-def]
         session = db.session.get(Session, held["session"])
@@ -69,9 +72,9 @@ def call(app, held, name, *args):  # type: ignore[no-untyped-def]
         if name == "confirm_roll_call":
             present, *rest = args
             lines = [ops.RollCallLine(pid, True) for pid in present]
-            return function(actor, session, lines, *rest)
+            return function(actor, session, lines, *rest, early_minutes=EARLY_MINUTES)
         participant = db.session.get(Participant, args[0])
-        return function(actor, session, participant, *args[1:])
+        return function(actor, session, participant, *args[1:], early_minutes=EARLY_MINUTES)
 
     return run(app, held["promotor"], operation)
 
@@ -198,7 +201,11 @@ def test_the_front_desk_highlights_sessions_past_their_break_without_registratio
         app,
         make.user(Role.PROMOTOR, "Gent"),
         lambda actor: ops.confirm_roll_call(
-            actor, db.session.get(Session, rolled), [ops.RollCallLine(people[0], True)], at(9, 30)
+            actor,
+            db.session.get(Session, rolled),
+            [ops.RollCallLine(people[0], True)],
+            at(9, 30),
+            early_minutes=60,
         ),
     )
 

@@ -174,7 +174,9 @@ def test_a_correction_is_one_line_in_the_session_and_the_registration_history(
     first_at = (now - timedelta(minutes=30)).replace(second=0, microsecond=0)
     with app.app_context():
         session = db.session.get(Session, session_id)
-        first = register(Actor(None), session, an, Kind.IN, first_at, now, Source.MANUAL)
+        first = register(
+            Actor(None), session, an, Kind.IN, first_at, now, Source.MANUAL, early_minutes=60
+        )
         register(
             Actor(None),
             session,
@@ -185,6 +187,7 @@ def test_a_correction_is_one_line_in_the_session_and_the_registration_history(
             Source.CORRECTION,
             reason="came in late",
             voids_id=first,
+            early_minutes=60,
         )
         db.session.commit()
     client = log_in(app, Role.PROMOTOR, make, branch="Gent", english=True)

@@ -82,6 +82,7 @@ def training(app, make):  # type: ignore[no-untyped-def]
                     at,
                     at,
                     Source.MANUAL,
+                    early_minutes=60,
                 )
         db.session.commit()
     return {"tom": tom, "session": yesterday, "training": training_id}

@@ -111,7 +111,11 @@ def _mark(app: Flask, s: dict, present: bool, remark: str = "", now: datetime | 
     with app.app_context():
         session = db.session.get(Session, s["session"])
         confirm_roll_call(
-            Actor(None), session, [RollCallLine(s["participant"], present, remark)], now or _now()
+            Actor(None),
+            session,
+            [RollCallLine(s["participant"], present, remark)],
+            now or _now(),
+            early_minutes=60,
         )
         db.session.commit()
 
@@ -379,7 +383,16 @@ def test_a_registration_travels_with_its_registration_time(
     at = _now()
     with app.app_context():
         session = db.session.get(Session, setting["session"])
-        register(Actor(None), session, setting["participant"], Kind.IN, at, at, Source.MANUAL)
+        register(
+            Actor(None),
+            session,
+            setting["participant"],
+            Kind.IN,
+            at,
+            at,
+            Source.MANUAL,
+            early_minutes=60,
+        )
         db.session.commit()
     assert _deliver(app) == (1, 0)
     data = peer.received[0]

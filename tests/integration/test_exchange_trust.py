@@ -146,6 +146,7 @@ def marked(app: Flask, make: Builders, today: date):  # type: ignore[no-untyped-
                 db.session.get(Session, session_id),
                 [RollCallLine(pid, False, remark)],
                 datetime.now(UTC),
+                early_minutes=60,
             )
             db.session.commit()
 

@@ -34,7 +34,7 @@ def held(app, make):  # type: ignore[no-untyped-def]
 def roll_call(app, held, lines, now, at_start=True):  # type: ignore[no-untyped-def]
     def operation(actor):  # type: ignore[no-untyped-def]
         session = db.session.get(Session, held["session"])
-        return ops.confirm_roll_call(actor, session, lines, now, at_start)
+        return ops.confirm_roll_call(actor, session, lines, now, at_start, early_minutes=60)
 
     return run(app, held["promotor"], operation)
 
@@ -100,14 +100,16 @@ def test_closing_is_offered_only_after_the_end_and_writes_the_check_outs(app, he
             app,
             held["promotor"],
             lambda actor: ops.close_session(
-                actor, db.session.get(Session, held["session"]), at(11, 59)
+                actor, db.session.get(Session, held["session"]), at(11, 59), early_minutes=60
             ),
         )
     assert early.value.code == "not_ended"
     count = run(
         app,
         held["promotor"],
-        lambda actor: ops.close_session(actor, db.session.get(Session, held["session"]), at(12, 5)),
+        lambda actor: ops.close_session(
+            actor, db.session.get(Session, held["session"]), at(12, 5), early_minutes=60
+        ),
     )
     assert count == 2
     assert effective(app, held["session"], held["Cis"]) == [
@@ -123,7 +125,11 @@ def test_closing_at_a_given_time_before_a_check_in_is_refused(app, held):
             app,
             held["promotor"],
             lambda actor: ops.close_session(
-                actor, db.session.get(Session, held["session"]), at(12, 30), at(11)
+                actor,
+                db.session.get(Session, held["session"]),
+                at(12, 30),
+                at(11),
+                early_minutes=60,
             ),
         )
     assert refused.value.code == "before_check_in"

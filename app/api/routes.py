@@ -325,6 +325,7 @@ def session_roster(session_id: int) -> s.RosterOut:
     session = _session(session_id)
     return s.RosterOut(
         session=_session_out(session),
+        repeat_seconds=settings().scan_repeat_seconds,
         participants=[
             s.RosterEntryOut(
                 id=e.participant.id,

@@ -732,6 +732,9 @@ class RosterEntryOut(Answer):
 class RosterOut(Answer):
     session: SessionOut
     participants: list[RosterEntryOut]
+    # The server's repeat interval: a scanner predicting offline tells a repeat as the server
+    # would (a scan of the same person within it changes nothing).
+    repeat_seconds: int
 
 
 # --- Participants and enrolments ---------------------------------------------------------------

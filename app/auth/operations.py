@@ -17,7 +17,7 @@ from sqlalchemy import select, update
 from werkzeug.security import check_password_hash
 from werkzeug.security import generate_password_hash as _werkzeug_hash
 
-from app import audit, links
+from app import audit, jobs, links
 from app.audit import Actor
 from app.domain.passwords import MAX_LENGTH, MIN_LENGTH, password_problem
 from app.errors import Refusal
@@ -214,12 +214,12 @@ def request_reset(email: str) -> None:
     asked.ask(RESET_REQUEST, email.strip().lower())
 
 
-def _make_reset_mail(payload: Mapping[str, Any]) -> None:
+def _make_reset_mail(payload: Mapping[str, Any], run: jobs.Run) -> None:
     """In the worker: an active user with this address gets a reset link; anyone else nothing."""
     email = payload.get("email")
     user = find_user(email) if isinstance(email, str) else None
     if user is not None:
-        send_reset_link(Actor(None), user, datetime.now(UTC))
+        send_reset_link(Actor(None), user, run.now)
 
 
 def register_jobs() -> None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from email.message import EmailMessage
 
 from flask import Flask, current_app, render_template
@@ -261,14 +261,10 @@ def _runs_on(app: Flask, day: date) -> bool:
     return rules.digest_runs_on(day, closed)
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _perform(job: jobs.Claimed) -> None:
+def _perform(job: jobs.Claimed, run: jobs.Run) -> None:
     """The "digest" job: its day's digests; the worker commits them with the job."""
     day = date.fromisoformat(str(job.payload["day"]))
-    send_digests(day, _now())
+    send_digests(day, run.now)
 
 
 # Without a mail server (the demo) there is nobody to tell: the digest is neither scheduled nor

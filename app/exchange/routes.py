@@ -22,6 +22,7 @@ from app.extensions import db
 from app.forms import ConfirmForm
 from app.links import external_url
 from app.models import Branch, ExchangeConnection, ExchangeEvent, ExchangePush, Participant
+from app.settings import settings
 from app.views import actor, choices, refusals_shown
 from app.web import BRUSSELS
 
@@ -123,7 +124,9 @@ def new_connection():  # type: ignore[no-untyped-def]
                 current_user.branch_id is not None and branch.id != current_user.branch_id
             ):
                 raise Refusal("unknown_branch", _("Choose a branch."), field="branch")
-            connection, secret = ops.create_connection(actor(), branch, _input(form))
+            connection, secret = ops.create_connection(
+                actor(), branch, _input(form), allowed=settings().exchange_allowance
+            )
             return render_template("exchange/secret.html", connection=connection, secret=secret)
     return render_template("exchange/connection_form.html", form=form, connection=None)
 
@@ -140,7 +143,9 @@ def connection(connection_id: int):  # type: ignore[no-untyped-def]
         form.secret.data = ""
     elif form.validate_on_submit():
         with refusals_shown(form, "name"):
-            secret = ops.update_connection(actor(), found, _input(form))
+            secret = ops.update_connection(
+                actor(), found, _input(form), allowed=settings().exchange_allowance
+            )
             if secret:
                 return render_template("exchange/secret.html", connection=found, secret=secret)
             flash(_("Saved."), "success")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from flask import flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import get_locale, ngettext
@@ -747,7 +747,7 @@ def restore(session_id: int):  # type: ignore[no-untyped-def]
     form = ConfirmForm()
     if form.validate_on_submit():
         with refusals_shown():
-            planning.restore_session(actor(), session, datetime.now(UTC))
+            planning.restore_session(actor(), session, _now())
             flash(_("Session restored: it is planned again."), "success")
     return redirect(url_for("planning.session_detail", session_id=session.id))
 

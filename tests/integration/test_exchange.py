@@ -33,7 +33,8 @@ from app.models import (
     RollCallMark,
     Session,
 )
-from tests.builders import Builders
+from app.settings import settings
+from tests.builders import Builders, job_run
 from tests.conftest import BASE_CONFIG
 from tests.exchange_peer import Peer, free_port
 from tests.integration.test_web_planning import log_in
@@ -92,6 +93,7 @@ def setting(app: Flask, make: Builders, today: date, peer: Peer) -> dict:
                 split_at=time(12, 0),
                 secret=peer.secret,
             ),
+            allowed=settings().exchange_allowance,
         )
         db.session.commit()
         return {"session": session_id, "participant": pid, "connection": connection.id}
@@ -122,7 +124,7 @@ def _mark(app: Flask, s: dict, present: bool, remark: str = "", now: datetime | 
 
 def _deliver(app: Flask, now: datetime | None = None) -> tuple[int, int]:
     with app.app_context():
-        return outgoing.deliver_due(now=now)
+        return outgoing.deliver_due(job_run(app, now))
 
 
 def _held_here(app: Flask, s: dict) -> tuple[str, str]:
@@ -498,6 +500,7 @@ def test_an_imported_code_goes_on_to_the_other_connections_but_not_back(
                     time(12, 0),
                     second.secret,
                 ),
+                allowed=settings().exchange_allowance,
             )
             db.session.commit()
             other_id = other.id

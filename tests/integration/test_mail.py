@@ -16,11 +16,14 @@ import zxingcpp
 from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
+from app.clock import FixedClock, clock_of
 from app.extensions import db
 from app.mail.outbox import deliver_pending
 from app.models import OutboxMail
 from app.security import qr_public_key
+from app.settings import settings_of
 from qr import verify_code
+from tests.builders import reconfigure
 
 
 class Inbox:
@@ -61,7 +64,8 @@ def inbox() -> Iterator[Inbox]:
 
 def deliver(app, now: datetime | None = None) -> tuple[int, int]:  # type: ignore[no-untyped-def]
     with app.app_context():
-        return deliver_pending(now)
+        clock = FixedClock(now) if now is not None else clock_of(app)
+        return deliver_pending(clock, settings_of(app))
 
 
 def decode_png(png: bytes) -> list[str]:
@@ -166,10 +170,10 @@ def test_resend_and_reissue_queue_new_mails_and_reissue_revokes_the_old_code(
 
 def test_without_smtp_the_mail_stays_in_the_outbox(make, today, client):
     # With no SMTP_HOST (the demo) mail is kept and shown on the outbox page.
-    make.app.config["SMTP_HOST"] = None
+    reconfigure(make.app, SMTP_HOST=None)
     session_id = make.session(today)
     participant = make.participant(email="kept@example.org")
     make.enrol(session_id, participant)
     with make.app.app_context():
-        assert deliver_pending() == (0, 0)
+        assert deliver_pending(clock_of(make.app), settings_of(make.app)) == (0, 0)
         assert db.session.scalars(select(OutboxMail.recipient)).all() == ["kept@example.org"]

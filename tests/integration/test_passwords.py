@@ -10,8 +10,10 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
+from app.clock import clock_of
 from app.extensions import db
 from app.models import AuditRecord, OutboxMail, PasswordReset, Role, User
+from app.settings import settings_of
 from tests.builders import PASSWORD
 from tests.integration.test_mail import SMTP_PORT, Inbox
 from tests.integration.test_web_planning import log_in
@@ -40,7 +42,7 @@ def deliver(app) -> None:  # type: ignore[no-untyped-def]
     from app.mail.outbox import deliver_pending
 
     with app.app_context():
-        deliver_pending()
+        deliver_pending(clock_of(app), settings_of(app))
 
 
 def reset_path(app, inbox: Inbox, email: str) -> str:  # type: ignore[no-untyped-def]

@@ -9,9 +9,11 @@ from datetime import UTC, datetime, time, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from app.clock import clock_of
 from app.extensions import db
 from app.mail.outbox import deliver_pending
 from app.models import AuditRecord, OutboxMail, PortalSignIn, Role
+from app.settings import settings_of
 from tests.integration.test_mail import SMTP_PORT, Inbox, decode_png
 from tests.integration.test_web_planning import log_in
 
@@ -37,7 +39,7 @@ def smtp_inbox():  # type: ignore[no-untyped-def]
 
 def deliver(app) -> tuple[int, int]:  # type: ignore[no-untyped-def]
     with app.app_context():
-        return deliver_pending()
+        return deliver_pending(clock_of(app), settings_of(app))
 
 
 def ask_link(client, email: str):  # type: ignore[no-untyped-def]

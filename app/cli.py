@@ -89,7 +89,7 @@ def set_password_command(email: str, password: str) -> None:
     if user is None:
         raise click.ClickException(f"No user {email}.")
     try:
-        set_password(Actor(None), user, password)
+        set_password(Actor(None), user, password, clock_now())
     except Refusal as refusal:
         db.session.rollback()
         _fail(refusal)

@@ -289,7 +289,7 @@ def set_active(user_id: int, active: int):  # type: ignore[no-untyped-def]
     user = _user(user_id)
     if ConfirmForm().validate_on_submit():
         with refusals_shown():
-            support.set_active(actor(), user, bool(active))
+            support.set_active(actor(), user, bool(active), clock_now())
             flash(
                 _("%(user)s reactivated.", user=user.email)
                 if active

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 
@@ -81,7 +81,7 @@ def end_sessions(user: User) -> None:
 
 
 def set_password(
-    actor: Actor, user: User, password: str, now: datetime | None = None, chosen: bool = False
+    actor: Actor, user: User, password: str, now: datetime, chosen: bool = False
 ) -> None:
     """Give ``user`` a new password; every session they had ends, and so does every reset link
     not used yet. ``chosen``: the user chose it themselves (otherwise, set by an operator on
@@ -90,7 +90,7 @@ def set_password(
     user.password_hash = generate_password_hash(password)
     user.must_change_password = not chosen
     end_sessions(user)
-    void_reset_links(user, now or datetime.now(UTC))
+    void_reset_links(user, now)
     audit.record(actor, "user.password_change", user, after={"chosen_by_user": chosen})
 
 

@@ -343,7 +343,8 @@ def _insert_audited(
         snapshots.append(
             (row_id, {c: audit.plain(row_id if c == "id" else row[c]) for c in columns})
         )
-    audit.record_many(actor, action, model.__tablename__, snapshots)
+    # Audited at the moment the rows say they were made.
+    audit.record_many(actor, action, model.__tablename__, snapshots, rows[0]["created_at"])
 
 
 def enrol_in_elearning(actor: Actor, training: Training, participant: Participant) -> bool:

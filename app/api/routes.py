@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from app import scoping
+from app import metrics, scoping
 from app.api import bp
 from app.api import schemas as s
 from app.api.auth import current_actor, current_principal, principal_is_fresh, reauthenticate
@@ -40,6 +40,7 @@ from app.models import (
 )
 from app.participants import operations as people
 from app.planning import operations as planning
+from app.scanning import refused as refused_scans
 from app.scanning import service
 from app.scanning.roster import roster
 from app.scoping import Principal
@@ -500,12 +501,22 @@ def scan(body: s.ScanCreate) -> s.ScanOut:
         direction=body.direction,
     )
     now = _now()
+    caller = current_principal()
     try:
-        answer = service.scan(_scanning(current_principal()), request_, now, settings())
+        try:
+            answer = service.scan(_scanning(caller), request_, now, settings())
+        except service.CallerChanged:
+            # The token was read before it was revoked, or before its user changed: read it
+            # again. Nothing was written yet (the facts query comes before any write).
+            caller = reauthenticate()
+            answer = service.scan(_scanning(caller), request_, now, settings())
     except service.CallerChanged:
-        # The token was read before it was revoked, or before its user changed: read it again.
-        # Nothing was written yet (the facts query comes before any write), so nothing is undone.
-        answer = service.scan(_scanning(reauthenticate()), request_, now, settings())
+        raise
+    except Refusal as refusal:
+        refused_scans.keep(caller, body.session_id, body.code, refusal.code, now)
+        metrics.count_scan("refused", refusal.code)
+        raise
+    metrics.count_scan("repeat" if answer.get("repeat") else "accepted", "")
     return s.ScanOut.model_validate(answer)
 
 

@@ -8,6 +8,8 @@ OpenAPI description (``app.api.openapi``) includes it.
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from flask import after_this_request
 from flask.wrappers import Response
 
@@ -21,8 +23,8 @@ from app.models import ApiToken
 
 
 class PairingRequest(s.Request):
-    token: s.Text(200)  # type: ignore[valid-type]
-    device_name: s.Text(ApiToken.device_name, required=False, default="") = ""  # type: ignore[valid-type]
+    token: Annotated[str, s.Text(200)]
+    device_name: Annotated[str, s.Text(ApiToken.device_name, required=False, default="")] = ""
 
 
 class PairedUser(s.Answer):

@@ -47,6 +47,7 @@ from app.planning.forms import (
     TrainingEditForm,
     TrainingForm,
 )
+from app.scanning.refused import counts_for_session
 from app.scanning.roster import roster
 from app.settings import settings
 from app.timing import closure_days, is_locked, session_times, status_of
@@ -640,6 +641,7 @@ def _session_page(
         is_admin=current_user.role == Role.ADMIN,
         not_enrolled=_training_participants_not_in(session, enrolled) if _can_plan() else 0,
         reopenings=_reopenings(session),
+        refused=counts_for_session(session.id),
     )
 
 

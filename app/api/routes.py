@@ -38,7 +38,7 @@ from app.models import (
     Training,
     User,
 )
-from app.participants import operations as people
+from app.participants.operations import creating, enrolling
 from app.planning import operations as planning
 from app.scanning import refused as refused_scans
 from app.scanning import service
@@ -46,7 +46,8 @@ from app.scanning.roster import roster
 from app.scoping import Principal
 from app.security import qr_public_key
 from app.settings import settings
-from app.supervision import operations as supervision
+from app.supervision.operations import selfreports
+from app.supervision.operations import supervisors as supervisors_ops
 from app.timing import session_times, status_of
 from qr import public_key_to_pem
 
@@ -399,7 +400,7 @@ def enrol(session_id: int, body: s.EnrolmentCreate) -> tuple[s.EnrolmentOut, int
     participant = scoping.get_one(
         scoping.participants(user), Participant, body.participant_id, "participant"
     )
-    enrolment, created = people.enrol(current_actor(), session, participant)
+    enrolment, created = enrolling.enrol(current_actor(), session, participant)
     answer = s.EnrolmentOut(
         id=enrolment.id, session_id=session.id, participant_id=participant.id, created=created
     )
@@ -446,7 +447,7 @@ def list_participants(query: s.Paging) -> s.ParticipantList:
 def create_participant(body: s.ParticipantCreate) -> s.ParticipantOut:
     user = _user()
     scoping.require_planner(user)
-    participant = people.create_participant(
+    participant = creating.create_participant(
         current_actor(),
         planning.branch_for(current_actor(), body.branch),
         body.name,
@@ -633,10 +634,10 @@ def list_supervisors(query: s.Paging) -> s.SupervisorList:
 def create_supervisor(body: s.SupervisorCreate) -> s.SupervisorOut:
     scoping.require_planner(_user())
     participants = _scoped_participants(body.participant_ids, "participant_ids")
-    supervisor = supervision.create_supervisor(
+    supervisor = supervisors_ops.create_supervisor(
         current_actor(), planning.branch_for(current_actor(), body.branch), body.name, body.email
     )
-    supervision.link_participants(current_actor(), supervisor, participants)
+    supervisors_ops.link_participants(current_actor(), supervisor, participants)
     return _supervisors_out([supervisor])[0]
 
 
@@ -664,7 +665,7 @@ def get_supervisor(supervisor_id: int) -> s.SupervisorOut:
 def link_supervisor(supervisor_id: int, body: s.SupervisorLink) -> s.SupervisorOut:
     supervisor = _supervisor(supervisor_id)
     participants = _scoped_participants(body.participant_ids, "participant_ids")
-    supervision.link_participants(current_actor(), supervisor, participants)
+    supervisors_ops.link_participants(current_actor(), supervisor, participants)
     return _supervisors_out([supervisor])[0]
 
 
@@ -688,7 +689,7 @@ def training_self_reports(training_id: int) -> s.SelfReportList:
         )
     )
     items = []
-    for state in supervision.report_states(reports):
+    for state in selfreports.report_states(reports):
         r, decision = state.report, state.decision
         items.append(
             s.SelfReportOut(

@@ -26,4 +26,4 @@ def _portal_globals() -> dict:
     }
 
 
-from app.portal import routes  # noqa: E402,F401
+from app.portal.routes import absences, hours, participant, signing_in, supervise  # noqa: E402,F401

@@ -27,8 +27,10 @@ from app.models import (
 )
 from app.reasons import KIND_LABELS
 from app.supervision import bp
-from app.supervision import operations as ops
 from app.supervision.forms import RejectForm, SupervisorForm
+from app.supervision.operations import documents as documents_ops
+from app.supervision.operations import reminders, selfreports
+from app.supervision.operations import supervisors as supervisors_ops
 from app.views import actor, refusals_shown
 from app.web import file_response
 
@@ -53,7 +55,7 @@ def set_supervisor(participant_id: int):  # type: ignore[no-untyped-def]
     form = SupervisorForm(prefix="supervisor")
     if form.validate_on_submit():
         with refusals_shown():
-            supervisor = ops.set_supervisor(
+            supervisor = supervisors_ops.set_supervisor(
                 actor(),
                 participant,
                 form.supervisor_name.data or "",
@@ -78,7 +80,7 @@ def self_reports(training_id: int):  # type: ignore[no-untyped-def]
     """Which reported e-learning hours wait for their supervisor, since when; the decided."""
     training = _training(training_id)
     now = _now()
-    waiting = ops.waiting_reports(training, now)
+    waiting = reminders.waiting_reports(training, now)
     supervisors = {w.supervisor.id: w.supervisor for w in waiting if w.supervisor is not None}
     decided = list(
         db.session.scalars(
@@ -97,8 +99,8 @@ def self_reports(training_id: int):  # type: ignore[no-untyped-def]
         training=training,
         waiting=waiting,
         supervisors=sorted(supervisors.values(), key=lambda s: (s.name, s.id)),
-        reminded=ops.last_reminders(supervisors),
-        decided=ops.report_states(decided),
+        reminded=reminders.last_reminders(supervisors),
+        decided=selfreports.report_states(decided),
         form=ConfirmForm(),
         now=now,
     )
@@ -118,7 +120,7 @@ def remind(training_id: int, supervisor_id: int):  # type: ignore[no-untyped-def
         raise NotFound("supervisor")
     if ConfirmForm().validate_on_submit():
         with refusals_shown():
-            count = ops.remind(actor(), training, supervisor, _now())
+            count = reminders.remind(actor(), training, supervisor, _now())
             flash(
                 _(
                     "%(name)s is reminded of %(n)s waiting reports.",
@@ -147,7 +149,7 @@ def inbox():  # type: ignore[no-untyped-def]
         .group_by(Training)
         .order_by(func.min(SelfReport.created_at))
     ).all()
-    documents = ops.waiting_justifications(scoping.participants(current_user))
+    documents = documents_ops.waiting_justifications(scoping.participants(current_user))
     return render_template(
         "supervision/inbox.html",
         documents=documents,
@@ -201,7 +203,7 @@ def accept(request_id: int):  # type: ignore[no-untyped-def]
     request_ = _request(request_id)
     if ConfirmForm().validate_on_submit():
         with refusals_shown():
-            ops.accept_justification(actor(), request_, _now())
+            documents_ops.accept_justification(actor(), request_, _now())
             flash(
                 _("The absence of %(name)s is justified.", name=request_.participant.name),
                 "success",
@@ -216,7 +218,7 @@ def reject(request_id: int):  # type: ignore[no-untyped-def]
     form = RejectForm(prefix="reject")
     if form.validate_on_submit():
         with refusals_shown():
-            ops.reject_justification(actor(), request_, form.reason.data or "", _now())
+            documents_ops.reject_justification(actor(), request_, form.reason.data or "", _now())
             flash(_("The document is rejected; the participant sees why."), "success")
     else:
         flash(_("Give the reason for the rejection."), "error")

@@ -100,7 +100,7 @@ def main() -> None:
         from app.participants.operations.enrolling import enrol
 
         for pid in people:
-            enrol(Actor(None), session, db.session.get(Participant, pid))
+            enrol(Actor(None), session, db.session.get(Participant, pid), now=datetime.now(UTC))
         db.session.commit()
     peer = Peer(secret=ops.new_secret())
     peer.start()

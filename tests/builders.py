@@ -139,6 +139,7 @@ class Builders:
                 Actor(None),
                 db.session.get(Session, session_id),
                 db.session.get(Participant, participant_id),
+                now=clock_of(self.app).now(),
             )
             db.session.commit()
 

@@ -224,5 +224,5 @@ def patch_participant(participant_id: int, body: s.ParticipantPatch) -> s.Partic
         now=_now(),
     )
     if changed and body.send_code:
-        codes_ops.resend_code(actor, participant)
+        codes_ops.resend_code(actor, participant, _now())
     return s.ParticipantOut.of(participant)

@@ -210,7 +210,9 @@ def enrol_training(training_id: int, body: s.ParticipantRef) -> tuple[s.Training
     participant = _participant(body.participant_id)
     sessions = list(training.sessions)
     if not sessions and training.mode == TrainingMode.ELEARNING:
-        created = int(enrolling_ops.enrol_in_elearning(current_actor(), training, participant))
+        created = int(
+            enrolling_ops.enrol_in_elearning(current_actor(), training, participant, now=_now())
+        )
     elif not sessions:
         raise Refusal(
             "no_sessions",
@@ -218,7 +220,7 @@ def enrol_training(training_id: int, body: s.ParticipantRef) -> tuple[s.Training
             status=409,
         )
     else:
-        created = enrolling_ops.enrol_all(current_actor(), sessions, [participant])
+        created = enrolling_ops.enrol_all(current_actor(), sessions, [participant], now=_now())
     answer = s.TrainingEnrolmentOut(
         training_id=training.id,
         participant_id=participant.id,
@@ -285,7 +287,7 @@ def resend_code(participant_id: int) -> s.CodeOut:
 
     scoping.require_planner(_user())
     participant = _participant(participant_id)
-    codes_ops.resend_code(current_actor(), participant)
+    codes_ops.resend_code(current_actor(), participant, _now())
     return s.CodeOut(code=participant_code(participant), key_version=participant.key_version)
 
 

@@ -400,7 +400,7 @@ def enrol(session_id: int, body: s.EnrolmentCreate) -> tuple[s.EnrolmentOut, int
     participant = scoping.get_one(
         scoping.participants(user), Participant, body.participant_id, "participant"
     )
-    enrolment, created = enrolling.enrol(current_actor(), session, participant)
+    enrolment, created = enrolling.enrol(current_actor(), session, participant, now=_now())
     answer = s.EnrolmentOut(
         id=enrolment.id, session_id=session.id, participant_id=participant.id, created=created
     )

@@ -106,7 +106,7 @@ def frontdesk_enrol():  # type: ignore[no-untyped-def]
     )
     if ConfirmForm().validate_on_submit():
         with refusals_shown():
-            _enrolment, new = enrolling.enrol(actor(), session, person)
+            _enrolment, new = enrolling.enrol(actor(), session, person, now=_now())
             message = (
                 _(
                     "%(name)s is enrolled in %(training)s (%(start)s): they can be scanned now.",
@@ -157,7 +157,7 @@ def frontdesk_new():  # type: ignore[no-untyped-def]
             form.email.data,
             form.national_number.data,
         )
-        enrolling.enrol(actor(), session, person)
+        enrolling.enrol(actor(), session, person, now=_now())
         flash(
             _(
                 "%(name)s is added and enrolled in %(training)s (%(start)s): the QR code is on "

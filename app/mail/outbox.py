@@ -87,12 +87,14 @@ def message_id(job_id: int, created_at: datetime, mail_from: str) -> str:
     return f"<aanwezig.{job_id}.{created_at.astimezone(UTC):%Y%m%d%H%M%S}@{domain}>"
 
 
-def queue_many(messages: Sequence[tuple[EmailMessage, int | None, Mapping[str, Any]]]) -> None:
+def queue_many(
+    messages: Sequence[tuple[EmailMessage, int | None, Mapping[str, Any]]], now: datetime
+) -> None:
     """:func:`queue` for many messages (a class enrolled at once) in two statements: their
-    jobs, then the mails. Each mail gets the Message-ID of its own job, as one by one."""
+    jobs (made and due at ``now``), then the mails. Each mail gets the Message-ID of its own
+    job, as one by one."""
     if not messages:
         return
-    now = datetime.now(UTC)
     refs = [uuid.uuid4().hex for _ in messages]
     # The jobs come back in any order: a reference in each payload says which is whose.
     created = db.session.execute(

@@ -140,6 +140,7 @@ def import_file():  # type: ignore[no-untyped-def]
                 upload.filename or "",
                 upload.read(),
                 _enrol_target(import_form.enrol_in.data),
+                now=clock_now(),
             )
     return _index_page(form, import_form, report)
 
@@ -360,7 +361,7 @@ def resend(participant_id: int):  # type: ignore[no-untyped-def]
     participant = _participant(participant_id)
     if ConfirmForm().validate_on_submit():
         with refusals_shown():
-            codes.resend_code(actor(), participant)
+            codes.resend_code(actor(), participant, clock_now())
             flash(
                 _("The QR code mail to %(email)s is queued again.", email=participant.email),
                 "success",

@@ -108,7 +108,9 @@ def test_enrolling_in_every_session_of_a_training_sends_one_mail_listing_them_al
     participant = make.participant()
     with app.app_context():
         sessions = [db.session.get(Session, first), db.session.get(Session, second)]
-        created = enrol_in_training(Actor(None), sessions, db.session.get(Participant, participant))
+        created = enrol_in_training(
+            Actor(None), sessions, db.session.get(Participant, participant), now=clock_of(app).now()
+        )
         db.session.commit()
     assert created == 2
     assert deliver(app) == (1, 0)
@@ -150,7 +152,7 @@ def test_resend_and_reissue_queue_new_mails_and_reissue_revokes_the_old_code(
     old_code = make.code(participant)
     with app.app_context():
         person = db.session.get(Participant, participant)
-        resend_code(Actor(None), person)
+        resend_code(Actor(None), person, clock_of(app).now())
         reissue_code(Actor(None), person, datetime.now(UTC))
         db.session.commit()
     assert deliver(app) == (1, 0)  # the two waiting mails with the old code were withdrawn
@@ -163,7 +165,7 @@ def test_resend_and_reissue_queue_new_mails_and_reissue_revokes_the_old_code(
     assert len(codes) == 1 and codes[0] != old_code
     # After a mail went out, a resend of the new code is mailed as usual.
     with app.app_context():
-        resend_code(Actor(None), db.session.get(Participant, participant))
+        resend_code(Actor(None), db.session.get(Participant, participant), clock_of(app).now())
         db.session.commit()
     assert deliver(app) == (1, 0)
 

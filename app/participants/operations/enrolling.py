@@ -4,7 +4,7 @@ a training, and e-learning without sessions."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -29,7 +29,12 @@ from app.models import (
 
 
 def enrol(
-    actor: Actor, session: Session, participant: Participant, notify: bool = True
+    actor: Actor,
+    session: Session,
+    participant: Participant,
+    notify: bool = True,
+    *,
+    now: datetime,
 ) -> tuple[Enrolment, bool]:
     """Enrol a participant; the first enrolment ever queues the QR code mail.
 
@@ -57,15 +62,17 @@ def enrol(
         return existing, False
     enrolment = Enrolment(session=session, participant=participant, created_by=actor.user)
     db.session.add(enrolment)
-    _enrol_in_training(actor, session.training, participant)
+    _enrol_in_training(actor, session.training, participant, now)
     db.session.flush()
     audit.record(actor, "enrolment.create", enrolment, after=audit.snapshot(enrolment))
     if notify and participant.code_sent_at is None:
-        messages.queue_code_mail(participant)
+        messages.queue_code_mail(participant, now)
     return enrolment, True
 
 
-def _enrol_in_training(actor: Actor, training: Training, participant: Participant) -> None:
+def _enrol_in_training(
+    actor: Actor, training: Training, participant: Participant, now: datetime
+) -> None:
     """The first session enrolment in a training also enrols in the training, dated today.
 
     Its date decides late enrolment (hours missed) and the certificates' deadlines.
@@ -77,23 +84,25 @@ def _enrol_in_training(actor: Actor, training: Training, participant: Participan
         )
     ).first()
     if exists is None:
-        today = datetime.now(UTC).astimezone(BRUSSELS).date()
+        today = now.astimezone(BRUSSELS).date()
         record = TrainingEnrolment(training=training, participant=participant, enrolled_on=today)
         db.session.add(record)
         db.session.flush()
         audit.record(actor, "training_enrolment.create", record, after=audit.snapshot(record))
 
 
-def enrol_in_training(actor: Actor, sessions: list[Session], participant: Participant) -> int:
+def enrol_in_training(
+    actor: Actor, sessions: list[Session], participant: Participant, *, now: datetime
+) -> int:
     """Enrol in every given session; returns how many enrolments are new.
 
     The first-enrolment mail is composed after all of them, so it lists every session.
     """
-    return enrol_all(actor, sessions, [participant])
+    return enrol_all(actor, sessions, [participant], now=now)
 
 
 def enrol_all(
-    actor: Actor, sessions: Sequence[Session], participants: Sequence[Participant]
+    actor: Actor, sessions: Sequence[Session], participants: Sequence[Participant], *, now: datetime
 ) -> int:
     """Enrol every participant in every session (a class in a whole training); returns how many
     enrolments are new. Enrolling twice is harmless, as with :func:`enrol`.
@@ -132,7 +141,6 @@ def enrol_all(
             )
         ).all()
     )
-    now = datetime.now(UTC)
     new = [
         {"session_id": s.id, "participant_id": p.id, "created_at": now,
          "created_by_id": actor.user_id}
@@ -156,7 +164,7 @@ def enrol_all(
             )
         )
     )
-    messages.queue_code_mails([p for p in participants if p.id in unsent])
+    messages.queue_code_mails([p for p in participants if p.id in unsent], now)
     return len(new)
 
 
@@ -216,7 +224,9 @@ def _insert_audited(
     audit.record_many(actor, action, model.__tablename__, snapshots, rows[0]["created_at"])
 
 
-def enrol_in_elearning(actor: Actor, training: Training, participant: Participant) -> bool:
+def enrol_in_elearning(
+    actor: Actor, training: Training, participant: Participant, *, now: datetime
+) -> bool:
     """Enrol in an e-learning training as a whole: it needs no session, the participant reports
     their hours in the portal. The first enrolment ever mails the QR code (and the portal link).
     Returns whether the enrolment is new."""
@@ -240,13 +250,13 @@ def enrol_in_elearning(actor: Actor, training: Training, participant: Participan
     ).first()
     if exists is not None:
         return False
-    _enrol_in_training(actor, training, participant)
+    _enrol_in_training(actor, training, participant, now)
     if participant.code_sent_at is None:
-        messages.queue_code_mail(participant)
+        messages.queue_code_mail(participant, now)
     return True
 
 
-def enrol_training_participants(actor: Actor, session: Session) -> int:
+def enrol_training_participants(actor: Actor, session: Session, *, now: datetime) -> int:
     """Enrol the training's participants (those still active) in one of its sessions."""
     people = db.session.scalars(
         select(Participant)
@@ -260,4 +270,4 @@ def enrol_training_participants(actor: Actor, session: Session) -> int:
         )
         .order_by(Participant.name)
     ).all()
-    return enrol_all(actor, [session], people)
+    return enrol_all(actor, [session], people, now=now)

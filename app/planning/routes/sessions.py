@@ -201,7 +201,7 @@ def enrol_training_participants(session_id: int):  # type: ignore[no-untyped-def
     session = _session(session_id)
     if ConfirmForm().validate_on_submit():
         with refusals_shown():
-            created = enrolling_ops.enrol_training_participants(actor(), session)
+            created = enrolling_ops.enrol_training_participants(actor(), session, now=_now())
             flash(
                 ngettext(
                     "%(num)d participant enrolled.", "%(num)d participants enrolled.", created
@@ -231,7 +231,7 @@ def enrol_session(session_id: int):  # type: ignore[no-untyped-def]
     with refusals_shown():
         if session.cancelled:
             raise Refusal("cancelled", _("This session was cancelled."), status=409)
-        created = enrolling_ops.enrol_all(actor(), [session], chosen)
+        created = enrolling_ops.enrol_all(actor(), [session], chosen, now=_now())
         flash(_("%(n)s participants enrolled.", n=created), "success")
     return redirect(url_for("planning.session_detail", session_id=session.id))
 

@@ -224,7 +224,9 @@ def enrol_training(training_id: int):  # type: ignore[no-untyped-def]
     if not training.sessions and training.mode == TrainingMode.ELEARNING:
         # An e-learning training needs no session: its participants report their hours.
         with refusals_shown():
-            created = sum(enrolling_ops.enrol_in_elearning(actor(), training, p) for p in chosen)
+            created = sum(
+                enrolling_ops.enrol_in_elearning(actor(), training, p, now=_now()) for p in chosen
+            )
             flash(_enrolled_text(len(chosen), None, created), "success")
         return redirect(url_for("planning.training", training_id=training.id))
     if not training.sessions:
@@ -233,6 +235,6 @@ def enrol_training(training_id: int):  # type: ignore[no-untyped-def]
     # A cancelled session takes nobody (enrol_all skips it): the count says what was done.
     open_sessions = [s for s in training.sessions if not s.cancelled]
     with refusals_shown():
-        created = enrolling_ops.enrol_all(actor(), open_sessions, chosen)
+        created = enrolling_ops.enrol_all(actor(), open_sessions, chosen, now=_now())
         flash(_enrolled_text(len(chosen), len(open_sessions), created), "success")
     return redirect(url_for("planning.training", training_id=training.id))

@@ -25,6 +25,7 @@ from app.models import Participant, Project, Training
 from app.participants.operations import codes as codes_ops
 from app.participants.operations import editing
 from app.planning import operations as planning
+from app.settings import settings
 
 EDIT_REFUSALS = {
     **PLANNERS_ONLY,
@@ -140,6 +141,7 @@ def patch_session(session_id: int, body: s.SessionPatch) -> s.SessionOut:
         trainer,
         _now(),
         reason=body.reason,
+        early_minutes=settings().scan_early_minutes,
     )
     return _session_out(session)
 

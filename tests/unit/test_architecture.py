@@ -253,7 +253,6 @@ CONFIG_READERS = {
     "app/digest/__init__.py": "to convert: the digest mail's sender and language",
     "app/mail/messages.py": "to convert: the QR code and cancellation mails' sender",
     "app/mail/outbox.py": "to convert: the Message-ID's domain at queueing",
-    "app/planning/operations.py": "to convert: the scan window in the planning checks",
     "app/portal/signin.py": "to convert: the sign-in link's lifetime and mail",
     "app/supervision/daily.py": "to convert: the supervisor mail's sender and language",
     "app/supervision/operations/documents.py": "to convert: the portal's upload allowance",

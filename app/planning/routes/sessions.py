@@ -145,6 +145,7 @@ def edit_session(session_id: int):  # type: ignore[no-untyped-def]
                     trainer,
                     _now(),
                     reason=form.reason.data,
+                    early_minutes=settings().scan_early_minutes,
                 )
                 flash(_("Session changed."), "success")
                 return redirect(url_for("planning.session_detail", session_id=session.id))

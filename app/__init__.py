@@ -7,11 +7,19 @@ from typing import Any
 
 from flask import Flask
 
+from app.clock import Clock
 from app.config import DefaultConfig, load_environment, sqlite_default
 
 
-def create_app(config: dict[str, Any] | None = None, instance_path: str | None = None) -> Flask:
-    """Build the application: configure, init extensions, register areas, CLI and errors."""
+def create_app(
+    config: dict[str, Any] | None = None,
+    instance_path: str | None = None,
+    clock: Clock | None = None,
+) -> Flask:
+    """Build the application: configure, init extensions, register areas, CLI and errors.
+
+    ``clock``: what "now" is for the whole application (the system clock when not given; a
+    test passes an ``app.clock.FixedClock``)."""
     from app.db import Application
 
     app = Application(
@@ -20,6 +28,7 @@ def create_app(config: dict[str, Any] | None = None, instance_path: str | None =
         instance_relative_config=True,
     )
     _configure(app, config)
+    _init_inputs(app, clock)
     _route_ids(app)
     _init_extensions(app)
     _register_blueprints(app)
@@ -60,6 +69,15 @@ def _configure(app: Flask, config: dict[str, Any] | None) -> None:
     from app.security import init_keys
 
     init_keys(app)
+
+
+def _init_inputs(app: Flask, clock: Clock | None) -> None:
+    """The clock and the settings: read once here, passed down by the entry points."""
+    from app.clock import init_clock
+    from app.settings import init_settings
+
+    init_clock(app, clock)
+    init_settings(app)
 
 
 def _route_ids(app: Flask) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime, time
 from enum import Enum
 from typing import Any
 
@@ -160,10 +160,14 @@ def record(
 
 
 def record_many(
-    actor: Actor, action: str, object_type: str, objects: Sequence[tuple[int, dict[str, Any]]]
+    actor: Actor,
+    action: str,
+    object_type: str,
+    objects: Sequence[tuple[int, dict[str, Any]]],
+    now: datetime,
 ) -> None:
-    """The audit records of many objects made at once (a bulk insert), in one statement:
-    ``objects`` are (id, after) pairs, ``after`` as :func:`snapshot` gives it."""
+    """The audit records of many objects made at once (a bulk insert) at ``now``, in one
+    statement: ``objects`` are (id, after) pairs, ``after`` as :func:`snapshot` gives it."""
     if not objects:
         return
     # One statement for every row: the context comes from each snapshot's ids, looked up by
@@ -178,7 +182,6 @@ def record_many(
         },
         **_bulk_context(object_type, given),
     )
-    now = datetime.now(UTC)
     db.session.execute(
         statement,
         [

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import NoReturn
 
 import click
@@ -13,6 +13,7 @@ from flask.cli import with_appcontext
 from app import checks
 from app.audit import Actor
 from app.auth.operations import create_user, find_user, get_or_create_branch, issue_token
+from app.clock import now as clock_now
 from app.domain.cutoff import BRUSSELS
 from app.errors import Refusal
 from app.extensions import db
@@ -88,7 +89,7 @@ def set_password_command(email: str, password: str) -> None:
     if user is None:
         raise click.ClickException(f"No user {email}.")
     try:
-        set_password(Actor(None), user, password)
+        set_password(Actor(None), user, password, clock_now())
     except Refusal as refusal:
         db.session.rollback()
         _fail(refusal)
@@ -118,7 +119,7 @@ def demo_command(password: str | None) -> None:
     """Load demo data (once) and print the logins."""
     from app.demo import load_demo
 
-    for line in load_demo(datetime.now(UTC), password):
+    for line in load_demo(clock_now(), password):
         click.echo(line)
 
 
@@ -138,7 +139,10 @@ def send_mail_command(loop: bool) -> None:
         kinds = [*MAKERS, KIND]
         _run_worker(current_app._get_current_object(), kinds=kinds)  # type: ignore[attr-defined]
         return
-    sent, failed = deliver_pending()
+    from app.clock import clock_of
+    from app.settings import settings
+
+    sent, failed = deliver_pending(clock_of(current_app), settings())  # type: ignore[arg-type]
     click.echo(f"sent {sent}, failed {failed}")
 
 
@@ -151,7 +155,7 @@ def digest_command() -> None:
     from app.domain.cutoff import BRUSSELS
     from app.extensions import db
 
-    now = datetime.now(UTC)
+    now = clock_now()
     queued = send_digests(now.astimezone(BRUSSELS).date(), now)
     db.session.commit()
     click.echo(f"queued {queued} digest mails")
@@ -207,7 +211,7 @@ def closure_command(day: str, label: str) -> None:
     except ValueError as exc:
         raise click.BadParameter("give the day as YYYY-MM-DD", param_hint="DAY") from exc
     try:
-        add_closure_day(Actor(None), parsed, label, datetime.now(BRUSSELS).date())
+        add_closure_day(Actor(None), parsed, label, clock_now().astimezone(BRUSSELS).date())
     except Refusal as refusal:
         db.session.rollback()
         if refusal.code != "duplicate_closure":

@@ -140,7 +140,7 @@ def load_demo(now: datetime, password: str | None = None) -> list[str]:
     for name, email, nrn in DEMO_PARTICIPANTS:
         participant: Participant = create_participant(promotor, project.branch, name, email, nrn)
         for session in sessions:
-            enrol(promotor, session, participant)
+            enrol(promotor, session, participant, now=now)
         people.append(participant)
     _organisation(Actor(users[Role.ADMIN]), project.branch, training, people, now)
     db.session.commit()

@@ -33,6 +33,7 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.multiprocess import MultiProcessCollector
 from sqlalchemy import case, func, select
 
+from app.clock import now as clock_now
 from app.extensions import db
 from app.models import Job, WorkerHeartbeat
 
@@ -146,7 +147,7 @@ class JobsCollector:
     """The shared figures, from the database: two queries per scrape."""
 
     def collect(self) -> Iterator[Metric]:
-        now = datetime.now(UTC)
+        now = clock_now()
         unfinished = GaugeMetricFamily(
             "aanwezig_jobs_unfinished", "Background jobs not done yet, by kind.", labels=["kind"]
         )

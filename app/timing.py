@@ -7,12 +7,11 @@ import weakref
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from flask import current_app
 from sqlalchemy import bindparam, select
 from sqlalchemy.engine import Engine
 
 from app.domain import sessions as rules
-from app.domain.cutoff import registration_deadline, scan_opens
+from app.domain.cutoff import registration_deadline
 from app.domain.sessions import SessionStatus, local_datetime, session_status
 from app.extensions import db
 from app.models import ClosureDay, Session
@@ -24,7 +23,6 @@ class SessionTimes:
     end: datetime
     break_start: datetime | None
     break_end: datetime | None
-    opens: datetime
     deadline: datetime
 
 
@@ -70,7 +68,6 @@ def session_times(session: Session, closures: list[date] | None = None) -> Sessi
         if session.break_start
         else None,
         break_end=local_datetime(session.day, session.break_end) if session.break_end else None,
-        opens=scan_opens(start, current_app.config["SCAN_EARLY_MINUTES"]),
         deadline=registration_deadline(session.day, closures),
     )
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
 from zoneinfo import ZoneInfo
@@ -12,6 +12,7 @@ from flask_babel import format_decimal, format_percent, get_locale
 from flask_babel import lazy_gettext as _l
 from werkzeug.utils import secure_filename
 
+from app.clock import now as clock_now
 from app.domain.attendance import hours
 from app.domain.national_number import masked
 from app.domain.sessions import SessionStatus
@@ -150,7 +151,7 @@ def init_web(app: Flask) -> None:
     app.jinja_env.filters["minutes_as_hours"] = lambda m: hours_text(timedelta(minutes=m or 0))
     app.jinja_env.filters["percent"] = percent_text
     app.jinja_env.filters["number"] = number_text
-    app.context_processor(lambda: {"now_utc": datetime.now(UTC)})
+    app.context_processor(lambda: {"now_utc": clock_now()})
     # Browsers ask for /favicon.ico on every first visit: an icon, not a 404 in the log.
     app.add_url_rule("/favicon.ico", "favicon", _favicon)
 

@@ -100,7 +100,7 @@ def main() -> None:
         from app.participants.operations.enrolling import enrol
 
         for pid in people:
-            enrol(Actor(None), session, db.session.get(Participant, pid))
+            enrol(Actor(None), session, db.session.get(Participant, pid), now=datetime.now(UTC))
         db.session.commit()
     peer = Peer(secret=ops.new_secret())
     peer.start()
@@ -142,7 +142,7 @@ def main() -> None:
     with app.app_context():
         session = db.session.get(Session, session_id)
         lines = [RollCallLine(pid, False, "bench") for pid in people]
-        confirm_roll_call(Actor(None), session, lines, datetime.now(UTC))
+        confirm_roll_call(Actor(None), session, lines, datetime.now(UTC), early_minutes=60)
         started = clock.perf_counter()
         db.session.commit()
     finished = wait_for(args.events)
@@ -157,7 +157,13 @@ def main() -> None:
         with app.app_context():
             session = db.session.get(Session, session_id)
             at = datetime.now(UTC)
-            confirm_roll_call(Actor(None), session, [RollCallLine(people[i], False, f"d{i}")], at)
+            confirm_roll_call(
+                Actor(None),
+                session,
+                [RollCallLine(people[i], False, f"d{i}")],
+                at,
+                early_minutes=60,
+            )
             committed = clock.perf_counter()
             db.session.commit()
         delays.append((wait_for(before + 1) - committed) * 1000)

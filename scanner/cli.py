@@ -22,7 +22,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -35,7 +35,7 @@ from scanner.address import AddressProblem, check_server
 from scanner.client import Client, Refused, Unreachable
 from scanner.config import Settings, config_path, data_dir
 from scanner.journal import Journal
-from scanner.offline import OfflineVerifier
+from scanner.offline import OfflineVerifier, repeat_interval
 from scanner.sound import choose_player
 from scanner.station import Station, credentials_message
 from scanner.sync import about_credentials
@@ -127,12 +127,6 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--direction", choices=("auto", "in", "out"), default="auto")
     p.add_argument(
         "--debounce", type=float, default=3.0, help="seconden dat dezelfde code één scan blijft"
-    )
-    p.add_argument(
-        "--repeat",
-        type=float,
-        default=120.0,
-        help="herhaalinterval van de server (offline voorspelling)",
     )
     p.add_argument("--data-dir", help="map voor het scanjournaal (standaard de gebruikersmap)")
     p.add_argument(
@@ -644,7 +638,7 @@ def scan(
         session["end"],
         len(roster["participants"]),
     )
-    verifier = OfflineVerifier(key, roster, timedelta(seconds=args.repeat))
+    verifier = OfflineVerifier(key, roster, repeat_interval(roster))
     station = Station(
         client,
         journal,

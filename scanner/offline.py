@@ -39,6 +39,19 @@ class Verdict:
         return MESSAGES.get(self.reason or "", self.reason or "")
 
 
+# What a server from before the roster carried its repeat interval used (its default setting).
+FALLBACK_REPEAT_SECONDS = 120.0
+
+
+def repeat_interval(roster: dict[str, Any]) -> timedelta:
+    """The server's repeat interval, which the roster carries: a scan of the same person within
+    it is a repeat. An older server's roster lacks it: then its default."""
+    seconds = roster.get("repeat_seconds")
+    if isinstance(seconds, int | float) and not isinstance(seconds, bool) and seconds >= 0:
+        return timedelta(seconds=seconds)
+    return timedelta(seconds=FALLBACK_REPEAT_SECONDS)
+
+
 class OfflineVerifier:
     """Checks codes with the public key and the session roster cached at start."""
 

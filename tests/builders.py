@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, time
+from datetime import date, datetime, time
 from typing import Any
 
 from flask import Flask
@@ -11,12 +11,15 @@ from flask.testing import FlaskClient
 
 from app.audit import Actor
 from app.auth.operations import create_user, get_or_create_branch, issue_token
+from app.clock import clock_of
 from app.extensions import db
+from app.jobs import Run
 from app.mail.messages import participant_code
 from app.models import Participant, Role, Session, TrainingMode, User
 from app.participants.operations.creating import create_participant
 from app.participants.operations.enrolling import enrol
 from app.planning.operations import create_project, create_session, create_training
+from app.settings import init_settings, settings_of
 
 PASSWORD = "correct horse battery"
 
@@ -136,6 +139,7 @@ class Builders:
                 Actor(None),
                 db.session.get(Session, session_id),
                 db.session.get(Participant, participant_id),
+                now=clock_of(self.app).now(),
             )
             db.session.commit()
 
@@ -163,3 +167,17 @@ def future_monday() -> date:
 
     first = date(date.today().year + 1, 12, 1)
     return first + timedelta(days=(7 - first.weekday()) % 7)
+
+
+def job_run(app: Flask, now: datetime | None = None) -> Run:
+    """What a worker hands the jobs it runs: ``now`` (the app's clock by default: what is due),
+    the app's settings and its clock."""
+    clock = clock_of(app)
+    return Run(now or clock.now(), settings_of(app), clock)
+
+
+def reconfigure(app: Flask, **values: object) -> None:
+    """Change the app's configuration after it was built: the settings it passes down are read
+    from the configuration once (``create_app``), so they are read again."""
+    app.config.update(values)
+    init_settings(app)

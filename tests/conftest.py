@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
-from datetime import date, time
+from datetime import date, datetime, time
 from pathlib import Path
 
 import pytest
@@ -19,6 +19,8 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 
 from app import create_app
+from app.clock import Clock, FixedClock, clock_of
+from app.domain.cutoff import BRUSSELS
 from tests.builders import Builders
 from tests.helpers.config import BASE_CONFIG, TEST_DATABASE_URL, ClosingClient
 from tests.helpers.mail import SMTP_PORT, Inbox
@@ -114,11 +116,34 @@ def app_config() -> dict:
 
 
 @pytest.fixture
-def app(database_url: str, tmp_path: Path, app_config: dict) -> Iterator[Flask]:
+def app_clock() -> Clock | None:
+    """The app's clock: the system clock unless a test module overrides this fixture (or a test
+    asks for ``clock``, a :class:`FixedClock` the test moves itself)."""
+    return None
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    """A clock standing at a working day's morning (Tuesday 3 March 2026, 09:00 in Brussels):
+    a test that asks for it gets an app on this clock and moves it with ``advance``/``set``."""
+    return FixedClock(datetime(2026, 3, 3, 9, 0, tzinfo=BRUSSELS))
+
+
+@pytest.fixture
+def app(
+    database_url: str,
+    tmp_path: Path,
+    app_config: dict,
+    app_clock: Clock | None,
+    request: pytest.FixtureRequest,
+) -> Iterator[Flask]:
     instance = tmp_path / "instance"
+    if app_clock is None and "clock" in request.fixturenames:
+        app_clock = request.getfixturevalue("clock")
     app = create_app(
         {**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": database_url, **app_config},
         instance_path=str(instance),
+        clock=app_clock,
     )
     app.test_client_class = ClosingClient
     yield app
@@ -144,12 +169,9 @@ def make(app: Flask) -> Builders:
 
 
 @pytest.fixture
-def today() -> date:
-    from datetime import UTC, datetime
-
-    from app.domain.cutoff import BRUSSELS
-
-    return datetime.now(UTC).astimezone(BRUSSELS).date()
+def today(app: Flask) -> date:
+    """Today in Brussels by the app's clock (the wall clock unless the test fixed it)."""
+    return clock_of(app).now().astimezone(BRUSSELS).date()
 
 
 @pytest.fixture

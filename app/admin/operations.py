@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import io
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from PIL import Image
@@ -84,7 +84,7 @@ def change_user(actor: Actor, user: User, role: Role, branch: Branch | None) -> 
     audit.record(actor, "user.change", user, before, audit.snapshot(user, USER_FIELDS))
 
 
-def set_active(actor: Actor, user: User, active: bool) -> None:
+def set_active(actor: Actor, user: User, active: bool, now: datetime) -> None:
     _check_user(actor, user)
     if actor.user is not None and user.id == actor.user.id:
         raise Refusal("own_account", _l("You cannot deactivate your own account."))
@@ -95,8 +95,8 @@ def set_active(actor: Actor, user: User, active: bool) -> None:
     if not active:
         accounts.end_sessions(user)
         # A reset link mailed before must not work after a later reactivation (nor be sent).
-        accounts.void_reset_links(user, datetime.now(UTC))
-        outbox.withdraw_account_mails(actor, user.id, datetime.now(UTC))
+        accounts.void_reset_links(user, now)
+        outbox.withdraw_account_mails(actor, user.id, now)
     db.session.flush()
     audit.record(
         actor,

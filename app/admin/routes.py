@@ -6,7 +6,7 @@ import email
 import email.policy
 import email.utils
 import secrets
-from datetime import UTC, datetime
+from datetime import datetime
 from email.message import EmailMessage
 
 from flask import Response, after_this_request, flash, redirect, render_template, request, url_for
@@ -32,6 +32,7 @@ from app.admin.forms import (
     UserForm,
     role_label,
 )
+from app.clock import now as clock_now
 from app.domain.limits import id_in_range
 from app.errors import NotFound, Refusal
 from app.extensions import db
@@ -126,7 +127,7 @@ def users():  # type: ignore[no-untyped-def]
             if invite:
                 from app.auth.operations import send_reset_link
 
-                send_reset_link(actor(), user, datetime.now(UTC))
+                send_reset_link(actor(), user, clock_now())
                 flash(_("User created and invited by mail to choose a password."), "success")
             else:
                 flash(_("User created."), "success")
@@ -271,7 +272,7 @@ def remove_closure_day(closure_id: int):  # type: ignore[no-untyped-def]
         raise NotFound("closure day")
     if ConfirmForm().validate_on_submit():
         with refusals_shown():
-            support.remove_closure_day(actor(), closure, datetime.now(BRUSSELS).date())
+            support.remove_closure_day(actor(), closure, clock_now().astimezone(BRUSSELS).date())
             flash(_("Closure day removed."), "success")
 
             @after_this_request
@@ -288,7 +289,7 @@ def set_active(user_id: int, active: int):  # type: ignore[no-untyped-def]
     user = _user(user_id)
     if ConfirmForm().validate_on_submit():
         with refusals_shown():
-            support.set_active(actor(), user, bool(active))
+            support.set_active(actor(), user, bool(active), clock_now())
             flash(
                 _("%(user)s reactivated.", user=user.email)
                 if active
@@ -307,7 +308,7 @@ def send_reset_link(user_id: int):  # type: ignore[no-untyped-def]
     user = _user(user_id)
     if ConfirmForm().validate_on_submit():
         with refusals_shown():
-            if send(actor(), user, datetime.now(UTC)) is None:
+            if send(actor(), user, clock_now()) is None:
                 flash(_("%(user)s is deactivated: no link was sent.", user=user.email), "error")
             else:
                 flash(
@@ -357,7 +358,7 @@ def closure_days():  # type: ignore[no-untyped-def]
                     _("Sessions are planned on these days: cancel them or keep them.")
                 ]
                 return _closure_page(form, planned)
-            now = datetime.now(BRUSSELS)
+            now = clock_now().astimezone(BRUSSELS)
             added = support.add_closure_days(
                 actor(), form.day.data, form.until.data, form.label.data or "", now.date()
             )
@@ -387,7 +388,7 @@ def _closure_page(form: ClosureForm, planned: list[Session]):  # type: ignore[no
         form=form,
         planned=planned,
         central=current_user.branch_id is None,
-        today=datetime.now(BRUSSELS).date(),
+        today=clock_now().astimezone(BRUSSELS).date(),
     )
 
 
@@ -454,7 +455,7 @@ def organisation():  # type: ignore[no-untyped-def]
                 form.enterprise_number.data or "",
                 form.signatory_name.data or "",
                 form.signatory_function.data or "",
-                datetime.now(UTC),
+                clock_now(),
             )
             flash(_("The organisation's data is saved."), "success")
             return redirect(url_for("admin.organisation"))
@@ -472,9 +473,7 @@ def organisation_stamp():  # type: ignore[no-untyped-def]
     if form.validate_on_submit():
         upload = form.stamp.data
         with refusals_shown(form, "stamp"):
-            support.set_stamp(
-                actor(), upload.stream.read(support.MAX_STAMP_BYTES + 1), datetime.now(UTC)
-            )
+            support.set_stamp(actor(), upload.stream.read(support.MAX_STAMP_BYTES + 1), clock_now())
             flash(_("The stamp image is saved."), "success")
             return redirect(url_for("admin.organisation"))
     return _organisation_page(stamp_form=form), 400
@@ -487,7 +486,7 @@ def organisation_stamp_remove():  # type: ignore[no-untyped-def]
     support.require_central(actor())
     if ConfirmForm().validate_on_submit():
         with refusals_shown():
-            support.set_stamp(actor(), None, datetime.now(UTC))
+            support.set_stamp(actor(), None, clock_now())
             flash(_("The stamp image is removed."), "success")
     return redirect(url_for("admin.organisation"))
 
@@ -573,7 +572,7 @@ def outbox():  # type: ignore[no-untyped-def]
         "admin/outbox.html",
         mails=mails,
         waiting=waiting,
-        now=datetime.now(UTC),
+        now=clock_now(),
         smtp=smtp_configured(),
         confirm=ConfirmForm(),
         limit=OUTBOX_LIMIT,
@@ -628,7 +627,7 @@ def outbox_mail(mail_id: int):  # type: ignore[no-untyped-def]
         return render_template(
             "admin/outbox_mail.html",
             mail=mail,
-            now=datetime.now(UTC),
+            now=clock_now(),
             headers=[(HEADERS["To"], mail.recipient), (HEADERS["Subject"], mail.subject)],
             text=None,
             has_image=False,
@@ -641,7 +640,7 @@ def outbox_mail(mail_id: int):  # type: ignore[no-untyped-def]
     return render_template(
         "admin/outbox_mail.html",
         mail=mail,
-        now=datetime.now(UTC),
+        now=clock_now(),
         headers=[
             (label, _header_text(name, message[name]))
             for name, label in HEADERS.items()
@@ -677,7 +676,7 @@ def outbox_retry(mail_id: int):  # type: ignore[no-untyped-def]
         elif not smtp_configured():
             flash(_("No mail server is configured: the mail stays in the outbox."), "error")
         else:
-            retry_now(actor(), mail, datetime.now(UTC))
+            retry_now(actor(), mail, clock_now())
             flash(
                 _("The mail to %(to)s will be sent again in a moment.", to=mail.recipient),
                 "success",
@@ -693,7 +692,7 @@ def outbox_withdraw(mail_id: int):  # type: ignore[no-untyped-def]
     """Finish a waiting mail unsent (a mail to a wrong address, or one no longer needed)."""
     mail = _mail(mail_id)
     if ConfirmForm().validate_on_submit():
-        if support.withdraw_mail(actor(), mail, datetime.now(UTC)):
+        if support.withdraw_mail(actor(), mail, clock_now()):
             flash(
                 _("The mail to %(to)s is withdrawn: it will not be sent.", to=mail.recipient),
                 "success",
@@ -719,7 +718,7 @@ def outbox_renew(mail_id: int):  # type: ignore[no-untyped-def]
         raise NotFound("mail")
     if ConfirmForm().validate_on_submit():
         with refusals_shown():
-            if support.renew_link(actor(), mail, datetime.now(UTC)):
+            if support.renew_link(actor(), mail, clock_now()):
                 flash(_("A new link is mailed to %(to)s.", to=mail.recipient), "success")
             else:
                 flash(

@@ -12,7 +12,7 @@ Nothing here commits: the token's use is recorded in the request's transaction.
 from __future__ import annotations
 
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from flask import g, request
 from flask_babel import lazy_gettext as _l
@@ -21,6 +21,7 @@ from sqlalchemy.orm import joinedload
 
 from app.api import bp
 from app.audit import Actor
+from app.clock import now as clock_now
 from app.errors import Refusal
 from app.extensions import db
 from app.models import ApiToken, User
@@ -63,7 +64,7 @@ def authenticate() -> None:
             "unauthorized", _l("Send an API token as 'Authorization: Bearer <token>'."), status=401
         )
     g.token_hash = hash_api_token(value.strip())
-    now = datetime.now(UTC)
+    now = clock_now()
     if request.endpoint in SELF_CHECKING_ENDPOINTS:
         known = _recent.get(g.token_hash)
         if known is not None and not _use_to_record(known[1], now):
@@ -102,7 +103,7 @@ def forget(token_hash: str) -> None:
 def reauthenticate() -> Principal:
     """After the principal was found changed: look the token up afresh (401 if it is gone)."""
     forget(g.token_hash)
-    _load(g.token_hash, datetime.now(UTC))
+    _load(g.token_hash, clock_now())
     return g.principal
 
 

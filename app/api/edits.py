@@ -8,7 +8,6 @@ codes and audit records. ``app.api.editing`` makes the version check and the wri
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -20,11 +19,13 @@ from app.api.auth import current_actor
 from app.api.editing import locked, require_version
 from app.api.openapi import REFUSALS, endpoint
 from app.api.routes import PLANNERS_ONLY, _session, _session_out, _trainers, _user
+from app.clock import now as _now
 from app.errors import Refusal
 from app.models import Participant, Project, Training
 from app.participants.operations import codes as codes_ops
 from app.participants.operations import editing
 from app.planning import operations as planning
+from app.settings import settings
 
 EDIT_REFUSALS = {
     **PLANNERS_ONLY,
@@ -32,10 +33,6 @@ EDIT_REFUSALS = {
     412: "Stale: the resource changed since the version sent (stale, with the current version)",
     428: "No If-Match header and no version field (precondition_required)",
 }
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 def _given(body: Any, *required: str) -> set[str]:
@@ -144,6 +141,7 @@ def patch_session(session_id: int, body: s.SessionPatch) -> s.SessionOut:
         trainer,
         _now(),
         reason=body.reason,
+        early_minutes=settings().scan_early_minutes,
     )
     return _session_out(session)
 
@@ -228,5 +226,5 @@ def patch_participant(participant_id: int, body: s.ParticipantPatch) -> s.Partic
         now=_now(),
     )
     if changed and body.send_code:
-        codes_ops.resend_code(actor, participant)
+        codes_ops.resend_code(actor, participant, _now())
     return s.ParticipantOut.of(participant)

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-from datetime import UTC, datetime
 from typing import Any
 
 from flask import Request, g, jsonify
@@ -21,6 +20,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from app.clock import now as clock_now
 from app.errors import Refusal
 from app.extensions import db
 from app.models import IdempotencyKey
@@ -99,7 +99,7 @@ def begin(key: str) -> Any | None:
         "user_id": user_id,
         "key": key,
         "request_digest": g.idempotency_digest,
-        "created_at": datetime.now(UTC),
+        "created_at": clock_now(),
     }
     claimed = db.session.execute(_CLAIM[db.engine.dialect.name], row).scalar()
     if claimed is None:

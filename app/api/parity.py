@@ -9,8 +9,6 @@ refusal codes and audit records, never a second implementation.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
@@ -22,6 +20,7 @@ from app.api.editing import locked
 from app.api.openapi import endpoint
 from app.api.routes import NO_FRONT_DESK, PLANNERS_ONLY, _participant, _session, _user
 from app.attendance import operations as attendance
+from app.clock import now as _now
 from app.domain.sessions import local_datetime
 from app.errors import Forbidden, NotFound, Refusal
 from app.extensions import db
@@ -37,6 +36,7 @@ from app.models import (
 from app.participants.operations import codes as codes_ops
 from app.participants.operations import enrolling as enrolling_ops
 from app.participants.operations import unenrolling
+from app.settings import settings
 
 REFUSALS_400_EXEMPTION = "Malformed, or neither or both of a session and minutes (exemption_kind)"
 REGISTERING = {
@@ -48,8 +48,8 @@ REGISTERING = {
 }
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
+def _early_minutes() -> int:
+    return settings().scan_early_minutes
 
 
 def _session_to_register(session_id: int) -> Session:
@@ -75,7 +75,12 @@ def late_arrival(session_id: int, body: s.ParticipantAtTime) -> s.RegistrationsW
     session = _session_to_register(session_id)
     participant = _enrolled_participant(body.participant_id)
     ids = attendance.late_arrival(
-        current_actor(), session, participant, local_datetime(session.day, body.time), _now()
+        current_actor(),
+        session,
+        participant,
+        local_datetime(session.day, body.time),
+        _now(),
+        early_minutes=_early_minutes(),
     )
     return s.RegistrationsWritten(registration_ids=ids)
 
@@ -92,7 +97,12 @@ def early_departure(session_id: int, body: s.ParticipantAtTime) -> s.Registratio
     session = _session_to_register(session_id)
     participant = _enrolled_participant(body.participant_id)
     registration = attendance.left_early(
-        current_actor(), session, participant, local_datetime(session.day, body.time), _now()
+        current_actor(),
+        session,
+        participant,
+        local_datetime(session.day, body.time),
+        _now(),
+        early_minutes=_early_minutes(),
     )
     return s.RegistrationsWritten(registration_ids=[registration])
 
@@ -116,6 +126,7 @@ def resolve_incomplete(session_id: int, body: s.IncompleteResolve) -> s.Registra
         local_datetime(session.day, body.time),
         body.reason,
         _now(),
+        early_minutes=_early_minutes(),
     )
     return s.RegistrationsWritten(registration_ids=[registration])
 
@@ -130,7 +141,10 @@ def resolve_incomplete(session_id: int, body: s.IncompleteResolve) -> s.Registra
 def close_session(session_id: int, body: s.SessionClose) -> s.CountOut:
     session = _session_to_register(session_id)
     left_at = local_datetime(session.day, body.time) if body.time else None
-    return s.CountOut(count=attendance.close_session(current_actor(), session, _now(), left_at))
+    count = attendance.close_session(
+        current_actor(), session, _now(), left_at, early_minutes=_early_minutes()
+    )
+    return s.CountOut(count=count)
 
 
 @bp.post("/sessions/<int:session_id>/roll-call")
@@ -148,7 +162,12 @@ def roll_call(session_id: int, body: s.RollCallIn) -> s.CountOut:
         attendance.RollCallLine(m.participant_id, m.present, m.remark or "") for m in body.marks
     ]
     count = attendance.confirm_roll_call(
-        current_actor(), session, lines, _now(), check_in_at_start=body.check_in_at_start
+        current_actor(),
+        session,
+        lines,
+        _now(),
+        check_in_at_start=body.check_in_at_start,
+        early_minutes=_early_minutes(),
     )
     return s.CountOut(count=count)
 
@@ -193,7 +212,9 @@ def enrol_training(training_id: int, body: s.ParticipantRef) -> tuple[s.Training
     sessions = list(training.sessions)
     skipped: tuple[Session, ...] = ()
     if not sessions and training.mode == TrainingMode.ELEARNING:
-        created = int(enrolling_ops.enrol_in_elearning(current_actor(), training, participant))
+        created = int(
+            enrolling_ops.enrol_in_elearning(current_actor(), training, participant, now=_now())
+        )
     elif not sessions:
         raise Refusal(
             "no_sessions",
@@ -201,7 +222,7 @@ def enrol_training(training_id: int, body: s.ParticipantRef) -> tuple[s.Training
             status=409,
         )
     else:
-        enrolled = enrolling_ops.enrol_all(current_actor(), sessions, [participant])
+        enrolled = enrolling_ops.enrol_all(current_actor(), sessions, [participant], now=_now())
         created, skipped = enrolled.created, enrolled.skipped
     answer = s.TrainingEnrolmentOut(
         training_id=training.id,
@@ -270,7 +291,7 @@ def resend_code(participant_id: int) -> s.CodeOut:
 
     scoping.require_planner(_user())
     participant = _participant(participant_id)
-    codes_ops.resend_code(current_actor(), participant)
+    codes_ops.resend_code(current_actor(), participant, _now())
     return s.CodeOut(code=participant_code(participant), key_version=participant.key_version)
 
 

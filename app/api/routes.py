@@ -6,7 +6,7 @@ Lists run a fixed number of queries whatever their length (tests count them).
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, select
@@ -20,6 +20,8 @@ from app.api.editing import version_of
 from app.api.openapi import REFUSALS, endpoint
 from app.attendance.figures import training_figures
 from app.attendance.reports import rows as attendance_rows
+from app.clock import now as _now
+from app.domain.cutoff import scan_opens
 from app.errors import Refusal
 from app.extensions import db
 from app.mail.messages import participant_code
@@ -43,6 +45,7 @@ from app.scanning import service
 from app.scanning.roster import roster
 from app.scoping import Principal
 from app.security import qr_public_key
+from app.settings import settings
 from app.supervision.operations import selfreports
 from app.supervision.operations import supervisors as supervisors_ops
 from app.timing import session_times, status_of
@@ -50,10 +53,6 @@ from qr import public_key_to_pem
 
 PLANNERS_ONLY = {403: "Only promotors and support may plan"}
 NO_FRONT_DESK = {403: "Not for front desk accounts"}
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 def _user() -> User:
@@ -99,6 +98,7 @@ def _closures(days: list[date]) -> list[date]:
 def _sessions_out(sessions: list[Session]) -> list[s.SessionOut]:
     closures = _closures([session.day for session in sessions])
     now = _now()
+    early_minutes = settings().scan_early_minutes
     answers = []
     for session in sessions:
         times = session_times(session, closures)
@@ -116,7 +116,7 @@ def _sessions_out(sessions: list[Session]) -> list[s.SessionOut]:
                 trainer_email=session.trainer.email if session.trainer else None,
                 status=status_of(session, now, times),
                 reopened=session.reopened,
-                scan_opens=times.opens,
+                scan_opens=scan_opens(times.start, early_minutes),
                 deadline=times.deadline,
                 cancelled=session.cancelled,
                 cancel_reason=session.cancel_reason,
@@ -338,6 +338,7 @@ def session_roster(session_id: int, query: s.Paging) -> s.RosterOut:
     entries, page = _slice(roster(session), query)
     return s.RosterOut(
         session=_session_out(session),
+        repeat_seconds=settings().scan_repeat_seconds,
         participants=[
             s.RosterEntryOut(
                 id=e.participant.id,
@@ -415,7 +416,7 @@ def enrol(session_id: int, body: s.EnrolmentCreate) -> tuple[s.EnrolmentOut, int
     participant = scoping.get_one(
         scoping.participants(user), Participant, body.participant_id, "participant"
     )
-    enrolment, created = enrolling.enrol(current_actor(), session, participant)
+    enrolment, created = enrolling.enrol(current_actor(), session, participant, now=_now())
     answer = s.EnrolmentOut(
         id=enrolment.id, session_id=session.id, participant_id=participant.id, created=created
     )
@@ -520,12 +521,12 @@ def scan(body: s.ScanCreate) -> s.ScanOut:
     caller = current_principal()
     try:
         try:
-            answer = service.scan(_scanning(caller), request_, now)
+            answer = service.scan(_scanning(caller), request_, now, settings())
         except service.CallerChanged:
             # The token was read before it was revoked, or before its user changed: read it
             # again. Nothing was written yet (the facts query comes before any write).
             caller = reauthenticate()
-            answer = service.scan(_scanning(caller), request_, now)
+            answer = service.scan(_scanning(caller), request_, now, settings())
     except service.CallerChanged:
         raise
     except Refusal as refusal:

@@ -21,7 +21,7 @@ from app import audit, checks, signals
 from app.audit import Actor
 from app.db import LOCK_SESSION, lock_key, lock_people
 from app.domain.certificates import LeaveRegime
-from app.domain.cutoff import BRUSSELS
+from app.domain.cutoff import BRUSSELS, scan_opens
 from app.domain.justification import justification_in_time
 from app.domain.scanning import FUTURE_MARGIN
 from app.errors import Refusal
@@ -89,6 +89,8 @@ def confirm_roll_call(
     lines: Iterable[RollCallLine],
     now: datetime,
     check_in_at_start: bool = True,
+    *,
+    early_minutes: int,
 ) -> int:
     """Write the roll call (seed 000). Returns how many check-ins it recorded.
 
@@ -101,7 +103,7 @@ def confirm_roll_call(
     and the exempted are left as they are.
     """
     times = session_times(session)
-    _check_open(session, times, now)
+    _check_open(session, times, now, early_minutes)
     _lock_roster(session)  # confirmed twice at once: the check-ins are written once
     at = min(times.start if check_in_at_start else now, now)
     marks = {line.participant_id: line for line in lines}
@@ -138,13 +140,28 @@ def confirm_roll_call(
                 remark=remark,
             )
         if line.present and not entry.registrations:
-            register(actor, session, pid, Kind.IN, at, now, Source.MANUAL, reason=remark or None)
+            register(
+                actor,
+                session,
+                pid,
+                Kind.IN,
+                at,
+                now,
+                Source.MANUAL,
+                reason=remark or None,
+                early_minutes=early_minutes,
+            )
             count += 1
     return count
 
 
 def close_session(
-    actor: Actor, session: Session, now: datetime, left_at: datetime | None = None
+    actor: Actor,
+    session: Session,
+    now: datetime,
+    left_at: datetime | None = None,
+    *,
+    early_minutes: int,
 ) -> int:
     """After the session's end: everyone still in left at the end (or at ``left_at``).
 
@@ -185,6 +202,7 @@ def close_session(
             now,
             Source.MANUAL,
             reason=LEFT_AT_END,
+            early_minutes=early_minutes,
         )
     return len(still_in)
 
@@ -202,14 +220,20 @@ def _lock_roster(session: Session) -> None:
 
 
 def left_early(
-    actor: Actor, session: Session, participant: Participant, left_at: datetime, now: datetime
+    actor: Actor,
+    session: Session,
+    participant: Participant,
+    left_at: datetime,
+    now: datetime,
+    *,
+    early_minutes: int,
 ) -> int:
     """A participant who left before the end: a check-out at that time (never in the future)."""
     times = session_times(session)
     if not times.start < left_at < times.end:
         raise Refusal("outside_session", _l("The time must fall within the session."))
     _not_in_future(left_at, now)
-    _check_open(session, times, now)
+    _check_open(session, times, now, early_minutes)
     lock_people([participant.id])  # as a scan: the roster read below is then the latest
     entry = next((e for e in roster(session) if e.participant.id == participant.id), None)
     if entry is None:
@@ -219,24 +243,32 @@ def left_early(
     if entry.last_at is not None and left_at <= entry.last_at:
         raise Refusal("before_check_in", _l("The time must be after the check-in."))
     return register(
-        actor, session, participant.id, Kind.OUT, left_at, now, Source.MANUAL, reason=LEFT_EARLY
+        actor,
+        session,
+        participant.id,
+        Kind.OUT,
+        left_at,
+        now,
+        Source.MANUAL,
+        reason=LEFT_EARLY,
+        early_minutes=early_minutes,
     )
 
 
-def registration_refusal(session: Session, now: datetime) -> Refusal | None:
+def registration_refusal(session: Session, now: datetime, early_minutes: int) -> Refusal | None:
     """Why nobody can register by hand in this session now (too early, locked), or ``None``."""
     try:
-        _check_open(session, session_times(session), now)
+        _check_open(session, session_times(session), now, early_minutes)
     except Refusal as refusal:
         return refusal
     return None
 
 
-def _check_open(session: Session, times: SessionTimes, now: datetime) -> None:
+def _check_open(session: Session, times: SessionTimes, now: datetime, early_minutes: int) -> None:
     """Registering by hand needs the session to have opened and not to be locked."""
-    if now < times.opens:
+    if now < scan_opens(times.start, early_minutes):
         raise refuse("too_early")
-    check_window(session, times.start, now)
+    check_window(session, times.start, now, early_minutes)
 
 
 def _not_in_future(at: datetime, now: datetime) -> None:
@@ -249,7 +281,13 @@ def _not_in_future(at: datetime, now: datetime) -> None:
 
 
 def late_arrival(
-    actor: Actor, session: Session, participant: Participant, arrived: datetime, now: datetime
+    actor: Actor,
+    session: Session,
+    participant: Participant,
+    arrived: datetime,
+    now: datetime,
+    *,
+    early_minutes: int,
 ) -> list[int]:
     """A late arrival registered afterwards (seed 000).
 
@@ -271,7 +309,7 @@ def late_arrival(
         raise Refusal("not_enrolled", _l("This participant is not enrolled in this session."))
     if participant.id in exempt_participant_ids(session):
         raise Refusal("exempt", _l("This participant is exempted from this session."))
-    _check_open(session, times, now)
+    _check_open(session, times, now, early_minutes)
     history = entry.registrations
     if not history:
         return [
@@ -284,6 +322,7 @@ def late_arrival(
                 now,
                 Source.MANUAL,
                 reason=LATE_ARRIVAL,
+                early_minutes=early_minutes,
             )
         ]
     first = history[0]
@@ -304,6 +343,7 @@ def late_arrival(
                 Source.CORRECTION,
                 reason=LATE_ARRIVAL,
                 voids_id=first.id,
+                early_minutes=early_minutes,
             )
         ]
     raise Refusal(
@@ -328,6 +368,8 @@ def resolve_incomplete(
     left_at: datetime,
     reason: str,
     now: datetime,
+    *,
+    early_minutes: int,
 ) -> int:
     """Close an open check-in with the time the person left and why it was not scanned."""
     if not reason or not reason.strip():
@@ -348,6 +390,7 @@ def resolve_incomplete(
         now,
         Source.CORRECTION,
         reason=reason.strip(),
+        early_minutes=early_minutes,
     )
 
 

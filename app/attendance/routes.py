@@ -3,8 +3,6 @@ exemptions and justified absences, the front desk dashboard and the reports."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from flask import flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -26,6 +24,7 @@ from app.attendance.forms import (
     ResolveForm,
 )
 from app.attendance.reports import rows, to_csv, to_xlsx
+from app.clock import now as _now
 from app.domain.sessions import local_datetime
 from app.errors import Forbidden, NotFound
 from app.extensions import db
@@ -43,13 +42,10 @@ from app.models import (
 )
 from app.reasons import KIND_LABELS
 from app.scanning.roster import roster
+from app.settings import settings
 from app.timing import session_times
 from app.views import actor, choices, refusals_shown
 from app.web import BRUSSELS, file_response
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 def _session(session_id: int) -> Session:
@@ -95,7 +91,7 @@ def roll_call(session_id: int):  # type: ignore[no-untyped-def]
     form = ConfirmForm()
     step = request.form.get("step", "edit")
     at_start = request.form.get("check_in", "start") != "now"
-    closed = ops.registration_refusal(session, now)
+    closed = ops.registration_refusal(session, now, _early_minutes())
     if request.method == "POST" and form.validate_on_submit():
         lines = _roll_call_lines(entries)
         if closed is not None:
@@ -112,7 +108,9 @@ def roll_call(session_id: int):  # type: ignore[no-untyped-def]
             )
         elif step == "confirm":
             with refusals_shown():
-                count = ops.confirm_roll_call(actor(), session, lines, now, at_start)
+                count = ops.confirm_roll_call(
+                    actor(), session, lines, now, at_start, early_minutes=_early_minutes()
+                )
                 flash(
                     ngettext(
                         "Roll call saved: %(num)d check-in recorded.",
@@ -156,7 +154,9 @@ def late_arrival(session_id: int):  # type: ignore[no-untyped-def]
         participant = db.session.get(Participant, form.participant.data)
         arrived = local_datetime(session.day, form.arrived.data)
         with refusals_shown():
-            ops.late_arrival(actor(), session, participant, arrived, _now())
+            ops.late_arrival(
+                actor(), session, participant, arrived, _now(), early_minutes=_early_minutes()
+            )
             flash(_("Late arrival registered."), "success")
     else:
         flash(_("Choose the participant and the arrival time."), "error")
@@ -173,7 +173,9 @@ def left_early(session_id: int):  # type: ignore[no-untyped-def]
         participant = db.session.get(Participant, form.participant.data)
         left_at = local_datetime(session.day, form.left_at.data)
         with refusals_shown():
-            ops.left_early(actor(), session, participant, left_at, _now())
+            ops.left_early(
+                actor(), session, participant, left_at, _now(), early_minutes=_early_minutes()
+            )
             flash(_("Early departure registered."), "success")
     else:
         flash(_("Choose the participant and the time they left."), "error")
@@ -189,7 +191,9 @@ def close_registrations(session_id: int):  # type: ignore[no-untyped-def]
     if form.validate_on_submit():
         left_at = local_datetime(session.day, form.left_at.data) if form.left_at.data else None
         with refusals_shown():
-            count = ops.close_session(actor(), session, _now(), left_at)
+            count = ops.close_session(
+                actor(), session, _now(), left_at, early_minutes=_early_minutes()
+            )
             flash(
                 ngettext("%(num)d check-out recorded.", "%(num)d check-outs recorded.", count),
                 "success",
@@ -210,12 +214,24 @@ def incomplete(session_id: int):  # type: ignore[no-untyped-def]
         participant = db.session.get(Participant, form.participant.data)
         left_at = local_datetime(session.day, form.left_at.data)
         with refusals_shown(form, "left_at"):
-            ops.resolve_incomplete(actor(), session, participant, left_at, form.reason.data, _now())
+            ops.resolve_incomplete(
+                actor(),
+                session,
+                participant,
+                left_at,
+                form.reason.data,
+                _now(),
+                early_minutes=_early_minutes(),
+            )
             flash(_("Check-out registered."), "success")
             return redirect(url_for("attendance.incomplete", session_id=session.id))
     return render_template(
         "attendance/incomplete.html", session=session, entries=open_entries, form=form
     )
+
+
+def _early_minutes() -> int:
+    return settings().scan_early_minutes
 
 
 def _training(training_id: int) -> Training:

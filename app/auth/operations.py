@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 
@@ -17,7 +17,7 @@ from sqlalchemy import select, update
 from werkzeug.security import check_password_hash
 from werkzeug.security import generate_password_hash as _werkzeug_hash
 
-from app import audit, links
+from app import audit, jobs, links
 from app.audit import Actor
 from app.domain.passwords import MAX_LENGTH, MIN_LENGTH, password_problem
 from app.errors import Refusal
@@ -81,7 +81,7 @@ def end_sessions(user: User) -> None:
 
 
 def set_password(
-    actor: Actor, user: User, password: str, now: datetime | None = None, chosen: bool = False
+    actor: Actor, user: User, password: str, now: datetime, chosen: bool = False
 ) -> None:
     """Give ``user`` a new password; every session they had ends, and so does every reset link
     not used yet. ``chosen``: the user chose it themselves (otherwise, set by an operator on
@@ -90,7 +90,7 @@ def set_password(
     user.password_hash = generate_password_hash(password)
     user.must_change_password = not chosen
     end_sessions(user)
-    void_reset_links(user, now or datetime.now(UTC))
+    void_reset_links(user, now)
     audit.record(actor, "user.password_change", user, after={"chosen_by_user": chosen})
 
 
@@ -214,12 +214,12 @@ def request_reset(email: str) -> None:
     asked.ask(RESET_REQUEST, email.strip().lower())
 
 
-def _make_reset_mail(payload: Mapping[str, Any]) -> None:
+def _make_reset_mail(payload: Mapping[str, Any], run: jobs.Run) -> None:
     """In the worker: an active user with this address gets a reset link; anyone else nothing."""
     email = payload.get("email")
     user = find_user(email) if isinstance(email, str) else None
     if user is not None:
-        send_reset_link(Actor(None), user, datetime.now(UTC))
+        send_reset_link(Actor(None), user, run.now)
 
 
 def register_jobs() -> None:

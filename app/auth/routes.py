@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import base64
-from datetime import UTC, datetime
 
 from flask import (
     Response,
@@ -39,6 +38,7 @@ from app.auth.operations import (
     set_digest,
 )
 from app.auth.operations import reset_password as reset_password_
+from app.clock import now as clock_now
 from app.devices.operations import issue_pairing, scanners_and_tokens
 from app.domain.pairing import PAIRING_VALID
 from app.errors import NotFound, Refusal
@@ -148,7 +148,7 @@ def pair():  # type: ignore[no-untyped-def]
     if not pairing_form.validate_on_submit():
         return _tokens_page(TokenForm(formdata=None), pairing_form), 400
     pairing, plain = issue_pairing(
-        Actor(current_user), current_user, pairing_form.name.data or "", datetime.now(UTC)
+        Actor(current_user), current_user, pairing_form.name.data or "", clock_now()
     )
     png = code_png(pairing_text(_server_address(), plain), box_size=8)
     response = make_response(
@@ -171,7 +171,7 @@ def revoke(token_id: int):  # type: ignore[no-untyped-def]
     if token is None or token.user_id != current_user.id:
         raise NotFound("token")
     if token.revoked_at is None:
-        revoke_token(Actor(current_user), token, datetime.now(UTC))
+        revoke_token(Actor(current_user), token, clock_now())
         flash(
             _("The scanner %(name)s is revoked.", name=token.device_name)
             if token.device_name
@@ -219,7 +219,7 @@ def change_password():  # type: ignore[no-untyped-def]
     if form.validate_on_submit():
         user = current_user._get_current_object()
         with refusals_shown(form, "password"):
-            change_password_(Actor(user), user, form.current.data, form.password.data, _utcnow())
+            change_password_(Actor(user), user, form.current.data, form.password.data, clock_now())
             _log_in_again(user)
             flash(_("Your password is changed. Your other sessions have ended."), "success")
             return redirect(url_for("planning.home"))
@@ -282,7 +282,7 @@ def forgot_password():  # type: ignore[no-untyped-def]
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
 def reset_password(token: str):  # type: ignore[no-untyped-def]
     """Choose a new password with a mailed link (once, before it expires)."""
-    now = _utcnow()
+    now = clock_now()
     try:
         reset = find_reset(token, now)
     except Refusal as refusal:
@@ -295,7 +295,3 @@ def reset_password(token: str):  # type: ignore[no-untyped-def]
             flash(_("Your new password is set. Every other session has ended."), "success")
             return redirect(url_for("planning.home"))
     return render_template("auth/reset.html", form=form, user=reset.user)
-
-
-def _utcnow() -> datetime:
-    return datetime.now(UTC)

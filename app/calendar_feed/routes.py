@@ -3,23 +3,18 @@ address, made or renewed on request and shown once; and the feed itself, public 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from flask import Response, render_template
 from flask_login import current_user, login_required
 
 from app.calendar_feed import bp
 from app.calendar_feed import operations as feeds
+from app.clock import now as _now
 from app.errors import NotFound
 from app.forms import ConfirmForm
 from app.links import external_url
 from app.portal import bp as portal_bp
 from app.portal.identity import PortalIdentity, portal_required
 from app.views import actor
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 @bp.route("/", methods=["GET", "POST"])

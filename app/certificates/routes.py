@@ -6,7 +6,7 @@ certificate answers 404.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -19,16 +19,13 @@ from app.certificates import bp, contents
 from app.certificates import operations as ops
 from app.certificates.forms import SecondSittingForm, SittingsForm
 from app.certificates.organisation import current as current_organisation
+from app.clock import now as _now
 from app.errors import NotFound
 from app.extensions import db
 from app.forms import ConfirmForm, ReasonForm
 from app.models import Certificate, CertificateKind, Participant, Training
 from app.views import actor, refusals_shown
 from app.web import file_response
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 def _training(training_id: int) -> Training:

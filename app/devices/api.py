@@ -8,7 +8,6 @@ OpenAPI description (``app.api.openapi``) includes it.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated
 
 from flask import after_this_request
@@ -16,6 +15,7 @@ from flask.wrappers import Response
 
 from app.api import schemas as s
 from app.api.openapi import REFUSALS, endpoint
+from app.clock import now as clock_now
 from app.devices import bp
 from app.devices.operations import exchange_pairing
 from app.extensions import limiter
@@ -56,7 +56,7 @@ class PairingResult(s.Answer):
     },
 )
 def pair(body: PairingRequest) -> PairingResult:
-    token, plain = exchange_pairing(body.token, body.device_name, datetime.now(UTC))
+    token, plain = exchange_pairing(body.token, body.device_name, clock_now())
 
     @after_this_request
     def _private(response: Response) -> Response:

@@ -12,7 +12,7 @@ the certificates' due list, the attendance figures' early warning and the sessio
 from __future__ import annotations
 
 import logging
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from email.message import EmailMessage
 
 from flask import current_app, render_template
@@ -245,14 +245,10 @@ def digest_message(user: User, digest: rules.Digest) -> EmailMessage:
     return message
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _perform(job: jobs.Claimed) -> None:
+def _perform(job: jobs.Claimed, run: jobs.Run) -> None:
     """The "digest" job: its day's digests; the worker commits them with the job."""
     day = date.fromisoformat(str(job.payload["day"]))
-    send_digests(day, _now())
+    send_digests(day, run.now)
 
 
 # Without a mail server (the demo) there is nobody to tell: the digest is neither scheduled nor

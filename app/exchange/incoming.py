@@ -14,7 +14,7 @@ connections, never back to the peer it came from. Nothing is ever overwritten in
 from __future__ import annotations
 
 import base64
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, timedelta
 from typing import Any
 
 from flask import current_app, g, request
@@ -27,6 +27,7 @@ from app.api import bp
 from app.api import schemas as s
 from app.api.openapi import endpoint
 from app.audit import Actor
+from app.clock import now as clock_now
 from app.domain import exchange as rules
 from app.errors import Refusal
 from app.exchange import outgoing
@@ -216,7 +217,7 @@ def exchange_events(connection_id: int, body: s.ExchangeEventIn) -> s.ExchangeAc
     )
     if seen is not None:
         return _ack(data.event_id, "duplicate", [])
-    now = datetime.now(UTC)
+    now = clock_now()
     registered_at = data.registered_at.astimezone(UTC)
     if registered_at > now + FUTURE_MARGIN:
         raise Refusal(

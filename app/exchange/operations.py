@@ -9,7 +9,6 @@ import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, select, update
 from sqlalchemy.orm import aliased
@@ -17,6 +16,7 @@ from sqlalchemy.orm import aliased
 from app import audit, checks, jobs
 from app.audit import Actor
 from app.domain import exchange as rules
+from app.domain.peer_address import Allowance
 from app.errors import Refusal
 from app.exchange import outgoing, transport
 from app.extensions import db
@@ -74,11 +74,11 @@ def _check_secret(secret: str) -> str:
     return raw
 
 
-def _check(data: ConnectionInput) -> None:
+def _check(data: ConnectionInput, allowed: Allowance) -> None:
     checks.text(data.name, "name")
     if not data.name.strip():
         raise Refusal("required", _l("Give a name."), field="name")
-    _check_url(data.url)
+    _check_url(data.url, allowed)
     unknown = [e for e in data.events if e not in rules.EVENT_KINDS]
     if unknown:
         raise Refusal("bad_events", _l("Unknown kind of event."), field="events")
@@ -106,13 +106,13 @@ def _check(data: ConnectionInput) -> None:
         )
 
 
-def _check_url(text: str) -> None:
+def _check_url(text: str, allowed: Allowance) -> None:
     """A well-formed http(s) address whose host does not lead inside (app.domain.peer_address):
     checked here, and again at every delivery on the address actually connected to."""
     if len(text) > 500:
         raise Refusal("bad_url", _l("The address is too long."), field="url")
     try:
-        transport.check_url(text, transport.allowance_from(current_app.config))
+        transport.check_url(text, allowed)
     except transport.BadPeerUrl:
         raise Refusal(
             "bad_url", _l("Give the peer's address, starting with https://."), field="url"
@@ -130,10 +130,11 @@ def _check_url(text: str) -> None:
 
 
 def create_connection(
-    actor: Actor, branch: Branch, data: ConnectionInput
+    actor: Actor, branch: Branch, data: ConnectionInput, *, allowed: Allowance
 ) -> tuple[ExchangeConnection, str]:
-    """A new connection, switched off. Returns it and its secret, shown this once only."""
-    _check(data)
+    """A new connection, switched off. Returns it and its secret, shown this once only.
+    ``allowed``: the internal hosts it may reach all the same (the settings')."""
+    _check(data, allowed)
     secret = _check_secret(data.secret) if data.secret else new_secret()
     connection = ExchangeConnection(
         branch_id=branch.id,
@@ -160,10 +161,10 @@ def _audited(connection: ExchangeConnection) -> dict:
 
 
 def update_connection(
-    actor: Actor, connection: ExchangeConnection, data: ConnectionInput
+    actor: Actor, connection: ExchangeConnection, data: ConnectionInput, *, allowed: Allowance
 ) -> str | None:
     """Change a connection; a new secret (given or generated) is returned to be shown once."""
-    _check(data)
+    _check(data, allowed)
     before = _audited(connection)
     connection.name = data.name.strip()
     connection.url = data.url.strip()

@@ -24,7 +24,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 import requests
-from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
@@ -32,6 +31,7 @@ from standardwebhooks.webhooks import Webhook
 from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, NewConnectionError
 
 from app import jobs
+from app.clock import Clock
 from app.domain import exchange as rules
 from app.domain.peer_address import Allowance
 from app.exchange import transport
@@ -45,6 +45,7 @@ from app.models import (
     Training,
 )
 from app.security import decrypt_national_number, decrypt_secret
+from app.settings import Settings
 
 log = logging.getLogger(__name__)
 KIND = "exchange.deliver"
@@ -266,12 +267,12 @@ def _post(
     secret: str,
     event_id: str,
     payload: Mapping[str, Any],
-    allowed: Allowance | None = None,
+    allowed: Allowance,
+    clock: Clock,
 ) -> None:
     body = serialise(payload)
-    headers = signed_headers(secret, event_id, body, datetime.now(UTC))
-    if allowed is None:
-        allowed = transport.allowance_from(current_app.config)
+    # Signed at the moment it leaves: the peer holds the signature's time to a few minutes.
+    headers = signed_headers(secret, event_id, body, clock.now())
     try:
         answer = transport.post(allowed, connection_url, body.encode(), headers, TIMEOUT)
     except transport.AddressRefused as exc:
@@ -359,7 +360,7 @@ def _unreachable_reason(exc: requests.RequestException) -> str:
     return str(_l("nothing answers at its address"))
 
 
-def _deliver(job: jobs.Claimed) -> None:
+def _deliver(job: jobs.Claimed, run: jobs.Run) -> None:
     """The job of one event: deliver it, after the participant's earlier undelivered events."""
     event = db.session.scalar(select(ExchangeEvent).where(ExchangeEvent.job_id == job.id))
     if event is None:
@@ -386,13 +387,13 @@ def _deliver(job: jobs.Claimed) -> None:
         .order_by(ExchangeEvent.id)
     ).all()
     url, secret = connection.url, decrypt_secret(connection.secret_encrypted)
-    allowed = transport.allowance_from(current_app.config)
+    allowed = run.settings.exchange_allowance
     pending = [(e.id, e.event_id, e.payload, e.created_at) for e in queue]
     db.session.rollback()  # no transaction stays open while the peer answers
-    now = datetime.now(UTC)
+    now = run.now
     for event_pk, eid, payload, created_at in pending:
         try:
-            _post(url, secret, eid, payload, allowed)
+            _post(url, secret, eid, payload, allowed, run.clock)
         except jobs.Permanent as exc:
             _record(event_pk, error=str(exc), failed=now)
             if event_pk == own:
@@ -414,7 +415,7 @@ def _deliver(job: jobs.Claimed) -> None:
                 _record(own, error=waiting)
                 raise DeliveryFailed(waiting) from exc
             raise
-        _record(event_pk, delivered=datetime.now(UTC))
+        _record(event_pk, delivered=run.clock.now())
 
 
 def _record(
@@ -438,19 +439,17 @@ def _record(
     db.session.commit()
 
 
-def _retry_seconds(config: Mapping[str, Any]) -> float:
-    return float(config["EXCHANGE_RETRY_SECONDS"])
+def _retry_seconds(settings: Settings) -> float:
+    return settings.exchange_retry_seconds
 
 
 jobs.register(jobs.JobKind(KIND, perform=_deliver, retry_seconds=_retry_seconds))
 
 
-def deliver_due(now: datetime | None = None, limit: int = 100) -> tuple[int, int]:
-    """Claim and try every due delivery once (tests, the benchmark); returns (done, failed)."""
-    from datetime import timedelta
-
+def deliver_due(run: jobs.Run, limit: int = 100) -> tuple[int, int]:
+    """Claim and try every due delivery once at ``run.now`` (tests, the benchmark); returns
+    (done, failed)."""
     from app.jobs.runner import run_due
     from app.jobs.worker import worker_name
 
-    lease = timedelta(seconds=float(current_app.config["JOB_LEASE_SECONDS"]))
-    return run_due(worker_name(), [KIND], now or datetime.now(UTC), lease, limit)
+    return run_due(worker_name(), [KIND], run, limit)

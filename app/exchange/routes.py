@@ -6,8 +6,6 @@ only that branch's connections. Views parse a form, call one operation, render.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -15,6 +13,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import case, func, select
 
 from app import scoping
+from app.clock import now as _now
 from app.domain import exchange as rules
 from app.errors import NotFound, Refusal
 from app.exchange import operations as ops
@@ -23,15 +22,12 @@ from app.extensions import db
 from app.forms import ConfirmForm
 from app.links import external_url
 from app.models import Branch, ExchangeConnection, ExchangeEvent, ExchangePush, Participant
+from app.settings import settings
 from app.views import actor, choices, refusals_shown
 from app.web import BRUSSELS
 
 bp = Blueprint("exchange", __name__, template_folder="templates", url_prefix="/admin/exchange")
 EVENTS_SHOWN = 200
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 def _scoped():  # type: ignore[no-untyped-def]
@@ -128,7 +124,9 @@ def new_connection():  # type: ignore[no-untyped-def]
                 current_user.branch_id is not None and branch.id != current_user.branch_id
             ):
                 raise Refusal("unknown_branch", _("Choose a branch."), field="branch")
-            connection, secret = ops.create_connection(actor(), branch, _input(form))
+            connection, secret = ops.create_connection(
+                actor(), branch, _input(form), allowed=settings().exchange_allowance
+            )
             return render_template("exchange/secret.html", connection=connection, secret=secret)
     return render_template("exchange/connection_form.html", form=form, connection=None)
 
@@ -145,7 +143,9 @@ def connection(connection_id: int):  # type: ignore[no-untyped-def]
         form.secret.data = ""
     elif form.validate_on_submit():
         with refusals_shown(form, "name"):
-            secret = ops.update_connection(actor(), found, _input(form))
+            secret = ops.update_connection(
+                actor(), found, _input(form), allowed=settings().exchange_allowance
+            )
             if secret:
                 return render_template("exchange/secret.html", connection=found, secret=secret)
             flash(_("Saved."), "success")

@@ -5,7 +5,7 @@ Always through the user's scope: another branch's training or project answers 40
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -14,6 +14,7 @@ from flask_login import current_user, login_required
 
 from app import scoping
 from app.certificates.contents import periods
+from app.clock import now as _now
 from app.domain.limits import day_in_range
 from app.errors import Forbidden, NotFound
 from app.exports import bp
@@ -24,10 +25,6 @@ from app.views import actor, refusals_shown
 from app.web import file_response
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 def _project(project_id: int) -> Project:

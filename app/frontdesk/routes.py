@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -10,6 +10,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import func
 
 from app import scoping
+from app.clock import now as _now
 from app.domain.cutoff import BRUSSELS
 from app.errors import Forbidden
 from app.extensions import db
@@ -20,10 +21,6 @@ from app.frontdesk.operations import frontdesk_lines, last_reminders, remind_tra
 from app.models import Participant, Role, Session
 from app.participants.operations import creating, enrolling
 from app.views import actor, refusals_shown
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 @bp.get("/frontdesk")
@@ -109,7 +106,7 @@ def frontdesk_enrol():  # type: ignore[no-untyped-def]
     )
     if ConfirmForm().validate_on_submit():
         with refusals_shown():
-            _enrolment, new = enrolling.enrol(actor(), session, person)
+            _enrolment, new = enrolling.enrol(actor(), session, person, now=_now())
             message = (
                 _(
                     "%(name)s is enrolled in %(training)s (%(start)s): they can be scanned now.",
@@ -160,7 +157,7 @@ def frontdesk_new():  # type: ignore[no-untyped-def]
             form.email.data,
             form.national_number.data,
         )
-        enrolling.enrol(actor(), session, person)
+        enrolling.enrol(actor(), session, person, now=_now())
         flash(
             _(
                 "%(name)s is added and enrolled in %(training)s (%(start)s): the QR code is on "

@@ -4,13 +4,13 @@ serve: database reachable, migrations at head, a worker beating). JSON, no login
 from __future__ import annotations
 
 import os
-from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint, Flask, current_app, jsonify
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import SQLAlchemyError
 
+from app.clock import now as clock_now
 from app.extensions import db
 from app.jobs import EMBEDDED_WORKER
 from app.models import WorkerHeartbeat
@@ -94,7 +94,7 @@ def _worker() -> dict[str, Any]:
     last = db.session.scalar(select(func.max(WorkerHeartbeat.beat_at)))
     if last is None:
         return {"ok": False, "mode": "separate", "error": "no worker has reported"}
-    age = (datetime.now(UTC) - last).total_seconds()
+    age = (clock_now() - last).total_seconds()
     return {
         "ok": age <= float(config["WORKER_STALE_SECONDS"]),
         "mode": "separate",

@@ -18,8 +18,10 @@ from flask import Flask, current_app, has_app_context
 from sqlalchemy import event
 from sqlalchemy.orm import Session as OrmSession
 
+from app.clock import Clock
 from app.extensions import db
 from app.models import Job
+from app.settings import Settings
 
 EMBEDDED_WORKER = "aanwezig.worker"
 _QUEUED = "aanwezig.jobs_queued"
@@ -36,6 +38,17 @@ class Claimed:
     created_at: datetime
 
 
+@dataclass(frozen=True)
+class Run:
+    """What the runner hands a job: the moment it runs at (read once, by the worker or command
+    that runs it: what is due, when to retry), the application's settings, and the clock itself
+    for a moment that must be the real one when it happens (a signature's time, sent at)."""
+
+    now: datetime
+    settings: Settings
+    clock: Clock
+
+
 class Permanent(Exception):
     """Raised by a job that can never succeed: it is finished with this error, not retried."""
 
@@ -44,24 +57,24 @@ def _always(app: Flask) -> bool:
     return True
 
 
-def _default_retry(config: Mapping[str, Any]) -> float:
-    return float(config["JOB_RETRY_SECONDS"])
+def _default_retry(settings: Settings) -> float:
+    return settings.job_retry_seconds
 
 
 @dataclass(frozen=True)
 class JobKind:
     """How one kind of job is done.
 
-    ``perform`` runs in an app context after the claim is committed; it may raise to be retried
+    ``perform(job, run)`` runs in an app context after the claim is committed; it may raise to be retried
     later (with back-off from ``retry_seconds``). Whatever it changes in ``db.session`` is
     committed together with the job's ``finished_at``. ``enabled`` says whether workers should
     claim this kind at all (mail without a mail server stays waiting, untouched).
     """
 
     name: str
-    perform: Callable[[Claimed], None]
+    perform: Callable[[Claimed, Run], None]
     enabled: Callable[[Flask], bool] = field(default=_always)
-    retry_seconds: Callable[[Mapping[str, Any]], float] = field(default=_default_retry)
+    retry_seconds: Callable[[Settings], float] = field(default=_default_retry)
 
 
 KINDS: dict[str, JobKind] = {}
@@ -130,6 +143,7 @@ __all__ = [
     "Claimed",
     "JobKind",
     "Permanent",
+    "Run",
     "enabled_kinds",
     "enqueue",
     "init_jobs",

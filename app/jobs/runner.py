@@ -15,14 +15,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
-from flask import current_app
 from sqlalchemy import ColumnElement, and_, or_, select, update
 
 from app.extensions import db
-from app.jobs import KINDS, Claimed, Permanent
+from app.jobs import KINDS, Claimed, Permanent, Run
 from app.models import Job
+from app.settings import Settings
 
 log = logging.getLogger(__name__)
 MAX_BACKOFF = timedelta(minutes=30)
@@ -71,26 +71,26 @@ def claim(
     return [Claimed(r.id, r.kind, r.payload or {}, r.attempts, r.created_at) for r in rows]
 
 
-def perform(job: Claimed, owner: str, now: datetime | None = None) -> bool:
-    """Do one claimed job and record the outcome; True when it is done. Never raises for the
-    job's own failure (that is recorded on the job); a database failure does raise."""
+def perform(job: Claimed, owner: str, run: Run) -> bool:
+    """Do one claimed job at ``run.now`` and record the outcome; True when it is done. Never
+    raises for the job's own failure (that is recorded on the job); a database failure does."""
     kind = KINDS.get(job.kind)
     try:
         if kind is None:
             raise LookupError(f"no handler for job kind {job.kind!r}")
-        kind.perform(job)
+        kind.perform(job, run)
     except Permanent as exc:
         db.session.rollback()
-        _finish(job, owner, error=_describe(exc))
+        _finish(job, owner, run.now, error=_describe(exc))
         log.error("job %s (%s) failed for good: %s", job.id, job.kind, exc)
         return False
     except Exception as exc:
         db.session.rollback()
-        delay = _backoff(job, kind)
-        _retry_later(job, owner, (now or datetime.now(UTC)) + delay, _describe(exc))
+        delay = _backoff(job, kind, run.settings)
+        _retry_later(job, owner, run.now + delay, _describe(exc))
         log.warning("job %s (%s) failed, retried in %s: %r", job.id, job.kind, delay, exc)
         return False
-    _finish(job, owner)
+    _finish(job, owner, run.now)
     return True
 
 
@@ -98,20 +98,17 @@ def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"[:ERROR_LENGTH]
 
 
-def _backoff(job: Claimed, kind: object) -> timedelta:
-    config = current_app.config
-    base = kind.retry_seconds(config) if kind is not None else config["JOB_RETRY_SECONDS"]  # type: ignore[attr-defined]
+def _backoff(job: Claimed, kind: object, settings: Settings) -> timedelta:
+    base = kind.retry_seconds(settings) if kind is not None else settings.job_retry_seconds  # type: ignore[attr-defined]
     return min(timedelta(seconds=base) * 2 ** max(job.attempts - 1, 0), MAX_BACKOFF)
 
 
-def _finish(job: Claimed, owner: str, error: str | None = None) -> None:
+def _finish(job: Claimed, owner: str, now: datetime, error: str | None = None) -> None:
     """Mark done with the job's own changes, in one transaction."""
     result = db.session.execute(
         update(Job)
         .where(Job.id == job.id, Job.finished_at.is_(None))
-        .values(
-            finished_at=datetime.now(UTC), lease_owner=None, lease_expires_at=None, last_error=error
-        )
+        .values(finished_at=now, lease_owner=None, lease_expires_at=None, last_error=error)
         .execution_options(synchronize_session=False)
     )
     _commit()
@@ -156,13 +153,13 @@ def _commit() -> None:
         raise
 
 
-def run_due(
-    owner: str, kinds: Sequence[str], now: datetime, lease: timedelta, limit: int
-) -> tuple[int, int]:
-    """Claim and do due jobs once (the ``send-mail`` command, tests); returns (done, failed)."""
+def run_due(owner: str, kinds: Sequence[str], run: Run, limit: int) -> tuple[int, int]:
+    """Claim and do due jobs once at ``run.now`` (the ``send-mail`` command, tests), each under
+    the settings' lease; returns (done, failed)."""
     done = failed = 0
-    for job in claim(owner, kinds, now, lease, limit):
-        if perform(job, owner, now):
+    lease = timedelta(seconds=run.settings.job_lease_seconds)
+    for job in claim(owner, kinds, run.now, lease, limit):
+        if perform(job, owner, run):
             done += 1
         else:
             failed += 1

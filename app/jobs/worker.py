@@ -14,17 +14,19 @@ import os
 import secrets
 import socket
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from flask import Flask
 from sqlalchemy import delete, update
 from sqlalchemy.exc import SQLAlchemyError
 
+from app.clock import clock_of
 from app.extensions import db
-from app.jobs import EMBEDDED_WORKER, enabled_kinds
+from app.jobs import EMBEDDED_WORKER, Run, enabled_kinds
 from app.jobs.daily import schedule_due
 from app.jobs.runner import claim, perform, release
 from app.models import WorkerHeartbeat
+from app.settings import settings_of
 
 log = logging.getLogger(__name__)
 # A heartbeat left behind by a worker that was killed is forgotten after this long.
@@ -103,13 +105,15 @@ class Worker:
     def run_once(self) -> int:
         """Claim one batch and do it; returns how many jobs were claimed."""
         kinds = self.kinds if self.kinds is not None else enabled_kinds(self.app)
-        jobs = claim(self.name, kinds, datetime.now(UTC), self.lease, self.batch)
+        clock = clock_of(self.app)
+        run = Run(clock.now(), settings_of(self.app), clock)
+        jobs = claim(self.name, kinds, run.now, self.lease, self.batch)
         for index, job in enumerate(jobs):
             if self._stop.is_set():
                 released = release(jobs[index:], self.name)
                 log.info("worker %s: stopping, gave back %s jobs", self.name, released)
                 break
-            if perform(job, self.name):
+            if perform(job, self.name, run):
                 self.done += 1
             else:
                 self.failed += 1
@@ -118,7 +122,7 @@ class Worker:
     # --- daily jobs -----------------------------------------------------------------------------
     def _schedule(self) -> None:
         """Enqueue the daily jobs this worker does, once their time has come (app/jobs/daily)."""
-        now = datetime.now(UTC)
+        now = clock_of(self.app).now()
         if self._last_schedule is not None and now - self._last_schedule < SCHEDULE_EVERY:
             return
         self._last_schedule = now
@@ -126,7 +130,7 @@ class Worker:
 
     # --- the heartbeat --------------------------------------------------------------------------
     def _beat(self) -> None:
-        now = datetime.now(UTC)
+        now = clock_of(self.app).now()
         if self._last_beat is not None and now - self._last_beat < self.heartbeat_every:
             return
         kinds = ",".join(self.kinds if self.kinds is not None else enabled_kinds(self.app))

@@ -19,13 +19,13 @@ from app.mail import outbox
 from app.models import Job
 
 
-def register(name: str, make: Callable[[Mapping[str, Any]], None]) -> None:
-    """A kind of asked-for mail: ``make(payload)`` runs in the worker."""
+def register(name: str, make: Callable[[Mapping[str, Any], jobs.Run], None]) -> None:
+    """A kind of asked-for mail: ``make(payload, run)`` runs in the worker."""
 
-    def perform(job: jobs.Claimed) -> None:
+    def perform(job: jobs.Claimed, run: jobs.Run) -> None:
         # Links are built from the configured address (app.links.external_url), never from
         # the host the page was asked on, so the worker needs nothing of the request.
-        make(job.payload)
+        make(job.payload, run)
         # What was typed on the page (perhaps nobody's address) is not kept once handled.
         db.session.execute(update(Job).where(Job.id == job.id).values(payload={}))
 

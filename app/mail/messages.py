@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from email.message import EmailMessage
 from email.utils import make_msgid
 
@@ -41,7 +41,7 @@ def enrolled_sessions(participant: Participant, cancelled: bool = False) -> list
     return list(db.session.scalars(query))
 
 
-def queue_code_mail(participant: Participant) -> None:
+def queue_code_mail(participant: Participant, now: datetime) -> None:
     """Mail the participant their QR code (inline and attached) with their sessions."""
     outbox.queue(
         code_message(participant, enrolled_sessions(participant)),
@@ -51,10 +51,10 @@ def queue_code_mail(participant: Participant) -> None:
     )
     # When the first code mail was queued (it decides that later enrolments send none); the
     # participant's page shows whether it really went out (``outbox.code_mail_state``).
-    participant.code_sent_at = datetime.now(UTC)
+    participant.code_sent_at = now
 
 
-def queue_code_mails(participants: Sequence[Participant]) -> None:
+def queue_code_mails(participants: Sequence[Participant], now: datetime) -> None:
     """:func:`queue_code_mail` for many participants (a class enrolled at once) in three
     statements: their sessions, the mails and the time the codes were sent."""
     if not participants:
@@ -78,11 +78,10 @@ def queue_code_mails(participants: Sequence[Participant]) -> None:
                 {"purpose": "qr_code", "key_version": p.key_version},
             )
             for p in participants
-        ]
+        ],
+        now,
     )
-    db.session.execute(
-        update(Participant).where(Participant.id.in_(ids)).values(code_sent_at=datetime.now(UTC))
-    )
+    db.session.execute(update(Participant).where(Participant.id.in_(ids)).values(code_sent_at=now))
 
 
 def code_message(participant: Participant, sessions: list[Session]) -> EmailMessage:

@@ -20,7 +20,7 @@ import logging
 import smtplib
 import uuid
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
 from typing import Any
@@ -31,10 +31,12 @@ from sqlalchemy import func, insert, select, update
 
 from app import audit, jobs
 from app.audit import Actor, plain
+from app.clock import Clock
 from app.extensions import db
 from app.jobs.runner import run_due
 from app.jobs.worker import worker_name
 from app.models import Job, OutboxMail
+from app.settings import Settings
 
 log = logging.getLogger(__name__)
 KIND = "mail"
@@ -85,12 +87,14 @@ def message_id(job_id: int, created_at: datetime, mail_from: str) -> str:
     return f"<aanwezig.{job_id}.{created_at.astimezone(UTC):%Y%m%d%H%M%S}@{domain}>"
 
 
-def queue_many(messages: Sequence[tuple[EmailMessage, int | None, Mapping[str, Any]]]) -> None:
+def queue_many(
+    messages: Sequence[tuple[EmailMessage, int | None, Mapping[str, Any]]], now: datetime
+) -> None:
     """:func:`queue` for many messages (a class enrolled at once) in two statements: their
-    jobs, then the mails. Each mail gets the Message-ID of its own job, as one by one."""
+    jobs (made and due at ``now``), then the mails. Each mail gets the Message-ID of its own
+    job, as one by one."""
     if not messages:
         return
-    now = datetime.now(UTC)
     refs = [uuid.uuid4().hex for _ in messages]
     # The jobs come back in any order: a reference in each payload says which is whose.
     created = db.session.execute(
@@ -150,13 +154,16 @@ def smtp_configured(app: Flask | None = None) -> bool:
     return bool((app or current_app).config.get("SMTP_HOST"))
 
 
-def _send(config: Mapping[str, Any], recipient: str, message: bytes) -> None:
-    with smtplib.SMTP(config["SMTP_HOST"], int(config["SMTP_PORT"]), timeout=SMTP_TIMEOUT) as smtp:
-        if config.get("SMTP_STARTTLS"):
+def _send(settings: Settings, recipient: str, message: bytes) -> None:
+    server = settings.smtp
+    if server.host is None:
+        raise RuntimeError("no mail server is configured")  # retried: it may be configured
+    with smtplib.SMTP(server.host, server.port, timeout=SMTP_TIMEOUT) as smtp:
+        if server.starttls:
             smtp.starttls()
-        if config.get("SMTP_USER"):
-            smtp.login(config["SMTP_USER"], config.get("SMTP_PASSWORD") or "")
-        smtp.sendmail(_envelope_sender(config["MAIL_FROM"]), [recipient], message)
+        if server.user:
+            smtp.login(server.user, server.password or "")
+        smtp.sendmail(_envelope_sender(settings.mail_from), [recipient], message)
 
 
 def _envelope_sender(mail_from: str) -> str:
@@ -172,9 +179,8 @@ def _with_message_id(message: bytes, job: jobs.Claimed, mail_from: str) -> bytes
     return header + message
 
 
-def _deliver(job: jobs.Claimed) -> None:
+def _deliver(job: jobs.Claimed, run: jobs.Run) -> None:
     """The "mail" job: send the stored message; the worker records it sent with the job."""
-    config = current_app.config
     mail = db.session.scalars(select(OutboxMail).where(OutboxMail.job_id == job.id)).first()
     if mail is None:
         db.session.rollback()
@@ -184,11 +190,12 @@ def _deliver(job: jobs.Claimed) -> None:
     db.session.rollback()  # no transaction stays open while the mail server answers
     if message is None:
         raise jobs.Permanent("its one-time link is gone (withdrawn, or the key changed)")
-    if personal and _expired(job, datetime.now(UTC)):
+    if personal and _expired(job, run.now):
         _forget_content(mail_id)
         raise jobs.Permanent(EXPIRED)
-    _send(config, recipient, _with_message_id(message, job, config["MAIL_FROM"]))
-    sent: dict[str, Any] = {"sent_at": datetime.now(UTC)}
+    mail_from = run.settings.mail_from
+    _send(run.settings, recipient, _with_message_id(message, job, mail_from))
+    sent: dict[str, Any] = {"sent_at": run.clock.now()}
     if personal:
         sent["message"] = b""  # sent: no stored copy keeps the link
     db.session.execute(update(OutboxMail).where(OutboxMail.id == mail_id).values(**sent))
@@ -208,8 +215,8 @@ def _forget_content(mail_id: int) -> None:
     db.session.commit()
 
 
-def _retry_seconds(config: Mapping[str, Any]) -> float:
-    return float(config["MAIL_RETRY_SECONDS"])
+def _retry_seconds(settings: Settings) -> float:
+    return settings.mail_retry_seconds
 
 
 jobs.register(
@@ -222,15 +229,15 @@ jobs.register(
 MAKERS: list[str] = []
 
 
-def deliver_pending(now: datetime | None = None, limit: int = 50) -> tuple[int, int]:
+def deliver_pending(clock: Clock, settings: Settings, limit: int = 50) -> tuple[int, int]:
     """Make the mails asked for, then claim and try every due mail once; returns (sent,
     failed). Its own transactions."""
-    lease = timedelta(seconds=float(current_app.config["JOB_LEASE_SECONDS"]))
-    run_due(worker_name(), MAKERS, now or datetime.now(UTC), lease, limit)
-    if not smtp_configured():
+    run_due(worker_name(), MAKERS, jobs.Run(clock.now(), settings, clock), limit)
+    if settings.smtp.host is None:
         return 0, 0
-    # Read after the makers ran: the mails they made are due from the moment they were made.
-    return run_due(worker_name(), [KIND], now or datetime.now(UTC), lease, limit)
+    # The clock read again after the makers ran: the mails they made are due from the moment
+    # they were made.
+    return run_due(worker_name(), [KIND], jobs.Run(clock.now(), settings, clock), limit)
 
 
 def retry_now(actor: Actor, mail: OutboxMail, now: datetime) -> None:

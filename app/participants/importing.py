@@ -139,6 +139,8 @@ def import_participants(
     filename: str,
     data: bytes,
     enrol_in: Training | Session | None = None,
+    *,
+    now: datetime,
 ) -> ImportResult:
     """Create a participant per good row, and enrol them in ``enrol_in`` (every session of a
     training, or one session) in the same step; each row in its own savepoint so a bad one
@@ -163,7 +165,7 @@ def import_participants(
                     actor, branch, row["name"], row["email"], row["national_number"] or None
                 )
                 if sessions:
-                    enrol_in_training(actor, sessions, person)
+                    enrol_in_training(actor, sessions, person, now=now)
         except Refusal as refusal:
             result.problems.append((number, str(refusal.message)))
         else:

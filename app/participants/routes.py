@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from flask import Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -12,6 +10,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from app import scoping
+from app.clock import now as clock_now
 from app.errors import Forbidden
 from app.extensions import db
 from app.forms import ConfirmForm
@@ -141,6 +140,7 @@ def import_file():  # type: ignore[no-untyped-def]
                 upload.filename or "",
                 upload.read(),
                 _enrol_target(import_form.enrol_in.data),
+                now=clock_now(),
             )
     return _index_page(form, import_form, report)
 
@@ -150,7 +150,7 @@ def _enrol_targets() -> list[tuple[str, str]]:
     trainings = db.session.scalars(
         scoping.trainings(current_user).order_by(Training.name, Training.id)
     ).all()
-    today = datetime.now(UTC).date()
+    today = clock_now().date()
     sessions = db.session.scalars(
         scoping.sessions(current_user)
         .where(Session.day >= today, Session.cancelled_at.is_(None))
@@ -195,7 +195,7 @@ def _detail_page(
     # Imported here: app.supervision's routes import the attendance area, which imports this one.
     from app.supervision.forms import SupervisorForm
 
-    now = datetime.now(UTC)
+    now = clock_now()
     sessions = enrolled_sessions(participant, cancelled=True)
     trainings = {s.training_id: s.training for s in sessions}
     return render_template(
@@ -255,7 +255,7 @@ def edit(participant_id: int):  # type: ignore[no-untyped-def]
                 form.email.data,
                 form.national_number.data,
                 form.external_id.data or "",
-                now=datetime.now(UTC),
+                now=clock_now(),
             )
             flash(_("Participant changed."), "success")
             if changed:
@@ -274,7 +274,7 @@ def merge(participant_id: int):  # type: ignore[no-untyped-def]
     if form.validate_on_submit():
         duplicate = _participant(form.duplicate.data)
         with refusals_shown(form, "duplicate"):
-            merging.merge_participants(actor(), kept, duplicate, datetime.now(UTC))
+            merging.merge_participants(actor(), kept, duplicate, clock_now())
             flash(
                 _(
                     "%(name)s (#%(id)s) is merged into this record.",
@@ -361,7 +361,7 @@ def resend(participant_id: int):  # type: ignore[no-untyped-def]
     participant = _participant(participant_id)
     if ConfirmForm().validate_on_submit():
         with refusals_shown():
-            codes.resend_code(actor(), participant)
+            codes.resend_code(actor(), participant, clock_now())
             flash(
                 _("The QR code mail to %(email)s is queued again.", email=participant.email),
                 "success",
@@ -375,7 +375,7 @@ def reissue(participant_id: int):  # type: ignore[no-untyped-def]
     participant = _participant(participant_id)
     if ConfirmForm().validate_on_submit():
         with refusals_shown():
-            codes.reissue_code(actor(), participant, datetime.now(UTC))
+            codes.reissue_code(actor(), participant, clock_now())
             flash(
                 _(
                     "The old code is revoked; a new code is mailed to %(email)s.",

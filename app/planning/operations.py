@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from flask import current_app
 from flask_babel import format_datetime, format_time
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -362,8 +361,11 @@ def update_session(
     trainer: User | None,
     now: datetime,
     reason: str | None = None,
+    *,
+    early_minutes: int,
 ) -> None:
     """Move a session, change its times, break, place or trainer; audited before/after.
+    ``early_minutes``: how long before the start scanning opens (the settings').
 
     A change that would leave a registration outside the session (from scanning's opening to
     the end) is refused with that reason, unless support makes it and says why: the reason is
@@ -390,7 +392,7 @@ def update_session(
         local_datetime(day, start),
         local_datetime(day, end),
         registered,
-        timedelta(minutes=current_app.config["SCAN_EARLY_MINUTES"]),
+        timedelta(minutes=early_minutes),
     )
     override = (reason or "").strip()
     role = actor.user.role.value if actor.user is not None else ""

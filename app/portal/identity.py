@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import wraps
 from typing import Any
 
@@ -19,6 +19,7 @@ from flask import current_app, g, redirect, request, session, url_for
 from sqlalchemy import Select, func, select
 
 from app.audit import Actor
+from app.clock import now as clock_now
 from app.domain.limits import id_in_range
 from app.extensions import db
 from app.models import Participant, PortalSignIn, Supervisor
@@ -44,7 +45,7 @@ def current_identity() -> PortalIdentity | None:
     """The signed-in address, or ``None`` (never a staff user)."""
     if "portal_identity" in g:
         return g.portal_identity
-    g.portal_identity = _load(datetime.now(UTC))
+    g.portal_identity = _load(clock_now())
     return g.portal_identity
 
 

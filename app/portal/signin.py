@@ -9,7 +9,7 @@ checked by ``app.links``.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 from typing import Any
 
@@ -19,7 +19,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 
-from app import audit, links
+from app import audit, jobs, links
 from app.errors import Refusal
 from app.extensions import db
 from app.mail import asked, outbox
@@ -52,11 +52,11 @@ def request_link(email: str, language: str) -> None:
     asked.ask(REQUEST, email.strip().lower(), language=language)
 
 
-def _make_link_mail(payload: Mapping[str, Any]) -> None:
+def _make_link_mail(payload: Mapping[str, Any], run: jobs.Run) -> None:
     """In the worker: a known address gets a link; an unknown one nothing."""
     email, language = payload.get("email"), payload.get("language")
     if isinstance(email, str):
-        send_link(email, datetime.now(UTC), language if isinstance(language, str) else "nl")
+        send_link(email, run.now, language if isinstance(language, str) else "nl")
 
 
 def register_jobs() -> None:

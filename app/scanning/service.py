@@ -14,7 +14,6 @@ from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     Integer,
@@ -54,6 +53,7 @@ from app.models import (
 )
 from app.scoping import Principal
 from app.security import qr_public_key
+from app.settings import Settings
 from app.timing import session_times
 from qr import InvalidCode, verify_code
 
@@ -349,7 +349,9 @@ def _stored_digest(where: str, nonce: str) -> str | None:
     return db.session.execute(_EARLIER[where], {"nonce": nonce}).scalar()
 
 
-def scan(caller: Principal, request: ScanRequest, now: datetime) -> dict[str, Any]:
+def scan(
+    caller: Principal, request: ScanRequest, now: datetime, settings: Settings
+) -> dict[str, Any]:
     """Register one scan; return the answer, the same for a retried request.
 
     A retried request carries the same code, so it passes the signature check again and finds
@@ -394,14 +396,14 @@ def scan(caller: Principal, request: ScanRequest, now: datetime) -> dict[str, An
         reopened_at=facts.reopened_at,
         reclosed_at=facts.reclosed_at,
     )
-    check_window(session, at, now)
+    check_window(session, at, now, settings.scan_early_minutes)
     last_kind, last_at = facts.last_kind, facts.last_at
     direction, repeat = scan_direction(
         request.direction,
         last_kind.value if last_kind else None,
         last_at,
         at,
-        timedelta(seconds=current_app.config["SCAN_REPEAT_SECONDS"]),
+        timedelta(seconds=settings.scan_repeat_seconds),
     )
     response = _answer(
         direction, facts.id, facts.name, last_at if repeat and last_at else at, repeat
@@ -610,15 +612,16 @@ def _store_receipt(
     return stored is not None
 
 
-def check_window(session: Session, at: datetime, now: datetime) -> None:
-    """Refuse a registration outside the session's window (docs/rules.md, "Registration window")."""
+def check_window(session: Session, at: datetime, now: datetime, early_minutes: int) -> None:
+    """Refuse a registration outside the session's window (docs/rules.md, "Registration window");
+    ``early_minutes``: how long before the start the window opens (the settings')."""
     times = session_times(session)
     reason = window_refusal(
         at,
         start=times.start,
         deadline=times.deadline,
         now=now,
-        early_minutes=current_app.config["SCAN_EARLY_MINUTES"],
+        early_minutes=early_minutes,
         reopened=session.reopened,
     )
     if reason is not None:
@@ -635,6 +638,8 @@ def register(
     source: Source,
     reason: str | None = None,
     voids_id: int | None = None,
+    *,
+    early_minutes: int,
 ) -> int:
     """Write one registration that is not a scan (roll call, late arrival, early departure,
     closing a session, correction); returns its id.
@@ -647,7 +652,7 @@ def register(
         raise refuse("future_time")
     if session.cancelled:
         raise Refusal("cancelled", _l("This session was cancelled."), status=409)
-    check_window(session, at, now)
+    check_window(session, at, now, early_minutes)
     return write_checked(actor, session.id, participant_id, kind, at, now, source, reason, voids_id)
 
 

@@ -93,9 +93,9 @@ def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
-def _perform(job: jobs.Claimed) -> None:
+def _perform(job: jobs.Claimed, run: jobs.Run) -> None:
     date.fromisoformat(str(job.payload["day"]))  # the day it was scheduled for (checked)
-    send_waiting_mails(datetime.now(UTC))
+    send_waiting_mails(run.now)
 
 
 jobs.register(jobs.JobKind(KIND, perform=_perform, enabled=outbox.smtp_configured))

@@ -3,8 +3,6 @@ support, always through their scope (another branch's participant or training an
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -13,6 +11,7 @@ from sqlalchemy.orm import joinedload
 
 from app import scoping
 from app.attendance.operations import upload_folder
+from app.clock import now as _now
 from app.errors import NotFound
 from app.extensions import db
 from app.forms import ConfirmForm
@@ -34,10 +33,6 @@ from app.supervision.operations import reminders, selfreports
 from app.supervision.operations import supervisors as supervisors_ops
 from app.views import actor, refusals_shown
 from app.web import file_response
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 def _participant(participant_id: int) -> Participant:

@@ -4,12 +4,10 @@ server step it adds: the signed-in user giving the page its own scanner token.""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from pathlib import Path
 
 from flask import (
     Response,
-    current_app,
     jsonify,
     redirect,
     render_template,
@@ -24,9 +22,11 @@ from flask_wtf.csrf import generate_csrf
 
 from app import scoping
 from app.audit import Actor
+from app.clock import now
 from app.errors import Refusal
 from app.extensions import limiter
 from app.models import Role, Session
+from app.settings import settings
 from app.web import CSP
 from app.webscan import bp
 from app.webscan.operations import issue_browser_scanner
@@ -48,7 +48,7 @@ def page():  # type: ignore[no-untyped-def]
     what it shows comes from the API with its own token."""
     return render_template(
         "webscan/scan.html",
-        repeat_seconds=int(current_app.config["SCAN_REPEAT_SECONDS"]),
+        repeat_seconds=settings().scan_repeat_seconds,
     )
 
 
@@ -97,9 +97,7 @@ def device():  # type: ignore[no-untyped-def]
             {"error": "invalid_request", "message": _("The device name is not text.")}
         ), 400
     try:
-        token, plain = issue_browser_scanner(
-            Actor(current_user), current_user, name or "", datetime.now(UTC)
-        )
+        token, plain = issue_browser_scanner(Actor(current_user), current_user, name or "", now())
     except Refusal as refusal:
         return _no_store(jsonify(refusal.as_json())), refusal.status
     return _no_store(

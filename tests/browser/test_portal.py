@@ -10,9 +10,11 @@ import pytest
 from sqlalchemy import select
 
 from app.audit import Actor
+from app.clock import clock_of
 from app.extensions import db
 from app.mail.outbox import deliver_pending
 from app.models import CertificateKind, Participant, SelfReport, Training
+from app.settings import settings_of
 from tests.helpers.mail import SMTP_PORT, Inbox, decode_png
 
 PHONE = {"width": 390, "height": 844}
@@ -51,7 +53,7 @@ def sign_in_from_mail(phone, app, live_server: str, inbox: Inbox, email: str) ->
     phone.wait_for_selector("#link-sent")
     inbox.messages.clear()
     with app.app_context():
-        deliver_pending()
+        deliver_pending(clock_of(app), settings_of(app))
     [link] = [
         found
         for message in inbox.messages

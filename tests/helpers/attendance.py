@@ -33,6 +33,9 @@ def run(app, user_id, operation):  # type: ignore[no-untyped-def]
         return result
 
 
+EARLY_MINUTES = 60  # the default setting: scanning opens an hour before the start
+
+
 def call(app, held, name, *args):  # type: ignore[no-untyped-def]
     def operation(actor):  # type: ignore[no-untyped-def]
         session = db.session.get(Session, held["session"])
@@ -40,9 +43,9 @@ def call(app, held, name, *args):  # type: ignore[no-untyped-def]
         if name == "confirm_roll_call":
             present, *rest = args
             lines = [ops.RollCallLine(pid, True) for pid in present]
-            return function(actor, session, lines, *rest)
+            return function(actor, session, lines, *rest, early_minutes=EARLY_MINUTES)
         participant = db.session.get(Participant, args[0])
-        return function(actor, session, participant, *args[1:])
+        return function(actor, session, participant, *args[1:], early_minutes=EARLY_MINUTES)
 
     return run(app, held["promotor"], operation)
 

@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import select
 
 from app.audit import Actor
+from app.clock import clock_of
 from app.domain.cutoff import BRUSSELS
 from app.extensions import db
 from app.mail.outbox import deliver_pending
@@ -102,7 +103,9 @@ def elearning_training(app, make, today, participant_ids, branch="Gent", code="E
         project = create_project(planner, "E-project", f"ESF-EL-{code}", branch)
         training = create_training(planner, project, "Excel online", code, TrainingMode.ELEARNING)
         for pid in participant_ids:
-            enrol_in_elearning(planner, training, db.session.get(Participant, pid))
+            enrol_in_elearning(
+                planner, training, db.session.get(Participant, pid), now=clock_of(app).now()
+            )
         for enrolment in db.session.scalars(
             select(TrainingEnrolment).where(TrainingEnrolment.training_id == training.id)
         ):

@@ -216,7 +216,7 @@ def run_scanner(
     environment = {**scanner_env(server, data, token), **(env or {})}
     quiet = ["--mute"] if mute else []
     done = subprocess.run(
-        [PYTHON, "-m", "scanner", "--headless", *quiet, "--repeat", "1", *args],
+        [PYTHON, "-m", "scanner", "--headless", *quiet, *args],
         cwd=ROOT, env=environment, input=stdin.encode() if isinstance(stdin, str) else stdin,
         capture_output=True, timeout=timeout, check=False,
     )  # fmt: skip

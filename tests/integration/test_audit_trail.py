@@ -173,7 +173,9 @@ def test_a_correction_is_one_line_in_the_session_and_the_registration_history(
     first_at = (now - timedelta(minutes=30)).replace(second=0, microsecond=0)
     with app.app_context():
         session = db.session.get(Session, session_id)
-        first = register(Actor(None), session, an, Kind.IN, first_at, now, Source.MANUAL)
+        first = register(
+            Actor(None), session, an, Kind.IN, first_at, now, Source.MANUAL, early_minutes=60
+        )
         register(
             Actor(None),
             session,
@@ -184,6 +186,7 @@ def test_a_correction_is_one_line_in_the_session_and_the_registration_history(
             Source.CORRECTION,
             reason="came in late",
             voids_id=first,
+            early_minutes=60,
         )
         db.session.commit()
     client = auth.as_role(Role.PROMOTOR, branch="Gent", english=True)

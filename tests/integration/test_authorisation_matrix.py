@@ -42,7 +42,7 @@ from app.models import (
     TrainingEnrolment,
 )
 from app.models import Branch as BranchModel
-from tests.builders import PASSWORD, Builders
+from tests.builders import PASSWORD, Builders, job_run
 from tests.helpers.portal import EVENING, elearning_training, link_supervisor, portal_client, report
 
 # --- The callers ------------------------------------------------------------------------------
@@ -362,7 +362,7 @@ def _build(app: Flask, make: Builders, today: date) -> World:
         from app.jobs.runner import run_due
         from app.mail import outbox
 
-        run_due("matrix", outbox.MAKERS, datetime.now(UTC), timedelta(minutes=5), 50)
+        run_due("matrix", outbox.MAKERS, job_run(app), 50)
         db.session.commit()
         ids["renewable_mail_id"] = db.session.scalars(
             select(OutboxMail.id).where(OutboxMail.purpose == "portal_sign_in")

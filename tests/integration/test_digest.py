@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from app import digest
 from app.audit import Actor
+from app.clock import clock_of
 from app.domain.cutoff import BRUSSELS
 from app.extensions import db
 from app.jobs import runner
@@ -20,7 +21,8 @@ from app.jobs.daily import schedule_due
 from app.mail.outbox import deliver_pending
 from app.models import DigestSent, Kind, OutboxMail, Role, Session, Source, TrainingEnrolment, User
 from app.scanning.service import register
-from tests.builders import PASSWORD
+from app.settings import settings_of
+from tests.builders import PASSWORD, job_run
 from tests.concurrency import same_time
 from tests.helpers.mail import MAIL_TO_INBOX
 
@@ -33,11 +35,6 @@ START = date(2026, 11, 5)  # the training's first lesson: regular enrolment due 
 @pytest.fixture
 def app_config() -> dict:
     return MAIL_TO_INBOX
-
-
-@pytest.fixture
-def fixed_now(monkeypatch):  # type: ignore[no-untyped-def]
-    monkeypatch.setattr(digest, "_now", lambda: NOW)
 
 
 @pytest.fixture
@@ -73,6 +70,7 @@ def training(app, make):  # type: ignore[no-untyped-def]
                     at,
                     at,
                     Source.MANUAL,
+                    early_minutes=60,
                 )
         db.session.commit()
     return {"tom": tom, "session": yesterday, "training": training_id}
@@ -82,12 +80,12 @@ def run_the_day(app) -> None:  # type: ignore[no-untyped-def]
     """What the workers do in the morning: schedule the daily digest, run its job."""
     with app.app_context():
         schedule_due(NOW)
-        runner.run_due("worker", ["digest"], NOW, timedelta(minutes=5), 10)
+        runner.run_due("worker", ["digest"], job_run(app, NOW), 10)
 
 
 def deliver(app) -> tuple[int, int]:  # type: ignore[no-untyped-def]
     with app.app_context():
-        return deliver_pending()
+        return deliver_pending(clock_of(app), settings_of(app))
 
 
 def body(message) -> str:  # type: ignore[no-untyped-def]
@@ -95,7 +93,7 @@ def body(message) -> str:  # type: ignore[no-untyped-def]
 
 
 def test_the_promotor_and_the_trainer_get_the_digest_over_smtp_once_a_day(
-    app, make, training, inbox, fixed_now
+    app, make, training, inbox
 ):
     make.user(Role.PROMOTOR, email="petra@example.org")
     make.user(Role.PROMOTOR, branch="Brugge", email="bram@example.org")  # nothing in Brugge
@@ -190,7 +188,7 @@ def test_two_runs_at_the_same_moment_send_one_digest_per_person(
     assert sent == [(training["tom"], mails[0].id)]  # the sender's mail, recorded once
 
 
-def test_someone_who_switched_the_digest_off_gets_none(app, make, training, inbox, fixed_now):
+def test_someone_who_switched_the_digest_off_gets_none(app, make, training, inbox):
     make.user(Role.PROMOTOR, email="petra@example.org")
     client = app.test_client()
     client.post("/login", data={"email": "petra@example.org", "password": PASSWORD})
@@ -213,7 +211,7 @@ def test_someone_who_switched_the_digest_off_gets_none(app, make, training, inbo
         ).one()
 
 
-def test_no_digest_on_a_weekend_and_none_before_its_time(app, make, training, fixed_now):
+def test_no_digest_on_a_weekend_and_none_before_its_time(app, make, training):
     make.user(Role.PROMOTOR, email="petra@example.org")
     saturday = datetime.combine(date(2026, 11, 28), time(8), tzinfo=BRUSSELS)
     with app.app_context():

@@ -33,7 +33,8 @@ from app.models import (
     RollCallMark,
     Session,
 )
-from tests.builders import Builders
+from app.settings import settings
+from tests.builders import Builders, job_run
 from tests.exchange_peer import Peer, free_port
 from tests.helpers.config import BASE_CONFIG
 
@@ -91,6 +92,7 @@ def setting(app: Flask, make: Builders, today: date, peer: Peer) -> dict:
                 split_at=time(12, 0),
                 secret=peer.secret,
             ),
+            allowed=settings().exchange_allowance,
         )
         db.session.commit()
         return {"session": session_id, "participant": pid, "connection": connection.id}
@@ -110,14 +112,18 @@ def _mark(app: Flask, s: dict, present: bool, remark: str = "", now: datetime | 
     with app.app_context():
         session = db.session.get(Session, s["session"])
         confirm_roll_call(
-            Actor(None), session, [RollCallLine(s["participant"], present, remark)], now or _now()
+            Actor(None),
+            session,
+            [RollCallLine(s["participant"], present, remark)],
+            now or _now(),
+            early_minutes=60,
         )
         db.session.commit()
 
 
 def _deliver(app: Flask, now: datetime | None = None) -> tuple[int, int]:
     with app.app_context():
-        return outgoing.deliver_due(now=now)
+        return outgoing.deliver_due(job_run(app, now))
 
 
 def _held_here(app: Flask, s: dict) -> tuple[str, str]:
@@ -378,7 +384,16 @@ def test_a_registration_travels_with_its_registration_time(
     at = _now()
     with app.app_context():
         session = db.session.get(Session, setting["session"])
-        register(Actor(None), session, setting["participant"], Kind.IN, at, at, Source.MANUAL)
+        register(
+            Actor(None),
+            session,
+            setting["participant"],
+            Kind.IN,
+            at,
+            at,
+            Source.MANUAL,
+            early_minutes=60,
+        )
         db.session.commit()
     assert _deliver(app) == (1, 0)
     data = peer.received[0]
@@ -483,6 +498,7 @@ def test_an_imported_code_goes_on_to_the_other_connections_but_not_back(
                     time(12, 0),
                     second.secret,
                 ),
+                allowed=settings().exchange_allowance,
             )
             db.session.commit()
             other_id = other.id

@@ -36,7 +36,8 @@ from app.exchange import operations as ops
 from app.exchange import outgoing
 from app.extensions import db
 from app.models import Branch, ExchangeConnection, ExchangeEvent, Role, RollCallMark, Session
-from tests.builders import Builders
+from app.settings import settings
+from tests.builders import Builders, job_run, reconfigure
 from tests.exchange_peer import Peer, free_port
 from tests.helpers.exchange import _branch, _form
 
@@ -123,6 +124,7 @@ def _connection(app: Flask, url: str, secret: str | None = None) -> int:
                 split_at=time(12, 0),
                 secret=secret,
             ),
+            allowed=settings().exchange_allowance,
         )
         db.session.flush()
         ops.switch(Actor(None), connection, True, datetime.now(UTC))
@@ -145,6 +147,7 @@ def marked(app: Flask, make: Builders, today: date):  # type: ignore[no-untyped-
                 db.session.get(Session, session_id),
                 [RollCallLine(pid, False, remark)],
                 datetime.now(UTC),
+                early_minutes=60,
             )
             db.session.commit()
 
@@ -153,7 +156,7 @@ def marked(app: Flask, make: Builders, today: date):  # type: ignore[no-untyped-
 
 def _deliver(app: Flask) -> tuple[int, int]:
     with app.app_context():
-        return outgoing.deliver_due()
+        return outgoing.deliver_due(job_run(app))
 
 
 def _events(app: Flask) -> list[ExchangeEvent]:
@@ -244,7 +247,7 @@ def test_an_existing_connection_cannot_be_changed_to_point_inside(app, make, mon
 
 
 def test_an_allowed_host_may_be_reached_and_only_that_one(app, make, auth):
-    app.config["EXCHANGE_ALLOW_HOSTS"] = "127.0.0.1, 10.20.0.0/16, informat.lan"
+    reconfigure(app, EXCHANGE_ALLOW_HOSTS="127.0.0.1, 10.20.0.0/16, informat.lan")
     client = auth.as_role(Role.ADMIN, branch="Gent", english=True)
     gent = _branch(app, "Gent")
     for url in ("http://127.0.0.1:8123/events", "http://10.20.3.4/events"):
@@ -265,9 +268,9 @@ def test_a_stored_inside_address_is_refused_at_delivery_and_nothing_reaches_it(
 ):
     peer = Recorder().start()
     recorders.append(peer)
-    app.config["EXCHANGE_ALLOW_HOSTS"] = "127.0.0.1"
+    reconfigure(app, EXCHANGE_ALLOW_HOSTS="127.0.0.1")
     _connection(app, peer.url())
-    app.config["EXCHANGE_ALLOW_HOSTS"] = ()  # stored before the rule, or the setting removed
+    reconfigure(app, EXCHANGE_ALLOW_HOSTS=())  # stored before the rule, or the setting removed
     marked()
     assert _deliver(app) == (0, 1)
     assert peer.received == []
@@ -309,7 +312,7 @@ def test_the_same_name_allowed_explicitly_is_delivered_with_its_own_host_header(
     leads to the peer: allowed, the event arrives, with the URL's host name in its Host."""
     peer = Recorder().start()
     recorders.append(peer)
-    app.config["EXCHANGE_ALLOW_HOSTS"] = "127.0.0.0/8"
+    reconfigure(app, EXCHANGE_ALLOW_HOSTS="127.0.0.0/8")
     monkeypatch.setattr(socket, "getaddrinfo", resolving({"peer.example": "127.0.0.1"}))
     _connection(app, peer.url("peer.example"))
     marked()
@@ -320,7 +323,7 @@ def test_the_same_name_allowed_explicitly_is_delivered_with_its_own_host_header(
 
 
 def test_a_redirect_is_not_followed_and_the_signed_body_goes_nowhere_else(app, marked, recorders):
-    app.config["EXCHANGE_ALLOW_HOSTS"] = "127.0.0.1"
+    reconfigure(app, EXCHANGE_ALLOW_HOSTS="127.0.0.1")
     target = Recorder().start()
     redirecting = Recorder(status=307, headers={"Location": target.url()}, body=b"").start()
     recorders.extend([target, redirecting])
@@ -347,7 +350,7 @@ def test_a_redirect_is_not_followed_and_the_signed_body_goes_nowhere_else(app, m
 def test_the_page_shows_the_peers_status_and_our_reason_never_its_body(
     app, make, marked, recorders, status, final, reason, auth
 ):
-    app.config["EXCHANGE_ALLOW_HOSTS"] = "127.0.0.1"
+    reconfigure(app, EXCHANGE_ALLOW_HOSTS="127.0.0.1")
     secret_page = b"<html>db password: hunter2 at 10.0.0.8</html>"
     peer = Recorder(status=status, body=secret_page).start()
     recorders.append(peer)
@@ -397,7 +400,7 @@ def incoming(app: Flask, make: Builders, today: date) -> dict:
     pid = make.participant(email="an@example.org")
     make.enrol(session_id, pid)
     peer = Peer(secret=ops.new_secret())
-    app.config["EXCHANGE_ALLOW_HOSTS"] = "127.0.0.1"
+    reconfigure(app, EXCHANGE_ALLOW_HOSTS="127.0.0.1")
     cid = _connection(app, peer.url, secret=peer.secret)
     return {"peer": peer, "connection": cid, "session": session_id, "today": today}
 

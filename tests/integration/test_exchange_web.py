@@ -109,6 +109,7 @@ def test_the_push_and_the_retry_button_from_the_page(app, make, today, auth):
             db.session.get(Session, session_id),
             [RollCallLine(pid, False, "ziek")],
             datetime.now(UTC),
+            early_minutes=60,
         )
         db.session.commit()
     with app.app_context():
@@ -172,6 +173,7 @@ def test_the_connection_page_runs_the_same_queries_for_2_and_for_20_events(app, 
                 db.session.get(Session, session_id),
                 [RollCallLine(pid, False, "x") for pid in pids],
                 datetime.now(UTC),
+                early_minutes=60,
             )
             db.session.commit()
 

@@ -55,7 +55,16 @@ def attend(app, session_id: int, person: int, came: datetime, left: datetime) ->
             db.session.get(Participant, person),
         )
         for kind, moment in ((Kind.IN, came), (Kind.OUT, left)):
-            register(Actor(None), session, participant.id, kind, moment, moment, Source.MANUAL)
+            register(
+                Actor(None),
+                session,
+                participant.id,
+                kind,
+                moment,
+                moment,
+                Source.MANUAL,
+                early_minutes=60,
+            )
         db.session.commit()
 
 

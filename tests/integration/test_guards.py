@@ -166,6 +166,8 @@ def test_the_favicon_answers_without_a_login(app):
 
 def test_the_demo_has_a_session_still_running_in_the_evening(app):
     from app.demo import load_demo
+    from app.domain.cutoff import scan_opens
+    from app.settings import settings_of
     from app.timing import is_locked, session_times
 
     evening = datetime.now(BRUSSELS).replace(hour=20, minute=30, second=0, microsecond=0)
@@ -175,7 +177,9 @@ def test_the_demo_has_a_session_still_running_in_the_evening(app):
         running = [
             s
             for s in db.session.scalars(select(Session).where(Session.day == today))
-            if session_times(s).opens <= evening < session_times(s).end
+            if scan_opens(session_times(s).start, settings_of(app).scan_early_minutes)
+            <= evening
+            < session_times(s).end
             and not is_locked(s, evening)
         ]
         assert running, "no demo session to scan into at 20:30"

@@ -15,6 +15,7 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from app.audit import Actor
+from app.clock import clock_of
 from app.errors import Refusal
 from app.extensions import db
 from app.models import ClosureDay, Participant, Project, Role, Session, Training, User
@@ -228,7 +229,12 @@ def test_a_password_change_ends_every_session(app, auth):
 
     client, thief, user_id = _copied_session(app, auth)
     with app.app_context():
-        set_password(Actor(None), db.session.get(User, user_id), "a brand new passphrase")
+        set_password(
+            Actor(None),
+            db.session.get(User, user_id),
+            "a brand new passphrase",
+            clock_of(app).now(),
+        )
         db.session.commit()
     assert thief.get("/").status_code == 302
     assert client.get("/").status_code == 302

@@ -22,7 +22,11 @@ def test_the_trainers_remark_reaches_the_promotor_handling_justifications(app, m
         session = db.session.get(Session, session_id)
         training_id = session.training_id
         confirm_roll_call(
-            Actor(None), session, [RollCallLine(person, False, REMARK)], datetime.now(UTC)
+            Actor(None),
+            session,
+            [RollCallLine(person, False, REMARK)],
+            datetime.now(UTC),
+            early_minutes=60,
         )
         db.session.commit()
     promotor = auth.as_role(Role.PROMOTOR)

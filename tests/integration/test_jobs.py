@@ -12,10 +12,13 @@ import pytest
 from sqlalchemy import select
 
 from app import jobs
+from app.clock import FixedClock, clock_of
 from app.extensions import db
 from app.jobs import runner
 from app.mail import outbox
 from app.models import Job, OutboxMail
+from app.settings import settings_of
+from tests.builders import job_run, reconfigure
 from tests.helpers.jobs import queue_mails
 from tests.processes import Relay, free_port
 
@@ -33,6 +36,11 @@ def relay():  # type: ignore[no-untyped-def]
     relay = Relay(SMTP_PORT).start()
     yield relay
     relay.stop()
+
+
+def deliver_at(app, moment: datetime) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+    """``deliver_pending`` with the clock standing at ``moment``."""
+    return outbox.deliver_pending(FixedClock(moment), settings_of(app))
 
 
 def claim(app, owner: str, now: datetime, limit: int = 10) -> list[int]:  # type: ignore[no-untyped-def]
@@ -107,16 +115,16 @@ def test_a_failed_mail_is_retried_later_with_its_error_shown_and_then_sent_once(
     relay.stop()  # the mail server is down
     now = datetime.now(UTC)
     with app.app_context():
-        assert outbox.deliver_pending(now) == (0, 1)
+        assert deliver_at(app, now) == (0, 1)
     failed = job(app, job_id)
     assert failed.finished_at is None and failed.lease_owner is None
     assert "ConnectionRefusedError" in failed.last_error
     assert failed.due_at == pytest.approx(now + timedelta(seconds=10), abs=timedelta(seconds=1))
     relay.start()
     with app.app_context():
-        assert outbox.deliver_pending(now + timedelta(seconds=5)) == (0, 0)  # not due yet
-        assert outbox.deliver_pending(now + timedelta(seconds=11)) == (1, 0)
-        assert outbox.deliver_pending(now + timedelta(hours=1)) == (0, 0)
+        assert deliver_at(app, now + timedelta(seconds=5)) == (0, 0)  # not due yet
+        assert deliver_at(app, now + timedelta(seconds=11)) == (1, 0)
+        assert deliver_at(app, now + timedelta(hours=1)) == (0, 0)
         mail = db.session.scalars(select(OutboxMail)).one()
         assert mail.sent_at is not None and mail.job.finished_at is not None
         assert mail.job.last_error is None and mail.job.attempts == 2
@@ -127,7 +135,9 @@ def test_the_back_off_doubles_per_attempt_up_to_half_an_hour(app):
     kind = jobs.KINDS["mail"]
     with app.app_context():
         delays = [
-            runner._backoff(jobs.Claimed(1, "mail", {}, attempts, datetime.now(UTC)), kind)
+            runner._backoff(
+                jobs.Claimed(1, "mail", {}, attempts, datetime.now(UTC)), kind, settings_of(app)
+            )
             for attempts in (1, 2, 3, 10)
         ]
     assert delays == [
@@ -152,8 +162,8 @@ def test_every_attempt_at_a_mail_carries_the_same_message_id(app, relay):
     assert claim(app, "died", now) == [job_id]
     with app.app_context():
         [sent] = runner.claim("died-too", ["mail"], now + LEASE * 2, LEASE, 1)
-        assert runner.perform(sent, "died-too")
-        assert outbox.deliver_pending(now + LEASE * 4) == (0, 0)
+        assert runner.perform(sent, "died-too", job_run(app, now + LEASE * 2))
+        assert deliver_at(app, now + LEASE * 4) == (0, 0)
     assert [item.message_id for item in relay.received] == [expected]
 
 
@@ -166,17 +176,17 @@ def test_a_mail_queued_before_message_ids_gets_one_derived_from_its_job(app, rel
         )
         created = mail.job.created_at
         db.session.commit()
-        assert outbox.deliver_pending() == (1, 0)
+        assert outbox.deliver_pending(clock_of(app), settings_of(app)) == (1, 0)
     [received] = relay.received
     assert received.message_id == f"<aanwezig.{job_id}.{created:%Y%m%d%H%M%S}@aanwezig.local>"
 
 
 def test_without_a_mail_server_mail_jobs_are_not_claimed_at_all(app):
-    app.config["SMTP_HOST"] = None
+    reconfigure(app, SMTP_HOST=None)
     [job_id] = queue_mails(app, 1)
     with app.app_context():
         assert "mail" not in jobs.enabled_kinds(app)  # other kinds (the exchange) still run
-        assert outbox.deliver_pending() == (0, 0)
+        assert outbox.deliver_pending(clock_of(app), settings_of(app)) == (0, 0)
     assert job(app, job_id).attempts == 0
 
 
@@ -187,11 +197,11 @@ def test_a_job_of_an_unknown_kind_waits_with_its_reason_and_one_that_cannot_succ
         db.session.commit()
         now = datetime.now(UTC)
         [claimed] = runner.claim("w", ["webhook-from-the-future"], now, LEASE, 5)
-        assert not runner.perform(claimed, "w", now)
+        assert not runner.perform(claimed, "w", job_run(app, now))
         stray = db.session.get(Job, claimed.id)
         assert stray.finished_at is None and "no handler" in stray.last_error
 
-        def impossible(job: jobs.Claimed) -> None:
+        def impossible(job: jobs.Claimed, run: jobs.Run) -> None:
             raise jobs.Permanent("the target is gone")
 
         jobs.register(jobs.JobKind("test-impossible", perform=impossible))
@@ -200,7 +210,7 @@ def test_a_job_of_an_unknown_kind_waits_with_its_reason_and_one_that_cannot_succ
             db.session.commit()
             now = datetime.now(UTC)
             [claimed] = runner.claim("w", ["test-impossible"], now, LEASE, 5)
-            assert not runner.perform(claimed, "w", now)
+            assert not runner.perform(claimed, "w", job_run(app, now))
             doomed = db.session.get(Job, claimed.id)
             assert doomed.finished_at is not None and "the target is gone" in doomed.last_error
         finally:

@@ -8,11 +8,14 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
+from app.clock import FixedClock, clock_of
 from app.extensions import db
 from app.mail.outbox import deliver_pending
 from app.models import OutboxMail
 from app.security import qr_public_key
+from app.settings import settings_of
 from qr import verify_code
+from tests.builders import reconfigure
 from tests.helpers.mail import MAIL_TO_INBOX, SMTP_PORT, Inbox, decode_png
 
 
@@ -23,7 +26,8 @@ def app_config() -> dict:
 
 def deliver(app, now: datetime | None = None) -> tuple[int, int]:  # type: ignore[no-untyped-def]
     with app.app_context():
-        return deliver_pending(now)
+        clock = FixedClock(now) if now is not None else clock_of(app)
+        return deliver_pending(clock, settings_of(app))
 
 
 def test_two_enrolments_of_one_person_send_exactly_one_mail_with_a_valid_code(
@@ -61,7 +65,9 @@ def test_enrolling_in_every_session_of_a_training_sends_one_mail_listing_them_al
     participant = make.participant()
     with app.app_context():
         sessions = [db.session.get(Session, first), db.session.get(Session, second)]
-        created = enrol_in_training(Actor(None), sessions, db.session.get(Participant, participant))
+        created = enrol_in_training(
+            Actor(None), sessions, db.session.get(Participant, participant), now=clock_of(app).now()
+        )
         db.session.commit()
     assert created == 2
     assert deliver(app) == (1, 0)
@@ -103,7 +109,7 @@ def test_resend_and_reissue_queue_new_mails_and_reissue_revokes_the_old_code(
     old_code = make.code(participant)
     with app.app_context():
         person = db.session.get(Participant, participant)
-        resend_code(Actor(None), person)
+        resend_code(Actor(None), person, clock_of(app).now())
         reissue_code(Actor(None), person, datetime.now(UTC))
         db.session.commit()
     assert deliver(app) == (1, 0)  # the two waiting mails with the old code were withdrawn
@@ -116,17 +122,17 @@ def test_resend_and_reissue_queue_new_mails_and_reissue_revokes_the_old_code(
     assert len(codes) == 1 and codes[0] != old_code
     # After a mail went out, a resend of the new code is mailed as usual.
     with app.app_context():
-        resend_code(Actor(None), db.session.get(Participant, participant))
+        resend_code(Actor(None), db.session.get(Participant, participant), clock_of(app).now())
         db.session.commit()
     assert deliver(app) == (1, 0)
 
 
 def test_without_smtp_the_mail_stays_in_the_outbox(make, today, client):
     # With no SMTP_HOST (the demo) mail is kept and shown on the outbox page.
-    make.app.config["SMTP_HOST"] = None
+    reconfigure(make.app, SMTP_HOST=None)
     session_id = make.session(today)
     participant = make.participant(email="kept@example.org")
     make.enrol(session_id, participant)
     with make.app.app_context():
-        assert deliver_pending() == (0, 0)
+        assert deliver_pending(clock_of(make.app), settings_of(make.app)) == (0, 0)
         assert db.session.scalars(select(OutboxMail.recipient)).all() == ["kept@example.org"]

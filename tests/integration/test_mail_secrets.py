@@ -23,12 +23,14 @@ from sqlalchemy import event, func, select
 
 from app import links
 from app.audit import Actor
+from app.clock import clock_of
 from app.extensions import db
 from app.jobs.runner import run_due
 from app.mail import outbox
 from app.models import Branch, Job, OutboxMail, PasswordReset, Role, User
 from app.models.base import Base
-from tests.builders import PASSWORD
+from app.settings import settings, settings_of
+from tests.builders import PASSWORD, job_run
 from tests.helpers.mail import MAIL_TO_INBOX
 from tests.helpers.portal import link_supervisor
 
@@ -44,12 +46,12 @@ def app_config() -> dict:
 def make_asked_mails(app) -> None:  # type: ignore[no-untyped-def]
     """What the worker does with the links asked for on the pages; the mails then wait."""
     with app.app_context():
-        run_due("test", outbox.MAKERS, datetime.now(UTC), timedelta(minutes=5), 50)
+        run_due("test", outbox.MAKERS, job_run(app), 50)
 
 
 def deliver(app) -> None:  # type: ignore[no-untyped-def]
     with app.app_context():
-        outbox.deliver_pending()
+        outbox.deliver_pending(clock_of(app), settings_of(app))
 
 
 def tokens_in(message: email.message.EmailMessage) -> set[str]:
@@ -158,6 +160,7 @@ def world(app, make, today):  # type: ignore[no-untyped-def]
                 mapping=dict(DEFAULT_MAPPING),
                 split_at=time(12, 0),
             ),
+            allowed=settings().exchange_allowance,
         )
         _pairing, pairing_code = issue_pairing(
             Actor(None), db.session.get(User, trainer), "Deur", datetime.now(UTC)

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from app.clock import clock_of
 from app.extensions import db
 from app.mail.outbox import deliver_pending
 from app.models import AuditRecord, Job, OutboxMail, Role
+from app.settings import settings_of
+from tests.builders import reconfigure
 from tests.helpers.mail import SMTP_PORT
 
 
@@ -44,9 +47,9 @@ def test_a_promotor_withdraws_a_waiting_mail_and_it_is_never_sent(app, make, tod
     # The state reads in Dutch, and the mail offers nothing more.
     page = promotor.get(f"/admin/outbox/{mail.id}").get_data(as_text=True)
     assert "met de hand ingetrokken" in page and 'id="withdraw-mail"' not in page
-    app.config["SMTP_HOST"], app.config["SMTP_PORT"] = "127.0.0.1", SMTP_PORT
+    reconfigure(app, SMTP_HOST="127.0.0.1", SMTP_PORT=SMTP_PORT)
     with app.app_context():
-        assert deliver_pending() == (0, 0)
+        assert deliver_pending(clock_of(app), settings_of(app)) == (0, 0)
         assert db.session.scalars(
             select(AuditRecord.action).where(AuditRecord.action == "mail.withdraw")
         ).all() == ["mail.withdraw"]

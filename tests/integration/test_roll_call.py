@@ -16,7 +16,6 @@ from app.extensions import db
 from app.frontdesk.operations import frontdesk_lines
 from app.models import Registration, Role, RollCallMark, Session, User
 from tests.helpers.attendance import at, call, effective, run
-from tests.helpers.preconditions import by_design
 from tests.helpers.web import PAST, reopen
 
 
@@ -34,7 +33,7 @@ def held(app, make):  # type: ignore[no-untyped-def]
 def roll_call(app, held, lines, now, at_start=True):  # type: ignore[no-untyped-def]
     def operation(actor):  # type: ignore[no-untyped-def]
         session = db.session.get(Session, held["session"])
-        return ops.confirm_roll_call(actor, session, lines, now, at_start)
+        return ops.confirm_roll_call(actor, session, lines, now, at_start, early_minutes=60)
 
     return run(app, held["promotor"], operation)
 
@@ -100,14 +99,16 @@ def test_closing_is_offered_only_after_the_end_and_writes_the_check_outs(app, he
             app,
             held["promotor"],
             lambda actor: ops.close_session(
-                actor, db.session.get(Session, held["session"]), at(11, 59)
+                actor, db.session.get(Session, held["session"]), at(11, 59), early_minutes=60
             ),
         )
     assert early.value.code == "not_ended"
     count = run(
         app,
         held["promotor"],
-        lambda actor: ops.close_session(actor, db.session.get(Session, held["session"]), at(12, 5)),
+        lambda actor: ops.close_session(
+            actor, db.session.get(Session, held["session"]), at(12, 5), early_minutes=60
+        ),
     )
     assert count == 2
     assert effective(app, held["session"], held["Cis"]) == [
@@ -123,18 +124,22 @@ def test_closing_at_a_given_time_before_a_check_in_is_refused(app, held):
             app,
             held["promotor"],
             lambda actor: ops.close_session(
-                actor, db.session.get(Session, held["session"]), at(12, 30), at(11)
+                actor,
+                db.session.get(Session, held["session"]),
+                at(12, 30),
+                at(11),
+                early_minutes=60,
             ),
         )
     assert refused.value.code == "before_check_in"
 
 
 def test_present_now_is_one_number_on_the_session_page_the_roll_call_and_the_front_desk(
-    app, make, today, auth
+    app, make, today, clock, auth
 ):
-    now = datetime.now(UTC).astimezone(BRUSSELS)
-    if now.time() < time(0, 30):
-        by_design("before 00:30 Brussels time no session of today started half an hour ago")
+    # The app's clock stands at 09:00: the session started half an hour ago (at any hour the
+    # suite runs, midnight included).
+    now = clock.now().astimezone(BRUSSELS)
     start = (now - timedelta(minutes=30)).time().replace(second=0, microsecond=0)
     session_id = make.session(today, start, time(23, 59))
     people = [make.participant(name=n) for n in ("An", "Ben", "Cis")]
@@ -149,7 +154,7 @@ def test_present_now_is_one_number_on_the_session_page_the_roll_call_and_the_fro
     assert "<strong>2</strong> / 3" in roll_page
     frontdesk = make.user(Role.FRONTDESK, "Gent")
     with app.app_context():
-        _, lines = frontdesk_lines(db.session.get(User, frontdesk), datetime.now(UTC))
+        _, lines = frontdesk_lines(db.session.get(User, frontdesk), clock.now())
         (line,) = [line for line in lines if line.session.id == session_id]
         assert line.checked_in == 2
         written = db.session.scalars(

@@ -386,3 +386,21 @@ def test_a_trainer_taken_off_the_training_no_longer_finds_the_session(setup, sca
         db.session.commit()
     response = scan(api, setup["session"], setup["code"])
     assert response.status_code == 404 and response.get_json()["error"] == "unknown_session"
+
+
+def test_the_repeat_interval_is_the_servers_setting_and_the_roster_carries_it(setup, clock):
+    """On the app's fixed clock: within the interval a second scan is a repeat, just after it a
+    check-out; the roster tells scanners the same interval."""
+    roster = setup["api"].get(f"/sessions/{setup['session']}/roster").get_json()
+    assert roster["repeat_seconds"] == 120
+    assert scan(setup["api"], setup["session"], setup["code"]).get_json()["direction"] == "in"
+    clock.advance(seconds=119)
+    again = scan(setup["api"], setup["session"], setup["code"]).get_json()
+    assert again["repeat"] is True and again["direction"] == "in"
+    clock.advance(seconds=2)
+    out = scan(setup["api"], setup["session"], setup["code"]).get_json()
+    assert out["repeat"] is False and out["direction"] == "out"
+    [first, second] = registrations(setup["api"], setup["session"])
+    assert datetime.fromisoformat(second["at"]) - datetime.fromisoformat(first["at"]) == (
+        timedelta(seconds=121)
+    )

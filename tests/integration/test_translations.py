@@ -211,10 +211,14 @@ def test_dutch_formats_on_every_page_file_mail_and_exchange_state(app, make, aut
     with app.app_context():
         session = db.session.get(Session, session_id)
         people = {p: db.session.get(Participant, p) for p in (an, ben)}
-        attendance_ops.late_arrival(Actor(None), session, people[an], at(9, 45), now)
-        attendance_ops.late_arrival(Actor(None), session, people[ben], at(9), now)
-        attendance_ops.left_early(Actor(None), session, people[ben], at(11, 15), now)
-        attendance_ops.close_session(Actor(None), session, now)
+        attendance_ops.late_arrival(
+            Actor(None), session, people[an], at(9, 45), now, early_minutes=60
+        )
+        attendance_ops.late_arrival(Actor(None), session, people[ben], at(9), now, early_minutes=60)
+        attendance_ops.left_early(
+            Actor(None), session, people[ben], at(11, 15), now, early_minutes=60
+        )
+        attendance_ops.close_session(Actor(None), session, now, early_minutes=60)
         attendance_ops.record_justification(
             Actor(None), people[ben], [session], JustificationKind.DOCTOR, PAST, "briefje",
             None, None, today=PAST,

@@ -275,3 +275,112 @@ def test_the_import_check_sees_each_way_of_importing_a_test_module():
     }
     for line, expected in cases.items():
         assert _imported_test_modules(line, "tests.integration") == expected, line
+# --- The clock and the settings: read by the entry points only ---------------------------------
+
+# Where the wall clock may be read: the clock itself, and the column default for creation
+# times (a row written without one is stamped as the database layer writes it).
+CLOCK_READERS = {
+    "app/clock.py": "the system clock itself",
+    "app/models/base.py": "the creation-time column default (utcnow)",
+}
+
+# Where ``current_app.config`` may be read: entry points, which pass what they read down.
+CONFIG_READERS = {
+    "app/auth/routes.py": "routes: the limiter's rates and the languages offered",
+    "app/portal/routes/absences.py": "routes: the limiter's rate for documents sent",
+    "app/portal/routes/participant.py": "routes: the limiter's rate for the QR code mail",
+    "app/portal/routes/signing_in.py": "routes: the limiter's rates and the languages offered",
+    "app/i18n.py": "Flask-Babel's locale selector, asked per request",
+    "app/health/__init__.py": "the /healthz and /readyz endpoints",
+    "app/metrics.py": "the /metrics endpoint and its access check",
+    "app/exchange/incoming.py": "the incoming exchange endpoint's body limit",
+    "app/portal/identity.py": "the portal's request loader (its session's lifetime)",
+    "app/links.py": "the host check before each request; mail links from the public address",
+    # Still to convert: mails built below the routes read the sender and the languages, the
+    # account operations the password and link settings. Each needs its callers to pass the
+    # settings down; this list only shrinks.
+    "app/admin/operations.py": "to convert: the default language of a mail",
+    "app/frontdesk/operations.py": "to convert: a reminder mail's sender and language",
+    "app/auth/operations.py": "to convert: password hashing, reset links and their mail",
+    "app/digest/__init__.py": "to convert: the digest mail's sender and language",
+    "app/mail/messages.py": "to convert: the QR code and cancellation mails' sender",
+    "app/mail/outbox.py": "to convert: the Message-ID's domain at queueing",
+    "app/portal/signin.py": "to convert: the sign-in link's lifetime and mail",
+    "app/supervision/daily.py": "to convert: the supervisor mail's sender and language",
+    "app/supervision/operations/documents.py": "to convert: the portal's upload allowance",
+    "app/supervision/operations/reminders.py": "to convert: the reminder mail's sender",
+    "app/supervision/operations/supervisors.py": "to convert: the supervisor mail's sender",
+}
+
+
+def _calls(tree: ast.AST) -> list[str]:
+    """``datetime.now(``, ``datetime.utcnow(``, ``date.today(`` and ``utcnow(`` calls."""
+    found = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        function = node.func
+        if isinstance(function, ast.Attribute) and isinstance(function.value, ast.Name):
+            name = f"{function.value.id}.{function.attr}"
+            if name in ("datetime.now", "datetime.utcnow", "date.today", "datetime.today"):
+                found.append(f"{name}(")
+        elif isinstance(function, ast.Name) and function.id == "utcnow":
+            found.append("utcnow(")
+    return found
+
+
+def _config_reads(tree: ast.AST) -> int:
+    return sum(
+        1
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Attribute)
+        and node.attr == "config"
+        and isinstance(node.value, ast.Name)
+        and node.value.id == "current_app"
+    )
+
+
+def _app_modules() -> dict[str, ast.AST]:
+    return {
+        str(path.relative_to(ROOT)): ast.parse(path.read_text())
+        for path in sorted((ROOT / "app").rglob("*.py"))
+    }
+
+
+def test_nothing_below_the_entry_points_reads_the_clock():
+    """The routes, the CLI and the worker ask the app's clock (``app.clock``) and pass ``now``
+    down: a test then sets any moment with a FixedClock instead of freezing time."""
+    readers = {
+        path: calls
+        for path, tree in _app_modules().items()
+        if (calls := _calls(tree)) and path not in CLOCK_READERS
+    }
+    assert readers == {}
+
+
+def test_nothing_below_the_entry_points_reads_the_configuration():
+    """The settings are read from the configuration once (``app.settings``) and passed down."""
+    readers = [
+        path
+        for path, tree in _app_modules().items()
+        if _config_reads(tree) and path not in CONFIG_READERS
+    ]
+    assert readers == []
+
+
+def test_the_lists_of_exceptions_name_only_modules_that_still_need_them():
+    """A module converted leaves the list, so the list shows what is left."""
+    modules = _app_modules()
+    assert [p for p in CLOCK_READERS if not _calls(modules[p])] == []
+    assert [p for p in CONFIG_READERS if not _config_reads(modules[p])] == []
+
+
+def test_the_checks_see_what_they_look_for():
+    """The walls above are only as good as what they find: they find each form."""
+    tree = ast.parse(
+        "from flask import current_app\n"
+        "a = datetime.now(UTC)\nb = date.today()\nc = utcnow()\n"
+        "d = current_app.config['X']\n"
+    )
+    assert _calls(tree) == ["datetime.now(", "date.today(", "utcnow("]
+    assert _config_reads(tree) == 1

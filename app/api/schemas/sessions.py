@@ -115,3 +115,6 @@ class RosterOut(Answer):
     total: int = 0
     page: int = 1
     per_page: int = 0
+    # The server's repeat interval: a scanner predicting offline tells a repeat as the server
+    # would (a scan of the same person within it changes nothing).
+    repeat_seconds: int

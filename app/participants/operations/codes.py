@@ -13,8 +13,8 @@ from app.models import (
 )
 
 
-def resend_code(actor: Actor, participant: Participant) -> None:
-    messages.queue_code_mail(participant)
+def resend_code(actor: Actor, participant: Participant, now: datetime) -> None:
+    messages.queue_code_mail(participant, now)
     audit.record(actor, "participant.code_resend", participant)
 
 
@@ -31,4 +31,4 @@ def reissue_code(actor: Actor, participant: Participant, now: datetime) -> None:
         before,
         {"key_version": participant.key_version},
     )
-    messages.queue_code_mail(participant)
+    messages.queue_code_mail(participant, now)

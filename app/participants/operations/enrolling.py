@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -31,7 +31,12 @@ from app.models import (
 
 
 def enrol(
-    actor: Actor, session: Session, participant: Participant, notify: bool = True
+    actor: Actor,
+    session: Session,
+    participant: Participant,
+    notify: bool = True,
+    *,
+    now: datetime,
 ) -> tuple[Enrolment, bool]:
     """Enrol a participant; the first enrolment ever queues the QR code mail.
 
@@ -54,11 +59,11 @@ def enrol(
         return existing, False
     enrolment = Enrolment(session=session, participant=participant, created_by=actor.user)
     db.session.add(enrolment)
-    _enrol_in_training(actor, session.training, participant)
+    _enrol_in_training(actor, session.training, participant, now)
     db.session.flush()
     audit.record(actor, "enrolment.create", enrolment, after=audit.snapshot(enrolment))
     if notify and participant.code_sent_at is None:
-        messages.queue_code_mail(participant)
+        messages.queue_code_mail(participant, now)
     return enrolment, True
 
 
@@ -84,7 +89,9 @@ def _refused(refusal: EnrolmentRefusal) -> Refusal:
     return Refusal(refusal.value, message, status=status)
 
 
-def _enrol_in_training(actor: Actor, training: Training, participant: Participant) -> None:
+def _enrol_in_training(
+    actor: Actor, training: Training, participant: Participant, now: datetime
+) -> None:
     """The first session enrolment in a training also enrols in the training, dated today.
 
     Its date decides late enrolment (hours missed) and the certificates' deadlines.
@@ -96,19 +103,21 @@ def _enrol_in_training(actor: Actor, training: Training, participant: Participan
         )
     ).first()
     if exists is None:
-        today = datetime.now(UTC).astimezone(BRUSSELS).date()
+        today = now.astimezone(BRUSSELS).date()
         record = TrainingEnrolment(training=training, participant=participant, enrolled_on=today)
         db.session.add(record)
         db.session.flush()
         audit.record(actor, "training_enrolment.create", record, after=audit.snapshot(record))
 
 
-def enrol_in_training(actor: Actor, sessions: list[Session], participant: Participant) -> int:
+def enrol_in_training(
+    actor: Actor, sessions: list[Session], participant: Participant, *, now: datetime
+) -> int:
     """Enrol in every given session; returns how many enrolments are new.
 
     The first-enrolment mail is composed after all of them, so it lists every session.
     """
-    return enrol_all(actor, sessions, [participant]).created
+    return enrol_all(actor, sessions, [participant], now=now).created
 
 
 @dataclass(frozen=True)
@@ -121,7 +130,11 @@ class Enrolled:
 
 
 def enrol_all(
-    actor: Actor, sessions: Sequence[Session], participants: Sequence[Participant]
+    actor: Actor,
+    sessions: Sequence[Session],
+    participants: Sequence[Participant],
+    *,
+    now: datetime,
 ) -> Enrolled:
     """Enrol every participant in every session (a class in a whole training). Enrolling twice
     is harmless, as with :func:`enrol`, and the same rule decides who may be enrolled where
@@ -169,7 +182,6 @@ def enrol_all(
             )
         ).all()
     )
-    now = datetime.now(UTC)
     new = [
         {"session_id": s.id, "participant_id": p.id, "created_at": now,
          "created_by_id": actor.user_id}
@@ -193,7 +205,7 @@ def enrol_all(
             )
         )
     )
-    messages.queue_code_mails([p for p in participants if p.id in unsent])
+    messages.queue_code_mails([p for p in participants if p.id in unsent], now)
     return Enrolled(len(new), skipped)
 
 
@@ -249,10 +261,13 @@ def _insert_audited(
         snapshots.append(
             (row_id, {c: audit.plain(row_id if c == "id" else row[c]) for c in columns})
         )
-    audit.record_many(actor, action, model.__tablename__, snapshots)
+    # Audited at the moment the rows say they were made.
+    audit.record_many(actor, action, model.__tablename__, snapshots, rows[0]["created_at"])
 
 
-def enrol_in_elearning(actor: Actor, training: Training, participant: Participant) -> bool:
+def enrol_in_elearning(
+    actor: Actor, training: Training, participant: Participant, *, now: datetime
+) -> bool:
     """Enrol in an e-learning training as a whole: it needs no session, the participant reports
     their hours in the portal. The first enrolment ever mails the QR code (and the portal link).
     Returns whether the enrolment is new."""
@@ -276,13 +291,13 @@ def enrol_in_elearning(actor: Actor, training: Training, participant: Participan
     ).first()
     if exists is not None:
         return False
-    _enrol_in_training(actor, training, participant)
+    _enrol_in_training(actor, training, participant, now)
     if participant.code_sent_at is None:
-        messages.queue_code_mail(participant)
+        messages.queue_code_mail(participant, now)
     return True
 
 
-def enrol_training_participants(actor: Actor, session: Session) -> Enrolled:
+def enrol_training_participants(actor: Actor, session: Session, *, now: datetime) -> Enrolled:
     """Enrol the training's participants (those still active) in one of its sessions."""
     people = db.session.scalars(
         select(Participant)
@@ -296,4 +311,4 @@ def enrol_training_participants(actor: Actor, session: Session) -> Enrolled:
         )
         .order_by(Participant.name)
     ).all()
-    return enrol_all(actor, [session], people)
+    return enrol_all(actor, [session], people, now=now)

@@ -4,7 +4,7 @@ their forms."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 from flask import flash
 from flask_babel import gettext as _
@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import contains_eager, selectinload
 
 from app import scoping
+from app.clock import now as _now  # noqa: F401  (the pages of this package ask it)
 from app.extensions import db
 from app.models import (
     Participant,
@@ -32,10 +33,6 @@ from app.planning.forms import (
 from app.timing import status_of
 from app.views import choices
 from app.web import BRUSSELS
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 def _today(now: datetime) -> date:

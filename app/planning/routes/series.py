@@ -21,7 +21,7 @@ from app.planning import operations as planning
 from app.planning.forms import (
     SeriesForm,
 )
-from app.planning.routes.common import _trainer_choices, _training
+from app.planning.routes.common import _now, _trainer_choices, _training
 from app.views import actor, choices, refusals_shown
 
 
@@ -68,7 +68,7 @@ def series(training_id: int):  # type: ignore[no-untyped-def]
                 enrolled = 0
                 if form.enrol_all.data:
                     enrolled = sum(
-                        enrolling.enrol_training_participants(actor(), session).created
+                        enrolling.enrol_training_participants(actor(), session, now=_now()).created
                         for session in created
                     )
                 flash(

@@ -3,8 +3,6 @@ enrolling, reopening, closing and submitting."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from flask import flash, jsonify, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -12,6 +10,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from app import scoping
+from app.domain.cutoff import scan_opens
 from app.domain.sessions import may_override_registrations_outside
 from app.extensions import db
 from app.forms import ConfirmForm
@@ -42,6 +41,7 @@ from app.planning.routes.common import (
 )
 from app.scanning.refused import counts_for_session
 from app.scanning.roster import roster
+from app.settings import settings
 from app.timing import is_locked, session_times, status_of
 from app.views import actor, choices, refusals_shown
 from app.web import BRUSSELS
@@ -67,6 +67,7 @@ def _session_page(
         "planning/session.html",
         session=session,
         times=times,
+        scan_opens=scan_opens(times.start, settings().scan_early_minutes),
         status=status_of(session, now, times),
         locked=is_locked(session, now, times),
         deadline_passed=now > times.deadline,
@@ -145,6 +146,7 @@ def edit_session(session_id: int):  # type: ignore[no-untyped-def]
                     trainer,
                     _now(),
                     reason=form.reason.data,
+                    early_minutes=settings().scan_early_minutes,
                 )
                 flash(_("Session changed."), "success")
                 return redirect(url_for("planning.session_detail", session_id=session.id))
@@ -188,7 +190,7 @@ def restore(session_id: int):  # type: ignore[no-untyped-def]
     form = ConfirmForm()
     if form.validate_on_submit():
         with refusals_shown():
-            planning.restore_session(actor(), session, datetime.now(UTC))
+            planning.restore_session(actor(), session, _now())
             flash(_("Session restored: it is planned again."), "success")
     return redirect(url_for("planning.session_detail", session_id=session.id))
 
@@ -201,7 +203,7 @@ def enrol_training_participants(session_id: int):  # type: ignore[no-untyped-def
     session = _session(session_id)
     if ConfirmForm().validate_on_submit():
         with refusals_shown():
-            enrolled = enrolling_ops.enrol_training_participants(actor(), session)
+            enrolled = enrolling_ops.enrol_training_participants(actor(), session, now=_now())
             _flash_skipped(enrolled.skipped)
             if not enrolled.skipped:
                 flash(
@@ -233,7 +235,7 @@ def enrol_session(session_id: int):  # type: ignore[no-untyped-def]
         scoping.participants(current_user).where(Participant.id.in_(form.participants.data))
     ).all()
     with refusals_shown():
-        enrolled = enrolling_ops.enrol_all(actor(), [session], chosen)
+        enrolled = enrolling_ops.enrol_all(actor(), [session], chosen, now=_now())
         _flash_skipped(enrolled.skipped)
         if not enrolled.skipped:
             flash(_("%(n)s participants enrolled.", n=enrolled.created), "success")

@@ -225,14 +225,16 @@ def enrol_training(training_id: int):  # type: ignore[no-untyped-def]
     if not training.sessions and training.mode == TrainingMode.ELEARNING:
         # An e-learning training needs no session: its participants report their hours.
         with refusals_shown():
-            created = sum(enrolling_ops.enrol_in_elearning(actor(), training, p) for p in chosen)
+            created = sum(
+                enrolling_ops.enrol_in_elearning(actor(), training, p, now=_now()) for p in chosen
+            )
             flash(_enrolled_text(len(chosen), None, created), "success")
         return redirect(url_for("planning.training", training_id=training.id))
     if not training.sessions:
         flash(_("Plan a session first: this training has no sessions yet."), "error")
         return redirect(url_for("planning.training", training_id=training.id))
     with refusals_shown():
-        enrolled = enrolling_ops.enrol_all(actor(), training.sessions, chosen)
+        enrolled = enrolling_ops.enrol_all(actor(), training.sessions, chosen, now=_now())
         given = len(training.sessions) - len(enrolled.skipped)
         flash(_enrolled_text(len(chosen), given, enrolled.created), "success")
         _flash_skipped(enrolled.skipped)

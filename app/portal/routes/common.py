@@ -7,12 +7,13 @@ participant's session, training, certificate or report answers 404, like a guess
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from app.attendance.figures import ParticipantFigures, participant_figures
+from app.clock import now as _now
 from app.domain.cutoff import BRUSSELS
 from app.domain.limits import id_in_range
 from app.errors import NotFound
@@ -28,10 +29,6 @@ from app.portal import identity
 from app.portal.identity import PortalIdentity
 
 RISK_LABELS = {"exam": "exam", "paid_leave": "paid_leave"}
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 def _today() -> date:

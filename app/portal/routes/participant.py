@@ -165,7 +165,7 @@ def qr_mail(who: PortalIdentity, participant_id: int):  # type: ignore[no-untype
     if ConfirmForm().validate_on_submit():
         from app import audit
 
-        queue_code_mail(participant)
+        queue_code_mail(participant, _now())
         audit.record(who.actor, "participant.code_resend", participant)
         flash(_("Your QR code is mailed to %(email)s.", email=participant.email), "success")
     return redirect(url_for("portal.home"))

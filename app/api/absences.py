@@ -11,8 +11,6 @@ Each endpoint finds its objects in the caller's scope (another branch's particip
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from flask import send_file
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, select
@@ -26,6 +24,7 @@ from app.api.editing import locked
 from app.api.openapi import REFUSALS, endpoint
 from app.api.routes import PLANNERS_ONLY, _changed_since, _page, _participant, _user
 from app.attendance import operations as attendance
+from app.clock import now as _now
 from app.domain.cutoff import BRUSSELS
 from app.errors import NotFound, Refusal
 from app.extensions import db
@@ -41,10 +40,6 @@ from app.supervision.operations import documents
 from app.web import file_response
 
 DOCUMENT_TYPES = tuple(kind for kind, _extension in attendance.DOCUMENT_TYPES.values())
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 def _justifications() -> Select[tuple[Justification]]:

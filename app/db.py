@@ -96,6 +96,7 @@ _PERSON_LOCK = {
 # pg_advisory_xact_lock(key1, key2): key1 keeps these apart from the scan path's nonces (2).
 LOCK_PERSON_ADDRESS = 3
 LOCK_SESSION = 4
+LOCK_CLOSURE_DAYS = 5
 
 
 def lock_people(participant_ids: Iterable[int]) -> None:

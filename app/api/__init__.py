@@ -4,7 +4,16 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-from app.api import audit, auth, edits, parity, routes  # noqa: E402,F401
+from app.api import (  # noqa: E402,F401
+    audit,
+    auth,
+    certificates,
+    closures,
+    edits,
+    merging,
+    parity,
+    routes,
+)
 
 # The exchange's incoming endpoint is described with the API (one OpenAPI document) and added
 # to this blueprint by create_app, which imports app.exchange.incoming: the API imports no area.

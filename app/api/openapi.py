@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from functools import wraps
 from typing import Any
 
-from flask import current_app, jsonify, request
+from flask import Response, current_app, jsonify, request
 from flask_babel import lazy_gettext as _l
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
@@ -108,6 +108,8 @@ class Operation:
     description: str = ""
     public: bool = False
     idempotent: bool = False
+    # A file answer (such as application/pdf): the view returns the Response itself.
+    media: str = "application/json"
 
 
 def endpoint(
@@ -121,9 +123,11 @@ def endpoint(
     description: str = "",
     public: bool = False,
     idempotent: bool | None = None,
+    media: str = "application/json",
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Declare a route's schemas. The view gets ``body=`` and ``query=`` parsed, and returns
-    an answer model (or ``(model, status)``), which is written as JSON."""
+    an answer model (or ``(model, status)``), which is written as JSON; with another
+    ``media`` (a file), the view returns the Response and ``ok`` only names the answer."""
     answers = ok if isinstance(ok, dict) else {status: (ok, "OK" if status == 200 else "Created")}
     refusals = dict(refuses or {})
     if not public:
@@ -144,7 +148,7 @@ def endpoint(
             "The Idempotency-Key was used for another request (idempotency_key_reused)",
         )
     operation = Operation(
-        summary, answers, body, query, refusals, description, public, bool(idempotent)
+        summary, answers, body, query, refusals, description, public, bool(idempotent), media
     )
 
     def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -160,6 +164,8 @@ def endpoint(
             if query is not None:
                 path["query"] = schemas.parse(query, request.args.to_dict())
             result = view(**path)
+            if isinstance(result, Response):
+                return result
             model, code = result if isinstance(result, tuple) else (result, status)
             data = model.model_dump(mode="json")
             if key is not None:
@@ -187,6 +193,12 @@ def _ref(model: type[BaseModel]) -> dict[str, str]:
 
 def _json(schema: dict[str, Any]) -> dict[str, Any]:
     return {"content": {"application/json": {"schema": schema}}}
+
+
+def _answer(operation: Operation, model: type[BaseModel]) -> dict[str, Any]:
+    if operation.media != "application/json":
+        return {"content": {operation.media: {"schema": {"type": "string", "format": "binary"}}}}
+    return _json(_ref(model))
 
 
 def _describe(operation: Operation, path_ids: list[str]) -> dict[str, Any]:
@@ -238,7 +250,7 @@ def _describe(operation: Operation, path_ids: list[str]) -> dict[str, Any]:
         refusals.setdefault(404, REFUSALS[404])
     described["responses"] = {
         **{
-            str(code): {"description": text, **_json(_ref(model))}
+            str(code): {"description": text, **_answer(operation, model)}
             for code, (model, text) in sorted(operation.ok.items())
         },
         **{
@@ -271,8 +283,9 @@ def document() -> dict[str, Any]:
             )
         if operation.body is not None:
             models[operation.body] = "validation"
-        for model, _text in operation.ok.values():
-            models[model] = "serialization"
+        if operation.media == "application/json":
+            for model, _text in operation.ok.values():
+                models[model] = "serialization"
     _refs, definitions = models_json_schema(
         [(model, mode) for model, mode in models.items()],  # type: ignore[misc]
         ref_template="#/components/schemas/{model}",

@@ -61,11 +61,11 @@ def _forget_after_the_commit() -> None:
 @bp.get("/closure-days")
 @endpoint(
     s.ClosureDayList,
-    query=s.Paging,
+    query=s.CursorPaging,
     summary="The closure days, latest first, paged",
     refuses=SUPPORT_ONLY,
 )
-def list_closure_days(query: s.Paging) -> s.ClosureDayList:
+def list_closure_days(query: s.CursorPaging) -> s.ClosureDayList:
     scoping.require_admin(_user())
     found = select(ClosureDay)
     if query.updated_since is not None:

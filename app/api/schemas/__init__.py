@@ -98,7 +98,10 @@ from app.api.schemas.merging import (
     MergeOut,
 )
 from app.api.schemas.paging import (
+    MAX_CURSOR,
     MAX_PER_PAGE,
+    CursorField,
+    CursorPaging,
     MomentQuery,
     Paging,
 )
@@ -158,6 +161,7 @@ from app.api.schemas.trainings import (
 __all__ = [
     "AUDIT_MAX_PER_PAGE",
     "AUDIT_OBJECT_TYPES",
+    "MAX_CURSOR",
     "MAX_PER_PAGE",
     "MESSAGES",
     "Answer",
@@ -183,6 +187,8 @@ __all__ = [
     "CodeOut",
     "CountField",
     "CountOut",
+    "CursorField",
+    "CursorPaging",
     "DayField",
     "DueIssuedOut",
     "DueLineOut",

@@ -14,7 +14,7 @@ from app.api.schemas.fields import (
     Request,
     Text,
 )
-from app.api.schemas.paging import Paging
+from app.api.schemas.paging import CursorPaging
 from app.domain.certificates import DueState
 from app.models import CertificateKind
 
@@ -44,7 +44,7 @@ class CertificatesDue(Request):
     expected: Annotated[int, IdField()]
 
 
-class CertificateFilter(Paging):
+class CertificateFilter(CursorPaging):
     """``GET /certificates``: the issued certificates in scope, by training, participant and
     kind; oldest first."""
 
@@ -76,6 +76,7 @@ class CertificateList(Answer):
     total: int = 0
     page: int = 1
     per_page: int = 0
+    next_cursor: str | None = None
 
 
 class DueLineOut(Answer):

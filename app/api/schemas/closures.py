@@ -41,6 +41,7 @@ class ClosureDayList(Answer):
     total: int = 0
     page: int = 1
     per_page: int = 0
+    next_cursor: str | None = None
 
 
 class PlannedSessionOut(Answer):

@@ -134,3 +134,16 @@ def test_two_overlapping_ranges_at_once_add_each_day_once(app, make):
     assert added == [_later(70 + n).isoformat() for n in range(6)]
     assert _days(app) == [_later(70 + n) for n in range(6)]
     assert len(_audit(app, "closure_day.create")) == 6
+
+
+def test_a_retried_addition_with_its_key_adds_once(app, make):
+    api = make.api(Role.ADMIN, None)
+    headers = {"Authorization": f"Bearer {api.token}", "Idempotency-Key": "holiday-1"}
+    body = {"day": _later(90).isoformat(), "until": _later(91).isoformat()}
+    first = api.client.post("/api/v1/closure-days", json=body, headers=headers)
+    second = api.client.post("/api/v1/closure-days", json=body, headers=headers)
+    assert first.status_code == second.status_code == 201
+    assert second.headers.get("Idempotent-Replayed") == "true"
+    assert first.get_json() == second.get_json()
+    assert _days(app) == [_later(90), _later(91)]
+    assert len(_audit(app, "closure_day.create")) == 2

@@ -4,6 +4,7 @@ a clear 400. Both databases."""
 
 from __future__ import annotations
 
+import base64
 import uuid
 from datetime import time, timedelta
 
@@ -110,6 +111,11 @@ def test_a_changed_foreign_or_misused_cursor_is_a_clear_400(app, make, today):
     api = make.api(Role.PROMOTOR)
     cursor = api.get("/registrations?per_page=1").get_json()["next_cursor"]
     assert cursor
+    # Opaque: the values it names (here an id; on /participants a name) cannot be read in it.
+    names = api.get("/participants?per_page=1").get_json()
+    for part in names["next_cursor"].split("."):
+        decoded = base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
+        assert names["items"][0]["name"].encode() not in decoded
     changed = cursor[:-3] + ("AAA" if not cursor.endswith("AAA") else "BBB")
     for bad in (changed, "nonsense", "x" * 1001):
         answer = api.get(f"/registrations?per_page=1&cursor={bad}")

@@ -123,6 +123,7 @@ _PERSON_LOCK = {
 LOCK_PERSON_ADDRESS = 3
 LOCK_SESSION = 4
 LOCK_BRANCH_ADDRESS = 5  # one participant record per branch and address
+LOCK_CLOSURE_DAYS = 6
 
 
 def lock_people(participant_ids: Iterable[int]) -> None:

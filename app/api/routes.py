@@ -13,7 +13,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from app import metrics, scoping
-from app.api import bp
+from app.api import bp, cursor
 from app.api import schemas as s
 from app.api.auth import current_actor, current_principal, principal_is_fresh, reauthenticate
 from app.api.editing import version_of
@@ -147,20 +147,38 @@ def _changed_since(model: type, since: datetime):  # type: ignore[no-untyped-def
     )
 
 
-def _page(query, paging: s.Paging, order: tuple, *options):  # type: ignore[no-untyped-def]
-    """One page of ``query`` in ``order`` and the total: two queries whatever the size."""
+def _page(query, paging, order: tuple, *options):  # type: ignore[no-untyped-def]
+    """One page of ``query`` in ``order`` and the total: two queries whatever the size.
+
+    With a ``cursor`` (``CursorPaging``) the page is the rows after the one it names, on
+    the order's index at any depth (``app.api.cursor``); every page answers the cursor of
+    the next one (``next_cursor``, null on the last), so a client may start either way."""
+    given = getattr(paging, "cursor", None)
+    if given is not None and paging.page != 1:
+        raise Refusal(
+            "cursor_with_page",
+            _l("Give either a cursor or a page, not both."),
+            status=400,
+            field="cursor",
+        )
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    items = db.session.scalars(
-        query.options(*options)
-        .order_by(*order)
-        .offset((paging.page - 1) * paging.per_page)
-        .limit(paging.per_page)
+    walked = query
+    if given is not None:
+        walked = walked.where(cursor.after(order, cursor.read(paging, order, given)))
+    else:
+        walked = walked.offset((paging.page - 1) * paging.per_page)
+    # One row more than the page tells whether a next page exists.
+    items = list(
+        db.session.scalars(
+            walked.options(*options).order_by(*order).limit(paging.per_page + 1)
+        ).unique()
     )
-    return list(items.unique()), {
-        "total": total or 0,
-        "page": paging.page,
-        "per_page": paging.per_page,
-    }
+    more = len(items) > paging.per_page
+    items = items[: paging.per_page]
+    page = {"total": total or 0, "page": paging.page, "per_page": paging.per_page}
+    if hasattr(paging, "cursor"):
+        page["next_cursor"] = cursor.make(paging, order, items[-1]) if more else None
+    return items, page
 
 
 def _slice(items: list, paging: s.Paging) -> tuple[list, dict]:  # type: ignore[type-arg]
@@ -184,8 +202,8 @@ def public_key() -> s.PublicKeyOut:
 
 
 @bp.get("/projects")
-@endpoint(s.ProjectList, query=s.Paging, summary="List the projects in scope")
-def list_projects(query: s.Paging) -> s.ProjectList:
+@endpoint(s.ProjectList, query=s.CursorPaging, summary="List the projects in scope")
+def list_projects(query: s.CursorPaging) -> s.ProjectList:
     found = scoping.projects(_user())
     if query.updated_since is not None:
         found = found.where(_changed_since(Project, query.updated_since))
@@ -217,8 +235,8 @@ def get_project(project_id: int) -> s.ProjectOut:
 
 
 @bp.get("/trainings")
-@endpoint(s.TrainingList, query=s.Paging, summary="List the trainings in scope")
-def list_trainings(query: s.Paging) -> s.TrainingList:
+@endpoint(s.TrainingList, query=s.CursorPaging, summary="List the trainings in scope")
+def list_trainings(query: s.CursorPaging) -> s.TrainingList:
     found = scoping.trainings(_user())
     if query.updated_since is not None:
         found = found.where(_changed_since(Training, query.updated_since))
@@ -435,11 +453,11 @@ def _participants_in_scope() -> Select[tuple[Participant]]:
 @bp.get("/participants")
 @endpoint(
     s.ParticipantList,
-    query=s.Paging,
+    query=s.CursorPaging,
     summary="List the participants in scope",
     refuses=NO_FRONT_DESK,
 )
-def list_participants(query: s.Paging) -> s.ParticipantList:
+def list_participants(query: s.CursorPaging) -> s.ParticipantList:
     found = _participants_in_scope()
     if query.updated_since is not None:
         found = found.where(_changed_since(Participant, query.updated_since))
@@ -625,9 +643,12 @@ def _scoped_participants(ids: list[int], field: str) -> list[Participant]:
 
 @bp.get("/supervisors")
 @endpoint(
-    s.SupervisorList, query=s.Paging, summary="List the supervisors in scope", refuses=PLANNERS_ONLY
+    s.SupervisorList,
+    query=s.CursorPaging,
+    summary="List the supervisors in scope",
+    refuses=PLANNERS_ONLY,
 )
-def list_supervisors(query: s.Paging) -> s.SupervisorList:
+def list_supervisors(query: s.CursorPaging) -> s.SupervisorList:
     found = _supervisors_in_scope()
     if query.updated_since is not None:
         found = found.where(_changed_since(Supervisor, query.updated_since))

@@ -193,7 +193,12 @@ def read_page(viewer: Viewer, wanted: Filter, page: int = 1, per_page: int = PER
     per_page = max(1, min(per_page, MAX_PER_PAGE))
     page = max(1, page)
     query = wanted.apply(scoped(viewer))
-    total = db.session.scalar(query.with_only_columns(func.count()).order_by(None)) or 0
+    total = (
+        db.session.scalar(
+            query.with_only_columns(func.count(), maintain_column_froms=True).order_by(None)
+        )
+        or 0
+    )
     records = db.session.scalars(
         query.order_by(AuditRecord.at.desc(), AuditRecord.id.desc())
         .offset((page - 1) * per_page)

@@ -119,6 +119,9 @@ API_CLASSES: dict[str, set[str]] = {
     "token_teaching_a": PLANNERS_OF_A | {"trainer_a"},
     "token_staff_of_a": PLANNERS_OF_A | {"trainer_a", "frontdesk_a"},
     "token_no_front_desk": STAFF_ALL - {"frontdesk_a", "frontdesk_b"},
+    "token_support": {"support_central", "support_a", "support_b"},
+    "token_support_central": {"support_central"},
+    "token_support_of_a": SUPPORT_OF_A,
     "own_credential": set(),
 }
 
@@ -204,7 +207,10 @@ _API = {
     "token_no_front_desk": ["api.list_participants", "api.scan"],
     "token_planner": ["api.create_participant", "api.create_project", "api.create_supervisor",
                       "api.list_supervisors", "api.audit_records", "api.list_justifications",
-                      "api.list_justification_requests"],
+                      "api.list_justification_requests", "api.list_certificates"],
+    "token_support": ["api.list_closure_days"],
+    "token_support_central": ["api.create_closure_days", "api.delete_closure_day"],
+    "token_support_of_a": ["api.merge_participants"],
     # (the bodies of these name A's objects)
     "token_planner_of_a": ["api.get_supervisor", "api.link_supervisor",
                            "api.participant_code_view", "api.training_self_reports",
@@ -218,7 +224,9 @@ _API = {
                            "api.create_justification", "api.get_justification_request",
                            "api.justification_request_document",
                            "api.accept_justification_request",
-                           "api.reject_justification_request"],
+                           "api.reject_justification_request", "api.due_list", "api.issue",
+                           "api.issue_due", "api.correct", "api.get_certificate",
+                           "api.certificate_pdf"],
     "token_teaching_a": ["api.training_attendance", "api.get_participant", "api.roll_call",
                          "api.roll_call_marks",
                          "api.late_arrival", "api.early_departure", "api.close_session",
@@ -331,7 +339,9 @@ def _build(app: Flask, make: Builders, today: date) -> World:
         db.session.flush()
         set_stamp(Actor(None), png.getvalue(), datetime.now(UTC))
         closure = ClosureDay(day=date(today.year + 1, 12, 24), label="Kerstverlof")
-        db.session.add_all([event, closure])
+        # the API's own, so that removing it does not depend on the web's removal
+        api_closure = ClosureDay(day=date(today.year + 1, 12, 31), label="Oudejaar")
+        db.session.add_all([event, closure, api_closure])
         from app.auth.operations import issue_token
         from app.models import User
 
@@ -346,7 +356,7 @@ def _build(app: Flask, make: Builders, today: date) -> World:
         ids = {
             "project_id": project_id, "training_id": training_id, "session_id": session_id,
             "participant_id": annelies, "user_id": victim, "branch_id": branch_a.id,
-            "closure_id": closure.id, "connection_id": connection.id, "event_id": event.id,
+            "closure_id": closure.id, "api_closure_id": api_closure.id, "connection_id": connection.id, "event_id": event.id,
             "mail_id": mail, "certificate_id": certificate.id, "exemption_id": exemption.id,
             "justification_id": justification.id, "request_id": request.id,
             "token_id": victim_token, "report_id": report_id, "supervisor_id": supervisor,
@@ -408,7 +418,10 @@ def _clients(app: Flask, world: World) -> dict[str, object]:
 
 
 # Routes that take an object of a particular kind where the rule's argument is generic.
-ID_OVERRIDES = {"admin.outbox_renew": {"mail_id": "renewable_mail_id"}}
+ID_OVERRIDES = {
+    "admin.outbox_renew": {"mail_id": "renewable_mail_id"},
+    "api.delete_closure_day": {"closure_id": "api_closure_id"},
+}
 
 
 def _url(app: Flask, rule, ids: dict[str, object]) -> str:  # type: ignore[no-untyped-def]
@@ -441,6 +454,7 @@ def _requests(app: Flask, ids: dict[str, object]) -> list[tuple[str, str, str]]:
 # everything else, in this order, so that no other answer depends on the order of asking.
 CHANGES_THE_WORLD = (
     "api.close_session", "api.unenrol_session", "api.unenrol_training", "api.cancel_session",
+    "api.delete_closure_day",
     # an empty form keeps the training's stored values but not its trainers
     "planning.edit_training",
 )  # fmt: skip
@@ -537,6 +551,13 @@ def _api_bodies(ids: dict[str, object], today: date) -> dict[str, object]:
             "participant_id": str(ids["participant_id"]), "session_ids": str(ids["session_id"]),
             "kind": "doctor", "handed_in": today.isoformat(), "note": "matrix",
         }),
+        # refused for those allowed (already issued, a changed due list, already a closure
+        # day, the same record twice), so that the world stays as it is; a correction is made
+        "api.issue": {"participant_id": ids["participant_id"], "kind": "attendance"},
+        "api.issue_due": {"expected": 1000000},
+        "api.correct": {"reason": "matrix"},
+        "api.create_closure_days": {"day": date(today.year + 1, 12, 24).isoformat()},
+        "api.merge_participants": {"duplicate_id": ids["participant_id"]},
     }  # fmt: skip
 
 

@@ -275,6 +275,8 @@ def test_the_import_check_sees_each_way_of_importing_a_test_module():
     }
     for line, expected in cases.items():
         assert _imported_test_modules(line, "tests.integration") == expected, line
+
+
 # --- The clock and the settings: read by the entry points only ---------------------------------
 
 # Where the wall clock may be read: the clock itself, and the column default for creation

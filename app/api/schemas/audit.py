@@ -13,6 +13,7 @@ from app.api.schemas.fields import (
     QueryChoice,
     Request,
 )
+from app.api.schemas.paging import CursorField
 from app.domain.limits import (
     MAX_ID,
 )
@@ -41,6 +42,7 @@ class AuditFilter(Request):
     action: Annotated[str | None, QueryAction()] = None
     date_from: Annotated[dt.date | None, DayField(required=False, query=True)] = None
     date_to: Annotated[dt.date | None, DayField(required=False, query=True)] = None
+    cursor: Annotated[str | None, CursorField()] = None
 
 
 class AuditChangeOut(Answer):
@@ -76,3 +78,5 @@ class AuditList(Answer):
     total: int
     page: int
     per_page: int
+    # The cursor of the page after this one (null: this is the last), see CursorPaging.
+    next_cursor: str | None = None

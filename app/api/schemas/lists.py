@@ -24,6 +24,8 @@ class ProjectList(Answer):
     total: int = 0
     page: int = 1
     per_page: int = 0
+    # The cursor of the page after this one (null: this is the last), see CursorPaging.
+    next_cursor: str | None = None
 
 
 class TrainingList(Answer):
@@ -32,6 +34,8 @@ class TrainingList(Answer):
     total: int = 0
     page: int = 1
     per_page: int = 0
+    # The cursor of the page after this one (null: this is the last), see CursorPaging.
+    next_cursor: str | None = None
 
 
 class SessionList(Answer):
@@ -40,6 +44,8 @@ class SessionList(Answer):
     total: int = 0
     page: int = 1
     per_page: int = 0
+    # The cursor of the page after this one (null: this is the last), see CursorPaging.
+    next_cursor: str | None = None
 
 
 class ParticipantList(Answer):
@@ -48,6 +54,8 @@ class ParticipantList(Answer):
     total: int = 0
     page: int = 1
     per_page: int = 0
+    # The cursor of the page after this one (null: this is the last), see CursorPaging.
+    next_cursor: str | None = None
 
 
 class RegistrationList(Answer):
@@ -56,6 +64,8 @@ class RegistrationList(Answer):
     total: int = 0
     page: int = 1
     per_page: int = 0
+    # The cursor of the page after this one (null: this is the last), see CursorPaging.
+    next_cursor: str | None = None
 
 
 class SupervisorList(Answer):
@@ -64,6 +74,8 @@ class SupervisorList(Answer):
     total: int = 0
     page: int = 1
     per_page: int = 0
+    # The cursor of the page after this one (null: this is the last), see CursorPaging.
+    next_cursor: str | None = None
 
 
 class SelfReportList(Answer):

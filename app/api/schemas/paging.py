@@ -1,12 +1,13 @@
 """Paging: the same query for every list."""
 
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import (
     PlainValidator,
     WithJsonSchema,
 )
+from pydantic_core import PydanticCustomError
 
 from app.api.schemas.fields import _MOMENT, Checked, CountField, MomentField, Request
 from app.domain.limits import (
@@ -34,3 +35,30 @@ class Paging(Request):
     page: Annotated[int, CountField(MAX_ID)] = 1
     per_page: Annotated[int, CountField(MAX_PER_PAGE)] = 100
     updated_since: Annotated[dt.datetime | None, MomentQuery()] = None
+
+
+# A cursor is a few hundred characters at most; longer is not one.
+MAX_CURSOR = 1000
+
+
+def CursorField() -> Checked:
+    """In a query string: a cursor as an answer gave it (its signature is checked where it
+    is read, ``app.api.cursor``)."""
+
+    def check(value: Any) -> str | None:
+        if value is None or value == "":
+            return None
+        if not isinstance(value, str) or len(value) > MAX_CURSOR:
+            raise PydanticCustomError("invalid", "invalid")
+        return value
+
+    return Checked(
+        PlainValidator(check), WithJsonSchema({"type": "string", "maxLength": MAX_CURSOR})
+    )
+
+
+class CursorPaging(Paging):
+    """A top-level list: as ``Paging``, and ``cursor``, the ``next_cursor`` of the previous
+    answer: the page after it, read on the index at any depth (``page`` is then left out)."""
+
+    cursor: Annotated[str | None, CursorField()] = None

@@ -15,7 +15,7 @@ from app.api.schemas.fields import (
     Request,
     Text,
 )
-from app.api.schemas.paging import Paging
+from app.api.schemas.paging import CursorPaging
 from app.domain.scanning import Direction
 from app.domain.sessions import SessionStatus
 from app.models import (
@@ -61,7 +61,7 @@ class SessionRestore(Request):
     version: Annotated[str | None, Text(100, required=False)] = None
 
 
-class SessionFilter(Paging):
+class SessionFilter(CursorPaging):
     """``GET /sessions``: on one day, or from ``date_from`` to ``date_to``; of one training."""
 
     date: Annotated[dt.date | None, DayField(required=False, query=True)] = None
@@ -70,7 +70,7 @@ class SessionFilter(Paging):
     training_id: Annotated[int | None, IdField(required=False, query=True)] = None
 
 
-class RegistrationFilter(Paging):
+class RegistrationFilter(CursorPaging):
     """``GET /registrations``: every registration in scope (corrections included), of the
     sessions from ``date_from`` to ``date_to``, of one session or participant."""
 

@@ -204,7 +204,7 @@ def _run_worker(app: Flask, **options: object) -> None:
 @click.option("--label", default="")
 def closure_command(day: str, label: str) -> None:
     """Add a day the organisation is closed (not a working day for deadlines)."""
-    from app.admin.operations import add_closure_day
+    from app.planning.closures import add_closure_day
 
     try:
         parsed = date.fromisoformat(day)

@@ -8,8 +8,9 @@ without a branch (central support) sees everything.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol, TypeVar
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, or_, select
 
 from app.domain.limits import id_in_range
@@ -25,6 +26,9 @@ from app.models import (
     User,
 )
 from app.models.planning import training_trainers
+
+if TYPE_CHECKING:
+    from app.audit import Actor
 
 T = TypeVar("T")
 
@@ -138,3 +142,10 @@ def may_reveal_national_numbers(user: Viewer) -> bool:
 def require_admin(user: User) -> None:
     if user.role != Role.ADMIN:
         raise Forbidden()
+
+
+def require_central(actor: Actor) -> None:
+    """Central support: an administrator without a branch (branches and closure days concern
+    the whole organisation)."""
+    if actor.user is not None and actor.user.branch_id is not None:
+        raise Forbidden(_l("Only central support manages branches and closure days."))

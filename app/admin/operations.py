@@ -1,4 +1,4 @@
-"""Support's changes to users, branches, closure days and the organisation; each audited. They flush; the caller commits.
+"""Support's changes to users, branches and the organisation; each audited. They flush; the caller commits.
 
 An administrator registered at a branch (the local access administrator) manages only the users
 of that branch; branches and closure days concern the whole organisation and are for central
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import io
-from datetime import date, datetime, timedelta
+from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from PIL import Image
@@ -26,15 +26,13 @@ from app.extensions import db
 from app.mail import outbox
 from app.models import (
     Branch,
-    ClosureDay,
     Organisation,
     OutboxMail,
     PartnerOrganisation,
     Role,
-    Session,
     User,
 )
-from app.timing import forget_closure_days
+from app.scoping import require_central
 
 USER_FIELDS = ("email", "name", "role", "branch_id", "active")
 
@@ -54,11 +52,6 @@ def _check_user(actor: Actor, user: User) -> None:
     local = _local_branch(actor)
     if local is not None and user.branch_id != local:
         raise NotFound("user")
-
-
-def require_central(actor: Actor) -> None:
-    if _local_branch(actor) is not None:
-        raise Forbidden(_l("Only central support manages branches and closure days."))
 
 
 def create_user(
@@ -198,92 +191,6 @@ def save_partner(
         actor, "partner.create" if before is None else "partner.change", partner, before, after
     )
     return partner
-
-
-def add_closure_day(actor: Actor, day: date, label: str, today: date | None = None) -> ClosureDay:
-    """A day the organisation is closed. Not in the past: it would move registration
-    deadlines that already passed, and sessions locked by them would open again."""
-    require_central(actor)
-    checks.day(day, "day")
-    checks.text(label or "", "label")
-    if today is not None and day < today:
-        raise Refusal(
-            "closure_in_past",
-            _l("A closure day in the past would move deadlines that already passed."),
-            field="day",
-        )
-    if db.session.scalars(select(ClosureDay).where(ClosureDay.day == day)).first():
-        raise Refusal("duplicate_closure", _l("This day is already a closure day."))
-    closure = ClosureDay(day=day, label=(label or "").strip())
-    db.session.add(closure)
-    db.session.flush()
-    audit.record(
-        actor, "closure_day.create", closure, after={"day": day.isoformat(), "label": closure.label}
-    )
-    forget_closure_days()
-    return closure
-
-
-MAX_CLOSURE_RANGE = 120  # days: a school holiday is at most a few weeks
-
-
-def closure_range(first: date, last: date | None) -> list[date]:
-    """The days from ``first`` to ``last`` (inclusive); one day without ``last``."""
-    last = last or first
-    if last < first:
-        raise Refusal("closure_range", _l("The last day cannot come before the first."))
-    if (last - first).days >= MAX_CLOSURE_RANGE:
-        raise Refusal(
-            "closure_range",
-            _l("A range of closure days is at most %(n)s days.", n=MAX_CLOSURE_RANGE),
-            field="until",
-        )
-    return [first + timedelta(days=n) for n in range((last - first).days + 1)]
-
-
-def sessions_on(days: list[date]) -> list[Session]:
-    """The planned (not cancelled) sessions on those days, every branch's: a closure day is the
-    whole organisation's."""
-    if not days:
-        return []
-    return list(
-        db.session.scalars(
-            select(Session)
-            .where(Session.day.in_(days), Session.cancelled_at.is_(None))
-            .order_by(Session.day, Session.start, Session.id)
-        )
-    )
-
-
-def add_closure_days(
-    actor: Actor, first: date, last: date | None, label: str, today: date
-) -> list[ClosureDay]:
-    """Every day of a range as a closure day (those that already are one are left as they
-    are); the same rules as :func:`add_closure_day` for each."""
-    days = closure_range(first, last)
-    known = set(db.session.scalars(select(ClosureDay.day).where(ClosureDay.day.in_(days))))
-    if known and len(days) == 1:
-        raise Refusal("duplicate_closure", _l("This day is already a closure day."))
-    return [add_closure_day(actor, day, label, today) for day in days if day not in known]
-
-
-def remove_closure_day(actor: Actor, closure: ClosureDay, today: date) -> None:
-    """Take back a closure day that has not come yet (a past one stays: see above)."""
-    require_central(actor)
-    if closure.day < today:
-        raise Refusal(
-            "closure_in_past",
-            _l("A closure day in the past would move deadlines that already passed."),
-        )
-    audit.record(
-        actor,
-        "closure_day.delete",
-        closure,
-        before={"day": closure.day.isoformat(), "label": closure.label},
-    )
-    db.session.delete(closure)
-    db.session.flush()
-    forget_closure_days()
 
 
 # --- The organisation on the certificates -------------------------------------------------------

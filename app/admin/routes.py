@@ -50,6 +50,7 @@ from app.models import (
     Supervisor,
     User,
 )
+from app.planning import closures
 from app.timing import forget_closure_days
 from app.views import actor, choices, refusals_shown
 from app.web import BRUSSELS, local_time
@@ -272,7 +273,7 @@ def remove_closure_day(closure_id: int):  # type: ignore[no-untyped-def]
         raise NotFound("closure day")
     if ConfirmForm().validate_on_submit():
         with refusals_shown():
-            support.remove_closure_day(actor(), closure, clock_now().astimezone(BRUSSELS).date())
+            closures.remove_closure_day(actor(), closure, clock_now().astimezone(BRUSSELS).date())
             flash(_("Closure day removed."), "success")
 
             @after_this_request
@@ -350,8 +351,8 @@ def closure_days():  # type: ignore[no-untyped-def]
     planned: list[Session] = []
     if form.validate_on_submit():
         with refusals_shown(form, "day"):
-            days = support.closure_range(form.day.data, form.until.data)
-            planned = support.sessions_on(days)
+            days = closures.closure_range(form.day.data, form.until.data)
+            planned = closures.sessions_on(days)
             if planned and form.planned.data not in ("cancel", "keep"):
                 # Sessions are planned on those days: name them, and let support decide.
                 form.planned.errors = [
@@ -359,7 +360,7 @@ def closure_days():  # type: ignore[no-untyped-def]
                 ]
                 return _closure_page(form, planned)
             now = clock_now().astimezone(BRUSSELS)
-            added = support.add_closure_days(
+            added = closures.add_closure_days(
                 actor(), form.day.data, form.until.data, form.label.data or "", now.date()
             )
             flash(
@@ -444,7 +445,7 @@ def organisation():  # type: ignore[no-untyped-def]
     """The organisation's data printed on every certificate: central support edits it."""
     scoping.require_admin(current_user)
     if request.method == "POST":
-        support.require_central(actor())  # a local administrator reads, does not change
+        scoping.require_central(actor())  # a local administrator reads, does not change
     form = OrganisationForm()
     if form.validate_on_submit():
         with refusals_shown(form, "name"):
@@ -468,7 +469,7 @@ def organisation():  # type: ignore[no-untyped-def]
 @login_required
 def organisation_stamp():  # type: ignore[no-untyped-def]
     scoping.require_admin(current_user)
-    support.require_central(actor())
+    scoping.require_central(actor())
     form = StampForm()
     if form.validate_on_submit():
         upload = form.stamp.data
@@ -483,7 +484,7 @@ def organisation_stamp():  # type: ignore[no-untyped-def]
 @login_required
 def organisation_stamp_remove():  # type: ignore[no-untyped-def]
     scoping.require_admin(current_user)
-    support.require_central(actor())
+    scoping.require_central(actor())
     if ConfirmForm().validate_on_submit():
         with refusals_shown():
             support.set_stamp(actor(), None, clock_now())
@@ -507,7 +508,7 @@ def organisation_stamp_image():  # type: ignore[no-untyped-def]
 @login_required
 def branch_address(branch_id: int):  # type: ignore[no-untyped-def]
     scoping.require_admin(current_user)
-    support.require_central(actor())
+    scoping.require_central(actor())
     branch = db.session.get(Branch, branch_id) if id_in_range(branch_id) else None
     if branch is None:
         raise NotFound("branch")

@@ -9,8 +9,6 @@ the stored PDF and the audit record.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from flask import Response
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -23,6 +21,7 @@ from app.api.openapi import endpoint
 from app.api.routes import PLANNERS_ONLY, _page, _user
 from app.certificates import contents
 from app.certificates import operations as ops
+from app.clock import now as _now
 from app.errors import NotFound, Refusal
 from app.extensions import db
 from app.models import Certificate, Participant, Training
@@ -36,10 +35,6 @@ ISSUE_REFUSALS = {
     404: "No such training or participant in scope",
     409: "Already issued: issue a correction instead (already_issued)",
 }
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 def _training(training_id: int) -> Training:

@@ -3,13 +3,13 @@ day or a range (naming the sessions planned on those days, and cancelling or kee
 support chooses), removing one that has not come yet.
 
 Support only, as on the web; adding and removing are central support's
-(``app.admin.operations.require_central``). Each write calls the web's operation, with its
+(``app.scoping.require_central``). Each write calls the web's operation, with its
 rules and audit records.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC
 
 from flask import Response, after_this_request
 from flask_babel import gettext as _
@@ -17,17 +17,18 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app import scoping
-from app.admin import operations as support
 from app.api import bp
 from app.api import schemas as s
 from app.api.auth import current_actor
 from app.api.openapi import endpoint
 from app.api.routes import _page, _user
+from app.clock import now as _now
 from app.db import LOCK_CLOSURE_DAYS, lock_key
 from app.domain.cutoff import BRUSSELS
 from app.errors import NotFound, Refusal
 from app.extensions import db
 from app.models import ClosureDay, Session
+from app.planning import closures
 from app.timing import forget_closure_days
 
 SUPPORT_ONLY = {403: "Only support manages closure days"}
@@ -97,12 +98,12 @@ def list_closure_days(query: s.CursorPaging) -> s.ClosureDayList:
 def create_closure_days(body: s.ClosureCreate) -> s.ClosureCreated:
     scoping.require_admin(_user())
     actor = current_actor()
-    support.require_central(actor)
-    # Two requests adding overlapping days at once: the second waits, then finds the first's
-    # days (a single day refused as duplicate_closure, a range adding only the others).
+    scoping.require_central(actor)
+    # The lock add_closure_days takes, taken before the planned sessions are read: two
+    # requests adding overlapping days at once see each other's days and sessions.
     lock_key(LOCK_CLOSURE_DAYS, "closure_days")
-    days = support.closure_range(body.day, body.until)
-    planned = support.sessions_on(days)
+    days = closures.closure_range(body.day, body.until)
+    planned = closures.sessions_on(days)
     if planned and body.planned is None:
         raise Refusal(
             "sessions_planned",
@@ -111,8 +112,8 @@ def create_closure_days(body: s.ClosureCreate) -> s.ClosureCreated:
             field="planned",
             sessions=[_planned_out(p).model_dump(mode="json") for p in planned],
         )
-    now = datetime.now(BRUSSELS)
-    added = support.add_closure_days(actor, body.day, body.until, body.label, now.date())
+    now = _now().astimezone(BRUSSELS)
+    added = closures.add_closure_days(actor, body.day, body.until, body.label, now.date())
     cancelled: list[int] = []
     not_cancelled: list[s.SessionNotCancelled] = []
     if planned and body.planned == "cancel":
@@ -151,11 +152,11 @@ def create_closure_days(body: s.ClosureCreate) -> s.ClosureCreated:
 def delete_closure_day(closure_id: int) -> s.ClosureDayOut:
     scoping.require_admin(_user())
     actor = current_actor()
-    support.require_central(actor)
+    closures.require_central(actor)
     closure = db.session.get(ClosureDay, closure_id)
     if closure is None:
         raise NotFound("closure day")
     answer = _out(closure)
-    support.remove_closure_day(actor, closure, datetime.now(BRUSSELS).date())
+    closures.remove_closure_day(actor, closure, _now().astimezone(BRUSSELS).date())
     _forget_after_the_commit()
     return answer

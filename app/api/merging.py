@@ -8,8 +8,6 @@ checks, its locks on both records and its audit records.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from sqlalchemy import select
 
 from app import scoping
@@ -18,6 +16,7 @@ from app.api import schemas as s
 from app.api.auth import current_actor
 from app.api.openapi import endpoint
 from app.api.routes import _participant, _user
+from app.clock import now as _now
 from app.extensions import db
 from app.models import AuditRecord
 from app.participants import operations as people
@@ -44,7 +43,7 @@ def merge_participants(participant_id: int, body: s.MergeIn) -> s.MergeOut:
     scoping.require_admin(_user())
     kept = _participant(participant_id)
     duplicate = _participant(body.duplicate_id)
-    now = datetime.now(UTC)
+    now = _now()
     people.merge_participants(current_actor(), kept, duplicate, now)
     record = db.session.scalars(
         select(AuditRecord)

@@ -70,11 +70,13 @@ class Reason(StrEnum):
     CONNECTION_PAUSED = "connection_paused", 409
     CONTROL_CHARACTERS = "control_characters", 400
     CSRF = "csrf", 400
+    CURSOR_WITH_PAGE = "cursor_with_page", 400
     DATE_OUT_OF_RANGE = "date_out_of_range", 400
     DESCRIPTION_REQUIRED = "description_required", 400
     DESCRIPTION_TOO_LONG = "description_too_long", 400
     DOCUMENT_REQUIRED = "document_required", 400
     DOCUMENT_TOO_LARGE = "document_too_large", 413
+    DUE_LIST_CHANGED = "due_list_changed", 409
     DUPLICATE_BRANCH = "duplicate_branch", 400
     DUPLICATE_CLOSURE = "duplicate_closure", 400
     DUPLICATE_EMAIL = "duplicate_email", 409
@@ -102,6 +104,7 @@ class Reason(StrEnum):
     INCOMPLETE_REGISTRATIONS = "incomplete_registrations", 400
     INTERNAL_ADDRESS = "internal_address", 400
     INVALID_CODE = "invalid_code", 422
+    INVALID_CURSOR = "invalid_cursor", 400
     INVALID_EMAIL = "invalid_email", 400
     INVALID_EXTERNAL_ID = "invalid_external_id", 400
     INVALID_JSON = "invalid_json", 400
@@ -166,6 +169,7 @@ class Reason(StrEnum):
     SAME_PARTICIPANT = "same_participant", 400
     SAME_PASSWORD = "same_password", 400
     SECOND_SITTING_END_REQUIRED = "second_sitting_end_required", 400
+    SESSIONS_PLANNED = "sessions_planned", 409
     SEVERAL_RECORDS = "several_records", 400
     STALE = "stale", 412
     TOO_EARLY = "too_early", 422

@@ -11,8 +11,8 @@ from app.extensions import db
 from app.models import AuditRecord, Role
 from tests.builders import Api
 from tests.concurrency import same_time
-from tests.integration.conftest import PAST
-from tests.integration.test_certificates import build_course, certificates, pdf_text
+from tests.helpers.courses import build_course, certificates, pdf_text
+from tests.helpers.web import PAST
 
 
 @pytest.fixture

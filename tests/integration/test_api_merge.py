@@ -12,7 +12,7 @@ from app.models import AuditRecord, Enrolment, Participant, Registration, Role, 
 from app.scanning.service import effective_registrations
 from tests.builders import Api
 from tests.concurrency import same_time
-from tests.integration.test_daily_participants import _scan_now
+from tests.helpers.web import scan_now as _scan_now
 
 
 def _training(app, session_id: int) -> int:  # type: ignore[no-untyped-def]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, datetime, time, timedelta
 
 from sqlalchemy import func, select
@@ -21,13 +20,7 @@ from app.models import (
 )
 from app.scanning.service import effective_registrations
 from tests.builders import future_monday
-
-
-def _scan_now(make, session_id: int, person: int) -> None:
-    response = make.api().post(
-        "/scans", {"session_id": session_id, "code": make.code(person), "nonce": uuid.uuid4().hex}
-    )
-    assert response.status_code == 200, response.get_json()
+from tests.helpers.web import scan_now as _scan_now
 
 
 def _mails(app) -> int:  # type: ignore[no-untyped-def]

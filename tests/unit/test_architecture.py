@@ -296,6 +296,7 @@ CONFIG_READERS = {
     "app/health/__init__.py": "the /healthz and /readyz endpoints",
     "app/metrics.py": "the /metrics endpoint and its access check",
     "app/exchange/incoming.py": "the incoming exchange endpoint's body limit",
+    "app/api/cursor.py": "the API lists' cursors, sealed with the secret key per request",
     "app/portal/identity.py": "the portal's request loader (its session's lifetime)",
     "app/links.py": "the host check before each request; mail links from the public address",
     # Still to convert: mails built below the routes read the sender and the languages, the

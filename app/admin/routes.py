@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from email.message import EmailMessage
 
 from flask import Response, after_this_request, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
@@ -104,7 +105,7 @@ def _users_page(form: UserForm):  # type: ignore[no-untyped-def]
 
 @bp.route("/users", methods=["GET", "POST"])
 @login_required
-def users():  # type: ignore[no-untyped-def]
+def users() -> ResponseReturnValue:
     scoping.require_admin(current_user)
     form = UserForm()
     form.role.choices = _role_choices()
@@ -144,7 +145,7 @@ def _user(user_id: int) -> User:
 
 @bp.post("/users/<int:user_id>")
 @login_required
-def change_user(user_id: int):  # type: ignore[no-untyped-def]
+def change_user(user_id: int) -> ResponseReturnValue:
     user = _user(user_id)
     form = UserEditForm()
     form.role.choices = _role_choices()
@@ -170,7 +171,7 @@ def _partner_choices():  # type: ignore[no-untyped-def]
 
 @bp.route("/users/<int:user_id>/edit", methods=["GET", "POST"])
 @login_required
-def edit_user(user_id: int):  # type: ignore[no-untyped-def]
+def edit_user(user_id: int) -> ResponseReturnValue:
     """Change a user's name, email, role, branch and employer."""
     user = _user(user_id)
     form = UserDetailsForm(obj=user)
@@ -201,7 +202,7 @@ def edit_user(user_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/partners", methods=["GET", "POST"])
 @login_required
-def partners():  # type: ignore[no-untyped-def]
+def partners() -> ResponseReturnValue:
     """Partner organisations (employers of external trainers) and their work relations."""
     scoping.require_admin(current_user)
     chosen = request.args.get("edit", type=int)
@@ -246,7 +247,7 @@ def partners():  # type: ignore[no-untyped-def]
 
 @bp.post("/branches/<int:branch_id>")
 @login_required
-def rename_branch(branch_id: int):  # type: ignore[no-untyped-def]
+def rename_branch(branch_id: int) -> ResponseReturnValue:
     scoping.require_admin(current_user)
     branch = db.session.get(Branch, branch_id)
     if branch is None:
@@ -264,7 +265,7 @@ def rename_branch(branch_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/closure-days/<int:closure_id>/remove")
 @login_required
-def remove_closure_day(closure_id: int):  # type: ignore[no-untyped-def]
+def remove_closure_day(closure_id: int) -> ResponseReturnValue:
     scoping.require_admin(current_user)
     closure = db.session.get(ClosureDay, closure_id)
     if closure is None:
@@ -284,7 +285,7 @@ def remove_closure_day(closure_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/users/<int:user_id>/active/<int:active>")
 @login_required
-def set_active(user_id: int, active: int):  # type: ignore[no-untyped-def]
+def set_active(user_id: int, active: int) -> ResponseReturnValue:
     user = _user(user_id)
     if ConfirmForm().validate_on_submit():
         with refusals_shown():
@@ -300,7 +301,7 @@ def set_active(user_id: int, active: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/users/<int:user_id>/reset-link")
 @login_required
-def send_reset_link(user_id: int):  # type: ignore[no-untyped-def]
+def send_reset_link(user_id: int) -> ResponseReturnValue:
     """Support mails a user a link to choose a new password; support never sees either."""
     from app.auth.operations import send_reset_link as send
 
@@ -319,7 +320,7 @@ def send_reset_link(user_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/branches", methods=["GET", "POST"])
 @login_required
-def branches():  # type: ignore[no-untyped-def]
+def branches() -> ResponseReturnValue:
     scoping.require_admin(current_user)
     form = BranchForm()
     if form.validate_on_submit():
@@ -343,7 +344,7 @@ def branches():  # type: ignore[no-untyped-def]
 
 @bp.route("/closure-days", methods=["GET", "POST"])
 @login_required
-def closure_days():  # type: ignore[no-untyped-def]
+def closure_days() -> ResponseReturnValue:
     scoping.require_admin(current_user)
     form = ClosureForm()
     planned: list[Session] = []
@@ -439,7 +440,7 @@ def _organisation_page(form: OrganisationForm | None = None, stamp_form: StampFo
 
 @bp.route("/organisation", methods=["GET", "POST"])
 @login_required
-def organisation():  # type: ignore[no-untyped-def]
+def organisation() -> ResponseReturnValue:
     """The organisation's data printed on every certificate: central support edits it."""
     scoping.require_admin(current_user)
     if request.method == "POST":
@@ -465,7 +466,7 @@ def organisation():  # type: ignore[no-untyped-def]
 
 @bp.post("/organisation/stamp")
 @login_required
-def organisation_stamp():  # type: ignore[no-untyped-def]
+def organisation_stamp() -> ResponseReturnValue:
     scoping.require_admin(current_user)
     support.require_central(actor())
     form = StampForm()
@@ -482,7 +483,7 @@ def organisation_stamp():  # type: ignore[no-untyped-def]
 
 @bp.post("/organisation/stamp/remove")
 @login_required
-def organisation_stamp_remove():  # type: ignore[no-untyped-def]
+def organisation_stamp_remove() -> ResponseReturnValue:
     scoping.require_admin(current_user)
     support.require_central(actor())
     if ConfirmForm().validate_on_submit():
@@ -494,7 +495,7 @@ def organisation_stamp_remove():  # type: ignore[no-untyped-def]
 
 @bp.get("/organisation/stamp.png")
 @login_required
-def organisation_stamp_image():  # type: ignore[no-untyped-def]
+def organisation_stamp_image() -> ResponseReturnValue:
     scoping.require_admin(current_user)
     record = support.organisation()
     if not record.stamp:
@@ -506,7 +507,7 @@ def organisation_stamp_image():  # type: ignore[no-untyped-def]
 
 @bp.post("/organisation/branches/<int:branch_id>/address")
 @login_required
-def branch_address(branch_id: int):  # type: ignore[no-untyped-def]
+def branch_address(branch_id: int) -> ResponseReturnValue:
     scoping.require_admin(current_user)
     support.require_central(actor())
     branch = db.session.get(Branch, branch_id) if id_in_range(branch_id) else None
@@ -558,7 +559,7 @@ def _outbox_query():  # type: ignore[no-untyped-def]
 
 @bp.get("/outbox")
 @login_required
-def outbox():  # type: ignore[no-untyped-def]
+def outbox() -> ResponseReturnValue:
     """The stored mail: what was sent, what waits; without SMTP, the demo reads mail here."""
     scoping.require_planner(current_user)
     mails = db.session.scalars(
@@ -621,7 +622,7 @@ def _header_text(name: str, value: object) -> str:
 
 @bp.get("/outbox/<int:mail_id>")
 @login_required
-def outbox_mail(mail_id: int):  # type: ignore[no-untyped-def]
+def outbox_mail(mail_id: int) -> ResponseReturnValue:
     mail = _mail(mail_id)
     if mail.personal:
         # Its one-time link is for the addressee alone: no page shows its content.
@@ -656,7 +657,7 @@ def outbox_mail(mail_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/outbox/<int:mail_id>/image.png")
 @login_required
-def outbox_image(mail_id: int):  # type: ignore[no-untyped-def]
+def outbox_image(mail_id: int) -> ResponseReturnValue:
     mail = _mail(mail_id)
     part = None if mail.personal else _png_part(_parsed(mail))
     if part is None:
@@ -668,7 +669,7 @@ def outbox_image(mail_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/outbox/<int:mail_id>/retry")
 @login_required
-def outbox_retry(mail_id: int):  # type: ignore[no-untyped-def]
+def outbox_retry(mail_id: int) -> ResponseReturnValue:
     """Make an unsent mail due now; a worker sends it within seconds."""
     mail = _mail(mail_id)
     if ConfirmForm().validate_on_submit():
@@ -689,7 +690,7 @@ def outbox_retry(mail_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/outbox/<int:mail_id>/withdraw")
 @login_required
-def outbox_withdraw(mail_id: int):  # type: ignore[no-untyped-def]
+def outbox_withdraw(mail_id: int) -> ResponseReturnValue:
     """Finish a waiting mail unsent (a mail to a wrong address, or one no longer needed)."""
     mail = _mail(mail_id)
     if ConfirmForm().validate_on_submit():
@@ -711,7 +712,7 @@ RENEWABLE = ("password_reset", "portal_sign_in")
 
 @bp.post("/outbox/<int:mail_id>/renew")
 @login_required
-def outbox_renew(mail_id: int):  # type: ignore[no-untyped-def]
+def outbox_renew(mail_id: int) -> ResponseReturnValue:
     """Send a new one-time link to the addressee of a personal mail; a waiting old one is
     withdrawn. Nobody but the addressee receives or sees the link."""
     mail = _mail(mail_id)

@@ -15,6 +15,7 @@ from functools import wraps
 from typing import Any
 
 from flask import current_app, jsonify, request
+from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
@@ -149,7 +150,7 @@ def endpoint(
 
     def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
         @wraps(view)
-        def answer(**path: Any):  # type: ignore[no-untyped-def]
+        def answer(**path: Any) -> ResponseReturnValue:
             key = idempotency.key_of(request) if idempotent else None
             if key is not None:
                 replayed = idempotency.begin(key)

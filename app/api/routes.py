@@ -404,7 +404,7 @@ def enrol(session_id: int, body: s.EnrolmentCreate) -> tuple[s.EnrolmentOut, int
     return answer, 201 if created else 200
 
 
-def _participants_in_scope() -> Select[tuple[Participant]]:
+def _participants_in_scope() -> Select[Participant]:
     """The caller's participants. Front desk accounts see no participant records, as on the
     web (names, addresses and external ids are for those who plan and teach)."""
     user = _user()

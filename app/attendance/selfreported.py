@@ -40,7 +40,7 @@ def _voided_by_approved():  # type: ignore[no-untyped-def]
     )
 
 
-def counting_reports() -> Select[tuple[SelfReport]]:
+def counting_reports() -> Select[SelfReport]:
     """The reports whose hours count: approved, and not replaced by an approved correction."""
     return (
         select(SelfReport)

@@ -64,7 +64,7 @@ def may_read(viewer: Viewer) -> bool:
     return viewer.role in (Role.ADMIN, Role.PROMOTOR)
 
 
-def scoped(viewer: Viewer) -> Select[tuple[AuditRecord]]:
+def scoped(viewer: Viewer) -> Select[AuditRecord]:
     """The records ``viewer`` may read (403 for those who may read none)."""
     if not may_read(viewer):
         raise Forbidden()

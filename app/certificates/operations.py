@@ -348,14 +348,14 @@ def _lines_of(
             enrolled_on,
         )
     )
-    for period, present in in_period.items():
+    for covered, present in in_period.items():
         if pid in present:
             wanted.append(
                 (
                     CertificateKind.DILIGENCE,
-                    period,
-                    certificate_due(period[1]),
-                    period[1] + timedelta(days=1),
+                    covered,
+                    certificate_due(covered[1]),
+                    covered[1] + timedelta(days=1),
                 )
             )
     if enrolment is not None and enrolment.second_sitting:

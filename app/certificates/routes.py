@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from flask import flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
@@ -81,13 +82,13 @@ def _page(training: Training, sittings: SittingsForm | None = None):  # type: ig
 
 @bp.get("/trainings/<int:training_id>/certificates")
 @login_required
-def index(training_id: int):  # type: ignore[no-untyped-def]
+def index(training_id: int) -> ResponseReturnValue:
     return _page(_training(training_id))
 
 
 @bp.post("/trainings/<int:training_id>/certificates/sittings")
 @login_required
-def sittings(training_id: int):  # type: ignore[no-untyped-def]
+def sittings(training_id: int) -> ResponseReturnValue:
     """The end dates of the first and the second sitting."""
     training = _training(training_id)
     form = SittingsForm()
@@ -103,7 +104,7 @@ def sittings(training_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/trainings/<int:training_id>/certificates/second-sitting/<int:participant_id>")
 @login_required
-def second_sitting(training_id: int, participant_id: int):  # type: ignore[no-untyped-def]
+def second_sitting(training_id: int, participant_id: int) -> ResponseReturnValue:
     """Whether a participant takes part in the second sitting, and their exam dates."""
     training = _training(training_id)
     participant = scoping.get_one(
@@ -125,7 +126,7 @@ def second_sitting(training_id: int, participant_id: int):  # type: ignore[no-un
 
 @bp.post("/trainings/<int:training_id>/certificates")
 @login_required
-def issue(training_id: int):  # type: ignore[no-untyped-def]
+def issue(training_id: int) -> ResponseReturnValue:
     training = _training(training_id)
     if ConfirmForm().validate_on_submit():
         participant = scoping.get_one(
@@ -149,7 +150,7 @@ def issue(training_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/trainings/<int:training_id>/certificates/issue-due")
 @login_required
-def issue_due(training_id: int):  # type: ignore[no-untyped-def]
+def issue_due(training_id: int) -> ResponseReturnValue:
     """Every due and overdue certificate at once; the count the page showed must still hold
     (the confirmation named it), or nothing is issued and the page shows the new count."""
     training = _training(training_id)
@@ -179,7 +180,7 @@ def issue_due(training_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/certificates/<int:certificate_id>/correct")
 @login_required
-def correct(certificate_id: int):  # type: ignore[no-untyped-def]
+def correct(certificate_id: int) -> ResponseReturnValue:
     old = _certificate(certificate_id)
     form = ReasonForm(prefix="correct")
     if form.validate_on_submit():
@@ -200,7 +201,7 @@ def correct(certificate_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/certificates/<int:certificate_id>.pdf")
 @login_required
-def download(certificate_id: int):  # type: ignore[no-untyped-def]
+def download(certificate_id: int) -> ResponseReturnValue:
     """The stored bytes, never rendered again: an issued certificate does not change."""
     certificate = _certificate(certificate_id)
     name = ops.FILE_NAMES.get(certificate.kind, "attest")

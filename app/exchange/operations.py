@@ -363,6 +363,8 @@ def _decisive_changes(
             Exemption.session_id.in_(session_ids), Exemption.revoked_at.is_(None)
         )
     ):
+        if e.session_id is None:  # minutes off the training, not a session (not asked for)
+            continue
         found[(e.session_id, e.participant_id)] = (
             "exemption",
             e.id,

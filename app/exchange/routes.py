@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -79,7 +80,7 @@ def _input(form: ConnectionForm) -> ops.ConnectionInput:
 
 @bp.get("/")
 @login_required
-def connections():  # type: ignore[no-untyped-def]
+def connections() -> ResponseReturnValue:
     scoping.require_admin(current_user)
     items = db.session.scalars(_scoped().order_by(ExchangeConnection.name)).all()
     counts = _counts([c.id for c in items])
@@ -113,7 +114,7 @@ def _counts(connection_ids: list[int]) -> dict[int, dict[str, int]]:
 
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
-def new_connection():  # type: ignore[no-untyped-def]
+def new_connection() -> ResponseReturnValue:
     scoping.require_admin(current_user)
     form = ConnectionForm()
     form.branch.choices = _branch_choices()
@@ -135,7 +136,7 @@ def new_connection():  # type: ignore[no-untyped-def]
 
 @bp.route("/<int:connection_id>", methods=["GET", "POST"])
 @login_required
-def connection(connection_id: int):  # type: ignore[no-untyped-def]
+def connection(connection_id: int) -> ResponseReturnValue:
     found = _connection(connection_id)
     form = ConnectionForm(obj=None if request.method == "POST" else found)
     form.branch.choices = choices([(found.branch_id, _branch_names().get(found.branch_id, ""))])
@@ -196,7 +197,7 @@ def _page(found: ExchangeConnection, form: ConnectionForm, push_form: PushForm):
 
 @bp.post("/<int:connection_id>/switch")
 @login_required
-def switch(connection_id: int):  # type: ignore[no-untyped-def]
+def switch(connection_id: int) -> ResponseReturnValue:
     found = _connection(connection_id)
     form = ConfirmForm()
     if form.validate_on_submit():
@@ -209,7 +210,7 @@ def switch(connection_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/<int:connection_id>/push")
 @login_required
-def push(connection_id: int):  # type: ignore[no-untyped-def]
+def push(connection_id: int) -> ResponseReturnValue:
     found = _connection(connection_id)
     push_form = PushForm()
     if push_form.validate_on_submit():
@@ -236,7 +237,7 @@ def push(connection_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/events/<int:event_id>/retry")
 @login_required
-def retry(event_id: int):  # type: ignore[no-untyped-def]
+def retry(event_id: int) -> ResponseReturnValue:
     scoping.require_admin(current_user)
     event = db.session.get(ExchangeEvent, event_id)
     if event is None:

@@ -22,7 +22,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, NewConnectionError
-from urllib3.util.connection import _DEFAULT_TIMEOUT
+from urllib3.util.timeout import _DEFAULT_TIMEOUT
 
 from app.domain import peer_address
 from app.domain.peer_address import Allowance, BadPeerUrl, PeerUrl

@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from flask import flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
@@ -48,7 +49,7 @@ def _range(values) -> tuple[date, date] | None:  # type: ignore[no-untyped-def]
 
 @bp.get("/trainings/<int:training_id>/paper-list/<int:index>.pdf")
 @login_required
-def paper_list(training_id: int, index: int):  # type: ignore[no-untyped-def]
+def paper_list(training_id: int, index: int) -> ResponseReturnValue:
     """The paper list of the training's ``index``-th lesson period (trainers print it too)."""
     if current_user.role not in (Role.ADMIN, Role.PROMOTOR, Role.TRAINER, Role.FRONTDESK):
         raise Forbidden()
@@ -66,7 +67,7 @@ def paper_list(training_id: int, index: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/projects/<int:project_id>/submission")
 @login_required
-def submission(project_id: int):  # type: ignore[no-untyped-def]
+def submission(project_id: int) -> ResponseReturnValue:
     project = _project(project_id)
     chosen = _range(request.args)
     if request.args.get("start") and chosen is None:
@@ -83,7 +84,7 @@ def submission(project_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/projects/<int:project_id>/submission.<any(csv, xlsx):fmt>")
 @login_required
-def download(project_id: int, fmt: str):  # type: ignore[no-untyped-def]
+def download(project_id: int, fmt: str) -> ResponseReturnValue:
     project = _project(project_id)
     chosen = _range(request.args)
     if chosen is None:
@@ -100,7 +101,7 @@ def download(project_id: int, fmt: str):  # type: ignore[no-untyped-def]
 
 @bp.post("/projects/<int:project_id>/submission")
 @login_required
-def submit(project_id: int):  # type: ignore[no-untyped-def]
+def submit(project_id: int) -> ResponseReturnValue:
     project = _project(project_id)
     chosen = _range(request.form)
     if not ConfirmForm().validate_on_submit() or chosen is None:

@@ -18,6 +18,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     Integer,
+    Select,
     and_,
     bindparam,
     cast,
@@ -192,7 +193,7 @@ _PARTICIPANT_COLUMNS = (
 
 
 @lru_cache(maxsize=512)
-def _facts_query(caller: Principal):  # type: ignore[no-untyped-def]
+def _facts_query(caller: Principal) -> Select[Any]:
     """Everything a scan needs to know, in one round trip (built once per caller).
 
     A row only while the caller's token stands and their user is active with the same role and

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from flask import flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import exists, func, select
@@ -52,7 +53,7 @@ def _training(training_id: int) -> Training:
 
 @bp.post("/participants/<int:participant_id>/supervisor")
 @login_required
-def set_supervisor(participant_id: int):  # type: ignore[no-untyped-def]
+def set_supervisor(participant_id: int) -> ResponseReturnValue:
     """The supervisor field of the participant's page."""
     participant = _participant(participant_id)
     form = SupervisorForm(prefix="supervisor")
@@ -79,7 +80,7 @@ def set_supervisor(participant_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/trainings/<int:training_id>/self-reports")
 @login_required
-def self_reports(training_id: int):  # type: ignore[no-untyped-def]
+def self_reports(training_id: int) -> ResponseReturnValue:
     """Which reported e-learning hours wait for their supervisor, since when; the decided."""
     training = _training(training_id)
     now = _now()
@@ -111,7 +112,7 @@ def self_reports(training_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/trainings/<int:training_id>/self-reports/remind/<int:supervisor_id>")
 @login_required
-def remind(training_id: int, supervisor_id: int):  # type: ignore[no-untyped-def]
+def remind(training_id: int, supervisor_id: int) -> ResponseReturnValue:
     training = _training(training_id)
     supervisor = db.session.scalars(
         select(Supervisor).where(
@@ -137,7 +138,7 @@ def remind(training_id: int, supervisor_id: int):  # type: ignore[no-untyped-def
 
 @bp.get("/from-participants")
 @login_required
-def inbox():  # type: ignore[no-untyped-def]
+def inbox() -> ResponseReturnValue:
     """Everything participants sent that waits for the staff or their supervisors."""
     scoping.require_planner(current_user)
     trainings = scoping.trainings(current_user).where(Training.mode == TrainingMode.ELEARNING)
@@ -194,7 +195,7 @@ def _request(request_id: int) -> JustificationRequest:
 
 @bp.get("/from-participants/documents/<int:request_id>")
 @login_required
-def document(request_id: int):  # type: ignore[no-untyped-def]
+def document(request_id: int) -> ResponseReturnValue:
     request_ = _request(request_id)
     data = (upload_folder() / request_.document_path).read_bytes()
     return file_response(data, request_.document_type, request_.document_name, inline=True)
@@ -202,7 +203,7 @@ def document(request_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/from-participants/documents/<int:request_id>/accept")
 @login_required
-def accept(request_id: int):  # type: ignore[no-untyped-def]
+def accept(request_id: int) -> ResponseReturnValue:
     request_ = _request(request_id)
     if ConfirmForm().validate_on_submit():
         with refusals_shown():
@@ -216,7 +217,7 @@ def accept(request_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/from-participants/documents/<int:request_id>/reject")
 @login_required
-def reject(request_id: int):  # type: ignore[no-untyped-def]
+def reject(request_id: int) -> ResponseReturnValue:
     request_ = _request(request_id)
     form = RejectForm(prefix="reject")
     if form.validate_on_submit():

@@ -20,6 +20,7 @@ from flask import Flask
 from sqlalchemy import delete, update
 from sqlalchemy.exc import SQLAlchemyError
 
+from app.db import changed_rows
 from app.extensions import db
 from app.jobs import EMBEDDED_WORKER, enabled_kinds
 from app.jobs.daily import schedule_due
@@ -130,11 +131,11 @@ class Worker:
         if self._last_beat is not None and now - self._last_beat < self.heartbeat_every:
             return
         kinds = ",".join(self.kinds if self.kinds is not None else enabled_kinds(self.app))
-        updated = db.session.execute(
+        updated = changed_rows(
             update(WorkerHeartbeat)
             .where(WorkerHeartbeat.name == self.name)
             .values(beat_at=now, kinds=kinds[:300])
-        ).rowcount
+        )
         if not updated:
             db.session.execute(
                 delete(WorkerHeartbeat).where(

@@ -3,11 +3,6 @@
 import datetime as dt
 from typing import Annotated
 
-from pydantic import (
-    PlainValidator,
-    WithJsonSchema,
-)
-
 from app.api.schemas.fields import _MOMENT, Checked, CountField, MomentField, Request
 from app.domain.limits import (
     MAX_ID,
@@ -19,10 +14,8 @@ MAX_PER_PAGE = 1000
 def MomentQuery() -> Checked:
     """In a query string: an RFC 3339 date and time with its offset (``+`` written %2B)."""
     field = MomentField()
-    check = field.validator.func
     return Checked(
-        PlainValidator(check),
-        WithJsonSchema({"type": "string", "format": "date-time", "pattern": f"^{_MOMENT}$"}),
+        field.check, {"type": "string", "format": "date-time", "pattern": f"^{_MOMENT}$"}
     )
 
 

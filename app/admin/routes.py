@@ -15,8 +15,9 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user, login_required
-from sqlalchemy import and_, func, or_, select, union
+from sqlalchemy import Select, and_, func, or_, select, union
 from sqlalchemy.orm import selectinload
+from wtforms.fields.choices import SelectChoice
 
 from app import scoping
 from app.admin import bp
@@ -63,11 +64,11 @@ bp.add_app_template_global(role_label, "role_label")
 ROLES_BY_POWER = (Role.FRONTDESK, Role.TRAINER, Role.PROMOTOR, Role.ADMIN)
 
 
-def _role_choices():  # type: ignore[no-untyped-def]
+def _role_choices() -> list[SelectChoice]:
     return choices((r.value, role_label(r)) for r in ROLES_BY_POWER)
 
 
-def _branch_choices():  # type: ignore[no-untyped-def]
+def _branch_choices() -> list[SelectChoice]:
     """All branches for central support; a local administrator only has their own."""
     query = select(Branch).order_by(Branch.name)
     if current_user.branch_id is not None:
@@ -84,14 +85,14 @@ def _branch(branch_id: int | None) -> Branch | None:
     return db.session.get(Branch, branch_id) if branch_id else None
 
 
-def _users_query():  # type: ignore[no-untyped-def]
+def _users_query() -> Select[User]:
     query = select(User)
     if current_user.branch_id is not None:
         query = query.where(User.branch_id == current_user.branch_id)
     return query
 
 
-def _users_page(form: UserForm):  # type: ignore[no-untyped-def]
+def _users_page(form: UserForm) -> str:
     items = db.session.scalars(_users_query().order_by(User.active.desc(), User.email)).all()
     return render_template(
         "admin/users.html",
@@ -162,7 +163,7 @@ def change_user(user_id: int) -> ResponseReturnValue:
     return redirect(url_for("admin.users"))
 
 
-def _partner_choices():  # type: ignore[no-untyped-def]
+def _partner_choices() -> list[SelectChoice]:
     partners = db.session.scalars(select(PartnerOrganisation).order_by(PartnerOrganisation.name))
     return choices(
         [(0, _("(the organisation itself: internal)")), *((p.id, p.name) for p in partners)]
@@ -380,7 +381,7 @@ def closure_days() -> ResponseReturnValue:
     return _closure_page(form, planned)
 
 
-def _closure_page(form: ClosureForm, planned: list[Session]):  # type: ignore[no-untyped-def]
+def _closure_page(form: ClosureForm, planned: list[Session]) -> str:
     items = db.session.scalars(select(ClosureDay).order_by(ClosureDay.day.desc())).all()
     return render_template(
         "admin/closure_days.html",
@@ -417,7 +418,9 @@ def _cancel_for_closure(sessions: list[Session], reason: str, now: datetime) -> 
 # --- The organisation on the certificates ------------------------------------------------------
 
 
-def _organisation_page(form: OrganisationForm | None = None, stamp_form: StampForm | None = None):  # type: ignore[no-untyped-def]
+def _organisation_page(
+    form: OrganisationForm | None = None, stamp_form: StampForm | None = None
+) -> str:
     record = support.organisation()
     if form is None:
         form = OrganisationForm(formdata=None, obj=record)
@@ -528,7 +531,7 @@ def branch_address(branch_id: int) -> ResponseReturnValue:
 # --- The outbox ---------------------------------------------------------------------------------
 
 
-def _outbox_query():  # type: ignore[no-untyped-def]
+def _outbox_query() -> Select[OutboxMail]:
     """The mail in the user's scope (docs/security.md, "Who sees which mail"):
 
     - a mail about a participant: as the participant (a branch's staff: their branch's);
@@ -590,14 +593,15 @@ def _mail(mail_id: int) -> OutboxMail:
 
 
 def _parsed(mail: OutboxMail) -> EmailMessage:
-    return email.message_from_bytes(mail.message, policy=email.policy.default)  # type: ignore[return-value]
+    return email.message_from_bytes(mail.message, policy=email.policy.default)
 
 
-def _png_part(message: EmailMessage):  # type: ignore[no-untyped-def]
+def _png_part(message: EmailMessage) -> EmailMessage | None:
     """The QR image: the inline one shown in the HTML part, else any attached PNG."""
     pngs = [p for p in message.walk() if p.get_content_type() == "image/png"]
     inline = [p for p in pngs if p.get_content_disposition() == "inline"]
-    return (inline or pngs or [None])[0]
+    found = inline or pngs
+    return found[0] if found else None
 
 
 HEADERS = {

@@ -115,8 +115,8 @@ def _subject(wanted: history.Filter) -> str | None:
 def index() -> ResponseReturnValue:
     _require_reader()
     wanted, problems = parse_filter(request.args.to_dict())
-    page_number = request.args.get("page", "1")
-    page_number = int(page_number) if page_number.isdigit() and len(page_number) < 7 else 1
+    asked = request.args.get("page", "1")
+    page_number = int(asked) if asked.isdigit() and len(asked) < 7 else 1
     page = history.read_page(current_user, wanted, page_number)
     args = {k: v for k, v in request.args.to_dict().items() if k != "page" and v}
     return render_template(

@@ -44,7 +44,7 @@ from app.devices.operations import issue_pairing, scanners_and_tokens
 from app.domain.pairing import PAIRING_VALID
 from app.errors import NotFound, Refusal
 from app.extensions import db, limiter
-from app.models import ApiToken, Role
+from app.models import ApiToken, Role, User
 from app.views import local_target, refusals_shown
 from qr.images import code_png
 from qr.pairing import pairing_text
@@ -73,7 +73,7 @@ def _failed(response: Response) -> bool:
 @limiter.limit(
     _account_limit, methods=["POST"], key_func=_login_account, deduct_when=_failed, scope="account"
 )
-def login():  # type: ignore[no-untyped-def]
+def login() -> ResponseReturnValue:
     if current_user.is_authenticated:
         return redirect(url_for("planning.home"))
     form = LoginForm()
@@ -261,7 +261,7 @@ def digest_setting() -> ResponseReturnValue:
     return _password_page(ChangePasswordForm(formdata=None), form), 400
 
 
-def _log_in_again(user) -> None:  # type: ignore[no-untyped-def]
+def _log_in_again(user: User) -> None:
     """The password change ended every session (a new generation): this one starts again."""
     session.clear()
     login_user(user)

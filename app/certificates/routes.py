@@ -61,7 +61,7 @@ def _second_sitting_forms(training: Training) -> list[tuple[Participant, SecondS
     return rows
 
 
-def _page(training: Training, sittings: SittingsForm | None = None):  # type: ignore[no-untyped-def]
+def _page(training: Training, sittings: SittingsForm | None = None) -> str:
     lines = ops.due_list(training, _now())
     if sittings is None:
         sittings = SittingsForm(formdata=None, obj=training)

@@ -5,6 +5,7 @@ Always through the user's scope: another branch's training or project answers 40
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, date, datetime
 
 from flask import flash, redirect, render_template, request, url_for
@@ -20,7 +21,7 @@ from app.errors import Forbidden, NotFound
 from app.exports import bp
 from app.exports import operations as ops
 from app.forms import ConfirmForm
-from app.models import Project, Role, Training
+from app.models import Project, Role, Session, Training
 from app.views import actor, refusals_shown
 from app.web import file_response
 
@@ -36,7 +37,7 @@ def _project(project_id: int) -> Project:
     return scoping.get_one(scoping.projects(current_user), Project, project_id, "project")
 
 
-def _range(values) -> tuple[date, date] | None:  # type: ignore[no-untyped-def]
+def _range(values: Mapping[str, str]) -> tuple[date, date] | None:
     try:
         start = date.fromisoformat(values.get("start", ""))
         end = date.fromisoformat(values.get("end", ""))
@@ -130,5 +131,5 @@ def submit(project_id: int) -> ResponseReturnValue:
     )
 
 
-def _label(session) -> str:  # type: ignore[no-untyped-def]
+def _label(session: Session) -> str:
     return f"{session.training.name} {session.day:%d/%m/%Y} {session.start:%H:%M}"

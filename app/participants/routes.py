@@ -31,12 +31,16 @@ from qr.images import code_png
 LIST_LIMIT = 500
 
 
-def _branch(name: str) -> Branch | None:
-    return (
+def _branch(name: str) -> Branch:
+    """One of the branches the user may add participants to (the form offers only those)."""
+    found = (
         db.session.scalars(select(Branch).where(Branch.name == name)).first()
         if name in dict(branch_choices(current_user))
         else None
     )
+    if found is None:
+        raise Forbidden()
+    return found
 
 
 def _forms() -> tuple[ParticipantForm, ImportForm]:
@@ -49,7 +53,9 @@ def _forms() -> tuple[ParticipantForm, ImportForm]:
     return form, import_form
 
 
-def _index_page(form: ParticipantForm, import_form: ImportForm, report: ImportResult | None = None):  # type: ignore[no-untyped-def]
+def _index_page(
+    form: ParticipantForm, import_form: ImportForm, report: ImportResult | None = None
+) -> str:
     search = without_control_characters(request.args.get("q") or "").strip()[:100]
     query = scoping.participants(current_user).where(Participant.ended_at.is_(None))
     if search:
@@ -192,7 +198,7 @@ def _detail_page(
     edit_form: ParticipantEditForm | None = None,
     merge_form: MergeForm | None = None,
     email_changed: bool = False,
-):  # type: ignore[no-untyped-def]
+) -> str:
     # Imported here: app.supervision's routes import the attendance area, which imports this one.
     from app.supervision.forms import SupervisorForm
 

@@ -150,7 +150,7 @@ def inbox() -> ResponseReturnValue:
             Training.id.in_(trainings.with_only_columns(Training.id)),
             ~exists().where(SelfReportDecision.report_id == SelfReport.id),
         )
-        .group_by(Training)
+        .group_by(*Training.__table__.columns)  # the training as a whole, as SQL groups it
         .order_by(func.min(SelfReport.created_at))
     ).all()
     documents = ops.waiting_justifications(scoping.participants(current_user))
@@ -166,7 +166,7 @@ def inbox() -> ResponseReturnValue:
     )
 
 
-def _remarks(documents) -> dict[tuple[int, int], str]:  # type: ignore[no-untyped-def]
+def _remarks(documents: list[JustificationRequest]) -> dict[tuple[int, int], str]:
     """The trainer's roll-call remark ("ziek gemeld, briefje volgt") beside each document's
     sessions, by (session, participant), in one query."""
     from app.models import RollCallMark

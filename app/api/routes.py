@@ -6,11 +6,14 @@ Lists run a fixed number of queries whatever their length (tests count them).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
+from typing import Any, ClassVar, Protocol, TypeVar
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, func, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy.orm import InstrumentedAttribute, joinedload, selectinload
+from sqlalchemy.sql.base import ExecutableOption
 
 from app import scoping
 from app.api import bp
@@ -134,18 +137,33 @@ _WITH_TRAINING_AND_TRAINER = (joinedload(Session.training), joinedload(Session.t
 # --- Paging ----------------------------------------------------------------------------------
 
 
-def _changed_since(model: type, since: datetime):  # type: ignore[no-untyped-def]
+T = TypeVar("T")
+
+
+class _Audited(Protocol):
+    """A model whose changes the audit records name by table and id."""
+
+    id: ClassVar[InstrumentedAttribute[int]]
+    __tablename__: str
+
+
+def _changed_since(model: type[_Audited], since: datetime) -> ColumnElement[bool]:
     """Objects created or changed from ``since``: those with an audit record from then (on
     the audit records' (object, time) index)."""
-    return model.id.in_(  # type: ignore[attr-defined]
+    return model.id.in_(
         select(AuditRecord.object_id).where(
-            AuditRecord.object_type == model.__tablename__,  # type: ignore[attr-defined]
+            AuditRecord.object_type == model.__tablename__,
             AuditRecord.at >= since,
         )
     )
 
 
-def _page(query, paging: s.Paging, order: tuple, *options):  # type: ignore[no-untyped-def]
+def _page(
+    query: Select[T],
+    paging: s.Paging,
+    order: tuple[InstrumentedAttribute[Any], ...],
+    *options: ExecutableOption,
+) -> tuple[list[T], dict[str, int]]:
     """One page of ``query`` in ``order`` and the total: two queries whatever the size."""
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     items = db.session.scalars(
@@ -161,7 +179,7 @@ def _page(query, paging: s.Paging, order: tuple, *options):  # type: ignore[no-u
     }
 
 
-def _whole(items: list) -> dict:  # type: ignore[type-arg]
+def _whole(items: Sequence[object]) -> dict[str, int]:
     """An unpaged list's page facts (all of it in one page)."""
     return {"total": len(items), "page": 1, "per_page": max(len(items), 1)}
 
@@ -552,7 +570,8 @@ def _supervisors_out(supervisors: list[Supervisor]) -> list[s.SupervisorOut]:
             .where(Participant.supervisor_id.in_(ids), Participant.ended_at.is_(None))
             .order_by(Participant.id)
         ):
-            linked[supervisor_id].append(participant_id)
+            if supervisor_id is not None:  # the query asks for linked ones only
+                linked[supervisor_id].append(participant_id)
     return [
         s.SupervisorOut(
             id=supervisor.id,
@@ -565,7 +584,7 @@ def _supervisors_out(supervisors: list[Supervisor]) -> list[s.SupervisorOut]:
     ]
 
 
-def _supervisors_in_scope():  # type: ignore[no-untyped-def]
+def _supervisors_in_scope() -> Select[Supervisor]:
     user = _user()
     scoping.require_planner(user)
     query = select(Supervisor).options(joinedload(Supervisor.branch))

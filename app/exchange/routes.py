@@ -13,7 +13,8 @@ from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import case, func, select
+from sqlalchemy import Select, case, func, select
+from wtforms.fields.choices import SelectChoice
 
 from app import scoping
 from app.domain import exchange as rules
@@ -35,7 +36,7 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _scoped():  # type: ignore[no-untyped-def]
+def _scoped() -> Select[ExchangeConnection]:
     query = select(ExchangeConnection)
     if current_user.branch_id is not None:
         query = query.where(ExchangeConnection.branch_id == current_user.branch_id)
@@ -50,7 +51,7 @@ def _connection(connection_id: int) -> ExchangeConnection:
     return found
 
 
-def _branch_choices():  # type: ignore[no-untyped-def]
+def _branch_choices() -> list[SelectChoice]:
     query = select(Branch).order_by(Branch.name)
     if current_user.branch_id is not None:
         query = query.where(Branch.id == current_user.branch_id)
@@ -154,7 +155,7 @@ def connection(connection_id: int) -> ResponseReturnValue:
     return _page(found, form, PushForm(formdata=None))
 
 
-def _page(found: ExchangeConnection, form: ConnectionForm, push_form: PushForm):  # type: ignore[no-untyped-def]
+def _page(found: ExchangeConnection, form: ConnectionForm, push_form: PushForm) -> str:
     today = _now().astimezone(BRUSSELS).date()
     if push_form.date_from.data is None:
         push_form.date_from.data, push_form.date_to.data = ops.school_year(today)

@@ -164,6 +164,8 @@ def _trust_proxies(app: Flask) -> None:
     if count > 0:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
+        # Wrapping wsgi_app is Flask's documented way to add middleware; mypy sees a method
+        # replaced on the instance.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)  # type: ignore[method-assign]
 
 

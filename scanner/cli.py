@@ -633,7 +633,9 @@ def scan(
     frames: Callable[[], Frames],
 ) -> int:
     journal = Journal(data_dir(args.data_dir) / "journal.sqlite3")
-    client = Client(settings.server, settings.token)  # type: ignore[arg-type]
+    if not settings.server or not settings.token:  # settle_settings pairs when one is missing
+        raise Stop("Geen server of token: koppel de scanner opnieuw met --pair.")
+    client = Client(settings.server, settings.token)
     session, key, roster = load_session(client, journal, args.session)
     log.info(
         "sessie %s: %s %s %s-%s, %s deelnemers",

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from checkin import Requested
 from scanner.client import Client, Refused
 from scanner.journal import Journal, JournalledScan
 from scanner.offline import MESSAGES, OfflineVerifier, Verdict
@@ -16,7 +17,7 @@ from scanner.sync import Sender, about_credentials
 from scanner.ui import GREEN, ORANGE, RED, Display
 
 log = logging.getLogger("aanwezig.scanner")
-DIRECTIONS = ("auto", "in", "out")
+DIRECTIONS: tuple[Requested, ...] = ("auto", "in", "out")
 ANSWER_WAIT = 0.6  # seconds to wait for the server before showing the local verdict
 DEADLINE_WARNING = timedelta(minutes=30)
 TOKEN_REFUSED = (
@@ -61,7 +62,7 @@ class Station:
         session: dict[str, Any],
         verifier: OfflineVerifier,
         display: Display,
-        direction: str = "auto",
+        direction: Requested = "auto",
         debounce: float = 3.0,
         pairing: Callable[[str], bool] | None = None,
     ):
@@ -89,7 +90,7 @@ class Station:
         self.sender.wait_idle(flush_timeout)
         self.sender.stop()
 
-    def cycle_direction(self) -> str:
+    def cycle_direction(self) -> Requested:
         self.direction = DIRECTIONS[(DIRECTIONS.index(self.direction) + 1) % len(DIRECTIONS)]
         log.info("richting: %s", {"auto": "automatisch", "in": "in", "out": "uit"}[self.direction])
         return self.direction
@@ -184,7 +185,9 @@ class Station:
         if verdict.repeat:
             self.display.show(f"{verdict.name}: al gescand ({word}) [{why}]", ORANGE)
         else:
-            self.verifier.apply(verdict.participant_id, verdict.direction, at)  # type: ignore[arg-type]
+            # An accepted verdict names both (OfflineVerifier.check).
+            if verdict.participant_id is not None and verdict.direction is not None:
+                self.verifier.apply(verdict.participant_id, verdict.direction, at)
             self.display.show(f"{verdict.name}: {word} {local} [{why}, {waiting} wachtend]", GREEN)
 
     def _warn_if_late(self) -> None:

@@ -42,7 +42,7 @@ def audit_records(query: s.AuditFilter) -> s.AuditList:
                 id=e.id,
                 at=e.at,
                 who=e.who,
-                who_kind=e.who_kind,  # type: ignore[arg-type]
+                who_kind=e.who_kind,
                 user_id=e.user_id,
                 action=e.action,
                 object_type=e.object_type,

@@ -22,7 +22,7 @@ from sqlalchemy import ColumnElement, and_, or_, select, update
 
 from app.db import changed_rows
 from app.extensions import db
-from app.jobs import KINDS, Claimed, Permanent
+from app.jobs import KINDS, Claimed, JobKind, Permanent
 from app.models import Job
 
 log = logging.getLogger(__name__)
@@ -99,9 +99,9 @@ def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"[:ERROR_LENGTH]
 
 
-def _backoff(job: Claimed, kind: object) -> timedelta:
+def _backoff(job: Claimed, kind: JobKind | None) -> timedelta:
     config = current_app.config
-    base = kind.retry_seconds(config) if kind is not None else config["JOB_RETRY_SECONDS"]  # type: ignore[attr-defined]
+    base = kind.retry_seconds(config) if kind is not None else config["JOB_RETRY_SECONDS"]
     return min(timedelta(seconds=base) * 2 ** max(job.attempts - 1, 0), MAX_BACKOFF)
 
 

@@ -62,6 +62,7 @@ class Worker:
         self._last_beat: datetime | None = None
         self._last_schedule: datetime | None = None
         self.done = self.failed = 0
+        self.thread: threading.Thread | None = None  # the embedded worker's own thread
 
     # --- control (any thread, or a signal handler) -------------------------------------------
     def stop(self) -> None:
@@ -184,6 +185,6 @@ def start_embedded_worker(app: Flask) -> None:
             if EMBEDDED_WORKER not in app.extensions:
                 worker = Worker(app)
                 thread = threading.Thread(target=worker.run, name="jobs", daemon=True)
-                worker.thread = thread  # type: ignore[attr-defined]
+                worker.thread = thread
                 app.extensions[EMBEDDED_WORKER] = worker
                 thread.start()

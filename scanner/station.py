@@ -73,7 +73,7 @@ class Station:
         self.display = display
         self.direction = direction
         self.debouncer = Debouncer(debounce)
-        self._answers: dict[int, tuple[dict | None, Refused | None]] = {}
+        self._answers: dict[int, tuple[dict[str, Any] | None, Refused | None]] = {}
         self._answered = threading.Condition()
         self.pairing = pairing  # takes a pairing code shown to the scanner; True if it was one
         self.sender = Sender(client, journal, self._on_result, self._on_credentials)
@@ -123,7 +123,7 @@ class Station:
             self._show_local(verdict, at)
         self._warn_if_late()
 
-    def _wait_answer(self, scan_id: int) -> tuple[dict | None, Refused | None]:
+    def _wait_answer(self, scan_id: int) -> tuple[dict[str, Any] | None, Refused | None]:
         deadline = time.monotonic() + ANSWER_WAIT
         with self._answered:
             while (
@@ -136,7 +136,7 @@ class Station:
             return self._answers.pop(scan_id, (None, None))
 
     def _on_result(
-        self, scan: JournalledScan, answer: dict | None, refusal: Refused | None
+        self, scan: JournalledScan, answer: dict[str, Any] | None, refusal: Refused | None
     ) -> None:
         if answer is not None:
             at = datetime.fromisoformat(answer["at"])
@@ -162,7 +162,7 @@ class Station:
             RED,
         )
 
-    def _show_answer(self, answer: dict) -> None:
+    def _show_answer(self, answer: dict[str, Any]) -> None:
         name = answer["participant"]["name"]
         local = datetime.fromisoformat(answer["at"]).astimezone().strftime("%H:%M")
         word = "in" if answer["direction"] == "in" else "uit"

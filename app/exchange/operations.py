@@ -8,6 +8,7 @@ import binascii
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from typing import Any
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -155,7 +156,7 @@ def create_connection(
     return connection, secret
 
 
-def _audited(connection: ExchangeConnection) -> dict:
+def _audited(connection: ExchangeConnection) -> dict[str, Any]:
     return {**audit.snapshot(connection, AUDITED), "secret": f"…{connection.secret_last4}"}
 
 

@@ -282,7 +282,9 @@ _REGISTERED = (
 )
 
 
-def _answer(direction: str, participant_id: int, name: str, at: datetime, repeat: bool) -> dict:
+def _answer(
+    direction: str, participant_id: int, name: str, at: datetime, repeat: bool
+) -> dict[str, Any]:
     return {
         "direction": direction,
         "participant": {"id": participant_id, "name": name},

@@ -133,6 +133,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.exchange.routes import bp as exchange_bp
     from app.exports import bp as exports_bp
     from app.extensions import csrf
+    from app.frontdesk import bp as frontdesk_bp
     from app.participants import bp as participants_bp
     from app.planning import bp as planning_bp
     from app.portal import bp as portal_bp
@@ -146,6 +147,7 @@ def _register_blueprints(app: Flask) -> None:
         planning_bp,
         participants_bp,
         attendance_bp,
+        frontdesk_bp,
         certificates_bp,
         exports_bp,
         admin_bp,
@@ -194,6 +196,7 @@ def _connect_listeners() -> None:
     from app.exchange import outgoing
 
     signals.registration_written.connect(outgoing.registration_written)
+    signals.attendance_changed.connect(outgoing.attendance_changed)
 
 
 def _register_cli(app: Flask) -> None:

@@ -31,7 +31,7 @@ class DefaultConfig:
     RATELIMIT_LINK_ADDRESS = "3 per 15 minutes"
     RATELIMIT_PORTAL_MAIL = "3 per hour"  # the portal's "mail my QR code again", per person
     # Documents a participant sends from the portal, per person (their address): how often,
-    # and how many and how much a day (app.supervision.operations._check_allowance).
+    # and how many and how much a day (app.supervision.operations.documents._check_allowance).
     RATELIMIT_PORTAL_UPLOAD = "5 per minute"
     PORTAL_UPLOADS_PER_DAY = 10
     PORTAL_UPLOAD_BYTES_PER_DAY = 25 * 1024 * 1024

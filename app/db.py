@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable
 
-from flask import Flask, Response, has_request_context, request
+from flask import Flask, Response, current_app, g, has_request_context, request
 from flask.typing import ResponseReturnValue
 from sqlalchemy import Delete, Update, bindparam, event, func, select, text
 from sqlalchemy.engine import Connection, CursorResult, Engine, ExecutionContext
@@ -20,7 +20,9 @@ class Application(Flask):
     Views and operations never commit: operations flush and audit, the view answers, and here
     the request's changes are committed once when the answer is a success (below 400), or
     rolled back when the view raised (a ``Refusal`` becomes its 4xx afterwards) or answered an
-    error. So a refusal can never leave half of an operation stored.
+    error. So a refusal can never leave half of an operation stored. What the view asked to
+    keep despite a refusal (``keep_despite_refusal``) is written after the rollback, in a
+    transaction of its own.
     """
 
     def dispatch_request(self) -> ResponseReturnValue:
@@ -28,12 +30,36 @@ class Application(Flask):
             response: Response = self.make_response(super().dispatch_request())
         except BaseException:
             db.session.rollback()
+            _write_kept()
             raise
         if response.status_code < 400:
             db.session.commit()
         else:
             db.session.rollback()
+            _write_kept()
         return response
+
+
+def keep_despite_refusal(model: type, **values: object) -> None:
+    """Insert a row of ``model`` even if this request ends in a refusal (a refused scan is a
+    fact worth keeping; the refusal undoes everything else). On success it is committed with
+    the rest of the request."""
+    db.session.add(model(**values))
+    g.setdefault("kept_despite_refusal", []).append((model, values))
+
+
+def _write_kept() -> None:
+    kept = g.pop("kept_despite_refusal", None)
+    if not kept:
+        return
+    try:
+        for model, values in kept:
+            db.session.add(model(**values))
+        db.session.commit()
+    except Exception:
+        # Keeping the record of a refusal must never turn the refusal itself into a 500.
+        db.session.rollback()
+        current_app.logger.exception("could not keep %s after a refusal", kept[0][0].__name__)
 
 
 def init_db(app: Flask) -> None:
@@ -107,6 +133,7 @@ _PERSON_LOCK = {
 # pg_advisory_xact_lock(key1, key2): key1 keeps these apart from the scan path's nonces (2).
 LOCK_PERSON_ADDRESS = 3
 LOCK_SESSION = 4
+LOCK_BRANCH_ADDRESS = 5  # one participant record per branch and address
 
 
 def lock_people(participant_ids: Iterable[int]) -> None:

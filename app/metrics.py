@@ -77,16 +77,19 @@ def _observe(response: Response) -> Response:
     return response
 
 
+def count_scan(outcome: str, reason: str) -> None:
+    """The scan view states its outcome ("accepted", "repeat" or "refused" with the refusal's
+    code) where it is decided; ``_observe`` counts it when the answer goes out."""
+    g.scan_outcome = (outcome, reason[:_REASON_LENGTH])
+
+
 def scan_outcome(response: Response) -> tuple[str, str]:
-    """("accepted" | "repeat" | "refused", the refusal's error code or "")."""
-    body = response.get_json(silent=True) if response.is_json else None
-    body = body if isinstance(body, dict) else {}
-    if response.status_code < 400:
-        return ("repeat" if body.get("repeat") is True else "accepted"), ""
-    code = body.get("error")
-    if not isinstance(code, str) or not code.isidentifier() or len(code) > _REASON_LENGTH:
-        code = f"http_{response.status_code}"
-    return "refused", code
+    """The outcome the view stated; a scan answered before its view ran (a malformed body, an
+    unknown token, a limit) is refused with its HTTP status as the reason."""
+    stated = g.pop("scan_outcome", None)
+    if stated is not None:
+        return stated
+    return "refused", f"http_{response.status_code}"
 
 
 # --- the scrape ---------------------------------------------------------------------------------

@@ -97,7 +97,7 @@ def main() -> None:
     people = [make.participant(email=f"p{i}@example.org") for i in range(args.events)]
     with app.app_context():
         session = db.session.get(Session, session_id)
-        from app.participants.operations import enrol
+        from app.participants.operations.enrolling import enrol
 
         for pid in people:
             enrol(Actor(None), session, db.session.get(Participant, pid))

@@ -14,7 +14,8 @@ from app.auth.operations import create_user, get_or_create_branch, issue_token
 from app.extensions import db
 from app.mail.messages import participant_code
 from app.models import Participant, Role, Session, TrainingMode, User
-from app.participants.operations import create_participant, enrol
+from app.participants.operations.creating import create_participant
+from app.participants.operations.enrolling import enrol
 from app.planning.operations import create_project, create_session, create_training
 
 PASSWORD = "correct horse battery"

@@ -22,7 +22,8 @@ from app.api.openapi import REFUSALS, endpoint
 from app.api.routes import PLANNERS_ONLY, _session, _session_out, _trainers, _user
 from app.errors import Refusal
 from app.models import Participant, Project, Training
-from app.participants import operations as people
+from app.participants.operations import codes as codes_ops
+from app.participants.operations import editing
 from app.planning import operations as planning
 
 EDIT_REFUSALS = {
@@ -226,7 +227,7 @@ def patch_participant(participant_id: int, body: s.ParticipantPatch) -> s.Partic
     require_version(participant, body.version)
     given = _given(body, "name", "email")
     actor = current_actor()
-    changed = people.update_participant(
+    changed = editing.update_participant(
         actor,
         participant,
         _kept(body.name, participant.name),
@@ -236,5 +237,5 @@ def patch_participant(participant_id: int, body: s.ParticipantPatch) -> s.Partic
         now=_now(),
     )
     if changed and body.send_code:
-        people.resend_code(actor, participant)
+        codes_ops.resend_code(actor, participant)
     return s.ParticipantOut.of(participant)

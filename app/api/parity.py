@@ -35,7 +35,9 @@ from app.models import (
     TrainingEnrolment,
     TrainingMode,
 )
-from app.participants import operations as people
+from app.participants.operations import codes as codes_ops
+from app.participants.operations import enrolling as enrolling_ops
+from app.participants.operations import unenrolling
 
 REFUSALS_400_EXEMPTION = "Malformed, or neither or both of a session and minutes (exemption_kind)"
 REGISTERING = {
@@ -165,7 +167,7 @@ def roll_call(session_id: int, body: s.RollCallIn) -> s.CountOut:
 def unenrol_session(session_id: int, participant_id: int) -> s.CountOut:
     scoping.require_planner(_user())
     session = _session(session_id)
-    people.unenrol(current_actor(), session, _participant(participant_id))
+    unenrolling.unenrol(current_actor(), session, _participant(participant_id))
     return s.CountOut(count=1)
 
 
@@ -190,7 +192,7 @@ def enrol_training(training_id: int, body: s.ParticipantRef) -> tuple[s.Training
     participant = _participant(body.participant_id)
     sessions = list(training.sessions)
     if not sessions and training.mode == TrainingMode.ELEARNING:
-        created = int(people.enrol_in_elearning(current_actor(), training, participant))
+        created = int(enrolling_ops.enrol_in_elearning(current_actor(), training, participant))
     elif not sessions:
         raise Refusal(
             "no_sessions",
@@ -198,7 +200,7 @@ def enrol_training(training_id: int, body: s.ParticipantRef) -> tuple[s.Training
             status=409,
         )
     else:
-        created = people.enrol_all(current_actor(), sessions, [participant])
+        created = enrolling_ops.enrol_all(current_actor(), sessions, [participant])
     answer = s.TrainingEnrolmentOut(
         training_id=training.id,
         participant_id=participant.id,
@@ -222,7 +224,7 @@ def enrol_training(training_id: int, body: s.ParticipantRef) -> tuple[s.Training
 def unenrol_training(training_id: int, participant_id: int) -> s.CountOut:
     scoping.require_planner(_user())
     training = _training(training_id)
-    count = people.unenrol_training(current_actor(), training, _participant(participant_id))
+    count = unenrolling.unenrol_training(current_actor(), training, _participant(participant_id))
     return s.CountOut(count=count)
 
 
@@ -244,7 +246,7 @@ def reissue_code(participant_id: int) -> s.CodeOut:
 
     scoping.require_planner(_user())
     participant = _participant(participant_id)
-    people.reissue_code(current_actor(), participant, _now())
+    codes_ops.reissue_code(current_actor(), participant, _now())
     return s.CodeOut(code=participant_code(participant), key_version=participant.key_version)
 
 
@@ -265,7 +267,7 @@ def resend_code(participant_id: int) -> s.CodeOut:
 
     scoping.require_planner(_user())
     participant = _participant(participant_id)
-    people.resend_code(current_actor(), participant)
+    codes_ops.resend_code(current_actor(), participant)
     return s.CodeOut(code=participant_code(participant), key_version=participant.key_version)
 
 

@@ -15,7 +15,7 @@ from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import InstrumentedAttribute, joinedload, selectinload
 from sqlalchemy.sql.base import ExecutableOption
 
-from app import scoping
+from app import metrics, scoping
 from app.api import bp
 from app.api import schemas as s
 from app.api.auth import current_actor, current_principal, principal_is_fresh, reauthenticate
@@ -39,13 +39,15 @@ from app.models import (
     Training,
     User,
 )
-from app.participants import operations as people
+from app.participants.operations import creating, enrolling
 from app.planning import operations as planning
+from app.scanning import refused as refused_scans
 from app.scanning import service
 from app.scanning.roster import roster
 from app.scoping import Principal
 from app.security import qr_public_key
-from app.supervision import operations as supervision
+from app.supervision.operations import selfreports
+from app.supervision.operations import supervisors as supervisors_ops
 from app.timing import session_times, status_of
 from qr import public_key_to_pem
 
@@ -415,7 +417,7 @@ def enrol(session_id: int, body: s.EnrolmentCreate) -> tuple[s.EnrolmentOut, int
     participant = scoping.get_one(
         scoping.participants(user), Participant, body.participant_id, "participant"
     )
-    enrolment, created = people.enrol(current_actor(), session, participant)
+    enrolment, created = enrolling.enrol(current_actor(), session, participant)
     answer = s.EnrolmentOut(
         id=enrolment.id, session_id=session.id, participant_id=participant.id, created=created
     )
@@ -462,7 +464,7 @@ def list_participants(query: s.Paging) -> s.ParticipantList:
 def create_participant(body: s.ParticipantCreate) -> s.ParticipantOut:
     user = _user()
     scoping.require_planner(user)
-    participant = people.create_participant(
+    participant = creating.create_participant(
         current_actor(),
         planning.branch_for(current_actor(), body.branch),
         body.name,
@@ -516,12 +518,23 @@ def scan(body: s.ScanCreate) -> s.ScanOut:
         scanned_at=body.scanned_at,
         direction=body.direction,
     )
+    now = _now()
+    caller = current_principal()
     try:
-        answer = service.scan(_scanning(current_principal()), request_, _now())
+        try:
+            answer = service.scan(_scanning(caller), request_, now)
+        except service.CallerChanged:
+            # The token was read before it was revoked, or before its user changed: read it
+            # again. Nothing was written yet (the facts query comes before any write).
+            caller = reauthenticate()
+            answer = service.scan(_scanning(caller), request_, now)
     except service.CallerChanged:
-        # The token was read before it was revoked, or before its user changed: read it again.
-        # Nothing was written yet (the facts query comes before any write), so nothing is undone.
-        answer = service.scan(_scanning(reauthenticate()), request_, _now())
+        raise
+    except Refusal as refusal:
+        refused_scans.keep(caller, body.session_id, body.code, refusal.code, now)
+        metrics.count_scan("refused", refusal.code)
+        raise
+    metrics.count_scan("repeat" if answer.get("repeat") else "accepted", "")
     return s.ScanOut.model_validate(answer)
 
 
@@ -639,10 +652,10 @@ def list_supervisors(query: s.Paging) -> s.SupervisorList:
 def create_supervisor(body: s.SupervisorCreate) -> s.SupervisorOut:
     scoping.require_planner(_user())
     participants = _scoped_participants(body.participant_ids, "participant_ids")
-    supervisor = supervision.create_supervisor(
+    supervisor = supervisors_ops.create_supervisor(
         current_actor(), planning.branch_for(current_actor(), body.branch), body.name, body.email
     )
-    supervision.link_participants(current_actor(), supervisor, participants)
+    supervisors_ops.link_participants(current_actor(), supervisor, participants)
     return _supervisors_out([supervisor])[0]
 
 
@@ -670,7 +683,7 @@ def get_supervisor(supervisor_id: int) -> s.SupervisorOut:
 def link_supervisor(supervisor_id: int, body: s.SupervisorLink) -> s.SupervisorOut:
     supervisor = _supervisor(supervisor_id)
     participants = _scoped_participants(body.participant_ids, "participant_ids")
-    supervision.link_participants(current_actor(), supervisor, participants)
+    supervisors_ops.link_participants(current_actor(), supervisor, participants)
     return _supervisors_out([supervisor])[0]
 
 
@@ -694,7 +707,7 @@ def training_self_reports(training_id: int) -> s.SelfReportList:
         )
     )
     items = []
-    for state in supervision.report_states(reports):
+    for state in selfreports.report_states(reports):
         r, decision = state.report, state.decision
         items.append(
             s.SelfReportOut(

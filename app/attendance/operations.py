@@ -17,7 +17,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from werkzeug.utils import secure_filename
 
-from app import audit, checks
+from app import audit, checks, signals
 from app.audit import Actor
 from app.db import LOCK_SESSION, lock_key, lock_people
 from app.domain.certificates import LeaveRegime
@@ -25,7 +25,6 @@ from app.domain.cutoff import BRUSSELS
 from app.domain.justification import justification_in_time
 from app.domain.scanning import FUTURE_MARGIN
 from app.errors import Refusal
-from app.exchange import outgoing
 from app.extensions import db
 from app.models import (
     Enrolment,
@@ -129,12 +128,12 @@ def confirm_roll_call(
         before = earlier.get(pid)
         # A roll call confirmed again tells the administration package only what changed.
         if before is None or (before.present, before.remark) != (line.present, remark):
-            outgoing.changed(
+            signals.attendance_changed.send(
                 "mark",
-                mark.id,
-                session.id,
-                pid,
-                now,
+                source_id=mark.id,
+                session_id=session.id,
+                participant_id=pid,
+                registered_at=now,
                 state="present" if line.present else "absent",
                 remark=remark,
             )
@@ -375,12 +374,12 @@ def add_exemption(
     db.session.flush()
     audit.record(actor, "exemption.create", exemption, after=audit.snapshot(exemption))
     if session is not None:
-        outgoing.changed(
+        signals.attendance_changed.send(
             "exemption",
-            exemption.id,
-            session.id,
-            exemption.participant_id,
-            exemption.created_at,
+            source_id=exemption.id,
+            session_id=session.id,
+            participant_id=exemption.participant_id,
+            registered_at=exemption.created_at,
             state="exempt",
             remark=exemption.reason,
         )
@@ -487,12 +486,12 @@ def record_justification(
         after={**audit.snapshot(justification), "sessions": [s.id for s in sessions]},
     )
     for session in sessions:
-        outgoing.changed(
+        signals.attendance_changed.send(
             "justification",
-            justification.id,
-            session.id,
-            participant.id,
-            justification.created_at,
+            source_id=justification.id,
+            session_id=session.id,
+            participant_id=participant.id,
+            registered_at=justification.created_at,
             state=f"justified_{kind.value}",
             remark=justification.note,
         )

@@ -9,7 +9,7 @@ from flask import flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app import scoping
@@ -25,7 +25,6 @@ from app.attendance.forms import (
     LeftEarlyForm,
     ResolveForm,
 )
-from app.attendance.frontdesk import frontdesk_lines, last_reminders, remind_trainer
 from app.attendance.reports import rows, to_csv, to_xlsx
 from app.domain.sessions import local_datetime
 from app.errors import Forbidden, NotFound
@@ -42,7 +41,6 @@ from app.models import (
     Training,
     TrainingEnrolment,
 )
-from app.participants import operations as people
 from app.reasons import KIND_LABELS
 from app.scanning.roster import roster
 from app.timing import session_times
@@ -271,83 +269,144 @@ def _enrolment(training: Training, participant_id: int) -> TrainingEnrolment:
     return enrolment
 
 
-@bp.route("/trainings/<int:training_id>/participants/<int:participant_id>", methods=["GET", "POST"])
-@login_required
-def participant(training_id: int, participant_id: int):  # type: ignore[no-untyped-def]
-    """One participant in one training: per-session detail, exemptions, enrolment data, absences."""
+def _participant_records(
+    training_id: int, participant_id: int
+) -> tuple[Training, Participant, TrainingEnrolment, list[Session]]:
+    """The training, the participant in it (in the user's scope), their training enrolment and
+    the training's sessions they are enrolled in."""
     training = _training(training_id)
     person = scoping.get_one(
         scoping.participants(current_user), Participant, participant_id, "participant"
     )
     enrolment = _enrolment(training, person.id)
-    planner = current_user.role in scoping.PLANNERS
     enrolled = _enrolled_session_ids(person.id)
-    sessions = [s for s in training.sessions if s.id in enrolled]
-    exemption_form = ExemptionForm(prefix="exempt")
-    exemption_form.session.choices = choices(
+    return training, person, enrolment, [s for s in training.sessions if s.id in enrolled]
+
+
+# The page shows three forms; each posts to its own route. The two not posted are built
+# without the request's data, so that they show what is stored, not an empty post.
+
+
+def _exemption_form(sessions: list[Session], posted: bool = False) -> ExemptionForm:
+    form = ExemptionForm(prefix="exempt", **({} if posted else {"formdata": None}))
+    form.session.choices = choices(
         [(0, _("(hours instead)")), *((s.id, _session_label(s)) for s in sessions)]
     )
-    enrolment_form = EnrolmentForm(prefix="enrolment", obj=enrolment)
-    justification_form = JustificationForm(prefix="justify")
-    justification_form.kind.choices = choices((k.value, label) for k, label in KIND_LABELS.items())
-    justification_form.sessions.choices = choices((s.id, _session_label(s)) for s in sessions)
-    action = request.form.get("action")
-    if request.method == "POST" and planner:
-        target = url_for(
-            "attendance.participant", training_id=training.id, participant_id=person.id
-        )
-        if action == "exempt" and exemption_form.validate_on_submit():
-            session = next((s for s in sessions if s.id == exemption_form.session.data), None)
-            with refusals_shown(exemption_form, "minutes"):
-                ops.add_exemption(
-                    actor(),
-                    enrolment,
-                    session,
-                    exemption_form.minutes.data,
-                    exemption_form.reason.data or "",
-                )
-                flash(_("Exemption recorded."), "success")
-                return redirect(target)
-        elif action == "enrolment" and enrolment_form.validate_on_submit():
-            with refusals_shown(enrolment_form):
-                ops.update_training_enrolment(
-                    actor(),
-                    enrolment,
-                    enrolment_form.enrolled_on.data,
-                    enrolment_form.paid_leave.data,
-                    enrolment_form.terminated_on.data,
-                    leave_regime=enrolment_form.leave_regime.data,
-                )
-                flash(_("Enrolment data saved."), "success")
-                return redirect(target)
-        elif action == "justify" and justification_form.validate_on_submit():
-            upload = justification_form.document.data
-            document = (
-                (upload.filename, upload.stream.read(ops.MAX_DOCUMENT_BYTES + 1))
-                if upload and upload.filename
-                else None
+    return form
+
+
+def _enrolment_form(enrolment: TrainingEnrolment, posted: bool = False) -> EnrolmentForm:
+    return EnrolmentForm(
+        prefix="enrolment", obj=enrolment, **({} if posted else {"formdata": None})
+    )
+
+
+def _justification_form(sessions: list[Session], posted: bool = False) -> JustificationForm:
+    form = JustificationForm(prefix="justify", **({} if posted else {"formdata": None}))
+    form.kind.choices = choices((k.value, label) for k, label in KIND_LABELS.items())
+    form.sessions.choices = choices((s.id, _session_label(s)) for s in sessions)
+    return form
+
+
+@bp.get("/trainings/<int:training_id>/participants/<int:participant_id>")
+@login_required
+def participant(training_id: int, participant_id: int):  # type: ignore[no-untyped-def]
+    """One participant in one training: per-session detail, exemptions, enrolment data, absences."""
+    return _participant_page(*_participant_records(training_id, participant_id))
+
+
+@bp.post("/trainings/<int:training_id>/participants/<int:participant_id>/exemptions")
+@login_required
+def add_exemption(training_id: int, participant_id: int):  # type: ignore[no-untyped-def]
+    """Exempt the participant from a session they are enrolled in, or from a number of hours."""
+    scoping.require_planner(current_user)
+    training, person, enrolment, sessions = _participant_records(training_id, participant_id)
+    form = _exemption_form(sessions, posted=True)
+    if form.validate_on_submit():
+        session = next((s for s in sessions if s.id == form.session.data), None)
+        with refusals_shown(form, "minutes"):
+            ops.add_exemption(
+                actor(), enrolment, session, form.minutes.data, form.reason.data or ""
             )
-            chosen = [s for s in sessions if s.id in justification_form.sessions.data]
-            with refusals_shown(justification_form, "handed_in"):
-                ops.record_justification(
-                    actor(),
-                    person,
-                    chosen,
-                    JustificationKind(justification_form.kind.data),
-                    justification_form.handed_in.data,
-                    justification_form.note.data or "",
-                    document,
-                    justification_form.override_reason.data,
-                    today=_now().astimezone(BRUSSELS).date(),
-                )
-                flash(_("Justified absence recorded."), "success")
-                return redirect(target)
+            flash(_("Exemption recorded."), "success")
+            return redirect(_participant_url(training, person))
+    return _participant_page(training, person, enrolment, sessions, exemption_form=form)
+
+
+@bp.post("/trainings/<int:training_id>/participants/<int:participant_id>/enrolment")
+@login_required
+def update_enrolment(training_id: int, participant_id: int):  # type: ignore[no-untyped-def]
+    """Change the enrolment data: enrolled on, paid educational leave and its regime, ended on."""
+    scoping.require_planner(current_user)
+    training, person, enrolment, sessions = _participant_records(training_id, participant_id)
+    form = _enrolment_form(enrolment, posted=True)
+    if form.validate_on_submit():
+        with refusals_shown(form):
+            ops.update_training_enrolment(
+                actor(),
+                enrolment,
+                form.enrolled_on.data,
+                form.paid_leave.data,
+                form.terminated_on.data,
+                leave_regime=form.leave_regime.data,
+            )
+            flash(_("Enrolment data saved."), "success")
+            return redirect(_participant_url(training, person))
+    return _participant_page(training, person, enrolment, sessions, enrolment_form=form)
+
+
+@bp.post("/trainings/<int:training_id>/participants/<int:participant_id>/justifications")
+@login_required
+def record_justification(training_id: int, participant_id: int):  # type: ignore[no-untyped-def]
+    """Record a justified absence for some of the participant's sessions, with its document."""
+    scoping.require_planner(current_user)
+    training, person, enrolment, sessions = _participant_records(training_id, participant_id)
+    form = _justification_form(sessions, posted=True)
+    if form.validate_on_submit():
+        upload = form.document.data
+        document = (
+            (upload.filename, upload.stream.read(ops.MAX_DOCUMENT_BYTES + 1))
+            if upload and upload.filename
+            else None
+        )
+        chosen = [s for s in sessions if s.id in form.sessions.data]
+        with refusals_shown(form, "handed_in"):
+            ops.record_justification(
+                actor(),
+                person,
+                chosen,
+                JustificationKind(form.kind.data),
+                form.handed_in.data,
+                form.note.data or "",
+                document,
+                form.override_reason.data,
+                today=_now().astimezone(BRUSSELS).date(),
+            )
+            flash(_("Justified absence recorded."), "success")
+            return redirect(_participant_url(training, person))
+    return _participant_page(training, person, enrolment, sessions, justification_form=form)
+
+
+def _participant_url(training: Training, person: Participant) -> str:
+    return url_for("attendance.participant", training_id=training.id, participant_id=person.id)
+
+
+def _participant_page(  # type: ignore[no-untyped-def]
+    training: Training,
+    person: Participant,
+    enrolment: TrainingEnrolment,
+    sessions: list[Session],
+    *,
+    exemption_form: ExemptionForm | None = None,
+    enrolment_form: EnrolmentForm | None = None,
+    justification_form: JustificationForm | None = None,
+):
     return render_template(
         "attendance/participant.html",
         training=training,
         person=person,
         figures=participant_figures(training, person, _now()),
-        planner=planner,
+        planner=current_user.role in scoping.PLANNERS,
         exemptions=db.session.scalars(
             select(Exemption)
             .where(Exemption.training_id == training.id, Exemption.participant_id == person.id)
@@ -362,9 +421,9 @@ def participant(training_id: int, participant_id: int):  # type: ignore[no-untyp
             .options(selectinload(Justification.sessions))
             .order_by(Justification.id.desc())
         ).all(),
-        exemption_form=exemption_form,
-        enrolment_form=enrolment_form,
-        justification_form=justification_form,
+        exemption_form=exemption_form or _exemption_form(sessions),
+        enrolment_form=enrolment_form or _enrolment_form(enrolment),
+        justification_form=justification_form or _justification_form(sessions),
         confirm=ConfirmForm(),
         kind_labels=KIND_LABELS,
         remarks=_roll_call_remarks(training, person),
@@ -470,96 +529,3 @@ def revoke_justification(justification_id: int):  # type: ignore[no-untyped-def]
             participant_id=justification.participant_id,
         )
     )
-
-
-@bp.get("/frontdesk")
-@login_required
-def frontdesk():  # type: ignore[no-untyped-def]
-    """Today's sessions: has anyone registered yet, how many are in, who needs a reminder."""
-    _require_frontdesk()
-    today, lines = frontdesk_lines(current_user, _now())
-    query = (request.args.get("q") or "").strip()[:100]
-    found: list[Participant] = []
-    if len(query) >= 2:
-        # A walk-in (seed 000: "Gelieve dit aan de balie te melden"): find them by name or
-        # email among the participants the front desk may see, ended records left out.
-        pattern = f"%{query.lower()}%"
-        found = list(
-            db.session.scalars(
-                scoping.participants(current_user)
-                .where(
-                    Participant.ended_at.is_(None),
-                    func.lower(Participant.name).like(pattern)
-                    | func.lower(Participant.email).like(pattern),
-                )
-                .order_by(Participant.name, Participant.id)
-                .limit(20)
-            )
-        )
-    open_today = [line.session for line in lines if not line.session.cancelled]
-    return render_template(
-        "attendance/frontdesk.html",
-        lines=lines,
-        today=today,
-        query=query,
-        found=found,
-        open_today=open_today,
-        form=ConfirmForm(),
-        reminded=last_reminders([line.session.id for line in lines]),
-    )
-
-
-def _require_frontdesk() -> None:
-    if current_user.role not in (Role.FRONTDESK, Role.ADMIN, Role.PROMOTOR):
-        raise Forbidden()
-
-
-@bp.post("/frontdesk/sessions/<int:session_id>/remind")
-@login_required
-def frontdesk_remind(session_id: int):  # type: ignore[no-untyped-def]
-    """Mail the trainer of one of today's sessions that nothing is registered yet."""
-    _require_frontdesk()
-    today = _now().astimezone(BRUSSELS).date()
-    session = scoping.get_one(
-        scoping.sessions(current_user).where(Session.day == today), Session, session_id, "session"
-    )
-    if ConfirmForm().validate_on_submit():
-        with refusals_shown():
-            trainer = remind_trainer(actor(), session, _now())
-            flash(_("%(name)s is reminded by mail.", name=trainer.display_name), "success")
-    return redirect(url_for("attendance.frontdesk"))
-
-
-@bp.post("/frontdesk/enrol")
-@login_required
-def frontdesk_enrol():  # type: ignore[no-untyped-def]
-    """Enrol a walk-in in one of today's sessions (scoped: the front desk's branch)."""
-    _require_frontdesk()
-    today = _now().astimezone(BRUSSELS).date()
-    session = scoping.get_one(
-        scoping.sessions(current_user).where(Session.day == today),
-        Session,
-        request.form.get("session_id", type=int),
-        "session",
-    )
-    person = scoping.get_one(
-        scoping.participants(current_user),
-        Participant,
-        request.form.get("participant_id", type=int),
-        "participant",
-    )
-    if ConfirmForm().validate_on_submit():
-        with refusals_shown():
-            _enrolment, new = people.enrol(actor(), session, person)
-            message = (
-                _(
-                    "%(name)s is enrolled in %(training)s (%(start)s): they can be scanned now.",
-                    name=person.name,
-                    training=session.training.name,
-                    start=session.start.strftime("%H:%M"),
-                )
-                if new
-                else _("%(name)s was already enrolled in this session.", name=person.name)
-            )
-            flash(message, "success")
-    return redirect(url_for("attendance.frontdesk"))

@@ -12,11 +12,10 @@ the certificates' due list, the attendance figures' early warning and the sessio
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from email.message import EmailMessage
 
-from flask import Flask, current_app, render_template
+from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -27,7 +26,7 @@ from app.attendance.figures import TrainingFigures, training_figures
 from app.certificates.operations import due_list
 from app.domain import digest as rules
 from app.extensions import db
-from app.jobs.daily import Daily, register_daily
+from app.jobs.daily import Daily, morning_mail_at, on_working_days, register_daily
 from app.links import external_url
 from app.mail import outbox
 from app.models import ClosureDay, DigestSent, Role, Session, Training, User
@@ -248,21 +247,6 @@ def digest_message(user: User, digest: rules.Digest) -> EmailMessage:
     return message
 
 
-def _send_at(config: Mapping[str, object]) -> time | None:
-    """``DIGEST_TIME`` as a local time; "off" (or empty) schedules no digest at all."""
-    value = config.get("DIGEST_TIME", rules.DEFAULT_SEND_AT)
-    if isinstance(value, time):
-        return value
-    if not value or str(value).strip().lower() == "off":
-        return None
-    return time.fromisoformat(str(value).strip())
-
-
-def _runs_on(app: Flask, day: date) -> bool:
-    closed = db.session.scalars(select(ClosureDay.day).where(ClosureDay.day == day)).all()
-    return rules.digest_runs_on(day, closed)
-
-
 def _now() -> datetime:
     return datetime.now(UTC)
 
@@ -276,4 +260,4 @@ def _perform(job: jobs.Claimed) -> None:
 # Without a mail server (the demo) there is nobody to tell: the digest is neither scheduled nor
 # run, as the mail jobs wait untouched.
 jobs.register(jobs.JobKind(KIND, perform=_perform, enabled=outbox.smtp_configured))
-register_daily(Daily(KIND, at=_send_at, runs_on=_runs_on))
+register_daily(Daily(KIND, at=morning_mail_at, runs_on=on_working_days))

@@ -225,6 +225,20 @@ def registration_written(row: Mapping[str, Any], registration_id: int, now: date
     )
 
 
+def attendance_changed(source: str, **change: Any) -> None:
+    """Listens to ``app.signals.attendance_changed`` (a roll-call mark, an exemption, a
+    justification; connected in ``create_app``)."""
+    changed(
+        source,
+        change["source_id"],
+        change["session_id"],
+        change["participant_id"],
+        change["registered_at"],
+        state=change.get("state"),
+        remark=change.get("remark", ""),
+    )
+
+
 # --- Delivery (the worker) -------------------------------------------------------------------
 
 

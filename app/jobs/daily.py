@@ -20,14 +20,32 @@ from sqlalchemy.exc import IntegrityError
 
 from app import jobs
 from app.domain.cutoff import BRUSSELS
+from app.domain.digest import DEFAULT_SEND_AT, digest_runs_on
 from app.extensions import db
-from app.models import DailyRun
+from app.models import ClosureDay, DailyRun
 
 log = logging.getLogger(__name__)
 
 
 def _every_day(app: Flask, day: date) -> bool:
     return True
+
+
+def morning_mail_at(config: Mapping[str, object]) -> time | None:
+    """``DIGEST_TIME`` as a local time, when the morning mails go out (the digest, the
+    supervisors' waiting hours); "off" (or empty) schedules none at all."""
+    value = config.get("DIGEST_TIME", DEFAULT_SEND_AT)
+    if isinstance(value, time):
+        return value
+    if not value or str(value).strip().lower() == "off":
+        return None
+    return time.fromisoformat(str(value).strip())
+
+
+def on_working_days(app: Flask, day: date) -> bool:
+    """Working days that are no closure day: the days the organisation acts on a mail."""
+    closed = db.session.scalars(select(ClosureDay.day).where(ClosureDay.day == day)).all()
+    return digest_runs_on(day, closed)
 
 
 @dataclass(frozen=True)

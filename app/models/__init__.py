@@ -21,7 +21,7 @@ from app.models.org import ApiToken, Branch, Organisation, PartnerOrganisation, 
 from app.models.outbox import OutboxMail
 from app.models.people import Enrolment, Participant, Supervisor
 from app.models.planning import ClosureDay, Project, Session, Training, TrainingKind, TrainingMode
-from app.models.registrations import Kind, Registration, ScanReceipt, Source
+from app.models.registrations import Kind, RefusedScan, Registration, ScanReceipt, Source
 from app.models.selfreports import (
     JustificationRequest,
     RequestState,
@@ -59,6 +59,7 @@ __all__ = [
     "PasswordReset",
     "PortalSignIn",
     "Project",
+    "RefusedScan",
     "Registration",
     "RequestState",
     "Role",

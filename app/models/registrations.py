@@ -82,3 +82,30 @@ class ScanReceipt(Base):
     response: Mapped[dict[str, Any]] = mapped_column(JSON)
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
     request_digest: Mapped[str | None] = mapped_column(String(64))  # as Registration's
+
+
+class RefusedScan(Base):
+    """A scan the server refused, kept as pretix keeps its failed check-ins: when, by whom and
+    why, so a trainer and support see that codes were refused and what for.
+
+    The code itself is not kept (it is the participant's key); the participant only when the
+    code was genuine. Written even though the scan's request is answered with a refusal
+    (``app.db.keep_despite_refusal``).
+    """
+
+    __tablename__ = "refused_scans"
+    __table_args__ = (Index("ix_refused_scans_session_received", "session_id", "received_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    received_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    # The session the scanner asked for, when it exists (an unknown id is not kept).
+    session_id: Mapped[int | None] = mapped_column(ForeignKey("sessions.id"))
+    participant_id: Mapped[int | None] = mapped_column(ForeignKey("participants.id"))
+    reason: Mapped[str] = mapped_column(String(40))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    token_id: Mapped[int | None] = mapped_column(ForeignKey("api_tokens.id"))
+
+    session: Mapped[Session | None] = relationship()
+    participant: Mapped[Participant | None] = relationship()
+    user: Mapped[User | None] = relationship()
+    token: Mapped[ApiToken | None] = relationship()

@@ -7,7 +7,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional, Validation
 
 from app.errors import Refusal
 from app.forms import Form
-from app.participants.operations import clean_national_number
+from app.participants.operations.creating import clean_national_number
 
 
 class ParticipantForm(Form):

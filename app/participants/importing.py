@@ -18,7 +18,8 @@ from app.audit import Actor
 from app.errors import Refusal
 from app.extensions import db
 from app.models import Branch, Session, Training
-from app.participants.operations import create_participant, enrol_in_training
+from app.participants.operations.creating import create_participant
+from app.participants.operations.enrolling import enrol_in_training
 
 COLUMNS = ("name", "email", "national_number")
 # Header names as people type them (English and Dutch); compared lower-case, "_" for spaces.

@@ -20,9 +20,9 @@ from app.mail import outbox
 from app.mail.messages import enrolled_sessions, participant_code
 from app.models import Branch, Enrolment, Participant, Role, Session, Training
 from app.participants import bp
-from app.participants import operations as people
 from app.participants.forms import ImportForm, MergeForm, ParticipantEditForm, ParticipantForm
 from app.participants.importing import ImportResult, import_participants
+from app.participants.operations import codes, creating, editing, merging, unenrolling
 from app.text import without_control_characters
 from app.timing import status_of
 from app.views import actor, branch_choices, choices, refusals_shown
@@ -119,7 +119,7 @@ def index() -> ResponseReturnValue:
     form, import_form = _forms()
     if form.validate_on_submit():
         with refusals_shown(form, "national_number"):
-            participant = people.create_participant(
+            participant = creating.create_participant(
                 actor(),
                 _branch(form.branch.data),
                 form.name.data,
@@ -218,7 +218,7 @@ def _detail_page(
         code_mail=outbox.code_mail_state(participant.id),
         is_admin=current_user.role == Role.ADMIN,
         number_holders=(
-            people.national_number_holders(participant)
+            creating.national_number_holders(participant)
             if _central_support() and participant.national_number_conflict_index
             else []
         ),
@@ -255,7 +255,7 @@ def edit(participant_id: int) -> ResponseReturnValue:
     form = ParticipantEditForm(prefix="edit")
     if form.validate_on_submit():
         with refusals_shown(form, "email"):
-            changed = people.update_participant(
+            changed = editing.update_participant(
                 actor(),
                 participant,
                 form.name.data,
@@ -281,7 +281,7 @@ def merge(participant_id: int) -> ResponseReturnValue:
     if form.validate_on_submit():
         duplicate = _participant(form.duplicate.data)
         with refusals_shown(form, "duplicate"):
-            people.merge_participants(actor(), kept, duplicate, datetime.now(UTC))
+            merging.merge_participants(actor(), kept, duplicate, datetime.now(UTC))
             flash(
                 _(
                     "%(name)s (#%(id)s) is merged into this record.",
@@ -301,7 +301,7 @@ def unenrol_session(participant_id: int, session_id: int) -> ResponseReturnValue
     session = scoping.get_one(scoping.sessions(current_user), Session, session_id, "session")
     if ConfirmForm().validate_on_submit():
         with refusals_shown():
-            people.unenrol(actor(), session, participant)
+            unenrolling.unenrol(actor(), session, participant)
             flash(_("%(name)s is taken off this session.", name=participant.name), "success")
     if request.form.get("back") == "session":
         return redirect(url_for("planning.session_detail", session_id=session.id))
@@ -315,7 +315,7 @@ def unenrol_training(participant_id: int, training_id: int) -> ResponseReturnVal
     training = scoping.get_one(scoping.trainings(current_user), Training, training_id, "training")
     if ConfirmForm().validate_on_submit():
         with refusals_shown():
-            count = people.unenrol_training(actor(), training, participant)
+            count = unenrolling.unenrol_training(actor(), training, participant)
             flash(
                 ngettext(
                     "%(name)s is taken off the training (%(num)d session).",
@@ -343,7 +343,7 @@ def reveal(participant_id: int) -> ResponseReturnValue:
         return redirect(url_for("participants.detail", participant_id=participant.id))
     revealed = None
     with refusals_shown():
-        revealed = people.reveal_national_number(actor(), participant)
+        revealed = creating.reveal_national_number(actor(), participant)
     response = _detail_page(participant, revealed)
     return response, 200, {"Cache-Control": "no-store"}
 
@@ -357,7 +357,7 @@ def keep_national_number(participant_id: int) -> ResponseReturnValue:
     participant = _participant(participant_id)
     if ConfirmForm().validate_on_submit():
         with refusals_shown():
-            people.keep_national_number(actor(), participant)
+            creating.keep_national_number(actor(), participant)
             flash(_("The national register number is kept on this record."), "success")
     return redirect(url_for("participants.detail", participant_id=participant.id))
 
@@ -368,7 +368,7 @@ def resend(participant_id: int) -> ResponseReturnValue:
     participant = _participant(participant_id)
     if ConfirmForm().validate_on_submit():
         with refusals_shown():
-            people.resend_code(actor(), participant)
+            codes.resend_code(actor(), participant)
             flash(
                 _("The QR code mail to %(email)s is queued again.", email=participant.email),
                 "success",
@@ -382,7 +382,7 @@ def reissue(participant_id: int) -> ResponseReturnValue:
     participant = _participant(participant_id)
     if ConfirmForm().validate_on_submit():
         with refusals_shown():
-            people.reissue_code(actor(), participant, datetime.now(UTC))
+            codes.reissue_code(actor(), participant, datetime.now(UTC))
             flash(
                 _(
                     "The old code is revoked; a new code is mailed to %(email)s.",

@@ -28,4 +28,4 @@ def _portal_globals() -> dict[str, Any]:
     }
 
 
-from app.portal import routes  # noqa: E402,F401
+from app.portal.routes import absences, hours, participant, signing_in, supervise  # noqa: E402,F401

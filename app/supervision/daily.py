@@ -20,10 +20,9 @@ from flask_babel import gettext as _
 from sqlalchemy import exists, select
 
 from app import audit, jobs
-from app import digest as digest_mail
 from app.audit import Actor
 from app.extensions import db
-from app.jobs.daily import Daily, register_daily
+from app.jobs.daily import Daily, morning_mail_at, on_working_days, register_daily
 from app.links import external_url
 from app.mail import outbox
 from app.models import Participant, SelfReport, SelfReportDecision, Supervisor, Training
@@ -34,7 +33,7 @@ QUIET = timedelta(hours=20)  # one mail a day, whoever sent the last one
 
 def send_waiting_mails(now: datetime) -> int:
     """Queue one mail per supervisor with reports waiting; returns how many."""
-    from app.supervision.operations import last_reminders
+    from app.supervision.operations.reminders import last_reminders
 
     rows = db.session.execute(
         select(SelfReport, Participant, Supervisor, Training)
@@ -103,4 +102,4 @@ def _perform(job: jobs.Claimed) -> None:
 
 jobs.register(jobs.JobKind(KIND, perform=_perform, enabled=outbox.smtp_configured))
 # The digest's hour and days: staff and supervisors hear from Aanwezig at the same moment.
-register_daily(Daily(KIND, at=digest_mail._send_at, runs_on=digest_mail._runs_on))
+register_daily(Daily(KIND, at=morning_mail_at, runs_on=on_working_days))

@@ -29,8 +29,10 @@ from app.models import (
 )
 from app.reasons import KIND_LABELS
 from app.supervision import bp
-from app.supervision import operations as ops
 from app.supervision.forms import RejectForm, SupervisorForm
+from app.supervision.operations import documents as documents_ops
+from app.supervision.operations import reminders, selfreports
+from app.supervision.operations import supervisors as supervisors_ops
 from app.views import actor, refusals_shown
 from app.web import file_response
 
@@ -59,7 +61,7 @@ def set_supervisor(participant_id: int) -> ResponseReturnValue:
     form = SupervisorForm(prefix="supervisor")
     if form.validate_on_submit():
         with refusals_shown():
-            supervisor = ops.set_supervisor(
+            supervisor = supervisors_ops.set_supervisor(
                 actor(),
                 participant,
                 form.supervisor_name.data or "",
@@ -84,7 +86,7 @@ def self_reports(training_id: int) -> ResponseReturnValue:
     """Which reported e-learning hours wait for their supervisor, since when; the decided."""
     training = _training(training_id)
     now = _now()
-    waiting = ops.waiting_reports(training, now)
+    waiting = reminders.waiting_reports(training, now)
     supervisors = {w.supervisor.id: w.supervisor for w in waiting if w.supervisor is not None}
     decided = list(
         db.session.scalars(
@@ -103,8 +105,8 @@ def self_reports(training_id: int) -> ResponseReturnValue:
         training=training,
         waiting=waiting,
         supervisors=sorted(supervisors.values(), key=lambda s: (s.name, s.id)),
-        reminded=ops.last_reminders(supervisors),
-        decided=ops.report_states(decided),
+        reminded=reminders.last_reminders(supervisors),
+        decided=selfreports.report_states(decided),
         form=ConfirmForm(),
         now=now,
     )
@@ -124,7 +126,7 @@ def remind(training_id: int, supervisor_id: int) -> ResponseReturnValue:
         raise NotFound("supervisor")
     if ConfirmForm().validate_on_submit():
         with refusals_shown():
-            count = ops.remind(actor(), training, supervisor, _now())
+            count = reminders.remind(actor(), training, supervisor, _now())
             flash(
                 _(
                     "%(name)s is reminded of %(n)s waiting reports.",
@@ -153,7 +155,7 @@ def inbox() -> ResponseReturnValue:
         .group_by(*Training.__table__.columns)  # the training as a whole, as SQL groups it
         .order_by(func.min(SelfReport.created_at))
     ).all()
-    documents = ops.waiting_justifications(scoping.participants(current_user))
+    documents = documents_ops.waiting_justifications(scoping.participants(current_user))
     return render_template(
         "supervision/inbox.html",
         documents=documents,
@@ -207,7 +209,7 @@ def accept(request_id: int) -> ResponseReturnValue:
     request_ = _request(request_id)
     if ConfirmForm().validate_on_submit():
         with refusals_shown():
-            ops.accept_justification(actor(), request_, _now())
+            documents_ops.accept_justification(actor(), request_, _now())
             flash(
                 _("The absence of %(name)s is justified.", name=request_.participant.name),
                 "success",
@@ -222,7 +224,7 @@ def reject(request_id: int) -> ResponseReturnValue:
     form = RejectForm(prefix="reject")
     if form.validate_on_submit():
         with refusals_shown():
-            ops.reject_justification(actor(), request_, form.reason.data or "", _now())
+            documents_ops.reject_justification(actor(), request_, form.reason.data or "", _now())
             flash(_("The document is rejected; the participant sees why."), "success")
     else:
         flash(_("Give the reason for the rejection."), "error")

@@ -143,7 +143,7 @@ def test_a_supervisor_approves_two_reports_on_a_phone(phone, live_server, app, m
     assert "2 registraties goedgekeurd." in phone.locator(".flash.success").inner_text()
     assert phone.locator(f"#report-{third}").count() == 1  # still waiting
     with app.app_context():
-        from app.supervision.operations import report_states
+        from app.supervision.operations.selfreports import report_states
 
         reports = db.session.scalars(select(SelfReport).order_by(SelfReport.id)).all()
         assert [s.state for s in report_states(reports)] == ["approved", "approved", "waiting"]

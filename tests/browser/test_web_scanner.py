@@ -225,7 +225,7 @@ def journal(page) -> list[dict]:  # type: ignore[no-untyped-def]
 def test_offline_scans_are_checked_locally_survive_a_reload_and_reach_the_server_once_in_order(
     camera, server, app, make, today
 ):
-    from app.participants.operations import reissue_code
+    from app.participants.operations.codes import reissue_code
 
     trainer = make.user(Role.TRAINER, "Gent", email="tom@example.org")
     session_id = make.session(today, time(0, 0), time(23, 59), trainer_id=trainer)

@@ -14,11 +14,11 @@ from sqlalchemy import event, select
 
 from app.attendance import operations as ops
 from app.attendance.figures import training_figures
-from app.attendance.frontdesk import frontdesk_lines
 from app.audit import Actor
 from app.domain.cutoff import BRUSSELS
 from app.errors import Refusal
 from app.extensions import db
+from app.frontdesk.operations import frontdesk_lines
 from app.models import (
     AuditRecord,
     Exemption,
@@ -339,9 +339,8 @@ def test_a_document_is_downloaded_as_an_attachment_and_too_large_ones_are_refuse
     big = b"%PDF-1.4\n" + b"0" * (5 * 1024 * 1024)
     # follow_redirects: only then does the test client close the body it spooled to a file.
     response = client.post(
-        f"/trainings/{past_training['training']}/participants/{past_training['ben']}",
+        f"/trainings/{past_training['training']}/participants/{past_training['ben']}/justifications",
         data={
-            "action": "justify",
             "justify-kind": "doctor",
             "justify-sessions": [past_training["sessions"][1]],
             "justify-handed_in": (PAST + timedelta(days=8)).isoformat(),
@@ -386,9 +385,8 @@ def test_the_xlsx_shows_exemptions_late_enrolment_and_paid_leave(app, make, past
         db.session.commit()
     client = log_in(app, Role.PROMOTOR, make)
     client.post(
-        f"/trainings/{past_training['training']}/participants/{past_training['ben']}",
+        f"/trainings/{past_training['training']}/participants/{past_training['ben']}/exemptions",
         data={
-            "action": "exempt",
             "exempt-session": 0,
             "exempt-minutes": 90,
             "exempt-reason": "EVC",

@@ -195,7 +195,6 @@ PDF = b"%PDF-1.4\n%test\n"
 
 def justify(client, training: int, person: int, session_id: int, handed_in: date, **extra):  # type: ignore[no-untyped-def]
     data = {
-        "action": "justify",
         "justify-kind": "doctor",
         "justify-sessions": [session_id],
         "justify-handed_in": handed_in.isoformat(),
@@ -203,7 +202,7 @@ def justify(client, training: int, person: int, session_id: int, handed_in: date
         **extra,
     }
     return client.post(
-        f"/trainings/{training}/participants/{person}",
+        f"/trainings/{training}/participants/{person}/justifications",
         data=data,
         content_type="multipart/form-data",
     )
@@ -278,9 +277,8 @@ def test_a_justification_document_must_be_a_pdf_or_image_and_is_served_only_in_s
 def test_an_exemption_takes_the_session_out_of_the_figures(app, make, past_training):
     client = log_in(app, Role.PROMOTOR, make)
     client.post(
-        f"/trainings/{past_training['training']}/participants/{past_training['ben']}",
+        f"/trainings/{past_training['training']}/participants/{past_training['ben']}/exemptions",
         data={
-            "action": "exempt",
             "exempt-session": past_training["sessions"][2],
             "exempt-reason": "Vrijstelling module 3",
         },

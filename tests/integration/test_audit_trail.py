@@ -146,7 +146,7 @@ def test_the_api_has_the_same_scope_and_pages(app, make, two_branches):
 def test_a_change_shows_its_before_and_after(app, make, two_branches, today):
     client = log_in(app, Role.PROMOTOR, make, branch="Gent", english=True)
     with app.app_context():
-        from app.participants.operations import update_participant
+        from app.participants.operations.editing import update_participant
 
         participant = db.session.get(Participant, two_branches["an"])
         user = db.session.scalars(select(User).where(User.role == Role.PROMOTOR)).first()

@@ -143,8 +143,8 @@ _WEB = {
     "own_credential": ["metrics.metrics"],  # METRICS_ALLOW networks or METRICS_TOKEN
     "staff": ["planning.home", "planning.archive", "auth.change_password", "auth.tokens",
               "auth.pair", "auth.logout", "calendar_feed.mine"],
-    "frontdesk": ["attendance.frontdesk", "attendance.frontdesk_enrol"],
-    "frontdesk_of_a": ["attendance.frontdesk_remind"],
+    "frontdesk": ["frontdesk.frontdesk", "frontdesk.frontdesk_enrol"],
+    "frontdesk_of_a": ["frontdesk.frontdesk_remind"],
     "support": [
         "admin.branches", "admin.closure_days", "admin.organisation GET", "admin.partners",
         "admin.users", "admin.organisation_stamp_image", "exchange.connections",
@@ -179,7 +179,8 @@ _WEB = {
         "certificates.download", "certificates.second_sitting", "certificates.sittings",
         "exports.download", "exports.submission", "exports.submit",
         "attendance.revoke_exemption", "attendance.revoke_justification",
-        "attendance.justification_document",
+        "attendance.justification_document", "attendance.add_exemption",
+        "attendance.update_enrolment", "attendance.record_justification",
         "admin.outbox_mail", "admin.outbox_image", "admin.outbox_retry", "admin.outbox_renew",
         "admin.outbox_withdraw",
     ],
@@ -232,7 +233,7 @@ ACCESS: dict[str, str] = {
 }
 
 # Allowed callers whose empty POST is refused with 404 because the form names no object.
-EMPTY_POST_NOT_FOUND = {"certificates.issue", "attendance.frontdesk_enrol"}
+EMPTY_POST_NOT_FOUND = {"certificates.issue", "frontdesk.frontdesk_enrol"}
 # The allowed answer of these is a redirect to a login page.
 ENDS_THE_SESSION = {"auth.logout", "portal.sign_out"}
 

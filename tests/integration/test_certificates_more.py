@@ -354,9 +354,8 @@ def test_a_participant_not_on_paid_leave_gets_an_attendance_certificate_with_hou
 def test_vlaams_opleidingsverlof_is_set_where_paid_leave_is_and_named(app, promotor, course):
     training, anais = course["training"], course["anais"]
     answer = promotor.post(
-        f"/trainings/{training}/participants/{anais}",
+        f"/trainings/{training}/participants/{anais}/enrolment",
         data={
-            "action": "enrolment",
             "enrolment-enrolled_on": "2026-01-05",
             "enrolment-paid_leave": "y",
             "enrolment-leave_regime": "vov",
@@ -378,9 +377,8 @@ def test_vlaams_opleidingsverlof_is_set_where_paid_leave_is_and_named(app, promo
     assert "educatief verlof" not in pdf_text(certificate.pdf).lower()
     # A regime that does not exist is a message, not a 500.
     answer = promotor.post(
-        f"/trainings/{training}/participants/{anais}",
+        f"/trainings/{training}/participants/{anais}/enrolment",
         data={
-            "action": "enrolment",
             "enrolment-enrolled_on": "2026-01-05",
             "enrolment-paid_leave": "y",
             "enrolment-leave_regime": "xyz",

@@ -35,7 +35,7 @@ from app.models import (
     TrainingEnrolment,
     User,
 )
-from app.supervision import operations as supervision
+from app.supervision.operations import selfreports
 from tests.concurrency import same_time
 from tests.integration.test_selfreports import (
     EVENING,
@@ -88,7 +88,7 @@ def _report(app, training_id, participant_id, minutes=None, start=time(9), end=t
 
     with app.app_context():
         try:
-            made = supervision.report_hours(
+            made = selfreports.report_hours(
                 Actor(None),
                 db.session.get(Training, training_id),
                 db.session.get(Participant, participant_id),

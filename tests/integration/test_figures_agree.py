@@ -147,7 +147,7 @@ def test_every_place_says_the_period_in_the_same_words(app, make, monkeypatch):
     assert (period.state, period.at_risk) == ("kept_so_far", True)
     # Every page computes with the moment it is asked: that moment for the pages and files.
     import app.attendance.routes as attendance_routes
-    import app.portal.routes as portal_routes
+    import app.portal.routes.participant as portal_routes
 
     portal = portal_client(app, "an@voorbeeld.be")
     monkeypatch.setattr(attendance_routes, "_now", lambda: now)

@@ -376,9 +376,8 @@ def test_a_document_is_served_with_the_extension_of_what_it_is(app, make):
         training_id = db.session.get(Session, session_id).training_id
     client = log_in(app, Role.ADMIN, make, branch=None)
     response = client.post(
-        f"/trainings/{training_id}/participants/{person}",
+        f"/trainings/{training_id}/participants/{person}/justifications",
         data={
-            "action": "justify",
             "justify-kind": "doctor",
             "justify-sessions": str(session_id),
             "justify-handed_in": (PAST + timedelta(days=3)).isoformat(),
@@ -449,7 +448,7 @@ class TestLoginLimits:
 def test_a_merge_carries_a_number_held_elsewhere_to_the_kept_record_still_waiting(app, make):
     from datetime import UTC, datetime
 
-    from app.participants.operations import merge_participants
+    from app.participants.operations.merging import merge_participants
 
     make.participant(branch="Antwerpen", national_number="85.07.30-033.28")
     promotor = log_in(app, Role.PROMOTOR, make, english=True)

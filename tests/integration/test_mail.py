@@ -95,7 +95,7 @@ def test_enrolling_in_every_session_of_a_training_sends_one_mail_listing_them_al
 ):
     from app.audit import Actor
     from app.models import Participant, Session
-    from app.participants.operations import enrol_in_training
+    from app.participants.operations.enrolling import enrol_in_training
 
     first = make.session(today)
     with app.app_context():
@@ -138,7 +138,7 @@ def test_resend_and_reissue_queue_new_mails_and_reissue_revokes_the_old_code(
     waiting with the old code, so only the new code goes out."""
     from app.audit import Actor
     from app.models import Participant
-    from app.participants.operations import reissue_code, resend_code
+    from app.participants.operations.codes import reissue_code, resend_code
 
     session_id = make.session(today)
     participant = make.participant()

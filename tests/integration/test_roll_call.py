@@ -10,10 +10,10 @@ import pytest
 from sqlalchemy import select
 
 from app.attendance import operations as ops
-from app.attendance.frontdesk import frontdesk_lines
 from app.domain.cutoff import BRUSSELS
 from app.errors import Refusal
 from app.extensions import db
+from app.frontdesk.operations import frontdesk_lines
 from app.models import Registration, Role, RollCallMark, Session, User
 from tests.integration.conftest import PAST, reopen
 from tests.integration.test_attendance_corrections import at, call, effective, run

@@ -30,7 +30,7 @@ from app.models import (
     TrainingEnrolment,
     TrainingMode,
 )
-from app.supervision import operations as supervision
+from app.supervision.operations import selfreports
 from tests.integration.conftest import PAST, reopen, scan
 from tests.integration.test_certificates import pdf_text
 from tests.integration.test_selfreports import link_supervisor, portal_client
@@ -96,7 +96,7 @@ def chloe(app, make):  # type: ignore[no-untyped-def]
         scan(api, session_id, code, _at(day, *left))
     link_supervisor(app, person, "Sara Baas", "sara@example.org")
     with app.app_context():
-        report = supervision.report_hours(
+        report = selfreports.report_hours(
             Actor(None),
             db.session.get(Training, training_id),
             db.session.get(Participant, person),
@@ -107,7 +107,7 @@ def chloe(app, make):  # type: ignore[no-untyped-def]
             "Module 1",
             _at(MONDAYS[0], 22),
         )
-        supervision.decide(
+        selfreports.decide(
             Actor(None), "sara@example.org", [report.id], True, "", _at(MONDAYS[0], 23)
         )
         db.session.commit()

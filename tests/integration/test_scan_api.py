@@ -114,7 +114,7 @@ def test_a_revoked_code_is_refused_and_the_new_one_works(setup, make):
     from app.audit import Actor
     from app.extensions import db
     from app.models import Participant
-    from app.participants.operations import reissue_code
+    from app.participants.operations.codes import reissue_code
 
     with make.app.app_context():
         reissue_code(

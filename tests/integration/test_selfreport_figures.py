@@ -14,7 +14,7 @@ from app.audit import Actor
 from app.domain.thresholds import AttendanceFigures
 from app.extensions import db
 from app.models import Participant, Training
-from app.supervision import operations as ops
+from app.supervision.operations import selfreports
 from tests.integration.test_selfreports import (
     EVENING,
     MONDAY,
@@ -52,7 +52,7 @@ def test_only_approved_hours_count_and_a_correction_takes_the_place_of_the_old_o
     assert sorted(before) == ["An Peeters", "Ben Claes"]
     assert all(p.figures == AttendanceFigures() for p in before.values())
     with app.app_context():
-        ops.decide(Actor(None), "sara@example.org", [first], True, "", EVENING)
+        selfreports.decide(Actor(None), "sara@example.org", [first], True, "", EVENING)
         db.session.commit()
     an = _figures(app, training)["An Peeters"]
     f = an.figures
@@ -62,8 +62,10 @@ def test_only_approved_hours_count_and_a_correction_takes_the_place_of_the_old_o
     assert _figures(app, training)["Ben Claes"].figures == AttendanceFigures()
     second = report(app, training, course["an"], end=time(10), replaces=first)
     with app.app_context():
-        ops.decide(Actor(None), "sara@example.org", [second], True, "", EVENING)
-        ops.decide(Actor(None), "karel@example.org", [waiting], False, "Niet gedaan", EVENING)
+        selfreports.decide(Actor(None), "sara@example.org", [second], True, "", EVENING)
+        selfreports.decide(
+            Actor(None), "karel@example.org", [waiting], False, "Niet gedaan", EVENING
+        )
         db.session.commit()
     figures = _figures(app, training)
     assert figures["An Peeters"].figures.present == 1 * H  # the correction, not both
@@ -99,7 +101,7 @@ def test_approved_hours_cost_one_query_whatever_their_number(app, course):
 
     ids = [report(app, training, course["an"], day=MONDAY, start=time(9), end=time(10))]
     with app.app_context():
-        ops.decide(Actor(None), "sara@example.org", ids, True, "", EVENING)
+        selfreports.decide(Actor(None), "sara@example.org", ids, True, "", EVENING)
         db.session.commit()
     one = queries()
     more = [
@@ -108,8 +110,8 @@ def test_approved_hours_cost_one_query_whatever_their_number(app, course):
         for h in (12, 13, 14, 15)
     ]
     with app.app_context():
-        ops.decide(Actor(None), "sara@example.org", more[:4], True, "", EVENING)
-        ops.decide(Actor(None), "karel@example.org", more[4:], True, "", EVENING)
+        selfreports.decide(Actor(None), "sara@example.org", more[:4], True, "", EVENING)
+        selfreports.decide(Actor(None), "karel@example.org", more[4:], True, "", EVENING)
         db.session.commit()
     assert queries() == one
     assert _figures(app, training)["An Peeters"].figures.present == 3 * H

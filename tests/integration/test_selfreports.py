@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 from sqlalchemy import select
 
+from app.attendance.selfreported import counting_reports
 from app.audit import Actor
 from app.domain.cutoff import BRUSSELS
 from app.extensions import db
@@ -25,7 +26,8 @@ from app.models import (
     TrainingEnrolment,
     TrainingMode,
 )
-from app.supervision import operations as ops
+from app.supervision.operations import selfreports
+from app.supervision.operations import supervisors as supervisors_ops
 from tests.integration.test_web_planning import log_in
 
 MONDAY = date(2026, 1, 5)  # a working day long past: operations get their own ``now``
@@ -34,7 +36,7 @@ EVENING = datetime.combine(MONDAY, time(20), tzinfo=BRUSSELS)
 
 def elearning_training(app, make, today, participant_ids, branch="Gent", code="EL-7") -> int:  # type: ignore[no-untyped-def]
     """An e-learning training without sessions; the participants enrolled since long ago."""
-    from app.participants.operations import enrol_in_elearning
+    from app.participants.operations.enrolling import enrol_in_elearning
     from app.planning.operations import create_project, create_training
     from tests.builders import _planner
 
@@ -54,7 +56,7 @@ def elearning_training(app, make, today, participant_ids, branch="Gent", code="E
 
 def link_supervisor(app, participant_id: int, name: str, email: str) -> int:  # type: ignore[no-untyped-def]
     with app.app_context():
-        supervisor = ops.set_supervisor(
+        supervisor = supervisors_ops.set_supervisor(
             Actor(None), db.session.get(Participant, participant_id), name, email
         )
         db.session.commit()
@@ -74,7 +76,7 @@ def report(
 ):  # type: ignore[no-untyped-def]
     """Report through the operation the portal calls; the refusal (if any) is raised."""
     with app.app_context():
-        made = ops.report_hours(
+        made = selfreports.report_hours(
             Actor(None),
             db.session.get(Training, training_id),
             db.session.get(Participant, participant_id),
@@ -121,17 +123,17 @@ def states(app, training_id: int) -> dict[int, str]:  # type: ignore[no-untyped-
         reports = db.session.scalars(
             select(SelfReport).where(SelfReport.training_id == training_id)
         ).all()
-        return {s.report.id: s.state for s in ops.report_states(reports)}
+        return {s.report.id: s.state for s in selfreports.report_states(reports)}
 
 
 def test_a_report_waits_for_the_supervisor_and_counts_only_once_approved(app, course):
     first = report(app, course["training"], course["an"])
     assert states(app, course["training"]) == {first: "waiting"}
     with app.app_context():
-        assert db.session.scalars(ops.counting_reports()).all() == []
-        assert ops.decide(Actor(None), "sara@example.org", [first], True, "", EVENING) == 1
+        assert db.session.scalars(counting_reports()).all() == []
+        assert selfreports.decide(Actor(None), "sara@example.org", [first], True, "", EVENING) == 1
         db.session.commit()
-        assert [r.id for r in db.session.scalars(ops.counting_reports())] == [first]
+        assert [r.id for r in db.session.scalars(counting_reports())] == [first]
     assert states(app, course["training"]) == {first: "approved"}
 
 
@@ -240,14 +242,14 @@ def test_a_supervisor_sees_and_decides_only_their_own_participants(app, course):
         from app.errors import Refusal
 
         with pytest.raises(Refusal) as refused:
-            ops.decide(Actor(None), "karel@example.org", [ans], True, "", EVENING)
+            selfreports.decide(Actor(None), "karel@example.org", [ans], True, "", EVENING)
         assert refused.value.status == 404
 
 
 def test_a_rejected_report_is_corrected_and_sent_again(app, course):
     first = report(app, course["training"], course["an"])
     with app.app_context():
-        ops.decide(Actor(None), "sara@example.org", [first], False, "Te veel uren", EVENING)
+        selfreports.decide(Actor(None), "sara@example.org", [first], False, "Te veel uren", EVENING)
         db.session.commit()
     later = EVENING + timedelta(days=5)  # past the deadline: a correction of the same day is fine
     second = report(app, course["training"], course["an"], end=time(10), now=later, replaces=first)
@@ -258,22 +260,22 @@ def test_a_rejected_report_is_corrected_and_sent_again(app, course):
         report(app, course["training"], course["an"], end=time(10), now=later, replaces=first)
     assert again.value.code == "not_correctable"
     with app.app_context():
-        ops.decide(Actor(None), "sara@example.org", [second], True, "", later)
+        selfreports.decide(Actor(None), "sara@example.org", [second], True, "", later)
         db.session.commit()
-        assert [r.id for r in db.session.scalars(ops.counting_reports())] == [second]
+        assert [r.id for r in db.session.scalars(counting_reports())] == [second]
 
 
 def test_an_approved_report_is_never_changed_a_correction_replaces_it_once_approved(app, course):
     first = report(app, course["training"], course["an"])
     with app.app_context():
-        ops.decide(Actor(None), "sara@example.org", [first], True, "", EVENING)
+        selfreports.decide(Actor(None), "sara@example.org", [first], True, "", EVENING)
         db.session.commit()
     second = report(app, course["training"], course["an"], end=time(10), replaces=first)
     with app.app_context():
-        assert [r.id for r in db.session.scalars(ops.counting_reports())] == [first]
-        ops.decide(Actor(None), "sara@example.org", [second], True, "", EVENING)
+        assert [r.id for r in db.session.scalars(counting_reports())] == [first]
+        selfreports.decide(Actor(None), "sara@example.org", [second], True, "", EVENING)
         db.session.commit()
-        assert [r.id for r in db.session.scalars(ops.counting_reports())] == [second]
+        assert [r.id for r in db.session.scalars(counting_reports())] == [second]
         kept = db.session.get(SelfReport, first)
         assert (kept.start, kept.end, kept.minutes) == (time(9), time(11), 120)
     assert states(app, course["training"]) == {first: "replaced", second: "approved"}
@@ -344,7 +346,7 @@ def test_the_api_lists_the_reports_with_their_state_for_a_promotor_only(app, mak
     first = report(app, course["training"], course["an"])
     second = report(app, course["training"], course["ben"], start=time(13), end=time(14))
     with app.app_context():
-        ops.decide(Actor(None), "sara@example.org", [first], True, "", EVENING)
+        selfreports.decide(Actor(None), "sara@example.org", [first], True, "", EVENING)
         db.session.commit()
     api = make.api(Role.PROMOTOR)
     answer = api.get(f"/trainings/{course['training']}/self-reports")

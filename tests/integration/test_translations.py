@@ -205,7 +205,7 @@ def test_dutch_formats_on_every_page_file_mail_and_exchange_state(app, make):
         Role,
         Session,
     )
-    from app.participants.operations import reissue_code
+    from app.participants.operations.codes import reissue_code
     from tests.integration.conftest import PAST, reopen
     from tests.integration.test_selfreports import (
         elearning_training,

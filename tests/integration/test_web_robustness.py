@@ -422,9 +422,8 @@ def test_a_huge_number_of_exempted_minutes_is_refused_in_dutch(app, make, past_t
     client = log_in(app, Role.PROMOTOR, make)
     for value in HUGE_NUMBERS:
         response = client.post(
-            f"/trainings/{past_training['training']}/participants/{past_training['ben']}",
+            f"/trainings/{past_training['training']}/participants/{past_training['ben']}/exemptions",
             data={
-                "action": "exempt",
                 "exempt-session": 0,
                 "exempt-minutes": value,
                 "exempt-reason": "EVC",

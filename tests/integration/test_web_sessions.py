@@ -172,7 +172,7 @@ def test_the_archive_lists_past_sessions_and_filters_the_reopened_and_unsubmitte
 
 
 def test_the_archive_pages(app, make):
-    from app.planning.routes import ARCHIVE_PAGE_SIZE
+    from app.planning.routes.dashboard import ARCHIVE_PAGE_SIZE
 
     first = make.session(PAST, time(8), time(9))
     with app.app_context():

@@ -195,8 +195,12 @@ def area_imports() -> list[tuple[str, str, str]]:
     return found
 
 
-# The participant's page shows the form that links a supervisor (kept in its own area).
-OTHER_AREAS_PAGES_ALLOWED = {("participants", "app.supervision.forms")}
+# The participant's page shows the form that links a supervisor (kept in its own area); the
+# front desk's walk-in form is the participant form, with the same fields and checks.
+OTHER_AREAS_PAGES_ALLOWED = {
+    ("participants", "app.supervision.forms"),
+    ("frontdesk", "app.participants.forms"),
+}
 
 
 def test_no_area_imports_another_areas_routes_or_forms():

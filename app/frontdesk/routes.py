@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from flask import flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func
@@ -28,7 +29,7 @@ def _now() -> datetime:
 
 @bp.get("/frontdesk")
 @login_required
-def frontdesk():  # type: ignore[no-untyped-def]
+def frontdesk() -> ResponseReturnValue:
     """Today's sessions: has anyone registered yet, how many are in, who needs a reminder."""
     _require_frontdesk()
     return _page(_now())
@@ -75,7 +76,7 @@ def _require_frontdesk() -> None:
 
 @bp.post("/frontdesk/sessions/<int:session_id>/remind")
 @login_required
-def frontdesk_remind(session_id: int):  # type: ignore[no-untyped-def]
+def frontdesk_remind(session_id: int) -> ResponseReturnValue:
     """Mail the trainer of one of today's sessions that nothing is registered yet."""
     _require_frontdesk()
     today = _now().astimezone(BRUSSELS).date()
@@ -91,7 +92,7 @@ def frontdesk_remind(session_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/frontdesk/enrol")
 @login_required
-def frontdesk_enrol():  # type: ignore[no-untyped-def]
+def frontdesk_enrol() -> ResponseReturnValue:
     """Enrol a walk-in in one of today's sessions (scoped: the front desk's branch)."""
     _require_frontdesk()
     today = _now().astimezone(BRUSSELS).date()
@@ -135,7 +136,7 @@ def _walk_in_form(open_today: list[Session]) -> WalkInForm:
 
 @bp.post("/frontdesk/new")
 @login_required
-def frontdesk_new():  # type: ignore[no-untyped-def]
+def frontdesk_new() -> ResponseReturnValue:
     """Add a walk-in who has no record yet and enrol them in one of today's sessions: the
     first enrolment mails their QR code, and they can be scanned at once."""
     _require_frontdesk()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
@@ -76,7 +77,7 @@ def _training_page(
     enrol_form: EnrolForm | None = None,
     details_form: TrainingDetailsForm | None = None,
     edit_form: TrainingEditForm | None = None,
-):  # type: ignore[no-untyped-def]
+) -> str:
     now = _now()
     sessions = db.session.scalars(
         _listed(scoping.sessions(current_user))
@@ -99,7 +100,7 @@ def _training_page(
 
 @bp.route("/trainings/<int:training_id>", methods=["GET", "POST"])
 @login_required
-def training(training_id: int):  # type: ignore[no-untyped-def]
+def training(training_id: int) -> ResponseReturnValue:
     training = _training(training_id)
     if request.method == "POST":
         scoping.require_planner(current_user)
@@ -160,7 +161,7 @@ def _training_edit_form(training: Training) -> TrainingEditForm:
 
 @bp.post("/trainings/<int:training_id>/edit")
 @login_required
-def edit_training(training_id: int):  # type: ignore[no-untyped-def]
+def edit_training(training_id: int) -> ResponseReturnValue:
     """Rename a training, change its code, form or trainers."""
     scoping.require_planner(current_user)
     training = _training(training_id)
@@ -185,7 +186,7 @@ def edit_training(training_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/trainings/<int:training_id>/details")
 @login_required
-def training_details(training_id: int):  # type: ignore[no-untyped-def]
+def training_details(training_id: int) -> ResponseReturnValue:
     """Change the training's certificate data, lesson periods and exam date."""
     scoping.require_planner(current_user)
     training = _training(training_id)
@@ -211,7 +212,7 @@ def _enrolled_text(people: int, sessions: int | None, new: int) -> str:
 
 @bp.post("/trainings/<int:training_id>/enrol")
 @login_required
-def enrol_training(training_id: int):  # type: ignore[no-untyped-def]
+def enrol_training(training_id: int) -> ResponseReturnValue:
     """Enrol participants in every session of a training."""
     scoping.require_planner(current_user)
     training = _training(training_id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -46,7 +47,7 @@ def _uploader_key() -> str:
 @bp.route("/absences", methods=["GET", "POST"])
 @limiter.limit(_upload_limit, key_func=_uploader_key, scope="portal-upload", methods=["POST"])
 @portal_required
-def absences(who: PortalIdentity):  # type: ignore[no-untyped-def]
+def absences(who: PortalIdentity) -> ResponseReturnValue:
     """Justified absences and the documents sent, with their outcome; a new document."""
     records = _records(who)
     form = _upload_form(records)

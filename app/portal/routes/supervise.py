@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import ngettext
 from sqlalchemy.orm import joinedload
 
@@ -21,7 +22,7 @@ from app.views import choices, refusals_shown
 
 @bp.route("/supervise", methods=["GET", "POST"])
 @portal_required
-def supervise(who: PortalIdentity):  # type: ignore[no-untyped-def]
+def supervise(who: PortalIdentity) -> ResponseReturnValue:
     """The reports of one's participants: approve or reject several at once."""
     form = DecisionForm()
     reports = list(

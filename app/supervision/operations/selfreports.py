@@ -220,8 +220,8 @@ def report_hours(
         training_id=training.id,
         participant_id=participant.id,
         day=day,
-        start=start,  # type: ignore[arg-type]
-        end=end,  # type: ignore[arg-type]
+        start=start,
+        end=end,
         minutes=int(rules.reported_time(reported) // timedelta(minutes=1)),
         description=description,
         replaces_id=replaces.id if replaces is not None else None,
@@ -271,7 +271,7 @@ def _check_correctable(report: SelfReport, participant: Participant, training: T
         )
 
 
-def supervised_reports(email: str) -> Select[tuple[SelfReport]]:
+def supervised_reports(email: str) -> Select[SelfReport]:
     """The reports of the participants whose supervisor has this address (any branch)."""
     return (
         select(SelfReport)
@@ -284,7 +284,7 @@ def supervised_reports(email: str) -> Select[tuple[SelfReport]]:
 def decide(
     actor: Actor,
     email: str,
-    report_ids: Sequence[int],
+    report_ids: Sequence[object],  # as sent: the ones that are not ids are left out
     approve: bool,
     reason: str,
     now: datetime,

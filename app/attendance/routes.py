@@ -44,7 +44,7 @@ from app.models import (
     Training,
     TrainingEnrolment,
 )
-from app.reasons import KIND_LABELS
+from app.reasons import JUSTIFICATION_KIND_LABELS
 from app.scanning.roster import RosterEntry, roster
 from app.timing import session_times
 from app.views import actor, choices, refusals_shown
@@ -64,6 +64,14 @@ def _session(session_id: int) -> Session:
 
 def _participant_choices(session: Session) -> list[SelectChoice]:
     return choices((e.participant.id, e.participant.name) for e in roster(session))
+
+
+def _chosen(participant_id: int) -> Participant:
+    """The participant picked on the session's roster (the form offers only those)."""
+    found = db.session.get(Participant, participant_id)
+    if found is None:
+        raise NotFound("participant")
+    return found
 
 
 def _roll_call_lines(entries: Iterable[RosterEntry]) -> list[ops.RollCallLine]:
@@ -156,7 +164,7 @@ def late_arrival(session_id: int) -> ResponseReturnValue:
     form = LateArrivalForm(prefix="late")
     form.participant.choices = _participant_choices(session)
     if form.validate_on_submit():
-        participant = db.session.get(Participant, form.participant.data)
+        participant = _chosen(form.participant.data)
         arrived = local_datetime(session.day, form.arrived.data)
         with refusals_shown():
             ops.late_arrival(actor(), session, participant, arrived, _now())
@@ -173,7 +181,7 @@ def left_early(session_id: int) -> ResponseReturnValue:
     form = LeftEarlyForm(prefix="early")
     form.participant.choices = _participant_choices(session)
     if form.validate_on_submit():
-        participant = db.session.get(Participant, form.participant.data)
+        participant = _chosen(form.participant.data)
         left_at = local_datetime(session.day, form.left_at.data)
         with refusals_shown():
             ops.left_early(actor(), session, participant, left_at, _now())
@@ -210,7 +218,7 @@ def incomplete(session_id: int) -> ResponseReturnValue:
     form = ResolveForm()
     form.participant.choices = choices((e.participant.id, e.participant.name) for e in open_entries)
     if form.validate_on_submit():
-        participant = db.session.get(Participant, form.participant.data)
+        participant = _chosen(form.participant.data)
         left_at = local_datetime(session.day, form.left_at.data)
         with refusals_shown(form, "left_at"):
             ops.resolve_incomplete(actor(), session, participant, left_at, form.reason.data, _now())
@@ -306,7 +314,7 @@ def _enrolment_form(enrolment: TrainingEnrolment, posted: bool = False) -> Enrol
 
 def _justification_form(sessions: list[Session], posted: bool = False) -> JustificationForm:
     form = JustificationForm(prefix="justify", **({} if posted else {"formdata": None}))
-    form.kind.choices = choices((k.value, label) for k, label in KIND_LABELS.items())
+    form.kind.choices = choices((k.value, label) for k, label in JUSTIFICATION_KIND_LABELS.items())
     form.sessions.choices = choices((s.id, _session_label(s)) for s in sessions)
     return form
 
@@ -428,7 +436,7 @@ def _participant_page(
         enrolment_form=enrolment_form or _enrolment_form(enrolment),
         justification_form=justification_form or _justification_form(sessions),
         confirm=ConfirmForm(),
-        kind_labels=KIND_LABELS,
+        kind_labels=JUSTIFICATION_KIND_LABELS,
         remarks=_roll_call_remarks(training, person),
     )
 
@@ -449,7 +457,7 @@ def _roll_call_remarks(training: Training, person: Participant) -> list[tuple[Se
             )
             .order_by(Session.day, Session.start)
         ).all()
-    )  # type: ignore[arg-type]
+    )
 
 
 def _enrolled_session_ids(participant_id: int) -> set[int]:

@@ -27,7 +27,7 @@ from app.models import (
     Training,
     TrainingMode,
 )
-from app.reasons import KIND_LABELS
+from app.reasons import JUSTIFICATION_KIND_LABELS
 from app.supervision import bp
 from app.supervision.forms import RejectForm, SupervisorForm
 from app.supervision.operations import documents as documents_ops
@@ -161,7 +161,7 @@ def inbox() -> ResponseReturnValue:
         documents=documents,
         remarks=_remarks(documents),
         trainings=waiting_counts,
-        kind_labels=KIND_LABELS,
+        kind_labels=JUSTIFICATION_KIND_LABELS,
         form=ConfirmForm(),
         reject_form=RejectForm(prefix="reject"),
         now=_now(),

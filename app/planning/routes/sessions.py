@@ -117,7 +117,7 @@ def _edit_form(session: Session) -> SessionEditForm:
         form.trainer.data = session.trainer_id or 0
     trainers = _trainer_choices(session.training.project.branch_id)
     if session.trainer is not None and session.trainer_id not in dict(trainers):
-        trainers.append((session.trainer_id, session.trainer.display_name))  # as planned before
+        trainers.append((session.trainer.id, session.trainer.display_name))  # as planned before
     form.trainer.choices = choices([(0, _("(no trainer yet)")), *trainers])
     return form
 

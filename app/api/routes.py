@@ -720,7 +720,7 @@ def training_self_reports(training_id: int) -> s.SelfReportList:
                 minutes=r.minutes,
                 hours=round(r.minutes / 60, 2),
                 description=r.description,
-                state=state.state,  # type: ignore[arg-type]
+                state=state.state,
                 replaces_id=r.replaces_id,
                 sent_at=r.created_at,
                 decided_at=decision.decided_at if decision else None,

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
+from typing import Literal
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, exists, func, select
@@ -54,12 +55,15 @@ def _standing(participant_ids: Iterable[int], day: date) -> list[SelfReport]:
     return [*db.session.scalars(waiting), *db.session.scalars(counting)]
 
 
+Standing = Literal["waiting", "approved", "rejected", "replaced"]
+
+
 @dataclass(frozen=True)
 class ReportState:
     """What a report's reader needs: its state, and its decision and successor if any."""
 
     report: SelfReport
-    state: str  # waiting, approved, rejected, replaced (an approved correction took its place)
+    state: Standing  # replaced: an approved correction took its place
     decision: SelfReportDecision | None
     successor: SelfReport | None
 
@@ -96,6 +100,7 @@ def report_states(reports: Sequence[SelfReport]) -> list[ReportState]:
     states = []
     for report in reports:
         decision = decisions.get(report.id)
+        state: Standing
         if decision is None:
             state = "waiting"
         elif not decision.approved:
@@ -158,8 +163,8 @@ def report_hours(
     training: Training,
     participant: Participant,
     day: date,
-    start: datetime | None,
-    end: datetime | None,
+    start: time | None,
+    end: time | None,
     minutes: int | None,
     description: str,
     now: datetime,
@@ -191,7 +196,7 @@ def report_hours(
     if replaces is not None:
         _check_correctable(replaces, participant, training)
     duration = timedelta(minutes=minutes) if minutes is not None and start is None else None
-    reported = rules.Reported(day, start, end, duration)  # type: ignore[arg-type]
+    reported = rules.Reported(day, start, end, duration)
     same_person = select(Participant.id).where(
         func.lower(Participant.email) == participant.email.lower()
     )

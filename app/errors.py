@@ -11,19 +11,22 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
+from app.domain.refusals import status_of
+
 
 class Refusal(Exception):
-    """An operation refused: ``code`` is stable, ``message`` is shown to the user."""
+    """An operation refused: ``code`` is stable (one of ``app.domain.refusals.Reason``, whose
+    catalogue gives its status), ``message`` is shown to the user."""
 
     status = 400
 
     def __init__(self, code: str, message: Any, status: int | None = None, **details: Any):
         super().__init__(str(message))
-        self.code = code
+        self.code = str(code)
         self.message = message
         self.details = details
-        if status is not None:
-            self.status = status
+        # An explicit status must agree with the catalogue (tests/unit/test_refusals.py).
+        self.status = status if status is not None else status_of(self.code, type(self).status)
 
     def as_json(self) -> dict[str, Any]:
         return {"error": self.code, "message": str(self.message), **self.details}

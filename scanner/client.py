@@ -6,6 +6,9 @@ from typing import Any
 
 import requests
 
+# The most the server gives in one page of a list.
+ROSTER_PAGE = 1000
+
 
 class Unreachable(Exception):
     """No answer from the server (network down, timeout, 5xx): try again later."""
@@ -65,7 +68,20 @@ class Client:
         return self._call("GET", "/sessions", params={"date": day})["items"]
 
     def roster(self, session_id: int) -> dict[str, Any]:
-        return self._call("GET", f"/sessions/{session_id}/roster")
+        """The session and every participant on its roster: the server pages the roster, and
+        the scanner checks codes offline against all of it, so it reads every page."""
+        page, participants = 1, []
+        while True:
+            answer = self._call(
+                "GET",
+                f"/sessions/{session_id}/roster",
+                params={"page": page, "per_page": ROSTER_PAGE},
+            )
+            participants += answer["participants"]
+            total = answer.get("total", len(participants))  # a server that does not page
+            if not answer["participants"] or len(participants) >= total:
+                return {**answer, "participants": participants}
+            page += 1
 
     def scan(
         self, session_id: int, code: str, nonce: str, scanned_at: str, direction: str

@@ -4,7 +4,7 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-from app.api import audit, auth, edits, parity, routes  # noqa: E402,F401
+from app.api import absences, audit, auth, edits, parity, rollcall, routes  # noqa: E402,F401
 
 # The exchange's incoming endpoint is described with the API (one OpenAPI document) and added
 # to this blueprint by create_app, which imports app.exchange.incoming: the API imports no area.

@@ -47,9 +47,24 @@ def key_of(request: Request) -> str | None:
 
 def _digest(request: Request) -> str:
     hashed = hashlib.sha256()
-    for part in (request.method.encode(), request.path.encode(), request.get_data()):
+    for part in (request.method.encode(), request.path.encode(), *_body_parts(request)):
         hashed.update(len(part).to_bytes(8, "big") + part)
     return hashed.hexdigest()
+
+
+def _body_parts(request: Request) -> list[bytes]:
+    """The body as bytes; a multipart body by its fields and files, since a client draws a new
+    boundary for every request and a retry would otherwise count as another request."""
+    if request.mimetype != "multipart/form-data":
+        return [request.get_data()]
+    parts = []
+    for name, value in sorted(request.form.items(multi=True)):
+        parts += [b"field", name.encode(), value.encode()]
+    for name, upload in sorted(request.files.items(multi=True), key=lambda item: item[0]):
+        content = upload.stream.read()
+        upload.stream.seek(0)
+        parts += [b"file", name.encode(), (upload.filename or "").encode(), content]
+    return parts
 
 
 def _stored(user_id: int, key: str) -> IdempotencyKey | None:

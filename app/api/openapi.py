@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from functools import wraps
 from typing import Any
 
-from flask import current_app, jsonify, request
+from flask import Response, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
 from pydantic import BaseModel
@@ -23,6 +23,7 @@ from werkzeug.exceptions import BadRequest
 
 from app.api import bp, idempotency, schemas
 from app.domain.limits import MAX_ID
+from app.domain.refusals import Reason
 from app.errors import Refusal
 from app.json_strict import is_non_standard
 
@@ -85,6 +86,36 @@ def read_json() -> Any:
     return data
 
 
+def _is_file(schema: dict[str, Any]) -> bool:
+    return schema.get("format") == "binary" or any(_is_file(s) for s in schema.get("anyOf", []))
+
+
+def _is_array(schema: dict[str, Any]) -> bool:
+    return schema.get("type") == "array" or any(_is_array(s) for s in schema.get("anyOf", []))
+
+
+def read_form(model: type[BaseModel]) -> dict[str, Any]:
+    """A ``multipart/form-data`` body, as the values ``model`` reads: every value of a field
+    that is a list, the uploaded file of a binary field (werkzeug's ``FileStorage``; a text
+    part in its place is given as text, which the field refuses), one value of the others."""
+    if request.mimetype != "multipart/form-data":
+        raise Refusal(
+            "invalid_request",
+            _l("The request body must be multipart/form-data."),
+            status=400,
+        )
+    data: dict[str, Any] = {}
+    for name, schema in model.model_json_schema()["properties"].items():
+        if _is_file(schema) and name in request.files:
+            data[name] = request.files[name]
+        elif _is_array(schema):
+            if values := request.form.getlist(name):
+                data[name] = values
+        elif name in request.form:
+            data[name] = request.form[name]
+    return data
+
+
 # --- The declaration -------------------------------------------------------------------------
 
 REFUSALS = {
@@ -109,6 +140,10 @@ class Operation:
     description: str = ""
     public: bool = False
     idempotent: bool = False
+    # The body as multipart/form-data (with a file) instead of JSON.
+    form: bool = False
+    # A file to download, in one of these media types, instead of a JSON answer.
+    download: tuple[str, ...] = ()
 
 
 def endpoint(
@@ -122,9 +157,13 @@ def endpoint(
     description: str = "",
     public: bool = False,
     idempotent: bool | None = None,
+    form: bool = False,
+    download: tuple[str, ...] = (),
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Declare a route's schemas. The view gets ``body=`` and ``query=`` parsed, and returns
-    an answer model (or ``(model, status)``), which is written as JSON."""
+    an answer model (or ``(model, status)``), which is written as JSON. With ``form`` the
+    body is read from ``multipart/form-data`` (a file upload) by the same schema; with
+    ``download`` (its media types) the view answers a file (a ``Response``) instead."""
     answers = ok if isinstance(ok, dict) else {status: (ok, "OK" if status == 200 else "Created")}
     refusals = dict(refuses or {})
     if not public:
@@ -145,7 +184,16 @@ def endpoint(
             "The Idempotency-Key was used for another request (idempotency_key_reused)",
         )
     operation = Operation(
-        summary, answers, body, query, refusals, description, public, bool(idempotent)
+        summary,
+        answers,
+        body,
+        query,
+        refusals,
+        description,
+        public,
+        bool(idempotent),
+        form,
+        download,
     )
 
     def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -157,10 +205,12 @@ def endpoint(
                 if replayed is not None:
                     return replayed
             if body is not None:
-                path["body"] = schemas.parse(body, read_json())
+                path["body"] = schemas.parse(body, read_form(body) if form else read_json())
             if query is not None:
                 path["query"] = schemas.parse(query, request.args.to_dict())
             result = view(**path)
+            if isinstance(result, Response):
+                return result
             model, code = result if isinstance(result, tuple) else (result, status)
             data = model.model_dump(mode="json")
             if key is not None:
@@ -234,12 +284,31 @@ def _describe(operation: Operation, path_ids: list[str]) -> dict[str, Any]:
             }
         )
         described["parameters"] = parameters
-    if operation.body is not None:
+    if operation.body is not None and operation.form:
+        described["requestBody"] = {
+            "required": True,
+            "content": {"multipart/form-data": {"schema": _ref(operation.body)}},
+        }
+    elif operation.body is not None:
         described["requestBody"] = {"required": True, **_json(_ref(operation.body))}
     refusals = dict(operation.refusals)
     if path_ids:
         refusals.setdefault(404, REFUSALS[404])
+    downloads = (
+        {
+            "200": {
+                "description": "The file",
+                "content": {
+                    kind: {"schema": {"type": "string", "format": "binary"}}
+                    for kind in operation.download
+                },
+            }
+        }
+        if operation.download
+        else {}
+    )
     described["responses"] = {
+        **downloads,
         **{
             str(code): {"description": text, **_json(_ref(model))}
             for code, (model, text) in sorted(operation.ok.items())
@@ -286,8 +355,10 @@ def document() -> dict[str, Any]:
             "title": "Aanwezig API",
             "version": "1",
             "description": "Every refusal is a JSON `Error` in the language of "
-            "Accept-Language (Dutch by default).",
+            "Accept-Language (Dutch by default). Its `error` is a code of the catalogue, "
+            "`x-refusals`, which gives each code's status: the same wherever it is answered.",
         },
+        "x-refusals": {member.value: member.status for member in Reason},
         "servers": [{"url": prefix}],
         "security": [{"bearer": []}],
         "components": {

@@ -183,7 +183,8 @@ def _training(training_id: int) -> Training:
     },
     body=s.ParticipantRef,
     summary="Enrol a participant in every session of a training (an e-learning training "
-    "without sessions: in the training)",
+    "without sessions: in the training); cancelled sessions are left out and listed in "
+    "skipped_session_ids",
     refuses={**PLANNERS_ONLY, 409: "The training has no sessions yet (no_sessions)"},
 )
 def enrol_training(training_id: int, body: s.ParticipantRef) -> tuple[s.TrainingEnrolmentOut, int]:
@@ -191,6 +192,7 @@ def enrol_training(training_id: int, body: s.ParticipantRef) -> tuple[s.Training
     training = _training(training_id)
     participant = _participant(body.participant_id)
     sessions = list(training.sessions)
+    skipped: tuple[Session, ...] = ()
     if not sessions and training.mode == TrainingMode.ELEARNING:
         created = int(enrolling_ops.enrol_in_elearning(current_actor(), training, participant))
     elif not sessions:
@@ -200,12 +202,14 @@ def enrol_training(training_id: int, body: s.ParticipantRef) -> tuple[s.Training
             status=409,
         )
     else:
-        created = enrolling_ops.enrol_all(current_actor(), sessions, [participant])
+        enrolled = enrolling_ops.enrol_all(current_actor(), sessions, [participant])
+        created, skipped = enrolled.created, enrolled.skipped
     answer = s.TrainingEnrolmentOut(
         training_id=training.id,
         participant_id=participant.id,
         sessions=len(sessions),
         created=created,
+        skipped_session_ids=[session.id for session in skipped],
     )
     return answer, 201 if created else 200
 

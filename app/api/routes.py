@@ -6,7 +6,6 @@ Lists run a fixed number of queries whatever their length (tests count them).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, ClassVar, Protocol, TypeVar
 
@@ -181,9 +180,15 @@ def _page(
     }
 
 
-def _whole(items: Sequence[object]) -> dict[str, int]:
-    """An unpaged list's page facts (all of it in one page)."""
-    return {"total": len(items), "page": 1, "per_page": max(len(items), 1)}
+def _slice(items: list[T], paging: s.Paging) -> tuple[list[T], dict[str, int]]:
+    """One page of a list built whole (a roster, a training's figures), and its page facts:
+    the same ``page``/``per_page``/``total`` as a list paged in the database."""
+    start = (paging.page - 1) * paging.per_page
+    return items[start : start + paging.per_page], {
+        "total": len(items),
+        "page": paging.page,
+        "per_page": paging.per_page,
+    }
 
 
 # --- Routes ----------------------------------------------------------------------------------
@@ -340,9 +345,14 @@ def get_session(session_id: int) -> s.SessionOut:
 
 
 @bp.get("/sessions/<int:session_id>/roster")
-@endpoint(s.RosterOut, summary="Who is enrolled, and whether they are in or out")
-def session_roster(session_id: int) -> s.RosterOut:
+@endpoint(
+    s.RosterOut,
+    query=s.Paging,
+    summary="Who is enrolled, and whether they are in or out (``participants`` paged)",
+)
+def session_roster(session_id: int, query: s.Paging) -> s.RosterOut:
     session = _session(session_id)
+    entries, page = _slice(roster(session), query)
     return s.RosterOut(
         session=_session_out(session),
         participants=[
@@ -353,21 +363,25 @@ def session_roster(session_id: int) -> s.RosterOut:
                 state=e.state,
                 last_at=e.last_at,
             )
-            for e in roster(session)
+            for e in entries
         ],
+        **page,
     )
 
 
 @bp.get("/sessions/<int:session_id>/registrations")
-@endpoint(s.RegistrationList, summary="Every registration of a session, corrections included")
-def session_registrations(session_id: int) -> s.RegistrationList:
+@endpoint(
+    s.RegistrationList,
+    query=s.Paging,
+    summary="Every registration of a session, corrections included, paged",
+)
+def session_registrations(session_id: int, query: s.Paging) -> s.RegistrationList:
     session = _session(session_id)
-    items = db.session.scalars(
-        select(Registration)
-        .where(Registration.session_id == session.id)
-        .order_by(Registration.at, Registration.id)
-    ).all()
-    return s.RegistrationList(items=[s.RegistrationOut.of(r) for r in items], **_whole(items))
+    found = select(Registration).where(Registration.session_id == session.id)
+    if query.updated_since is not None:
+        found = found.where(Registration.received_at >= query.updated_since)
+    items, page = _page(found, query, (Registration.at, Registration.id))
+    return s.RegistrationList(items=[s.RegistrationOut.of(r) for r in items], **page)
 
 
 @bp.get("/registrations")
@@ -396,11 +410,12 @@ def list_registrations(query: s.RegistrationFilter) -> s.RegistrationList:
 
 
 @bp.get("/sessions/<int:session_id>/enrolments")
-@endpoint(s.ParticipantList, summary="The participants enrolled in a session")
-def session_enrolments(session_id: int) -> s.ParticipantList:
-    entries = roster(_session(session_id))
-    items = [s.ParticipantOut.of(e.participant) for e in entries]
-    return s.ParticipantList(items=items, **_whole(items))
+@endpoint(
+    s.ParticipantList, query=s.Paging, summary="The participants enrolled in a session, paged"
+)
+def session_enrolments(session_id: int, query: s.Paging) -> s.ParticipantList:
+    entries, page = _slice(roster(_session(session_id)), query)
+    return s.ParticipantList(items=[s.ParticipantOut.of(e.participant) for e in entries], **page)
 
 
 @bp.post("/sessions/<int:session_id>/enrolments")
@@ -551,22 +566,24 @@ def _scanning(principal: Principal) -> Principal:
 @bp.get("/trainings/<int:training_id>/attendance")
 @endpoint(
     s.AttendanceOut,
-    summary="The attendance figures per participant (hours with two decimals)",
+    query=s.Paging,
+    summary="The attendance figures per participant (hours with two decimals), paged",
     refuses=NO_FRONT_DESK,
 )
-def training_attendance(training_id: int) -> s.AttendanceOut:
+def training_attendance(training_id: int, query: s.Paging) -> s.AttendanceOut:
     user = _user()
     if user.role == Role.FRONTDESK:
         raise Refusal("forbidden", _l("You may not do this."), status=403)
     training = scoping.get_one(scoping.trainings(user), Training, training_id, "training")
     figures = training_figures(training, _now())
-    rows = attendance_rows(figures)
+    rows, page = _slice(attendance_rows(figures), query)
     # The report's rows may grow columns for the web; the API answers what its schema says.
     fields = s.AttendanceRowOut.model_fields
     return s.AttendanceOut(
         training_id=training.id,
         hours_method=figures.method,
         items=[s.AttendanceRowOut(**{k: v for k, v in r.items() if k in fields}) for r in rows],
+        **page,
     )
 
 
@@ -690,12 +707,13 @@ def link_supervisor(supervisor_id: int, body: s.SupervisorLink) -> s.SupervisorO
 @bp.get("/trainings/<int:training_id>/self-reports")
 @endpoint(
     s.SelfReportList,
-    summary="The e-learning hours participants reported for a training, with their state",
+    query=s.Paging,
+    summary="The e-learning hours participants reported for a training, with their state, paged",
     description="Read only: a supervisor approves or rejects reports in the portal, never "
     "through the API. Only reports in the state `approved` count in the figures.",
     refuses=PLANNERS_ONLY,
 )
-def training_self_reports(training_id: int) -> s.SelfReportList:
+def training_self_reports(training_id: int, query: s.Paging) -> s.SelfReportList:
     user = _user()
     scoping.require_planner(user)
     training = scoping.get_one(scoping.trainings(user), Training, training_id, "training")
@@ -706,8 +724,10 @@ def training_self_reports(training_id: int) -> s.SelfReportList:
             .order_by(SelfReport.day, SelfReport.start, SelfReport.id)
         )
     )
+    # The states need every report (a correction replaces the one it names): page after.
+    states, page = _slice(selfreports.report_states(reports), query)
     items = []
-    for state in selfreports.report_states(reports):
+    for state in states:
         r, decision = state.report, state.decision
         items.append(
             s.SelfReportOut(
@@ -732,4 +752,4 @@ def training_self_reports(training_id: int) -> s.SelfReportList:
                 reason=(decision.reason or None) if decision else None,
             )
         )
-    return s.SelfReportList(items=items)
+    return s.SelfReportList(items=items, **page)

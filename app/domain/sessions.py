@@ -91,6 +91,56 @@ def schedule_problem(
     return None
 
 
+@dataclass(frozen=True, slots=True)
+class PlanningProblem:
+    """Why sessions cannot be planned as asked: a reason code of :func:`schedule_problem`, or
+    ``"overlap"`` with the session of the training it would overlap."""
+
+    code: str
+    clash: PlannedSlot | None = None
+
+
+def planning_problem(
+    days: Iterable[date],
+    start: time,
+    end: time,
+    break_start: time | None,
+    break_end: time | None,
+    others: Iterable[PlannedSlot],
+    session_id: int | None = None,
+) -> PlanningProblem | None:
+    """What keeps a training's session(s) on ``days`` at these times from being planned, or
+    ``None``: impossible times first, then an overlap with one of the training's ``others``
+    (docs/rules.md, "Sessions overlap"). One session planned, a series or a session moved
+    (``session_id``, which never overlaps itself) are held to this one rule."""
+    problem = schedule_problem(start, end, break_start, break_end)
+    if problem:
+        return PlanningProblem(problem)
+    others = list(others)
+    for day in days:
+        clash = find_overlap(PlannedSlot(session_id, day, start, end), others)
+        if clash is not None:
+            return PlanningProblem("overlap", clash)
+    return None
+
+
+# Who may make a change that leaves registrations outside the session: support (the role's
+# value), and only with a reason that is kept.
+OVERRIDING_ROLES = frozenset({"admin"})
+
+
+def may_override_registrations_outside(role: str) -> bool:
+    """Whether a user of this role may move or shorten a session past its registrations
+    (docs/rules.md, "Sessions overlap"): support may, saying why; nobody else."""
+    return role in OVERRIDING_ROLES
+
+
+def change_overrides_registrations(role: str, reason: str | None) -> bool:
+    """Whether a change that leaves registrations outside the session goes through: made by
+    support (:func:`may_override_registrations_outside`) with a reason that is not blank."""
+    return may_override_registrations_outside(role) and bool((reason or "").strip())
+
+
 def registrations_outside(
     start: datetime, end: datetime, registered: Iterable[datetime], early: timedelta
 ) -> list[datetime]:

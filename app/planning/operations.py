@@ -15,8 +15,10 @@ from app.audit import Actor
 from app.domain.series import MAX_SERIES_DAYS, SeriesProblem, series_days
 from app.domain.sessions import (
     PlannedSlot,
+    change_overrides_registrations,
     find_overlap,
     local_datetime,
+    planning_problem,
     registrations_outside,
     schedule_problem,
 )
@@ -235,20 +237,69 @@ def check_schedule(
     session_id: int | None = None,
 ) -> None:
     """Refuse impossible dates and times and an overlap with another session of the training."""
-    checks.day(day, "date")
-    problem = schedule_problem(start, end, break_start, break_end)
-    if problem:
-        raise Refusal(problem, SCHEDULE_MESSAGES[problem])
+    _check_planning(training, [day], start, end, break_start, break_end, session_id, "date")
+
+
+def _check_planning(
+    training: Training,
+    days: list[date],
+    start: time,
+    end: time,
+    break_start: time | None,
+    break_end: time | None,
+    session_id: int | None,
+    field: str,
+) -> None:
+    """``app.domain.sessions.planning_problem`` against one read of the training's sessions on
+    those days, as a refusal."""
+    for day in days:
+        checks.day(day, field)
     others = db.session.execute(
         select(Session.id, Session.day, Session.start, Session.end).where(
-            Session.training_id == training.id, Session.day == day, Session.cancelled_at.is_(None)
+            Session.training_id == training.id,
+            Session.day.in_(days),
+            Session.cancelled_at.is_(None),
         )
     )
-    clash = find_overlap(
-        PlannedSlot(session_id, day, start, end), (PlannedSlot(*row) for row in others)
+    problem = planning_problem(
+        days, start, end, break_start, break_end, (PlannedSlot(*row) for row in others), session_id
     )
-    if clash is not None:
-        raise _overlap_refusal(clash)
+    if problem is None:
+        return
+    if problem.clash is not None:
+        raise _overlap_refusal(problem.clash)
+    raise Refusal(problem.code, SCHEDULE_MESSAGES[problem.code])
+
+
+def _new_sessions(
+    training: Training,
+    days: list[date],
+    start: time,
+    end: time,
+    break_start: time | None,
+    break_end: time | None,
+    location: str,
+    trainer: User | None,
+    field: str = "date",
+) -> list[Session]:
+    """The training's new sessions on ``days``, checked and built (not yet added): one session
+    planned alone and a series are held to the same rules, in the same order."""
+    _check_planning(training, days, start, end, break_start, break_end, None, field)
+    checks.text(location or "", "location")
+    check_trainer(trainer, training)
+    return [
+        Session(
+            training=training,
+            day=day,
+            start=start,
+            end=end,
+            break_start=break_start,
+            break_end=break_end,
+            location=location or "",
+            trainer=trainer,
+        )
+        for day in days
+    ]
 
 
 def _overlap_refusal(clash: PlannedSlot) -> Refusal:
@@ -277,18 +328,8 @@ def create_session(
     location: str = "",
     trainer: User | None = None,
 ) -> Session:
-    check_schedule(training, day, start, end, break_start, break_end)
-    checks.text(location or "", "location")
-    check_trainer(trainer, training)
-    session = Session(
-        training=training,
-        day=day,
-        start=start,
-        end=end,
-        break_start=break_start,
-        break_end=break_end,
-        location=location or "",
-        trainer=trainer,
+    (session,) = _new_sessions(
+        training, [day], start, end, break_start, break_end, location, trainer
     )
     db.session.add(session)
     db.session.flush()
@@ -354,7 +395,8 @@ def update_session(
         timedelta(minutes=current_app.config["SCAN_EARLY_MINUTES"]),
     )
     override = (reason or "").strip()
-    if outside and not (actor.user is not None and actor.user.role == Role.ADMIN and override):
+    role = actor.user.role.value if actor.user is not None else ""
+    if outside and not change_overrides_registrations(role, override):
         raise Refusal(
             "registrations_outside",
             _l(
@@ -613,40 +655,9 @@ def plan_series(
     days = sorted(set(days))
     if not days:
         raise Refusal("no_days", _l("Tick at least one date."))
-    for day in days:
-        checks.day(day, "days")
-    problem = schedule_problem(start, end, break_start, break_end)
-    if problem:
-        raise Refusal(problem, SCHEDULE_MESSAGES[problem])
-    checks.text(location or "", "location")
-    check_trainer(trainer, training)
-    existing = [
-        PlannedSlot(*row)
-        for row in db.session.execute(
-            select(Session.id, Session.day, Session.start, Session.end).where(
-                Session.training_id == training.id,
-                Session.day.in_(days),
-                Session.cancelled_at.is_(None),
-            )
-        )
-    ]
-    for day in days:
-        clash = find_overlap(PlannedSlot(None, day, start, end), existing)
-        if clash is not None:
-            raise _overlap_refusal(clash)
-    sessions = [
-        Session(
-            training=training,
-            day=day,
-            start=start,
-            end=end,
-            break_start=break_start,
-            break_end=break_end,
-            location=location or "",
-            trainer=trainer,
-        )
-        for day in days
-    ]
+    sessions = _new_sessions(
+        training, days, start, end, break_start, break_end, location, trainer, field="days"
+    )
     db.session.add_all(sessions)
     db.session.flush()
     for session in sessions:

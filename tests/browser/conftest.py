@@ -1,8 +1,9 @@
 """Browser tests: a real server in a thread, Debian's Chromium driven by Playwright.
 
-Skipped with a visible reason when /usr/bin/chromium is missing, unless AANWEZIG_REQUIRE_BROWSER=1
-(CI), which turns the missing browser into a failure. They run on SQLite only: the browser
-exercises the pages, the database backends are covered by the integration tests.
+A missing /usr/bin/chromium fails them (``make test`` installs it; see
+tests/helpers/preconditions.py for AANWEZIG_ALLOW_MISSING_TOOLS). They run on SQLite only, by
+design: the browser exercises the pages, the database backends are covered by the integration
+tests.
 """
 
 from __future__ import annotations
@@ -10,21 +11,12 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from werkzeug.serving import make_server
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+from tests.helpers.browser import CHROMIUM, CHROMIUM_ARGS
+from tests.helpers.preconditions import by_design_reason, missing
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -32,7 +24,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if "tests/browser/" in str(item.fspath).replace(os.sep, "/"):
             item.add_marker(pytest.mark.browser)
             if "[postgresql]" in item.nodeid:
-                item.add_marker(pytest.mark.skip(reason="browser tests run on SQLite only"))
+                item.add_marker(
+                    pytest.mark.skip(reason=by_design_reason("browser tests run on SQLite only"))
+                )
 
 
 @pytest.fixture
@@ -53,13 +47,7 @@ def live_server(app) -> Iterator[str]:  # type: ignore[no-untyped-def]
 @pytest.fixture(scope="session")
 def browser():  # type: ignore[no-untyped-def]
     if not CHROMIUM.exists():
-        if os.environ.get("AANWEZIG_REQUIRE_BROWSER") == "1":
-            pytest.fail(
-                "Chromium is required (AANWEZIG_REQUIRE_BROWSER=1) but /usr/bin/chromium is missing"
-            )
-        pytest.skip(
-            "Chromium not installed: sudo apt-get install chromium (make test installs it as root)"
-        )
+        missing("Chromium (/usr/bin/chromium)", "sudo apt-get install chromium (make browser)")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import time
 
 from app.models import Role
-from tests.browser.test_planning_flow import log_in
+from tests.helpers.browser import log_in
 
 
 def test_the_audit_page_and_its_filters(page, live_server, app, make, today):

@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import OutboxMail, Role, Session
-from tests.browser.test_planning_flow import log_in
 from tests.builders import future_monday
+from tests.helpers.browser import log_in
 
 
 def test_a_series_is_planned_from_its_preview(page, live_server, app, make):

@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Certificate, ClosureDay, Role, Session
-from tests.browser.test_planning_flow import log_in
-from tests.integration.test_certificates import build_course
+from tests.helpers.browser import log_in
+from tests.helpers.courses import build_course
 
 
 def test_a_closure_day_names_the_planned_sessions_and_cancels_them(

@@ -11,15 +11,10 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Branch, ExchangeConnection, ExchangeEvent, Role, Training
-from tests.browser.test_planning_flow import log_in
-from tests.integration.conftest import PAST
-from tests.integration.test_certificates import MONDAYS, build_course
-from tests.integration.test_selfreports import (
-    elearning_training,
-    link_supervisor,
-    portal_client,
-    report,
-)
+from tests.helpers.browser import log_in
+from tests.helpers.courses import MONDAYS, build_course
+from tests.helpers.portal import elearning_training, link_supervisor, portal_client, report
+from tests.helpers.web import PAST
 
 # Every run of letters or digits, and the dates, times and decimal numbers people read as one:
 # none may be spread over two lines. Code blocks, tokens and form fields are left out.

@@ -3,15 +3,7 @@
 from __future__ import annotations
 
 from app.models import Role
-from tests.builders import PASSWORD
-
-
-def log_in(page, live_server: str, email: str) -> None:  # type: ignore[no-untyped-def]
-    page.goto(f"{live_server}/login")
-    page.fill("#email", email)
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit].primary")
-    page.wait_for_url(f"{live_server}/")
+from tests.helpers.browser import log_in
 
 
 def test_promotor_plans_enrols_and_sees_the_roster(page, live_server, make, today):

@@ -7,14 +7,13 @@ import re
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from app.audit import Actor
 from app.extensions import db
 from app.mail.outbox import deliver_pending
 from app.models import CertificateKind, Participant, SelfReport, Training
-from tests.integration.test_mail import SMTP_PORT, Inbox, decode_png
+from tests.helpers.mail import SMTP_PORT, Inbox, decode_png
 
 PHONE = {"width": 390, "height": 844}
 LINK = re.compile(r"https?://[^\s\"<>]+/portal/link/[A-Za-z0-9_.\-]+")
@@ -28,15 +27,6 @@ def app_config() -> dict:
         "SMTP_HOST": "127.0.0.1",
         "SMTP_PORT": SMTP_PORT,
     }
-
-
-@pytest.fixture(name="inbox")
-def smtp_inbox():  # type: ignore[no-untyped-def]
-    handler = Inbox()
-    controller = Controller(handler, hostname="127.0.0.1", port=SMTP_PORT)
-    controller.start()
-    yield handler
-    controller.stop()
 
 
 @pytest.fixture
@@ -118,12 +108,7 @@ def test_a_participant_signs_in_from_the_mail_and_opens_the_qr_code_and_a_certif
 
 
 def test_a_supervisor_approves_two_reports_on_a_phone(phone, live_server, app, make, today, inbox):
-    from tests.integration.test_selfreports import (
-        EVENING,
-        elearning_training,
-        link_supervisor,
-        report,
-    )
+    from tests.helpers.portal import EVENING, elearning_training, link_supervisor, report
 
     person = make.participant(name="An Peeters", email="an@example.org")
     training = elearning_training(app, make, today, [person])

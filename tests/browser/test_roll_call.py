@@ -9,7 +9,7 @@ from sqlalchemy import select
 from app.domain.cutoff import BRUSSELS
 from app.extensions import db
 from app.models import Registration, Role
-from tests.browser.test_planning_flow import log_in
+from tests.helpers.browser import log_in
 
 
 def test_the_trainer_unticks_the_absent_saves_and_confirms(page, live_server, app, make, today):
@@ -60,7 +60,7 @@ def test_the_trainer_unticks_the_absent_saves_and_confirms(page, live_server, ap
 def test_late_arrival_and_closing_the_session_after_its_end(page, live_server, app, make):
     """A held session (reopened by support so it takes registrations): the trainer takes the
     roll call, registers a late arrival, then closes the session for everyone still in."""
-    from tests.integration.conftest import PAST, reopen
+    from tests.helpers.web import PAST, reopen
 
     trainer = make.user(Role.TRAINER, "Gent", email="tom@example.org")
     session_id = make.session(PAST, time(9), time(12), trainer_id=trainer)

@@ -22,8 +22,7 @@ from app.audit import Actor
 from app.extensions import db
 from app.models import ApiToken, Participant, Registration, Role, ScanReceipt
 from qr.images import code_png
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
-from tests.browser.test_planning_flow import log_in
+from tests.helpers.browser import CHROMIUM, CHROMIUM_ARGS, log_in
 
 WIDTH, HEIGHT, FPS = 640, 480, 10
 

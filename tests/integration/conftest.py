@@ -2,42 +2,15 @@
 
 from __future__ import annotations
 
-import uuid
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 
 import pytest
 from sqlalchemy import select
 
-from app.audit import Actor
 from app.domain.cutoff import BRUSSELS
 from app.extensions import db
 from app.models import Session
-from app.planning.operations import reopen_session
-from tests.builders import Api
-
-PAST = date(2026, 1, 5)  # a Monday, long locked: reopened by support where a test writes to it
-
-
-def reopen(app, session_id: int) -> None:  # type: ignore[no-untyped-def]
-    with app.app_context():
-        reopen_session(
-            Actor(None), db.session.get(Session, session_id), "test data", datetime.now(UTC)
-        )
-        db.session.commit()
-
-
-def scan(api: Api, session_id: int, code: str, at: datetime, direction: str = "auto") -> None:
-    response = api.post(
-        "/scans",
-        {
-            "session_id": session_id,
-            "code": code,
-            "nonce": uuid.uuid4().hex,
-            "scanned_at": at.isoformat(),
-            "direction": direction,
-        },
-    )
-    assert response.status_code == 200, response.get_json()
+from tests.helpers.web import PAST, reopen, scan
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from app.domain.cutoff import BRUSSELS
 from app.extensions import db
 from app.models import AuditRecord, Registration, Role, Session, Source
 from tests.builders import Api
-from tests.integration.conftest import PAST, reopen
+from tests.helpers.web import PAST, reopen
 
 
 def _delete(api: Api, path: str):  # type: ignore[no-untyped-def]
@@ -136,6 +136,7 @@ def test_enrol_in_a_training_and_unenrol(app, make, today):
         "participant_id": person,
         "sessions": 2,
         "created": 2,
+        "skipped_session_ids": [],
     }
     again = api.post(f"/trainings/{training_id}/enrolments", {"participant_id": person})
     assert again.status_code == 200 and again.get_json()["created"] == 0
@@ -143,7 +144,7 @@ def test_enrol_in_a_training_and_unenrol(app, make, today):
     off = _delete(api, f"/sessions/{second}/enrolments/{person}")
     assert off.status_code == 200 and off.get_json() == {"count": 1}
     gone = _delete(api, f"/sessions/{second}/enrolments/{person}")
-    assert gone.status_code == 400 and gone.get_json()["error"] == "not_enrolled"
+    assert gone.status_code == 422 and gone.get_json()["error"] == "not_enrolled"
     whole = _delete(api, f"/trainings/{training_id}/enrolments/{person}")
     assert whole.status_code == 200 and whole.get_json() == {"count": 1}
     with app.app_context():

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import Exemption, Justification, Role, Session, TrainingEnrolment
 from tests.builders import PASSWORD
-from tests.integration.test_web_planning import log_in
+from tests.helpers.web import log_in
 
 ACTIONS = {
     "exemptions": {"exempt-session": "0", "exempt-minutes": "90", "exempt-reason": "EVC"},

@@ -14,7 +14,6 @@ from sqlalchemy import event, select
 
 from app.attendance import operations as ops
 from app.attendance.figures import training_figures
-from app.audit import Actor
 from app.domain.cutoff import BRUSSELS
 from app.errors import Refusal
 from app.extensions import db
@@ -23,7 +22,6 @@ from app.models import (
     AuditRecord,
     Exemption,
     Justification,
-    Participant,
     Registration,
     Role,
     Session,
@@ -32,13 +30,9 @@ from app.models import (
     TrainingEnrolment,
     User,
 )
-from tests.integration.conftest import PAST, reopen, scan
-from tests.integration.test_attendance_web import justify, registrations
-from tests.integration.test_web_planning import log_in
-
-
-def at(hour: int, minute: int = 0, day=PAST):  # type: ignore[no-untyped-def]
-    return datetime.combine(day, time(hour, minute), tzinfo=BRUSSELS)
+from tests.helpers.attendance import at, call, effective, justify, registrations, run
+from tests.helpers.preconditions import by_design
+from tests.helpers.web import PAST, reopen, scan
 
 
 @pytest.fixture
@@ -51,41 +45,6 @@ def held(app, make):  # type: ignore[no-untyped-def]
     reopen(app, session_id)
     promotor = make.user(Role.PROMOTOR, "Gent")
     return {"session": session_id, "promotor": promotor, **people}
-
-
-def run(app, user_id, operation):  # type: ignore[no-untyped-def]
-    """Call an operation as ``user_id`` inside an app context and commit."""
-    with app.app_context():
-        actor = Actor(db.session.get(User, user_id))
-        result = operation(actor)
-        db.session.commit()
-        return result
-
-
-def call(app, held, name, *args):  # type: ignore[no-untyped-def]
-    def operation(actor):  # type: ignore[no-untyped-def]
-        session = db.session.get(Session, held["session"])
-        function = getattr(ops, name)
-        if name == "confirm_roll_call":
-            present, *rest = args
-            lines = [ops.RollCallLine(pid, True) for pid in present]
-            return function(actor, session, lines, *rest)
-        participant = db.session.get(Participant, args[0])
-        return function(actor, session, participant, *args[1:])
-
-    return run(app, held["promotor"], operation)
-
-
-def effective(app, session_id, participant_id):  # type: ignore[no-untyped-def]
-    from app.scanning.service import effective_registrations
-
-    with app.app_context():
-        return [
-            (r.kind.value, r.at.astimezone(BRUSSELS).time(), r.source.value)
-            for r in db.session.scalars(
-                effective_registrations(session_id, [participant_id]).order_by(Registration.at)
-            )
-        ]
 
 
 def test_a_late_arrival_ticked_present_at_the_roll_call_corrects_the_check_in(app, held):
@@ -137,10 +96,10 @@ def test_the_roll_call_is_refused_before_the_session_opens(app, held):
     assert registrations(app, held["session"]) == []
 
 
-def test_a_locked_session_shows_why_and_offers_no_save(app, make):
+def test_a_locked_session_shows_why_and_offers_no_save(app, make, auth):
     session_id = make.session(PAST, time(9), time(12))
     make.enrol(session_id, make.participant(name="An"))
-    client = log_in(app, Role.PROMOTOR, make)
+    client = auth.as_role(Role.PROMOTOR)
     page = client.get(f"/sessions/{session_id}/roll-call").get_data(as_text=True)
     assert "roll-call-closed" in page and "Bewaren" not in page
     saved = client.post(
@@ -221,20 +180,20 @@ def test_the_front_desk_highlights_sessions_past_their_break_without_registratio
     assert lines(at(14, 30))[no_break].needs_reminder
 
 
-def test_the_front_desk_page_marks_the_reminder(app, make, today):
+def test_the_front_desk_page_marks_the_reminder(app, make, today, auth):
     now = datetime.now(UTC).astimezone(BRUSSELS)
     if now.time() < time(0, 20):
-        pytest.skip("needs a session that started at least 20 minutes ago today")
+        by_design("before 00:20 Brussels time no session of today started 20 minutes ago")
     start = (now - timedelta(minutes=20)).time().replace(second=0, microsecond=0)
     end = (now + timedelta(minutes=5)).time().replace(second=0, microsecond=0)
     if end <= start:
         end = time(23, 59)
     session_id = make.session(today, start, end)
     make.enrol(session_id, make.participant(name="Dirk"))
-    client = log_in(app, Role.FRONTDESK, make)
+    client = auth.as_role(Role.FRONTDESK)
     page = client.get("/frontdesk").get_data(as_text=True)
     assert "needs-reminder" in page and "0 / 1" in page
-    trainer = log_in(app, Role.TRAINER, make)
+    trainer = auth.as_role(Role.TRAINER)
     assert trainer.get("/frontdesk").status_code == 403
 
 
@@ -290,8 +249,8 @@ def test_the_figures_take_a_fixed_number_of_queries(app, make, past_training):
     assert queries() == small <= 10
 
 
-def test_a_revoked_justification_counts_as_unjustified_again(app, make, past_training):
-    client = log_in(app, Role.PROMOTOR, make)
+def test_a_revoked_justification_counts_as_unjustified_again(app, make, past_training, auth):
+    client = auth.as_role(Role.PROMOTOR)
     justify(
         client,
         past_training["training"],
@@ -302,7 +261,7 @@ def test_a_revoked_justification_counts_as_unjustified_again(app, make, past_tra
     with app.app_context():
         justification_id = db.session.scalar(select(Justification.id))
         assert _figures(past_training)["Ben"].figures.justified == timedelta(hours=3)
-    trainer = log_in(app, Role.TRAINER, make)
+    trainer = auth.as_role(Role.TRAINER)
     assert trainer.post(f"/justifications/{justification_id}/revoke").status_code == 403
     response = client.post(
         f"/justifications/{justification_id}/revoke",
@@ -317,8 +276,8 @@ def test_a_revoked_justification_counts_as_unjustified_again(app, make, past_tra
         )
 
 
-def test_a_hand_in_date_in_the_future_is_refused(app, make, past_training):
-    client = log_in(app, Role.PROMOTOR, make)
+def test_a_hand_in_date_in_the_future_is_refused(app, make, past_training, auth):
+    client = auth.as_role(Role.PROMOTOR)
     tomorrow = datetime.now(UTC).astimezone(BRUSSELS).date() + timedelta(days=1)
     response = justify(
         client,
@@ -333,9 +292,9 @@ def test_a_hand_in_date_in_the_future_is_refused(app, make, past_training):
 
 
 def test_a_document_is_downloaded_as_an_attachment_and_too_large_ones_are_refused(
-    app, make, past_training
+    app, make, past_training, auth
 ):
-    client = log_in(app, Role.PROMOTOR, make)
+    client = auth.as_role(Role.PROMOTOR)
     big = b"%PDF-1.4\n" + b"0" * (5 * 1024 * 1024)
     # follow_redirects: only then does the test client close the body it spooled to a file.
     response = client.post(
@@ -375,7 +334,7 @@ def test_a_document_is_downloaded_as_an_attachment_and_too_large_ones_are_refuse
     assert "no-store" in document.headers["Cache-Control"]
 
 
-def test_the_xlsx_shows_exemptions_late_enrolment_and_paid_leave(app, make, past_training):
+def test_the_xlsx_shows_exemptions_late_enrolment_and_paid_leave(app, make, past_training, auth):
     with app.app_context():
         enrolment = db.session.scalars(
             select(TrainingEnrolment).where(TrainingEnrolment.participant_id == past_training["an"])
@@ -383,7 +342,7 @@ def test_the_xlsx_shows_exemptions_late_enrolment_and_paid_leave(app, make, past
         enrolment.enrolled_on = PAST + timedelta(days=1)  # late: misses the first session
         enrolment.paid_leave = True
         db.session.commit()
-    client = log_in(app, Role.PROMOTOR, make)
+    client = auth.as_role(Role.PROMOTOR)
     client.post(
         f"/trainings/{past_training['training']}/participants/{past_training['ben']}/exemptions",
         data={

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 from openpyxl import load_workbook
@@ -14,16 +14,9 @@ from sqlalchemy import select
 from app.audit import Actor
 from app.domain.cutoff import BRUSSELS
 from app.extensions import db
-from app.models import AuditRecord, Exemption, Registration, Role, Session, Source
-from tests.integration.conftest import PAST, reopen, scan
-from tests.integration.test_web_planning import log_in
-
-
-def registrations(app, session_id: int) -> list[Registration]:  # type: ignore[no-untyped-def]
-    with app.app_context():
-        return db.session.scalars(
-            select(Registration).where(Registration.session_id == session_id)
-        ).all()
+from app.models import AuditRecord, Exemption, Role, Session, Source
+from tests.helpers.attendance import PDF, justify, registrations
+from tests.helpers.web import PAST, reopen, scan
 
 
 @pytest.fixture
@@ -36,10 +29,10 @@ def class_today(make, today):  # type: ignore[no-untyped-def]
 
 
 def test_roll_call_everyone_present_by_default_untick_the_absent_then_confirm(
-    app, make, class_today
+    app, make, class_today, auth
 ):
     session_id, (an, _ben, cis) = class_today
-    client = log_in(app, Role.PROMOTOR, make)
+    client = auth.as_role(Role.PROMOTOR)
     page = client.get(f"/sessions/{session_id}/roll-call").get_data(as_text=True)
     assert len(re.findall(r'name="present"[^>]*checked>', page)) == 3
     confirm = client.post(
@@ -64,7 +57,9 @@ def test_roll_call_everyone_present_by_default_untick_the_absent_then_confirm(
         )
 
 
-def test_roll_call_leaves_exempted_and_already_scanned_participants_alone(app, make, class_today):
+def test_roll_call_leaves_exempted_and_already_scanned_participants_alone(
+    app, make, class_today, auth
+):
     session_id, (an, ben, cis) = class_today
     with app.app_context():
         training_id = db.session.get(Session, session_id).training_id
@@ -79,7 +74,7 @@ def test_roll_call_leaves_exempted_and_already_scanned_participants_alone(app, m
         db.session.commit()
     api = make.api()
     scan(api, session_id, make.code(cis), datetime.now(UTC) - timedelta(minutes=5))
-    client = log_in(app, Role.PROMOTOR, make)
+    client = auth.as_role(Role.PROMOTOR)
     client.post(
         f"/sessions/{session_id}/roll-call", data={"step": "confirm", "present": [an, ben, cis]}
     )
@@ -89,11 +84,11 @@ def test_roll_call_leaves_exempted_and_already_scanned_participants_alone(app, m
     assert kinds == sorted([(an, "in", "manual"), (cis, "in", "scan")])
 
 
-def test_roll_call_after_the_deadline_is_refused(app, make):
+def test_roll_call_after_the_deadline_is_refused(app, make, auth):
     session_id = make.session(PAST, time(9), time(12))
     person = make.participant()
     make.enrol(session_id, person)
-    client = log_in(app, Role.PROMOTOR, make)
+    client = auth.as_role(Role.PROMOTOR)
     response = client.post(
         f"/sessions/{session_id}/roll-call",
         data={"step": "confirm", "present": [person]},
@@ -103,18 +98,23 @@ def test_roll_call_after_the_deadline_is_refused(app, make):
     assert registrations(app, session_id) == []
 
 
-def test_a_late_arrival_is_registered_afterwards(app, make, class_today):
+def test_a_late_arrival_is_registered_afterwards(app, make, class_today, auth):
     session_id, (an, _, _) = class_today
-    client = log_in(app, Role.PROMOTOR, make)
+    client = auth.as_role(Role.PROMOTOR)
+    # 00:45, or the current minute when the day is younger: an arrival in the future is refused.
+    now = datetime.now(UTC).astimezone(BRUSSELS).time().replace(second=0, microsecond=0)
+    arrived = min(time(0, 45), now)
     client.post(
         f"/sessions/{session_id}/late-arrival",
-        data={"late-participant": an, "late-arrived": "00:45"},
+        data={"late-participant": an, "late-arrived": arrived.strftime("%H:%M")},
     )
     [arrival] = registrations(app, session_id)  # no check-out is invented
-    assert arrival.kind.value == "in" and arrival.at.astimezone(BRUSSELS).time() == time(0, 45)
+    assert arrival.kind.value == "in" and arrival.at.astimezone(BRUSSELS).time() == arrived
 
 
-def test_an_incomplete_registration_is_resolved_with_a_time_and_a_reason(app, make, class_today):
+def test_an_incomplete_registration_is_resolved_with_a_time_and_a_reason(
+    app, make, class_today, auth
+):
     session_id, (an, _, _) = class_today
     scan(
         make.api(),
@@ -122,7 +122,7 @@ def test_an_incomplete_registration_is_resolved_with_a_time_and_a_reason(app, ma
         make.code(an),
         datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(minutes=30),
     )
-    client = log_in(app, Role.PROMOTOR, make)
+    client = auth.as_role(Role.PROMOTOR)
     assert "An" in client.get(f"/sessions/{session_id}/incomplete").get_data(as_text=True)
     left = (datetime.now(UTC) - timedelta(minutes=1)).astimezone(BRUSSELS).strftime("%H:%M")
     response = client.post(
@@ -138,7 +138,7 @@ def test_an_incomplete_registration_is_resolved_with_a_time_and_a_reason(app, ma
     assert len(correction) == 1 and correction[0].reason == "Forgot to scan out"
 
 
-def test_resolving_after_the_deadline_is_refused(app, make):
+def test_resolving_after_the_deadline_is_refused(app, make, auth):
     session_id = make.session(PAST, time(9), time(12))
     person = make.participant()
     make.enrol(session_id, person)
@@ -149,7 +149,7 @@ def test_resolving_after_the_deadline_is_refused(app, make):
 
         close_reopened_session(Actor(None), db.session.get(Session, session_id), datetime.now(UTC))
         db.session.commit()
-    client = log_in(app, Role.PROMOTOR, make)
+    client = auth.as_role(Role.PROMOTOR)
     client.post(
         f"/sessions/{session_id}/incomplete",
         data={"participant": person, "left_at": "12:00", "reason": "x"},
@@ -157,8 +157,8 @@ def test_resolving_after_the_deadline_is_refused(app, make):
     assert not [r for r in registrations(app, session_id) if r.source == Source.CORRECTION]
 
 
-def test_the_report_shows_hours_percentages_and_thresholds(app, make, past_training):
-    client = log_in(app, Role.PROMOTOR, make)
+def test_the_report_shows_hours_percentages_and_thresholds(app, make, past_training, auth):
+    client = auth.as_role(Role.PROMOTOR)
     page = client.get(f"/trainings/{past_training['training']}/attendance").get_data(as_text=True)
     assert "9,00" in page and "3,00" in page and "33,3 %" in page  # the Belgian way
     rows = {
@@ -172,8 +172,8 @@ def test_the_report_shows_hours_percentages_and_thresholds(app, make, past_train
     assert rows["Ben"]["exam_eligible"] is False
 
 
-def test_csv_and_xlsx_contain_the_figures(app, make, past_training):
-    client = log_in(app, Role.PROMOTOR, make)
+def test_csv_and_xlsx_contain_the_figures(app, make, past_training, auth):
+    client = auth.as_role(Role.PROMOTOR)
     csv_text = client.get(f"/trainings/{past_training['training']}/attendance.csv").data.decode(
         "utf-8-sig"
     )
@@ -190,26 +190,8 @@ def test_the_attendance_api_is_scoped_to_the_branch(app, make, past_training):
     assert other.get(f"/trainings/{past_training['training']}/attendance").status_code == 404
 
 
-PDF = b"%PDF-1.4\n%test\n"
-
-
-def justify(client, training: int, person: int, session_id: int, handed_in: date, **extra):  # type: ignore[no-untyped-def]
-    data = {
-        "justify-kind": "doctor",
-        "justify-sessions": [session_id],
-        "justify-handed_in": handed_in.isoformat(),
-        "justify-document": (io.BytesIO(extra.pop("document", PDF)), "attest.pdf"),
-        **extra,
-    }
-    return client.post(
-        f"/trainings/{training}/participants/{person}/justifications",
-        data=data,
-        content_type="multipart/form-data",
-    )
-
-
-def test_a_justification_on_day_14_is_accepted_and_counts(app, make, past_training):
-    client = log_in(app, Role.PROMOTOR, make)
+def test_a_justification_on_day_14_is_accepted_and_counts(app, make, past_training, auth):
+    client = auth.as_role(Role.PROMOTOR)
     response = justify(
         client,
         past_training["training"],
@@ -227,14 +209,16 @@ def test_a_justification_on_day_14_is_accepted_and_counts(app, make, past_traini
     assert rows["Ben"]["justified_hours"] == 3.0 and rows["Ben"]["unjustified_hours"] == 3.0
 
 
-def test_a_justification_on_day_15_is_refused_unless_support_overrides(app, make, past_training):
-    client = log_in(app, Role.PROMOTOR, make)
+def test_a_justification_on_day_15_is_refused_unless_support_overrides(
+    app, make, past_training, auth
+):
+    client = auth.as_role(Role.PROMOTOR)
     late = PAST + timedelta(days=22)
     response = justify(
         client, past_training["training"], past_training["ben"], past_training["sessions"][1], late
     )
     assert response.status_code == 200 and "te laat" in response.get_data(as_text=True).lower()
-    support = log_in(app, Role.ADMIN, make, branch=None)
+    support = auth.as_role(Role.ADMIN, branch=None)
     response = justify(
         support, past_training["training"], past_training["ben"], past_training["sessions"][1], late,
         **{"justify-override_reason": "Hospitalised, note came late"},
@@ -243,9 +227,9 @@ def test_a_justification_on_day_15_is_refused_unless_support_overrides(app, make
 
 
 def test_a_justification_document_must_be_a_pdf_or_image_and_is_served_only_in_scope(
-    app, make, past_training
+    app, make, past_training, auth
 ):
-    client = log_in(app, Role.PROMOTOR, make)
+    client = auth.as_role(Role.PROMOTOR)
     bad = justify(
         client,
         past_training["training"],
@@ -268,14 +252,14 @@ def test_a_justification_document_must_be_a_pdf_or_image_and_is_served_only_in_s
         justification_id = db.session.scalar(select(Justification.id))
     document = client.get(f"/justifications/{justification_id}/document")
     assert document.status_code == 200 and document.data == PDF
-    other = log_in(app, Role.PROMOTOR, make, branch="Brugge")
+    other = auth.as_role(Role.PROMOTOR, branch="Brugge")
     assert other.get(f"/justifications/{justification_id}/document").status_code == 404
-    trainer = log_in(app, Role.TRAINER, make)
+    trainer = auth.as_role(Role.TRAINER)
     assert trainer.get(f"/justifications/{justification_id}/document").status_code == 403
 
 
-def test_an_exemption_takes_the_session_out_of_the_figures(app, make, past_training):
-    client = log_in(app, Role.PROMOTOR, make)
+def test_an_exemption_takes_the_session_out_of_the_figures(app, make, past_training, auth):
+    client = auth.as_role(Role.PROMOTOR)
     client.post(
         f"/trainings/{past_training['training']}/participants/{past_training['ben']}/exemptions",
         data={
@@ -292,14 +276,14 @@ def test_an_exemption_takes_the_session_out_of_the_figures(app, make, past_train
     assert rows["Ben"]["exempted_hours"] == 3.0 and rows["Ben"]["counting_hours"] == 6.0
 
 
-def test_the_front_desk_sees_which_sessions_have_no_registration_yet(app, make, today):
+def test_the_front_desk_sees_which_sessions_have_no_registration_yet(app, make, today, auth):
     quiet = make.session(today, time(0, 0), time(0, 30))
     busy = make.session(today, time(0, 0), time(23, 59))
     person = make.participant(name="Dirk")
     make.enrol(busy, person)
     make.enrol(quiet, person)
     scan(make.api(), busy, make.code(person), datetime.now(UTC) - timedelta(minutes=1))
-    client = log_in(app, Role.FRONTDESK, make)
+    client = auth.as_role(Role.FRONTDESK)
     page = client.get("/frontdesk").get_data(as_text=True)
     assert "1 / 1" in page
     now_local = datetime.now(UTC).astimezone(BRUSSELS)

@@ -12,7 +12,7 @@ from sqlalchemy import text
 from app import create_app
 from app.extensions import db
 from app.models import Branch, Enrolment, Participant, Project, Session, Training, TrainingMode
-from tests.conftest import BASE_CONFIG
+from tests.helpers.config import BASE_CONFIG
 
 BEFORE = "authz01nrn"  # the revision before api_audit_context
 

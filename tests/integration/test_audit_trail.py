@@ -16,7 +16,6 @@ from app.domain.cutoff import BRUSSELS
 from app.extensions import db
 from app.models import AuditRecord, Kind, Participant, Role, Session, Source, User
 from app.scanning.service import register
-from tests.integration.test_web_planning import log_in
 
 VALID_NRN = "85073003328"
 
@@ -79,8 +78,8 @@ def test_a_scan_registration_is_audited_with_its_context(app, make, two_branches
         assert record.branch_id == session.training.project.branch_id
 
 
-def test_a_promotor_reads_only_their_branch_and_a_trainer_nothing(app, make, two_branches):
-    client = log_in(app, Role.PROMOTOR, make, branch="Gent", english=True)
+def test_a_promotor_reads_only_their_branch_and_a_trainer_nothing(app, make, two_branches, auth):
+    client = auth.as_role(Role.PROMOTOR, branch="Gent", english=True)
     page = client.get("/audit/").get_data(as_text=True)
     assert "An Gent" in page
     assert "Bo Antwerpen" not in page
@@ -91,18 +90,18 @@ def test_a_promotor_reads_only_their_branch_and_a_trainer_nothing(app, make, two
     assert "An Gent" in csv_text and "Bo Antwerpen" not in csv_text
 
     for role in (Role.TRAINER, Role.FRONTDESK):
-        other = log_in(app, role, make, branch="Gent")
+        other = auth.as_role(role, branch="Gent")
         assert other.get("/audit/").status_code == 403
         assert other.get("/audit/audit.csv").status_code == 403
         assert make.api(role, "Gent").get("/audit").status_code == 403
 
 
-def test_central_support_reads_every_branch(app, make, two_branches):
-    client = log_in(app, Role.ADMIN, make, branch=None, english=True)
+def test_central_support_reads_every_branch(app, make, two_branches, auth):
+    client = auth.as_role(Role.ADMIN, branch=None, english=True)
     page = client.get("/audit/").get_data(as_text=True)
     assert "An Gent" in page and "Bo Antwerpen" in page
     # A branch's administrator is a reader of that branch only.
-    local = log_in(app, Role.ADMIN, make, branch="Antwerpen", english=True)
+    local = auth.as_role(Role.ADMIN, branch="Antwerpen", english=True)
     page = local.get("/audit/").get_data(as_text=True)
     assert "Bo Antwerpen" in page and "An Gent" not in page
 
@@ -143,8 +142,8 @@ def test_the_api_has_the_same_scope_and_pages(app, make, two_branches):
     assert refused.status_code == 400 and refused.get_json()["field"] == "object_type"
 
 
-def test_a_change_shows_its_before_and_after(app, make, two_branches, today):
-    client = log_in(app, Role.PROMOTOR, make, branch="Gent", english=True)
+def test_a_change_shows_its_before_and_after(app, make, two_branches, today, auth):
+    client = auth.as_role(Role.PROMOTOR, branch="Gent", english=True)
     with app.app_context():
         from app.participants.operations.editing import update_participant
 
@@ -167,7 +166,7 @@ def test_a_change_shows_its_before_and_after(app, make, two_branches, today):
 
 
 def test_a_correction_is_one_line_in_the_session_and_the_registration_history(
-    app, make, two_branches, today
+    app, make, two_branches, today, auth
 ):
     session_id, an = two_branches["gent"], two_branches["an"]
     now = datetime.now(UTC)
@@ -187,7 +186,7 @@ def test_a_correction_is_one_line_in_the_session_and_the_registration_history(
             voids_id=first,
         )
         db.session.commit()
-    client = log_in(app, Role.PROMOTOR, make, branch="Gent", english=True)
+    client = auth.as_role(Role.PROMOTOR, branch="Gent", english=True)
     local = first_at.astimezone(BRUSSELS)
     expected = (
         f"Correction: registration #{first} (check-in {local:%d/%m/%Y %H:%M}) voided, new: "
@@ -208,8 +207,8 @@ def test_a_correction_is_one_line_in_the_session_and_the_registration_history(
     assert answer["items"][0]["summary"] == expected
 
 
-def test_who_read_the_national_register_number(app, make, two_branches):
-    client = log_in(app, Role.PROMOTOR, make, branch="Gent", email="pieter@example.org")
+def test_who_read_the_national_register_number(app, make, two_branches, auth):
+    client = auth.as_role(Role.PROMOTOR, branch="Gent", email="pieter@example.org")
     response = client.post(f"/participants/{two_branches['an']}/reveal")
     assert response.status_code == 200
     api = make.api(Role.PROMOTOR, "Gent")
@@ -230,8 +229,8 @@ def test_who_read_the_national_register_number(app, make, two_branches):
     )
 
 
-def test_filters_narrow_and_bad_values_are_said_not_crashed(app, make, two_branches, today):
-    client = log_in(app, Role.ADMIN, make, branch=None, english=True)
+def test_filters_narrow_and_bad_values_are_said_not_crashed(app, make, two_branches, today, auth):
+    client = auth.as_role(Role.ADMIN, branch=None, english=True)
     page = client.get("/audit/?action=session.create").get_data(as_text=True)
     assert "session.create" in page and "enrolment.create" not in page
     page = client.get("/audit/?action=enrolment").get_data(as_text=True)
@@ -250,8 +249,8 @@ def test_filters_narrow_and_bad_values_are_said_not_crashed(app, make, two_branc
     assert "Unknown kind of object" in page
 
 
-def test_the_csv_export_holds_every_record_of_the_filter(app, make, two_branches):
-    client = log_in(app, Role.ADMIN, make, branch=None, english=True)
+def test_the_csv_export_holds_every_record_of_the_filter(app, make, two_branches, auth):
+    client = auth.as_role(Role.ADMIN, branch=None, english=True)
     response = client.get(f"/audit/audit.csv?participant={two_branches['an']}")
     assert response.status_code == 200
     assert response.mimetype == "text/csv"
@@ -268,8 +267,8 @@ def test_the_csv_export_holds_every_record_of_the_filter(app, make, two_branches
     assert all(row[3] != "" for row in rows[1:])
 
 
-def test_paging_through_more_than_one_page_on_the_web(app, make, two_branches):
-    client = log_in(app, Role.ADMIN, make, branch=None, english=True)
+def test_paging_through_more_than_one_page_on_the_web(app, make, two_branches, auth):
+    client = auth.as_role(Role.ADMIN, branch=None, english=True)
     with app.app_context():
         for n in range(60):
             db.session.add(
@@ -289,8 +288,8 @@ def test_paging_through_more_than_one_page_on_the_web(app, make, two_branches):
     assert second.count('data-record="') == 10
 
 
-def test_object_pages_link_to_their_history(app, make, two_branches):
-    client = log_in(app, Role.PROMOTOR, make, branch="Gent", english=True)
+def test_object_pages_link_to_their_history(app, make, two_branches, auth):
+    client = auth.as_role(Role.PROMOTOR, branch="Gent", english=True)
     session_id = two_branches["gent"]
     page = client.get(f"/sessions/{session_id}").get_data(as_text=True)
     assert f'href="/audit/?session={session_id}"' in page

@@ -43,13 +43,7 @@ from app.models import (
 )
 from app.models import Branch as BranchModel
 from tests.builders import PASSWORD, Builders
-from tests.integration.test_selfreports import (
-    EVENING,
-    elearning_training,
-    link_supervisor,
-    portal_client,
-    report,
-)
+from tests.helpers.portal import EVENING, elearning_training, link_supervisor, portal_client, report
 
 # --- The callers ------------------------------------------------------------------------------
 
@@ -209,7 +203,8 @@ _API = {
     # front desk accounts see no participant records (as on the web) and do not scan
     "token_no_front_desk": ["api.list_participants", "api.scan"],
     "token_planner": ["api.create_participant", "api.create_project", "api.create_supervisor",
-                      "api.list_supervisors", "api.audit_records"],
+                      "api.list_supervisors", "api.audit_records", "api.list_justifications",
+                      "api.list_justification_requests"],
     # (the bodies of these name A's objects)
     "token_planner_of_a": ["api.get_supervisor", "api.link_supervisor",
                            "api.participant_code_view", "api.training_self_reports",
@@ -218,8 +213,14 @@ _API = {
                            "api.patch_session", "api.cancel_session", "api.restore_session",
                            "api.enrol_training", "api.unenrol_training", "api.unenrol_session",
                            "api.reissue_code", "api.resend_code", "api.create_exemption",
-                           "api.revoke_exemption"],
+                           "api.revoke_exemption", "api.get_justification",
+                           "api.justification_document", "api.revoke_justification",
+                           "api.create_justification", "api.get_justification_request",
+                           "api.justification_request_document",
+                           "api.accept_justification_request",
+                           "api.reject_justification_request"],
     "token_teaching_a": ["api.training_attendance", "api.get_participant", "api.roll_call",
+                         "api.roll_call_marks",
                          "api.late_arrival", "api.early_departure", "api.close_session",
                          "api.resolve_incomplete"],
     "token_staff_of_a": ["api.get_project", "api.get_training", "api.get_session",
@@ -455,10 +456,22 @@ def _to_login(response) -> bool:  # type: ignore[no-untyped-def]
     )
 
 
+@dataclass
+class Multipart:
+    """An API body sent as multipart/form-data (an upload) instead of JSON."""
+
+    fields: dict[str, object]
+
+
 def _ask(client, method: str, url: str, token: str | None = None, body: object = None):  # type: ignore[no-untyped-def]
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     if method == "GET":
         return client.get(url, headers=headers)
+    if isinstance(body, Multipart):
+        return client.open(
+            url, method=method, data=dict(body.fields), content_type="multipart/form-data",
+            headers=headers,
+        )  # fmt: skip
     if url.startswith("/api/"):
         return client.open(
             url, method=method, json=body if body is not None else {}, headers=headers
@@ -519,6 +532,11 @@ def _api_bodies(ids: dict[str, object], today: date) -> dict[str, object]:
         "api.roll_call": {"marks": []},
         "api.enrol_training": {"participant_id": ids["participant_id"]},
         "api.create_exemption": {"participant_id": ids["participant_id"], "minutes": 1},
+        "api.reject_justification_request": {"reason": "matrix"},
+        "api.create_justification": Multipart({
+            "participant_id": str(ids["participant_id"]), "session_ids": str(ids["session_id"]),
+            "kind": "doctor", "handed_in": today.isoformat(), "note": "matrix",
+        }),
     }  # fmt: skip
 
 

@@ -19,7 +19,7 @@ from app.models import AuditRecord, CalendarFeed, Role, Session
 from app.planning.operations import cancel_session
 from app.security import hash_api_token
 from tests.builders import PASSWORD
-from tests.integration.test_selfreports import portal_client
+from tests.helpers.portal import portal_client
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
 

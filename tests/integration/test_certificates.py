@@ -3,16 +3,12 @@ corrected by a new certificate; the list of what is due; scope."""
 
 from __future__ import annotations
 
-import io
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
-from pypdf import PdfReader
 from sqlalchemy import select
 
 from app.attendance.operations import (
-    add_exemption,
-    record_justification,
     update_training_enrolment,
 )
 from app.audit import Actor
@@ -25,105 +21,20 @@ from app.models import (
     AuditRecord,
     Certificate,
     CertificateKind,
-    JustificationKind,
     Participant,
     Role,
-    Session,
     Training,
-    TrainingEnrolment,
-    TrainingKind,
 )
-from tests.integration.conftest import PAST, reopen, scan
-from tests.integration.test_web_planning import log_in
-
-NATIONAL_NUMBER = "85.07.30-033.28"
-MONDAYS = [PAST + timedelta(days=7 * week) for week in range(4)]  # 5, 12, 19 and 26 January 2026
-
-
-def pdf_text(data: bytes) -> str:
-    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
-
-
-def _enrolment(training_id: int, participant_id: int) -> TrainingEnrolment:
-    return db.session.scalars(
-        select(TrainingEnrolment).where(
-            TrainingEnrolment.training_id == training_id,
-            TrainingEnrolment.participant_id == participant_id,
-        )
-    ).one()
-
-
-def build_course(app, make) -> dict:  # type: ignore[no-untyped-def]
-    """Four Monday sessions in January 2026, 09:00-12:30 with a break 10:30-11:00 (3 hours).
-
-    - Anaïs (paid leave) attends all four.
-    - Ben (paid leave) attends the first; the second is a justified absence (doctor's note),
-      the third is exempted, the fourth an unjustified absence.
-    - Łukasz enrolled late (15 January): the first two are missed through late enrolment; he
-      attends the other two.
-    """
-    first = make.session(MONDAYS[0], time(9), time(12, 30), time(10, 30), time(11))
-    with app.app_context():
-        training_id = db.session.get(Session, first).training_id
-    sessions = [first] + [
-        make.session(day, time(9), time(12, 30), time(10, 30), time(11), training_id=training_id)
-        for day in MONDAYS[1:]
-    ]
-    anais = make.participant(name="Anaïs Dubois", national_number=NATIONAL_NUMBER)
-    ben = make.participant(name="Ben Peeters")
-    lukasz = make.participant(name="Łukasz Nowak")
-    for session_id in sessions:
-        for person in (anais, ben, lukasz):
-            make.enrol(session_id, person)
-        reopen(app, session_id)  # long locked: support reopens so the test can register
-    with app.app_context():
-        training = db.session.get(Training, training_id)
-        # Certificate data of the training (set on the model: test data, not a rule).
-        training.kind = TrainingKind.GENERAL
-        training.recognition_number = "ERK-2026-0042"
-        actor = Actor(None)
-        for person, enrolled_on, paid in (
-            (anais, PAST, True),
-            (ben, PAST, True),
-            (lukasz, PAST + timedelta(days=10), False),
-        ):
-            update_training_enrolment(
-                actor, _enrolment(training_id, person), enrolled_on, paid, None
-            )
-        ben_row = db.session.get(Participant, ben)
-        record_justification(
-            actor,
-            ben_row,
-            [db.session.get(Session, sessions[1])],
-            JustificationKind.DOCTOR,
-            MONDAYS[1] + timedelta(days=2),
-            "griep",
-            None,
-            None,
-        )
-        add_exemption(
-            actor, _enrolment(training_id, ben), db.session.get(Session, sessions[2]), None, "EVC"
-        )
-        db.session.commit()
-    api = make.api()
-    attended = {anais: range(4), ben: [0], lukasz: [2, 3]}
-    for person, weeks in attended.items():
-        for week in weeks:
-            for hour in (time(9), time(12, 30)):
-                scan(
-                    api,
-                    sessions[week],
-                    make.code(person),
-                    datetime.combine(MONDAYS[week], hour, tzinfo=BRUSSELS),
-                )
-    return {
-        "training": training_id,
-        "sessions": sessions,
-        "anais": anais,
-        "ben": ben,
-        "lukasz": lukasz,
-        "api": api,
-    }
+from tests.helpers.courses import (
+    MONDAYS,
+    NATIONAL_NUMBER,
+    _enrolment,
+    build_course,
+    certificates,
+    issue,
+    pdf_text,
+)
+from tests.helpers.web import PAST, scan
 
 
 @pytest.fixture
@@ -132,20 +43,8 @@ def course(app, make):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def promotor(app, make):  # type: ignore[no-untyped-def]
-    return log_in(app, Role.PROMOTOR, make)
-
-
-def issue(client, training: int, participant: int, kind: str = "diligence", period=PAST):  # type: ignore[no-untyped-def]
-    data = {"participant_id": participant, "kind": kind}
-    if period:
-        data["period_start"] = period.isoformat()
-    return client.post(f"/trainings/{training}/certificates", data=data, follow_redirects=True)
-
-
-def certificates(app) -> list[Certificate]:  # type: ignore[no-untyped-def]
-    with app.app_context():
-        return list(db.session.scalars(select(Certificate).order_by(Certificate.id)))
+def promotor(app, make, auth):  # type: ignore[no-untyped-def]
+    return auth.as_role(Role.PROMOTOR)
 
 
 def test_a_diligence_certificate_stores_its_pdf_and_the_figures_it_shows(app, promotor, course):
@@ -380,17 +279,17 @@ def test_a_period_still_running_or_incomplete_cannot_be_certified(app, make, pro
     assert certificates(app) == []
 
 
-def test_another_branch_gets_404(app, make, promotor, course):
+def test_another_branch_gets_404(app, make, promotor, course, auth):
     issue(promotor, course["training"], course["ben"])
     [certificate] = certificates(app)
-    other = log_in(app, Role.PROMOTOR, make, branch="Brugge")
+    other = auth.as_role(Role.PROMOTOR, branch="Brugge")
     assert other.get(f"/certificates/{certificate.id}.pdf").status_code == 404
     assert other.get(f"/trainings/{course['training']}/certificates").status_code == 404
     assert issue(other, course["training"], course["ben"]).status_code == 404
     response = other.post(f"/certificates/{certificate.id}/correct", data={"correct-reason": "x"})
     assert response.status_code == 404
     assert len(certificates(app)) == 1
-    trainer = log_in(app, Role.TRAINER, make)
+    trainer = auth.as_role(Role.TRAINER)
     assert trainer.get(f"/certificates/{certificate.id}.pdf").status_code in (403, 404)
 
 

@@ -25,14 +25,8 @@ from app.models import (
     Training,
     TrainingEnrolment,
 )
-from tests.integration.conftest import reopen
-from tests.integration.test_certificates import (
-    build_course,
-    certificates,
-    issue,
-    pdf_text,
-)
-from tests.integration.test_web_planning import log_in
+from tests.helpers.courses import build_course, certificates, issue, pdf_text
+from tests.helpers.web import reopen
 
 
 @pytest.fixture
@@ -41,13 +35,13 @@ def course(app, make):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def promotor(app, make):  # type: ignore[no-untyped-def]
-    return log_in(app, Role.PROMOTOR, make)
+def promotor(app, make, auth):  # type: ignore[no-untyped-def]
+    return auth.as_role(Role.PROMOTOR)
 
 
 @pytest.fixture
-def support(app, make):  # type: ignore[no-untyped-def]
-    return log_in(app, Role.ADMIN, make, branch=None)
+def support(app, make, auth):  # type: ignore[no-untyped-def]
+    return auth.as_role(Role.ADMIN, branch=None)
 
 
 def enrolment(app, training_id: int, participant_id: int) -> TrainingEnrolment:  # type: ignore[no-untyped-def]
@@ -201,10 +195,10 @@ def test_without_the_mark_no_second_sitting_certificate(app, promotor, course):
 # --- The organisation ---------------------------------------------------------------------------
 
 
-def test_only_support_edits_the_organisation(app, make, promotor):
+def test_only_support_edits_the_organisation(app, make, promotor, auth):
     assert promotor.get("/admin/organisation").status_code == 403
     assert promotor.post("/admin/organisation", data=ORGANISATION).status_code == 403
-    local = log_in(app, Role.ADMIN, make, branch="Gent")
+    local = auth.as_role(Role.ADMIN, branch="Gent")
     assert local.get("/admin/organisation").status_code == 200  # reads
     assert local.post("/admin/organisation", data=ORGANISATION).status_code == 403
     with app.app_context():
@@ -438,26 +432,14 @@ class TestPortal:
 
     @pytest.fixture
     def app_config(self) -> dict:
-        from tests.integration.test_mail import SMTP_PORT
+        from tests.helpers.mail import MAIL_TO_INBOX
 
-        return {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": SMTP_PORT, "MAIL_RETRY_SECONDS": 1}
-
-    @pytest.fixture
-    def inbox(self):  # type: ignore[no-untyped-def]
-        from aiosmtpd.controller import Controller
-
-        from tests.integration.test_mail import SMTP_PORT, Inbox
-
-        handler = Inbox()
-        controller = Controller(handler, hostname="127.0.0.1", port=SMTP_PORT)
-        controller.start()
-        yield handler
-        controller.stop()
+        return MAIL_TO_INBOX
 
     def test_the_participant_gets_their_attendance_certificate_in_the_portal(
         self, app, course, inbox
     ):
-        from tests.integration.test_portal import sign_in
+        from tests.helpers.portal import sign_in
 
         with app.app_context():
             lukasz = db.session.get(Participant, course["lukasz"]).email

@@ -37,14 +37,8 @@ from app.models import (
 )
 from app.supervision.operations import selfreports
 from tests.concurrency import same_time
-from tests.integration.test_selfreports import (
-    EVENING,
-    MONDAY,
-    elearning_training,
-    link_supervisor,
-    portal_client,
-)
-from tests.integration.test_web_planning import log_in
+from tests.helpers.portal import EVENING, MONDAY, elearning_training, link_supervisor, portal_client
+from tests.helpers.preconditions import by_design
 
 N = 6
 
@@ -134,7 +128,7 @@ def test_the_hours_form_posted_at_once_in_the_portal_stores_one_report(app, elea
     training, _an = elearner
     now = datetime.now(UTC).astimezone(BRUSSELS)
     if now.hour < 1:
-        pytest.skip("just after midnight there is no hour of today to report yet")
+        by_design("before 01:00 Brussels time there is no hour of today to report yet")
     form = {
         "training": training,
         "day": now.date().isoformat(),
@@ -175,15 +169,15 @@ def test_a_report_decided_by_several_supervisor_windows_at_once_is_decided_once(
 # --- Accepting one uploaded document ---------------------------------------------------------------
 
 
-def test_one_document_accepted_six_times_at_once_makes_one_justification(app, make, today):
-    from tests.integration.test_portal_absences import held_session, send
+def test_one_document_accepted_six_times_at_once_makes_one_justification(app, make, today, auth):
+    from tests.helpers.portal import held_session, send
 
     session_id, _person = held_session(app, make, today)
     portal = portal_client(app, "an@example.org")
     send(portal, session_id)
     with app.app_context():
         request_id = db.session.scalars(select(JustificationRequest.id)).one()
-    promotors = [log_in(app, Role.PROMOTOR, make) for _ in range(N)]
+    promotors = [auth.as_role(Role.PROMOTOR) for _ in range(N)]
     answers = same_time(
         N,
         lambda i: promotors[i].post(f"/from-participants/documents/{request_id}/accept"),
@@ -198,7 +192,7 @@ def test_one_document_accepted_six_times_at_once_makes_one_justification(app, ma
 
 
 def test_the_portals_attendance_certificate_asked_six_times_at_once_is_issued_once(app, make):
-    from tests.integration.test_certificates import build_course
+    from tests.helpers.courses import build_course
 
     course = build_course(app, make)
     with app.app_context():
@@ -220,11 +214,12 @@ def _certificates(app):  # type: ignore[no-untyped-def]
         return list(db.session.scalars(select(Certificate)))
 
 
-def test_a_certificate_issued_by_several_promotors_at_once_is_issued_once(app, make):
-    from tests.integration.test_certificates import PAST, build_course
+def test_a_certificate_issued_by_several_promotors_at_once_is_issued_once(app, make, auth):
+    from tests.helpers.courses import build_course
+    from tests.helpers.web import PAST
 
     course = build_course(app, make)
-    promotors = [log_in(app, Role.PROMOTOR, make) for _ in range(N)]
+    promotors = [auth.as_role(Role.PROMOTOR) for _ in range(N)]
     data = {"participant_id": course["ben"], "kind": "diligence", "period_start": PAST.isoformat()}
     answers = same_time(
         N, lambda i: promotors[i].post(f"/trainings/{course['training']}/certificates", data=data)
@@ -234,11 +229,12 @@ def test_a_certificate_issued_by_several_promotors_at_once_is_issued_once(app, m
     assert audited(app, "certificate.issue") == 1
 
 
-def test_a_certificate_corrected_several_times_at_once_is_corrected_once(app, make):
-    from tests.integration.test_certificates import PAST, build_course
+def test_a_certificate_corrected_several_times_at_once_is_corrected_once(app, make, auth):
+    from tests.helpers.courses import build_course
+    from tests.helpers.web import PAST
 
     course = build_course(app, make)
-    promotors = [log_in(app, Role.PROMOTOR, make) for _ in range(N)]
+    promotors = [auth.as_role(Role.PROMOTOR) for _ in range(N)]
     data = {"participant_id": course["ben"], "kind": "diligence", "period_start": PAST.isoformat()}
     promotors[0].post(f"/trainings/{course['training']}/certificates", data=data)
     [first] = _certificates(app)
@@ -256,7 +252,9 @@ def test_a_certificate_corrected_several_times_at_once_is_corrected_once(app, ma
 # --- Enrolment, merging ----------------------------------------------------------------------------
 
 
-def test_one_participant_enrolled_at_once_from_several_windows_is_enrolled_once(app, make, today):
+def test_one_participant_enrolled_at_once_from_several_windows_is_enrolled_once(
+    app, make, today, auth
+):
     first = make.session(today + timedelta(days=7), time(9), time(12))
     with app.app_context():
         from app.models import Session
@@ -264,7 +262,7 @@ def test_one_participant_enrolled_at_once_from_several_windows_is_enrolled_once(
         training_id = db.session.get(Session, first).training_id
     second = make.session(today + timedelta(days=14), time(9), time(12), training_id=training_id)
     an = make.participant(name="An Peeters", email="an@example.org")
-    promotors = [log_in(app, Role.PROMOTOR, make) for _ in range(N)]
+    promotors = [auth.as_role(Role.PROMOTOR) for _ in range(N)]
     # Half enrol in the first session, half in the second: the training enrolment and the
     # first-enrolment code mail exist once either way.
     answers = same_time(
@@ -280,10 +278,10 @@ def test_one_participant_enrolled_at_once_from_several_windows_is_enrolled_once(
     assert count(app, OutboxMail) == 1
 
 
-def test_one_merge_sent_several_times_at_once_merges_once(app, make):
+def test_one_merge_sent_several_times_at_once_merges_once(app, make, auth):
     kept = make.participant(name="An Peeters", email="an@example.org")
     duplicate = make.participant(name="An Peters", email="an.peters@example.org")
-    supports = [log_in(app, Role.ADMIN, make, branch=None) for _ in range(N)]
+    supports = [auth.as_role(Role.ADMIN, branch=None) for _ in range(N)]
 
     def merge(i: int):  # type: ignore[no-untyped-def]
         # Half merge the duplicate into the kept record, half the other way round.
@@ -321,8 +319,8 @@ def test_one_pairing_code_sent_by_several_scanners_at_once_pairs_one(app, make):
     assert count(app, ApiToken, ApiToken.user_id == user_id) == 1
 
 
-def test_a_session_closed_at_once_from_several_windows_checks_out_once(app, make, today):
-    from tests.integration.conftest import reopen, scan
+def test_a_session_closed_at_once_from_several_windows_checks_out_once(app, make, today, auth):
+    from tests.helpers.web import reopen, scan
 
     session_id = make.session(today - timedelta(days=2), time(9), time(12))
     people = [make.participant(name=f"Deelnemer {i}") for i in range(3)]
@@ -333,7 +331,7 @@ def test_a_session_closed_at_once_from_several_windows_checks_out_once(app, make
     day = today - timedelta(days=2)
     for person in people:
         scan(api, session_id, make.code(person), datetime.combine(day, time(9), tzinfo=BRUSSELS))
-    promotors = [log_in(app, Role.PROMOTOR, make) for _ in range(N)]
+    promotors = [auth.as_role(Role.PROMOTOR) for _ in range(N)]
     answers = same_time(
         N, lambda i: promotors[i].post(f"/sessions/{session_id}/close-registrations", data={})
     )
@@ -347,16 +345,16 @@ def test_a_session_closed_at_once_from_several_windows_checks_out_once(app, make
 
 
 @pytest.fixture
-def held(app, make):  # type: ignore[no-untyped-def]
+def held(app, make, auth):  # type: ignore[no-untyped-def]
     """A reopened past session with three people enrolled, and N support clients."""
-    from tests.integration.conftest import PAST, reopen
+    from tests.helpers.web import PAST, reopen
 
     session_id = make.session(PAST, time(9), time(12))
     people = [make.participant(name=name) for name in ("An", "Ben", "Cis")]
     for person in people:
         make.enrol(session_id, person)
     reopen(app, session_id)
-    supports = [log_in(app, Role.ADMIN, make, branch=None) for _ in range(N)]
+    supports = [auth.as_role(Role.ADMIN, branch=None) for _ in range(N)]
     return {"session": session_id, "people": people, "supports": supports}
 
 
@@ -397,11 +395,11 @@ def test_a_session_reopened_or_closed_again_at_once_changes_once(app, make, held
     assert audited(app, "session.reopen") == 2  # the fixture's, and one of these
 
 
-def test_the_front_desk_reminds_a_trainer_once_when_pressed_at_once(app, make, today):
+def test_the_front_desk_reminds_a_trainer_once_when_pressed_at_once(app, make, today, auth):
     tom = make.user(Role.TRAINER, email="tom@voorbeeld.be")
     session_id = make.session(today, time(0, 0), time(0, 2), trainer_id=tom)
     make.enrol(session_id, make.participant(name="An Peeters"))
-    desks = [log_in(app, Role.FRONTDESK, make) for _ in range(N)]
+    desks = [auth.as_role(Role.FRONTDESK) for _ in range(N)]
     answers = same_time(N, lambda i: desks[i].post(f"/frontdesk/sessions/{session_id}/remind"))
     assert all(answer.status_code < 500 for answer in answers)
     with app.app_context():

@@ -21,7 +21,6 @@ from app.models import (
 )
 from app.scanning.service import effective_registrations
 from tests.builders import future_monday
-from tests.integration.test_web_planning import log_in
 
 
 def _scan_now(make, session_id: int, person: int) -> None:
@@ -36,11 +35,11 @@ def _mails(app) -> int:  # type: ignore[no-untyped-def]
         return db.session.scalar(select(func.count()).select_from(OutboxMail))
 
 
-def test_a_changed_email_sends_nothing_by_itself_and_offers_to_resend(app, make):
+def test_a_changed_email_sends_nothing_by_itself_and_offers_to_resend(app, make, auth):
     session_id = make.session(future_monday())
     person = make.participant(name="An", email="an@exampel.org")
     make.enrol(session_id, person)
-    client = log_in(app, Role.PROMOTOR, make, english=True)
+    client = auth.as_role(Role.PROMOTOR, english=True)
     before = _mails(app)
     page = client.post(
         f"/participants/{person}/edit",
@@ -58,10 +57,10 @@ def test_a_changed_email_sends_nothing_by_itself_and_offers_to_resend(app, make)
         assert record.before["email"] == "an@exampel.org" and record.after["name"] == "An Peeters"
 
 
-def test_a_national_number_is_corrected_with_the_same_checks(app, make):
+def test_a_national_number_is_corrected_with_the_same_checks(app, make, auth):
     person = make.participant(national_number="85.07.30-033.28")
     make.participant(national_number="90.02.01-997.04")
-    client = log_in(app, Role.PROMOTOR, make, english=True)
+    client = auth.as_role(Role.PROMOTOR, english=True)
     data = {"edit-name": "X", "edit-email": "x@example.org"}
     bad = client.post(
         f"/participants/{person}/edit", data={**data, "edit-national_number": "85.07.30-033.29"}
@@ -79,9 +78,9 @@ def test_a_national_number_is_corrected_with_the_same_checks(app, make):
         assert db.session.get(Participant, person).national_number_last2 == "05"
 
 
-def test_a_second_participant_with_the_same_email_is_refused_with_a_link(app, make):
+def test_a_second_participant_with_the_same_email_is_refused_with_a_link(app, make, auth):
     existing = make.participant(email="an@example.org")
-    client = log_in(app, Role.PROMOTOR, make, english=True)
+    client = auth.as_role(Role.PROMOTOR, english=True)
     page = client.post(
         "/participants/",
         data={"add-name": "An", "add-email": "AN@example.org", "add-branch": "Gent"},
@@ -92,11 +91,11 @@ def test_a_second_participant_with_the_same_email_is_refused_with_a_link(app, ma
     ) in page
 
 
-def test_an_import_reports_duplicates_by_line_and_skips_them(app, make):
+def test_an_import_reports_duplicates_by_line_and_skips_them(app, make, auth):
     import io
 
     make.participant(email="an@example.org")
-    client = log_in(app, Role.PROMOTOR, make, english=True)
+    client = auth.as_role(Role.PROMOTOR, english=True)
     data = b"name,email\nAn,an@example.org\nBo,bo@example.org\nBo again,bo@example.org\n"
     page = client.post(
         "/participants/import",
@@ -108,7 +107,9 @@ def test_an_import_reports_duplicates_by_line_and_skips_them(app, make):
         assert db.session.scalar(select(func.count()).select_from(Participant)) == 2
 
 
-def test_unenrol_from_a_session_without_registrations_and_refuse_it_with_them(app, make, today):
+def test_unenrol_from_a_session_without_registrations_and_refuse_it_with_them(
+    app, make, today, auth
+):
     held = make.session(today, time(0, 0), time(23, 59))
     training_id = _training(app, held)
     later = make.session(today + timedelta(days=7), training_id=training_id)
@@ -116,7 +117,7 @@ def test_unenrol_from_a_session_without_registrations_and_refuse_it_with_them(ap
     for session_id in (held, later):
         make.enrol(session_id, person)
     _scan_now(make, held, person)
-    client = log_in(app, Role.PROMOTOR, make, english=True)
+    client = auth.as_role(Role.PROMOTOR, english=True)
     client.post(f"/participants/{person}/sessions/{held}/unenrol")
     client.post(f"/participants/{person}/sessions/{later}/unenrol")
     with app.app_context():
@@ -132,7 +133,7 @@ def test_unenrol_from_a_session_without_registrations_and_refuse_it_with_them(ap
     assert "An has registrations in this session" in page
 
 
-def test_unenrol_from_a_whole_training(app, make):
+def test_unenrol_from_a_whole_training(app, make, auth):
     monday = future_monday()
     first = make.session(monday)
     training_id = _training(app, first)
@@ -140,7 +141,7 @@ def test_unenrol_from_a_whole_training(app, make):
     person = make.participant()
     for session_id in (first, second):
         make.enrol(session_id, person)
-    client = log_in(app, Role.PROMOTOR, make)
+    client = auth.as_role(Role.PROMOTOR)
     assert client.post(f"/participants/{person}/trainings/{training_id}/unenrol").status_code == 302
     with app.app_context():
         assert not db.session.scalars(
@@ -156,7 +157,7 @@ def _training(app, session_id: int) -> int:  # type: ignore[no-untyped-def]
         return db.session.get(Session, session_id).training_id
 
 
-def test_support_merges_a_duplicate_registrations_move_as_corrections(app, make, today):
+def test_support_merges_a_duplicate_registrations_move_as_corrections(app, make, today, auth):
     held = make.session(today, time(0, 0), time(23, 59))
     training_id = _training(app, held)
     later = make.session(today + timedelta(days=7), training_id=training_id)
@@ -168,8 +169,8 @@ def test_support_merges_a_duplicate_registrations_move_as_corrections(app, make,
     make.enrol(held, duplicate)
     make.enrol(later, duplicate)
     _scan_now(make, held, duplicate)
-    support = log_in(app, Role.ADMIN, make, branch=None, english=True)
-    promotor = log_in(app, Role.PROMOTOR, make, english=True)
+    support = auth.as_role(Role.ADMIN, branch=None, english=True)
+    promotor = auth.as_role(Role.PROMOTOR, english=True)
     assert (
         promotor.post(
             f"/participants/{kept}/merge", data={"merge-duplicate": duplicate}
@@ -207,13 +208,13 @@ def test_support_merges_a_duplicate_registrations_move_as_corrections(app, make,
     )
 
 
-def test_a_merge_is_refused_when_both_have_registrations_in_one_session(app, make, today):
+def test_a_merge_is_refused_when_both_have_registrations_in_one_session(app, make, today, auth):
     held = make.session(today, time(0, 0), time(23, 59))
     kept, duplicate = make.participant(), make.participant()
     for person in (kept, duplicate):
         make.enrol(held, person)
         _scan_now(make, held, person)
-    support = log_in(app, Role.ADMIN, make, branch=None, english=True)
+    support = auth.as_role(Role.ADMIN, branch=None, english=True)
     page = support.post(
         f"/participants/{kept}/merge", data={"merge-duplicate": duplicate}
     ).get_data(as_text=True)
@@ -222,7 +223,7 @@ def test_a_merge_is_refused_when_both_have_registrations_in_one_session(app, mak
         assert db.session.get(Participant, duplicate).ended_at is None
 
 
-def test_an_import_enrols_each_row_in_the_chosen_training(app, make):
+def test_an_import_enrols_each_row_in_the_chosen_training(app, make, auth):
     import io
 
     monday = future_monday()
@@ -230,7 +231,7 @@ def test_an_import_enrols_each_row_in_the_chosen_training(app, make):
     training_id = _training(app, first)
     second = make.session(monday + timedelta(days=7), training_id=training_id)
     make.participant(email="bo@example.org")
-    client = log_in(app, Role.PROMOTOR, make, english=True)
+    client = auth.as_role(Role.PROMOTOR, english=True)
     data = b"name,email\nAn,an@example.org\nBo,bo@example.org\nCis,not-an-address\n"
     page = client.post(
         "/participants/import",
@@ -251,13 +252,13 @@ def test_an_import_enrols_each_row_in_the_chosen_training(app, make):
         assert db.session.scalar(select(func.count()).select_from(OutboxMail)) == 1  # An's QR code
 
 
-def test_a_reissued_code_withdraws_the_waiting_mail_with_the_old_code(app, make):
+def test_a_reissued_code_withdraws_the_waiting_mail_with_the_old_code(app, make, auth):
     from app.models import Job
 
     session_id = make.session(future_monday())
     person = make.participant(name="An")
     make.enrol(session_id, person)  # the first code mail waits (no mail server here)
-    client = log_in(app, Role.PROMOTOR, make, english=True)
+    client = auth.as_role(Role.PROMOTOR, english=True)
     page = client.get(f"/participants/{person}").get_data(as_text=True)
     assert "waiting to be sent since" in page
     listed = client.get("/participants/").get_data(as_text=True)
@@ -279,10 +280,10 @@ def test_a_reissued_code_withdraws_the_waiting_mail_with_the_old_code(app, make)
         assert "mail.withdraw" in actions
 
 
-def test_the_external_id_for_the_exchange_is_set_on_the_forms_and_in_the_api(app, make):
+def test_the_external_id_for_the_exchange_is_set_on_the_forms_and_in_the_api(app, make, auth):
     """How the branch's administration package knows a person: set when adding or editing,
     one person per id and branch (an incoming code must never land on two people), audited."""
-    client = log_in(app, Role.PROMOTOR, make, english=True)
+    client = auth.as_role(Role.PROMOTOR, english=True)
     added = client.post(
         "/participants/",
         data={"add-name": "An", "add-email": "an@example.org", "add-external_id": " INF-1 ", "add-branch": "Gent"},

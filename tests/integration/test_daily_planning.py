@@ -27,7 +27,6 @@ from app.models import (
 )
 from app.models.org import Branch
 from tests.builders import PASSWORD, future_monday
-from tests.integration.test_web_planning import log_in
 
 
 def _audits(app, action: str, object_id: int):  # type: ignore[no-untyped-def]
@@ -69,8 +68,8 @@ def _scan_now(make, session_id: int, person: int) -> None:
 # --- Changing a session -------------------------------------------------------------------
 
 
-def test_a_session_is_moved_and_the_change_is_audited_before_and_after(app, make):
-    client = log_in(app, Role.PROMOTOR, make)
+def test_a_session_is_moved_and_the_change_is_audited_before_and_after(app, make, auth):
+    client = auth.as_role(Role.PROMOTOR)
     monday = future_monday()
     session_id = make.session(monday, time(9), time(12))
     wednesday = monday + timedelta(days=2)
@@ -84,19 +83,19 @@ def test_a_session_is_moved_and_the_change_is_audited_before_and_after(app, make
 
 
 def test_a_move_that_leaves_registrations_outside_is_refused_unless_support_says_why(
-    app, make, today
+    app, make, today, auth
 ):
     session_id = make.session(today, time(0, 0), time(23, 59))
     person = make.participant()
     make.enrol(session_id, person)
     _scan_now(make, session_id, person)
     tomorrow = (today + timedelta(days=1)).isoformat()
-    promotor = log_in(app, Role.PROMOTOR, make, english=True)
+    promotor = auth.as_role(Role.PROMOTOR, english=True)
     page = _edit(promotor, session_id, day=tomorrow, start="09:00", end="12:00")
     assert page.status_code == 200
     assert "would fall outside the session" in page.get_data(as_text=True)
     assert _session(app, session_id).day == today
-    support = log_in(app, Role.ADMIN, make, branch=None, english=True)
+    support = auth.as_role(Role.ADMIN, branch=None, english=True)
     done = _edit(support, session_id, day=tomorrow, reason="planned on the wrong day by mistake")
     assert done.status_code == 302
     assert _session(app, session_id).day == today + timedelta(days=1)
@@ -104,12 +103,22 @@ def test_a_move_that_leaves_registrations_outside_is_refused_unless_support_says
     assert record.after["override_reason"] == "planned on the wrong day by mistake"
 
 
-def test_a_change_that_overlaps_another_session_is_refused(app, make):
+def test_the_edit_page_asks_for_the_reason_only_of_who_may_override(app, make, today, auth):
+    """app.domain.sessions.may_override_registrations_outside decides the page too."""
+    session_id = make.session(today + timedelta(days=7), time(9), time(12))
+    promotor = auth.as_role(Role.PROMOTOR)
+    support = auth.as_role(Role.ADMIN, branch=None)
+    edit = f"/sessions/{session_id}/edit"
+    assert 'name="edit-reason"' not in promotor.get(edit).get_data(as_text=True)
+    assert 'name="edit-reason"' in support.get(edit).get_data(as_text=True)
+
+
+def test_a_change_that_overlaps_another_session_is_refused(app, make, auth):
     monday = future_monday()
     first = make.session(monday, time(9), time(12))
     training_id = _session(app, first).training_id
     second = make.session(monday, time(13), time(16), training_id=training_id)
-    client = log_in(app, Role.PROMOTOR, make, english=True)
+    client = auth.as_role(Role.PROMOTOR, english=True)
     page = _edit(client, second, day=monday.isoformat(), start="11:00", end="14:00")
     assert "overlaps the session" in page.get_data(as_text=True)
     assert _session(app, second).start == time(13)
@@ -118,7 +127,7 @@ def test_a_change_that_overlaps_another_session_is_refused(app, make):
 # --- Cancelling -----------------------------------------------------------------------------
 
 
-def test_cancelling_mails_the_enrolled_and_the_session_counts_nowhere(app, make):
+def test_cancelling_mails_the_enrolled_and_the_session_counts_nowhere(app, make, auth):
     from app.attendance.figures import training_figures
     from app.exports.operations import submission_plan
 
@@ -127,7 +136,7 @@ def test_cancelling_mails_the_enrolled_and_the_session_counts_nowhere(app, make)
     people = [make.participant(), make.participant()]
     for person in people:
         make.enrol(session_id, person)
-    client = log_in(app, Role.PROMOTOR, make, english=True)
+    client = auth.as_role(Role.PROMOTOR, english=True)
     with app.app_context():
         mails_before = db.session.scalar(select(func.count()).select_from(OutboxMail))
     response = client.post(f"/sessions/{session_id}/cancel", data={"cancel-reason": "Trainer ill"})
@@ -157,12 +166,12 @@ def test_cancelling_mails_the_enrolled_and_the_session_counts_nowhere(app, make)
         db.session.commit()
 
 
-def test_a_session_with_registrations_cannot_be_cancelled(app, make, today):
+def test_a_session_with_registrations_cannot_be_cancelled(app, make, today, auth):
     session_id = make.session(today, time(0, 0), time(23, 59))
     person = make.participant()
     make.enrol(session_id, person)
     _scan_now(make, session_id, person)
-    client = log_in(app, Role.PROMOTOR, make, english=True)
+    client = auth.as_role(Role.PROMOTOR, english=True)
     page = client.post(f"/sessions/{session_id}/cancel", data={"cancel-reason": "x"})
     assert "has registrations, so it cannot be cancelled" in page.get_data(as_text=True)
     assert not _session(app, session_id).cancelled
@@ -202,7 +211,7 @@ def _count_sessions(app, training_id: int) -> int:  # type: ignore[no-untyped-de
 
 
 def test_the_preview_lists_every_date_marks_holidays_closures_and_overlaps_and_plans_nothing(
-    app, make
+    app, make, auth
 ):
     training_id = _training_for_series(app, make)
     # Thursday 6 May 2027 is Ascension Day; Tuesday 4 May 2027 a closure day; an existing
@@ -211,7 +220,7 @@ def test_the_preview_lists_every_date_marks_holidays_closures_and_overlaps_and_p
     with app.app_context():
         db.session.add(ClosureDay(day=date(2027, 5, 4), label="Pedagogische studiedag"))
         db.session.commit()
-    client = log_in(app, Role.PROMOTOR, make, english=True)
+    client = auth.as_role(Role.PROMOTOR, english=True)
     before = _count_sessions(app, training_id)
     page = _series(client, training_id, "preview", first="2027-04-27", last="2027-05-20")
     html = page.get_data(as_text=True)
@@ -227,12 +236,12 @@ def test_the_preview_lists_every_date_marks_holidays_closures_and_overlaps_and_p
     assert _count_sessions(app, training_id) == before  # nothing created before confirming
 
 
-def test_confirming_plans_the_ticked_dates_and_enrols_the_training(app, make):
+def test_confirming_plans_the_ticked_dates_and_enrols_the_training(app, make, auth):
     training_id = _training_for_series(app, make)
     person = make.participant()
     first_session = db_session_of(app, training_id)
     make.enrol(first_session, person)
-    client = log_in(app, Role.PROMOTOR, make)
+    client = auth.as_role(Role.PROMOTOR)
     ticked = ["2027-04-27", "2027-04-29", "2027-05-06"]  # the holiday ticked back on purpose
     response = _series(
         client, training_id, "confirm", days=[*ticked, "2031-01-01", "garbage"],
@@ -262,11 +271,11 @@ def db_session_of(app, training_id: int) -> int:  # type: ignore[no-untyped-def]
         ).first()
 
 
-def test_a_series_across_the_change_to_summer_time_keeps_its_local_times(app, make):
+def test_a_series_across_the_change_to_summer_time_keeps_its_local_times(app, make, auth):
     from app.timing import session_times
 
     training_id = _training_for_series(app, make)
-    client = log_in(app, Role.PROMOTOR, make)
+    client = auth.as_role(Role.PROMOTOR)
     # Summer time starts on Sunday 28 March 2027: the Thursday before and the Tuesday after.
     response = _series(
         client, training_id, "confirm", days=["2027-03-25", "2027-03-30"],
@@ -284,9 +293,9 @@ def test_a_series_across_the_change_to_summer_time_keeps_its_local_times(app, ma
     assert [s.utcoffset() for s in starts] == [timedelta(hours=1), timedelta(hours=2)]
 
 
-def test_a_series_with_bad_input_says_what_is_wrong(app, make):
+def test_a_series_with_bad_input_says_what_is_wrong(app, make, auth):
     training_id = _training_for_series(app, make)
-    client = log_in(app, Role.PROMOTOR, make, english=True)
+    client = auth.as_role(Role.PROMOTOR, english=True)
     page = _series(client, training_id, "preview", first="2027-05-20", last="2027-04-01")
     assert "The last date must not be before the first." in page.get_data(as_text=True)
     page = _series(client, training_id, "preview", first="2027-01-01", last="2029-01-01")
@@ -300,7 +309,7 @@ def test_a_series_with_bad_input_says_what_is_wrong(app, make):
 # --- Trainers: work relations and double bookings -------------------------------------------
 
 
-def test_only_trainers_with_a_work_relation_with_the_branch_can_be_assigned(app, make):
+def test_only_trainers_with_a_work_relation_with_the_branch_can_be_assigned(app, make, auth):
     from app.errors import Refusal
     from app.planning.operations import check_trainer
 
@@ -322,18 +331,18 @@ def test_only_trainers_with_a_work_relation_with_the_branch_can_be_assigned(app,
         db.session.commit()
         check_trainer(db.session.get(User, external), training)  # now allowed
     # The session form offers only the trainers who may teach here.
-    client = log_in(app, Role.PROMOTOR, make)
+    client = auth.as_role(Role.PROMOTOR)
     page = client.get(f"/trainings/{_session(app, session_id).training_id}").get_data(as_text=True)
     assert "extern@partner.example" in page and "Partner vzw" in page
     assert "brugge@example.org" not in page
 
 
-def test_a_trainer_booked_elsewhere_at_that_time_needs_a_confirmation(app, make):
+def test_a_trainer_booked_elsewhere_at_that_time_needs_a_confirmation(app, make, auth):
     trainer = make.user(Role.TRAINER, email="t@example.org")
     monday = future_monday()
     make.session(monday, time(9), time(12), trainer_id=trainer)  # another training
     other_training = _session(app, make.session(monday + timedelta(days=1))).training_id
-    client = log_in(app, Role.PROMOTOR, make, english=True)
+    client = auth.as_role(Role.PROMOTOR, english=True)
     data = {"day": monday.isoformat(), "start": "10:00", "end": "11:00", "trainer": str(trainer)}
     before = _count_sessions(app, other_training)
     page = client.post(f"/trainings/{other_training}", data=data)
@@ -350,11 +359,11 @@ def test_a_trainer_booked_elsewhere_at_that_time_needs_a_confirmation(app, make)
 # --- Trainings, projects, users, branches, closure days ------------------------------------
 
 
-def test_a_training_is_renamed_and_given_other_trainers(app, make):
+def test_a_training_is_renamed_and_given_other_trainers(app, make, auth):
     trainer = make.user(Role.TRAINER, email="t@example.org")
     session_id = make.session(future_monday())
     training_id = _session(app, session_id).training_id
-    client = log_in(app, Role.PROMOTOR, make)
+    client = auth.as_role(Role.PROMOTOR)
     response = client.post(
         f"/trainings/{training_id}/edit",
         data={"edit-name": "Excel gevorderd", "edit-code": "XL2", "edit-mode": "e-learning",
@@ -374,7 +383,7 @@ def test_a_training_is_renamed_and_given_other_trainers(app, make):
 
 
 def test_a_project_number_is_unique_and_a_project_with_registrations_keeps_its_branch(
-    app, make, today
+    app, make, today, auth
 ):
     session_id = make.session(today, time(0, 0), time(23, 59))
     person = make.participant()
@@ -388,7 +397,7 @@ def test_a_project_number_is_unique_and_a_project_with_registrations_keeps_its_b
     other = make.session(future_monday())
     with app.app_context():
         other_project = db.session.get(Session, other).training.project_id
-    client = log_in(app, Role.ADMIN, make, branch=None, english=True)
+    client = auth.as_role(Role.ADMIN, branch=None, english=True)
     page = client.post(
         f"/projects/{other_project}/edit",
         data={"edit-name": "X", "edit-number": number, "edit-branch": "Gent"},
@@ -408,8 +417,10 @@ def test_a_project_number_is_unique_and_a_project_with_registrations_keeps_its_b
         assert db.session.get(Project, project_id).name == "Renamed"
 
 
-def test_closure_days_in_the_past_are_refused_and_future_ones_can_be_removed(app, make, today):
-    client = log_in(app, Role.ADMIN, make, branch=None, english=True)
+def test_closure_days_in_the_past_are_refused_and_future_ones_can_be_removed(
+    app, make, today, auth
+):
+    client = auth.as_role(Role.ADMIN, branch=None, english=True)
     page = client.post(
         "/admin/closure-days", data={"day": (today - timedelta(days=1)).isoformat()}
     ).get_data(as_text=True)
@@ -424,14 +435,14 @@ def test_closure_days_in_the_past_are_refused_and_future_ones_can_be_removed(app
     assert _audits(app, "closure_day.delete", closure_id)
 
 
-def test_support_changes_a_users_name_email_and_employer(app, make):
+def test_support_changes_a_users_name_email_and_employer(app, make, auth):
     user_id = make.user(Role.TRAINER, email="old@example.org")
     with app.app_context():
         partner = PartnerOrganisation(name="Partner vzw")
         db.session.add(partner)
         db.session.commit()
         partner_id = partner.id
-    client = log_in(app, Role.ADMIN, make, branch=None)
+    client = auth.as_role(Role.ADMIN, branch=None)
     response = client.post(
         f"/admin/users/{user_id}/edit",
         data={"email": "new@example.org", "name": "Nieuwe Naam", "role": "trainer",
@@ -450,8 +461,8 @@ def test_support_changes_a_users_name_email_and_employer(app, make):
     assert record.before["email"] == "old@example.org" and record.after["partner_id"] == partner_id
 
 
-def test_a_branch_is_renamed(app, make):
-    client = log_in(app, Role.ADMIN, make, branch=None)
+def test_a_branch_is_renamed(app, make, auth):
+    client = auth.as_role(Role.ADMIN, branch=None)
     client.post("/admin/branches", data={"name": "Brugge"})
     with app.app_context():
         branch_id = db.session.scalars(select(Branch.id).where(Branch.name == "Brugge")).one()
@@ -463,14 +474,14 @@ def test_a_branch_is_renamed(app, make):
         assert db.session.get(Branch, branch_id).name == "Brugge-Noord"
 
 
-def test_a_session_added_later_offers_to_enrol_the_trainings_participants(app, make):
+def test_a_session_added_later_offers_to_enrol_the_trainings_participants(app, make, auth):
     monday = future_monday()
     first = make.session(monday, time(9), time(12))
     training_id = _session(app, first).training_id
     people = [make.participant(), make.participant()]
     for person in people:
         make.enrol(first, person)
-    client = log_in(app, Role.PROMOTOR, make, english=True)
+    client = auth.as_role(Role.PROMOTOR, english=True)
     created = client.post(
         f"/trainings/{training_id}",
         data={"day": (monday + timedelta(days=7)).isoformat(), "start": "09:00", "end": "12:00", "trainer": "0"},

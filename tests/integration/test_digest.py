@@ -4,11 +4,11 @@ for someone with nothing due, nothing for someone who switched it off."""
 
 from __future__ import annotations
 
+import logging
 import threading
 from datetime import date, datetime, time, timedelta
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import func, select
 
 from app import digest
@@ -21,9 +21,9 @@ from app.mail.outbox import deliver_pending
 from app.models import DigestSent, Kind, OutboxMail, Role, Session, Source, TrainingEnrolment, User
 from app.scanning.service import register
 from tests.builders import PASSWORD
-from tests.integration.test_mail import Inbox, free_port
+from tests.concurrency import same_time
+from tests.helpers.mail import MAIL_TO_INBOX
 
-SMTP_PORT = free_port()
 YESTERDAY = date(2026, 11, 24)  # a Tuesday
 TODAY = date(2026, 11, 25)
 NOW = datetime.combine(TODAY, time(7, 5), tzinfo=BRUSSELS)
@@ -32,16 +32,7 @@ START = date(2026, 11, 5)  # the training's first lesson: regular enrolment due 
 
 @pytest.fixture
 def app_config() -> dict:
-    return {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": SMTP_PORT, "MAIL_RETRY_SECONDS": 1}
-
-
-@pytest.fixture
-def inbox():  # type: ignore[no-untyped-def]
-    handler = Inbox()
-    controller = Controller(handler, hostname="127.0.0.1", port=SMTP_PORT)
-    controller.start()
-    yield handler
-    controller.stop()
+    return MAIL_TO_INBOX
 
 
 @pytest.fixture
@@ -151,31 +142,52 @@ def test_the_promotor_and_the_trainer_get_the_digest_over_smtp_once_a_day(
     assert len(inbox.messages) == 2
 
 
-def test_two_runs_at_the_same_moment_send_one_digest_per_person(app, make, training, fixed_now):
-    """Two workers both running the day's digest: the (person, day) key lets one mail through."""
-    results: list[int] = []
+def test_two_runs_at_the_same_moment_send_one_digest_per_person(
+    app, make, training, fixed_now, caplog, monkeypatch
+):
+    """Two workers run the day's digest at the same instant, and both read that Tom has had
+    none yet before either writes (held there by a barrier, the worst interleaving). The one
+    whose (person, day) row lands first queues his mail; the database's key refuses the other's
+    row, which then queues nothing and logs why, on SQLite and on PostgreSQL alike."""
+    caplog.set_level(logging.INFO, logger="app.digest")
+    both_read = threading.Barrier(2)
+    digest_for = digest.digest_for
 
-    def run() -> None:
+    def after_both_read(user, trainings):  # type: ignore[no-untyped-def]
+        both_read.wait(30)
+        return digest_for(user, trainings)
+
+    monkeypatch.setattr(digest, "digest_for", after_both_read)
+
+    def run(_: int) -> dict:
         with app.app_context():
-            try:
-                results.append(digest.send_digests(TODAY, NOW))
-                db.session.commit()
-            except Exception:
-                db.session.rollback()
-                results.append(-1)
+            queued = digest.send_digests(TODAY, NOW)
+            db.session.commit()
+        return {"queued": queued, "thread": threading.current_thread().name}
 
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    outcomes = same_time(2, run)
+    refused_in = {
+        record.threadName
+        for record in caplog.records
+        if record.getMessage()
+        == f"digest of {TODAY} for user {training['tom']} was sent by another worker"
+    }
+    for outcome in outcomes:
+        outcome["refused"] = outcome.pop("thread") in refused_in
+    assert sorted(outcomes, key=lambda outcome: -outcome["queued"]) == [
+        {"queued": 1, "refused": False},  # the sender
+        {"queued": 0, "refused": True},  # refused by the key: Tom's digest was written
+    ]
+    monkeypatch.setattr(digest, "digest_for", digest_for)
     with app.app_context():
         assert digest.send_digests(TODAY, NOW) == 0  # the retry finds everyone done
         db.session.commit()
-        recipients = db.session.scalars(
-            select(OutboxMail.recipient).where(OutboxMail.participant_id.is_(None))
+        mails = db.session.execute(
+            select(OutboxMail.id, OutboxMail.recipient).where(OutboxMail.participant_id.is_(None))
         ).all()
-    assert sorted(recipients) == ["tom@example.org"]
+        sent = db.session.execute(select(DigestSent.user_id, DigestSent.mail_id)).all()
+    assert [recipient for _, recipient in mails] == ["tom@example.org"]
+    assert sent == [(training["tom"], mails[0].id)]  # the sender's mail, recorded once
 
 
 def test_someone_who_switched_the_digest_off_gets_none(app, make, training, inbox, fixed_now):

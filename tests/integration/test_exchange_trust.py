@@ -38,8 +38,7 @@ from app.extensions import db
 from app.models import Branch, ExchangeConnection, ExchangeEvent, Role, RollCallMark, Session
 from tests.builders import Builders
 from tests.exchange_peer import Peer, free_port
-from tests.integration.test_exchange_web import _branch, _form
-from tests.integration.test_web_planning import log_in
+from tests.helpers.exchange import _branch, _form
 
 PORT = free_port()
 PUBLIC = "93.184.216.34"  # a public address (no connection is ever made to it here)
@@ -188,13 +187,13 @@ INSIDE = [
 ]
 
 
-def test_support_cannot_point_a_connection_inside(app, make, monkeypatch):
+def test_support_cannot_point_a_connection_inside(app, make, monkeypatch, auth):
     monkeypatch.setattr(
         socket,
         "getaddrinfo",
         resolving({"intranet.example": "10.1.2.3", "twofaced.example": f"{PUBLIC},127.0.0.1"}),
     )
-    client = log_in(app, Role.ADMIN, make, branch="Gent", english=True)
+    client = auth.as_role(Role.ADMIN, branch="Gent", english=True)
     gent = _branch(app, "Gent")
     for url in INSIDE:
         page = client.post("/admin/exchange/new", data=_form(gent, url=url))
@@ -205,8 +204,8 @@ def test_support_cannot_point_a_connection_inside(app, make, monkeypatch):
         assert db.session.scalar(select(func.count()).select_from(ExchangeConnection)) == 0
 
 
-def test_the_refusal_names_what_the_address_leads_to_in_dutch(app, make):
-    client = log_in(app, Role.ADMIN, make, branch="Gent")
+def test_the_refusal_names_what_the_address_leads_to_in_dutch(app, make, auth):
+    client = auth.as_role(Role.ADMIN, branch="Gent")
     page = client.post(
         "/admin/exchange/new", data=_form(_branch(app, "Gent"), url="http://169.254.169.254/")
     )
@@ -224,16 +223,16 @@ def test_the_refusal_names_what_the_address_leads_to_in_dutch(app, make):
         "javascript:alert(1)",
     ],
 )
-def test_an_address_that_does_not_parse_is_a_form_error_not_a_500(app, make, url):
-    client = log_in(app, Role.ADMIN, make, branch="Gent", english=True)
+def test_an_address_that_does_not_parse_is_a_form_error_not_a_500(app, make, url, auth):
+    client = auth.as_role(Role.ADMIN, branch="Gent", english=True)
     page = client.post("/admin/exchange/new", data=_form(_branch(app, "Gent"), url=url))
     assert page.status_code == 200
     assert "address, starting with https://." in page.get_data(as_text=True)
 
 
-def test_an_existing_connection_cannot_be_changed_to_point_inside(app, make, monkeypatch):
+def test_an_existing_connection_cannot_be_changed_to_point_inside(app, make, monkeypatch, auth):
     monkeypatch.setattr(socket, "getaddrinfo", resolving({"informat.example": PUBLIC}))
-    client = log_in(app, Role.ADMIN, make, branch="Gent", english=True)
+    client = auth.as_role(Role.ADMIN, branch="Gent", english=True)
     gent = _branch(app, "Gent")
     assert client.post("/admin/exchange/new", data=_form(gent)).status_code == 200
     with app.app_context():
@@ -244,9 +243,9 @@ def test_an_existing_connection_cannot_be_changed_to_point_inside(app, make, mon
         assert db.session.get(ExchangeConnection, cid).url == "https://informat.example/aanwezig"
 
 
-def test_an_allowed_host_may_be_reached_and_only_that_one(app, make):
+def test_an_allowed_host_may_be_reached_and_only_that_one(app, make, auth):
     app.config["EXCHANGE_ALLOW_HOSTS"] = "127.0.0.1, 10.20.0.0/16, informat.lan"
-    client = log_in(app, Role.ADMIN, make, branch="Gent", english=True)
+    client = auth.as_role(Role.ADMIN, branch="Gent", english=True)
     gent = _branch(app, "Gent")
     for url in ("http://127.0.0.1:8123/events", "http://10.20.3.4/events"):
         page = client.post("/admin/exchange/new", data=_form(gent, url=url))
@@ -346,7 +345,7 @@ def test_a_redirect_is_not_followed_and_the_signed_body_goes_nowhere_else(app, m
     ],
 )
 def test_the_page_shows_the_peers_status_and_our_reason_never_its_body(
-    app, make, marked, recorders, status, final, reason
+    app, make, marked, recorders, status, final, reason, auth
 ):
     app.config["EXCHANGE_ALLOW_HOSTS"] = "127.0.0.1"
     secret_page = b"<html>db password: hunter2 at 10.0.0.8</html>"
@@ -359,15 +358,15 @@ def test_the_page_shows_the_peers_status_and_our_reason_never_its_body(
     assert (event.failed_at is not None) is final
     assert str(status) in event.last_error and reason in event.last_error
     assert "hunter2" not in event.last_error
-    page = log_in(app, Role.ADMIN, make, branch=None).get(f"/admin/exchange/{cid}")
+    page = auth.as_role(Role.ADMIN, branch=None).get(f"/admin/exchange/{cid}")
     text = page.get_data(as_text=True)
     assert reason in text and "hunter2" not in text
 
 
-def test_the_connection_page_shows_the_public_address_to_post_to(app, make, monkeypatch):
+def test_the_connection_page_shows_the_public_address_to_post_to(app, make, monkeypatch, auth):
     monkeypatch.setattr(socket, "getaddrinfo", resolving({"informat.example": PUBLIC}))
     app.config["PUBLIC_URL"] = "https://aanwezig.example.org"
-    client = log_in(app, Role.ADMIN, make, branch="Gent", english=True)
+    client = auth.as_role(Role.ADMIN, branch="Gent", english=True)
     client.post("/admin/exchange/new", data=_form(_branch(app, "Gent")))
     with app.app_context():
         cid = db.session.scalars(select(ExchangeConnection.id)).one()

@@ -4,39 +4,13 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from app.domain.exchange import DEFAULT_MAPPING, format_mapping
 from app.extensions import db
-from app.models import AuditRecord, Branch, ExchangeConnection, ExchangeEvent, Role
-from tests.integration.test_web_planning import log_in
+from app.models import AuditRecord, ExchangeConnection, ExchangeEvent, Role
+from tests.helpers.exchange import _branch, _form
 
 
-def _branch(app, name: str) -> int:  # type: ignore[no-untyped-def]
-    with app.app_context():
-        branch = db.session.scalar(select(Branch).where(Branch.name == name))
-        if branch is None:
-            branch = Branch(name=name)
-            db.session.add(branch)
-            db.session.commit()
-        return branch.id
-
-
-def _form(branch: int, **changes: object) -> dict:
-    data = {
-        "branch": str(branch),
-        "name": "Informat",
-        "url": "https://informat.example/aanwezig",
-        "secret": "",
-        "events": ["registration", "mark", "justification", "exemption"],
-        "identifier": "email",
-        "split_at": "12:00",
-        "mapping": format_mapping(DEFAULT_MAPPING),
-    }
-    data.update(changes)
-    return data
-
-
-def test_support_creates_a_connection_and_sees_its_secret_once(app, make):
-    client = log_in(app, Role.ADMIN, make, branch="Gent", english=True)
+def test_support_creates_a_connection_and_sees_its_secret_once(app, make, auth):
+    client = auth.as_role(Role.ADMIN, branch="Gent", english=True)
     gent = _branch(app, "Gent")
     page = client.post("/admin/exchange/new", data=_form(gent))
     assert page.status_code == 200
@@ -62,8 +36,8 @@ def test_support_creates_a_connection_and_sees_its_secret_once(app, make):
     assert "Informat" in listing and "switched on" in listing
 
 
-def test_bad_settings_get_a_clear_answer_never_a_500(app, make):
-    client = log_in(app, Role.ADMIN, make, branch="Gent", english=True)
+def test_bad_settings_get_a_clear_answer_never_a_500(app, make, auth):
+    client = auth.as_role(Role.ADMIN, branch="Gent", english=True)
     gent = _branch(app, "Gent")
     cases = [
         (_form(gent, identifier="national_number"), "only travel over https"),
@@ -88,26 +62,26 @@ def test_bad_settings_get_a_clear_answer_never_a_500(app, make):
     )
 
 
-def test_only_support_of_the_branch_manages_its_connections(app, make):
-    central = log_in(app, Role.ADMIN, make, branch=None, english=True)
+def test_only_support_of_the_branch_manages_its_connections(app, make, auth):
+    central = auth.as_role(Role.ADMIN, branch=None, english=True)
     brugge = _branch(app, "Brugge")
     assert central.post("/admin/exchange/new", data=_form(brugge)).status_code == 200
     with app.app_context():
         cid = db.session.scalars(select(ExchangeConnection.id)).one()
-    gent_support = log_in(app, Role.ADMIN, make, branch="Gent", english=True)
+    gent_support = auth.as_role(Role.ADMIN, branch="Gent", english=True)
     assert gent_support.get(f"/admin/exchange/{cid}").status_code == 404
     assert gent_support.post(f"/admin/exchange/{cid}/switch", data={"on": "1"}).status_code == 404
     assert "Informat" not in gent_support.get("/admin/exchange/").get_data(as_text=True)
-    promotor = log_in(app, Role.PROMOTOR, make, branch="Brugge", english=True)
+    promotor = auth.as_role(Role.PROMOTOR, branch="Brugge", english=True)
     assert promotor.get("/admin/exchange/").status_code == 403
     assert promotor.get(f"/admin/exchange/{cid}").status_code == 403
     assert central.get(f"/admin/exchange/{cid}").status_code == 200
 
 
-def test_the_push_and_the_retry_button_from_the_page(app, make, today):
+def test_the_push_and_the_retry_button_from_the_page(app, make, today, auth):
     from datetime import time
 
-    client = log_in(app, Role.ADMIN, make, branch="Gent", english=True)
+    client = auth.as_role(Role.ADMIN, branch="Gent", english=True)
     gent = _branch(app, "Gent")
     client.post("/admin/exchange/new", data=_form(gent, url="http://informat.invalid/none"))
     with app.app_context():
@@ -158,8 +132,8 @@ def test_the_push_and_the_retry_button_from_the_page(app, make, today):
     assert client.post("/admin/exchange/events/999999/retry").status_code == 404
 
 
-def test_a_new_secret_is_shown_once_and_the_old_one_no_longer_signs(app, make):
-    client = log_in(app, Role.ADMIN, make, branch="Gent", english=True)
+def test_a_new_secret_is_shown_once_and_the_old_one_no_longer_signs(app, make, auth):
+    client = auth.as_role(Role.ADMIN, branch="Gent", english=True)
     gent = _branch(app, "Gent")
     client.post("/admin/exchange/new", data=_form(gent))
     with app.app_context():
@@ -173,15 +147,15 @@ def test_a_new_secret_is_shown_once_and_the_old_one_no_longer_signs(app, make):
     assert kept.status_code == 302
 
 
-def test_the_connection_page_runs_the_same_queries_for_2_and_for_20_events(app, make, today):
+def test_the_connection_page_runs_the_same_queries_for_2_and_for_20_events(app, make, today, auth):
     from datetime import UTC, datetime, time
 
     from app.attendance.operations import RollCallLine, confirm_roll_call
     from app.audit import Actor
     from app.models import Session
-    from tests.integration.test_query_counts import queries
+    from tests.helpers.queries import queries
 
-    client = log_in(app, Role.ADMIN, make, branch="Gent", english=True)
+    client = auth.as_role(Role.ADMIN, branch="Gent", english=True)
     client.post("/admin/exchange/new", data=_form(_branch(app, "Gent")))
     with app.app_context():
         cid = db.session.scalars(select(ExchangeConnection.id)).one()

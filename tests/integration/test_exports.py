@@ -17,9 +17,8 @@ from app.domain.cutoff import BRUSSELS
 from app.extensions import db
 from app.models import AuditRecord, Project, Role, Session
 from app.planning.operations import close_reopened_session
-from tests.integration.conftest import PAST, scan
-from tests.integration.test_certificates import MONDAYS, build_course, pdf_text
-from tests.integration.test_web_planning import log_in
+from tests.helpers.courses import MONDAYS, build_course, pdf_text
+from tests.helpers.web import PAST, scan
 
 RANGE = f"start={PAST.isoformat()}&end={(PAST + timedelta(days=30)).isoformat()}"
 
@@ -30,10 +29,10 @@ def course(app, make):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def promotor(app, make):  # type: ignore[no-untyped-def]
+def promotor(app, make, auth):  # type: ignore[no-untyped-def]
     """The exports' data in English (ISO dates, 3.00): test_the_export_reads_the_belgian_way
     covers the Dutch file."""
-    return log_in(app, Role.PROMOTOR, make, english=True)
+    return auth.as_role(Role.PROMOTOR, english=True)
 
 
 def export_keys(app, rows):  # type: ignore[no-untyped-def]
@@ -113,12 +112,12 @@ def test_lessons_still_to_come_stay_blank_on_the_paper_list(app, make, promotor)
     assert _row(lines, "Aantal aanwezig")[2:] == ["0", "0"]
 
 
-def test_a_trainer_prints_the_paper_list_of_their_own_training_only(app, make, course):
-    other_branch = log_in(app, Role.PROMOTOR, make, branch="Brugge")
+def test_a_trainer_prints_the_paper_list_of_their_own_training_only(app, make, course, auth):
+    other_branch = auth.as_role(Role.PROMOTOR, branch="Brugge")
     assert other_branch.get(f"/trainings/{course['training']}/paper-list/0.pdf").status_code == 404
-    trainer = log_in(app, Role.TRAINER, make)
+    trainer = auth.as_role(Role.TRAINER)
     assert trainer.get(f"/trainings/{course['training']}/paper-list/0.pdf").status_code == 404
-    promotor = log_in(app, Role.PROMOTOR, make)
+    promotor = auth.as_role(Role.PROMOTOR)
     assert promotor.get(f"/trainings/{course['training']}/paper-list/9.pdf").status_code == 404
 
 
@@ -245,9 +244,9 @@ def test_submitting_marks_past_sessions_and_skips_open_ones(app, make, promotor,
     assert {r["submitted_on"] for r in rows if r["date"] == "2026-01-05"} == {today.isoformat()}
 
 
-def test_another_branch_gets_404(app, make, course):
+def test_another_branch_gets_404(app, make, course, auth):
     pid = project_id(app)
-    other = log_in(app, Role.PROMOTOR, make, branch="Brugge")
+    other = auth.as_role(Role.PROMOTOR, branch="Brugge")
     assert other.get(f"/projects/{pid}/submission?{RANGE}").status_code == 404
     assert other.get(f"/projects/{pid}/submission.csv?{RANGE}").status_code == 404
     assert other.get(f"/projects/{pid}/submission.xlsx?{RANGE}").status_code == 404
@@ -257,15 +256,15 @@ def test_another_branch_gets_404(app, make, course):
     assert response.status_code == 404
     with app.app_context():
         assert all(s.submitted_at is None for s in db.session.scalars(select(Session)))
-    trainer = log_in(app, Role.TRAINER, make)
+    trainer = auth.as_role(Role.TRAINER)
     assert trainer.get(f"/projects/{pid}/submission.csv?{RANGE}").status_code in (403, 404)
 
 
-def test_the_export_reads_the_belgian_way(app, make, course):
+def test_the_export_reads_the_belgian_way(app, make, course, auth):
     """In Dutch: headers in Dutch, dates dd/mm/yyyy, hours with a decimal comma, the status in
     words; the XLSX keeps real dates and numbers."""
     check_in_only(course, make)
-    dutch = log_in(app, Role.PROMOTOR, make)
+    dutch = auth.as_role(Role.PROMOTOR)
     text = dutch.get(f"/projects/{project_id(app)}/submission.csv?{RANGE}").data.decode("utf-8-sig")
     header, *lines = text.splitlines()
     assert header.startswith("Project;Opleiding;Opleidingscode;Sessie;Datum;")
@@ -284,19 +283,19 @@ def test_the_export_reads_the_belgian_way(app, make, course):
     assert isinstance(sheet["O2"].value, float)  # hours present, a number
 
 
-def test_the_preview_warns_about_a_held_session_without_any_registration(app, make, course):
+def test_the_preview_warns_about_a_held_session_without_any_registration(app, make, course, auth):
     # A session of the same training the day after the first, held and locked, in which
     # nobody was registered: the preview says so before it is submitted.
     from datetime import time, timedelta
 
-    from tests.integration.conftest import PAST
+    from tests.helpers.web import PAST
 
     with app.app_context():
         from app.models import Session
 
         training_id = db.session.get(Session, course["sessions"][0]).training_id
     make.session(PAST + timedelta(days=1), time(9), time(12), training_id=training_id)
-    client = log_in(app, Role.PROMOTOR, make, english=True)
+    client = auth.as_role(Role.PROMOTOR, english=True)
     page = client.get(f"/projects/{project_id(app)}/submission?{RANGE}").get_data(as_text=True)
     assert "1 session to submit has no registration at all." in page
     assert page.count("nobody was registered in this session") == 1

@@ -29,9 +29,8 @@ from app.models import (
 )
 from app.planning.operations import close_reopened_session
 from app.scanning.service import register
-from tests.integration.conftest import PAST, reopen
-from tests.integration.test_selfreports import elearning_training, portal_client
-from tests.integration.test_web_planning import log_in
+from tests.helpers.portal import elearning_training, portal_client
+from tests.helpers.web import PAST, reopen
 
 H = timedelta(hours=1)
 
@@ -94,9 +93,9 @@ def test_the_evening_of_a_session_its_absence_is_provisional_and_lost_once_it_lo
     assert locked.state == "lost" and not locked.keeps and locked.figures.unsettled == 0 * H
 
 
-def test_no_page_says_verloren_while_support_keeps_the_session_open(app, make, evening):
+def test_no_page_says_verloren_while_support_keeps_the_session_open(app, make, evening, auth):
     reopen(app, evening["session"])  # open whatever the time, until closed again
-    promotor = log_in(app, Role.PROMOTOR, make)
+    promotor = auth.as_role(Role.PROMOTOR)
     training, an = evening["training"], evening["an"]
     pages = {
         "attendance": promotor.get(f"/trainings/{training}/attendance"),
@@ -124,7 +123,7 @@ def test_no_page_says_verloren_while_support_keeps_the_session_open(app, make, e
 # --- The paid-leave line in words, the same everywhere ----------------------------------------
 
 
-def test_every_place_says_the_period_in_the_same_words(app, make, monkeypatch):
+def test_every_place_says_the_period_in_the_same_words(app, make, monkeypatch, auth):
     # Lesson 1 (3 h) attended, 15 minutes late for lesson 2 (2 h), lesson 3 (10 h) still to
     # come at ``now``: 0,25 u unjustified of 15 u; lost above 1,5 u; one more absence crosses it.
     first = make.session(PAST, time(9), time(12))
@@ -152,7 +151,7 @@ def test_every_place_says_the_period_in_the_same_words(app, make, monkeypatch):
     portal = portal_client(app, "an@voorbeeld.be")
     monkeypatch.setattr(attendance_routes, "_now", lambda: now)
     monkeypatch.setattr(portal_routes, "_now", lambda: now)
-    promotor = log_in(app, Role.PROMOTOR, make)
+    promotor = auth.as_role(Role.PROMOTOR)
 
     def flat(response) -> str:  # type: ignore[no-untyped-def]
         assert response.status_code == 200
@@ -213,11 +212,11 @@ def test_an_exempted_lesson_to_come_does_not_hold_the_verdict_back(app, make):
 # --- E-learning: every enrolled participant, enrolled without a session -----------------------
 
 
-def test_an_e_learning_training_enrols_from_its_page_and_lists_everyone(app, make, today):
+def test_an_e_learning_training_enrols_from_its_page_and_lists_everyone(app, make, today, auth):
     an = make.participant(name="An Peeters")
     training = elearning_training(app, make, today, [an], code="EL-20")
     ben = make.participant(name="Ben Claes")
-    promotor = log_in(app, Role.PROMOTOR, make)
+    promotor = auth.as_role(Role.PROMOTOR)
     page = promotor.get(f"/trainings/{training}").get_data(as_text=True)
     assert "Deelnemers inschrijven in deze e-learningopleiding" in page
     assert "Plan eerst een sessie" not in page

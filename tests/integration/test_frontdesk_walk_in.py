@@ -9,7 +9,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import AuditRecord, Enrolment, OutboxMail, Participant, Role
 from tests.concurrency import same_time
-from tests.integration.test_web_planning import log_in
+from tests.helpers.web import log_in
 
 
 def _new(client, session_id: int, **fields: str):  # type: ignore[no-untyped-def]

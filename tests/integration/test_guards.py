@@ -15,9 +15,8 @@ from app.domain.cutoff import BRUSSELS
 from app.extensions import db
 from app.models import AuditRecord, Certificate, Role, Session, Training
 from app.planning.operations import cancel_session
-from tests.integration.conftest import PAST
-from tests.integration.test_certificates import build_course, pdf_text
-from tests.integration.test_web_planning import log_in
+from tests.helpers.courses import build_course, pdf_text
+from tests.helpers.web import PAST
 
 
 def _form(day, **extra) -> dict:  # type: ignore[no-untyped-def]
@@ -37,11 +36,11 @@ def _sessions(app, training_id: int) -> int:  # type: ignore[no-untyped-def]
         )
 
 
-def test_a_session_in_the_past_is_said_to_be_locked_before_it_is_created(app, make, today):
+def test_a_session_in_the_past_is_said_to_be_locked_before_it_is_created(app, make, today, auth):
     first = make.session(today + timedelta(days=7), time(9), time(12))
     with app.app_context():
         training_id = db.session.get(Session, first).training_id
-    client = log_in(app, Role.PROMOTOR, make)
+    client = auth.as_role(Role.PROMOTOR)
     page = client.post(f"/trainings/{training_id}", data=_form(PAST))
     text = " ".join(page.get_data(as_text=True).split())
     assert page.status_code == 200 and _sessions(app, training_id) == 1  # not created
@@ -54,13 +53,13 @@ def test_a_session_in_the_past_is_said_to_be_locked_before_it_is_created(app, ma
     assert later.status_code == 302 and _sessions(app, training_id) == 3
 
 
-def test_a_cancelled_session_offers_no_roll_call_and_is_restored(app, make, today):
+def test_a_cancelled_session_offers_no_roll_call_and_is_restored(app, make, today, auth):
     session_id = make.session(today + timedelta(days=3), time(9), time(12))
     make.enrol(session_id, make.participant(name="An Peeters"))
     with app.app_context():
         cancel_session(Actor(None), db.session.get(Session, session_id), "ziek", datetime.now(UTC))
         db.session.commit()
-    client = log_in(app, Role.PROMOTOR, make)
+    client = auth.as_role(Role.PROMOTOR)
     text = client.get(f"/sessions/{session_id}").get_data(as_text=True)
     assert "geannuleerd" in text.lower()
     assert f"/sessions/{session_id}/roll-call" not in text
@@ -68,7 +67,7 @@ def test_a_cancelled_session_offers_no_roll_call_and_is_restored(app, make, toda
     roll_call = client.get(f"/sessions/{session_id}/roll-call")
     assert roll_call.status_code == 302 and roll_call.location.endswith(f"/sessions/{session_id}")
     # A trainer or the front desk may not restore it.
-    assert log_in(app, Role.TRAINER, make).post(f"/sessions/{session_id}/restore").status_code in (
+    assert auth.as_role(Role.TRAINER).post(f"/sessions/{session_id}/restore").status_code in (
         403,
         404,
     )
@@ -88,7 +87,7 @@ def test_a_cancelled_session_offers_no_roll_call_and_is_restored(app, make, toda
     assert "Deze sessie is niet geannuleerd." in again.get_data(as_text=True)
 
 
-def test_a_restored_session_may_not_overlap_one_planned_in_its_place(app, make, today):
+def test_a_restored_session_may_not_overlap_one_planned_in_its_place(app, make, today, auth):
     day = today + timedelta(days=3)
     session_id = make.session(day, time(9), time(12))
     with app.app_context():
@@ -96,15 +95,15 @@ def test_a_restored_session_may_not_overlap_one_planned_in_its_place(app, make, 
         cancel_session(Actor(None), db.session.get(Session, session_id), "", datetime.now(UTC))
         db.session.commit()
     make.session(day, time(10), time(11), training_id=training_id)
-    client = log_in(app, Role.PROMOTOR, make)
+    client = auth.as_role(Role.PROMOTOR)
     answer = client.post(f"/sessions/{session_id}/restore", follow_redirects=True)
     assert answer.status_code == 200
     with app.app_context():
         assert db.session.get(Session, session_id).cancelled
 
 
-def test_a_new_user_starts_with_the_least_powerful_role(app, make):
-    client = log_in(app, Role.ADMIN, make, branch=None)
+def test_a_new_user_starts_with_the_least_powerful_role(app, make, auth):
+    client = auth.as_role(Role.ADMIN, branch=None)
     page = client.get("/admin/users").get_data(as_text=True)
     selected = page.split('id="role"')[1].split("</select>")[0]  # the new user's form
     assert '<option selected value="frontdesk">' in selected
@@ -113,10 +112,10 @@ def test_a_new_user_starts_with_the_least_powerful_role(app, make):
     assert selected.index('value="frontdesk"') < selected.index('value="admin"')
 
 
-def test_all_due_certificates_are_issued_in_one_confirmed_step(app, make):
+def test_all_due_certificates_are_issued_in_one_confirmed_step(app, make, auth):
     course = build_course(app, make)
     training_id = course["training"]
-    client = log_in(app, Role.PROMOTOR, make)
+    client = auth.as_role(Role.PROMOTOR)
     with app.app_context():
         training = db.session.get(Training, training_id)
         due = certificate_ops.bulk_due(certificate_ops.due_list(training, datetime.now(UTC)))
@@ -193,10 +192,10 @@ def test_the_demo_has_a_session_still_running_in_the_evening(app):
         assert "provisional" in states and "lost" not in states
 
 
-def test_support_invites_a_user_by_mail_instead_of_typing_a_password(app, make):
+def test_support_invites_a_user_by_mail_instead_of_typing_a_password(app, make, auth):
     from app.models import OutboxMail, User
 
-    client = log_in(app, Role.ADMIN, make, branch=None)
+    client = auth.as_role(Role.ADMIN, branch=None)
     page = client.get("/admin/users").get_data(as_text=True)
     assert "Laat leeg om de gebruiker per mail uit te nodigen" in page
     done = client.post(

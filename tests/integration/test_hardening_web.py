@@ -20,7 +20,6 @@ from app.extensions import db
 from app.models import ClosureDay, Participant, Project, Role, Session, Training, User
 from app.planning.operations import create_project, create_session
 from tests.builders import PASSWORD
-from tests.integration.test_web_planning import log_in
 
 
 def _count(app, model) -> int:  # type: ignore[no-untyped-def]
@@ -38,8 +37,8 @@ def _training(app, make, today) -> int:  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01", "1999-12-31", "2101-01-01"])
-def test_a_session_out_of_the_date_range_is_refused_at_the_field(app, make, today, day):
-    client = log_in(app, Role.PROMOTOR, make, english=True)
+def test_a_session_out_of_the_date_range_is_refused_at_the_field(app, make, today, day, auth):
+    client = auth.as_role(Role.PROMOTOR, english=True)
     training_id = _training(app, make, today)
     before = _count(app, Session)
     response = client.post(
@@ -63,15 +62,15 @@ def test_the_operation_itself_refuses_an_out_of_range_date_whatever_the_door(app
         assert refused.value.details["field"] == "date"
 
 
-def test_a_closure_day_out_of_range_is_refused(app, make):
-    client = log_in(app, Role.ADMIN, make, branch=None, english=True)
+def test_a_closure_day_out_of_range_is_refused(app, make, auth):
+    client = auth.as_role(Role.ADMIN, branch=None, english=True)
     response = client.post("/admin/closure-days", data={"day": "9999-12-31", "label": "x"})
     assert "Give a date between" in response.get_data(as_text=True)
     assert _count(app, ClosureDay) == 0
 
 
-def test_export_filters_out_of_range_are_refused_without_an_error(app, make, today):
-    client = log_in(app, Role.PROMOTOR, make)
+def test_export_filters_out_of_range_are_refused_without_an_error(app, make, today, auth):
+    client = auth.as_role(Role.PROMOTOR)
     session_id = make.session(today)
     with app.app_context():
         project_id = db.session.get(Session, session_id).training.project_id
@@ -87,13 +86,13 @@ def test_export_filters_out_of_range_are_refused_without_an_error(app, make, tod
     "path",
     ["/projects/99999999999", "/trainings/2147483648", "/sessions/1099511627776/roster.json"],
 )
-def test_a_huge_id_in_a_path_is_not_found(app, make, path):
-    client = log_in(app, Role.PROMOTOR, make)
+def test_a_huge_id_in_a_path_is_not_found(app, make, path, auth):
+    client = auth.as_role(Role.PROMOTOR)
     assert client.get(path).status_code == 404
 
 
-def test_a_huge_id_in_a_form_is_not_found(app, make, today):
-    client = log_in(app, Role.PROMOTOR, make)
+def test_a_huge_id_in_a_form_is_not_found(app, make, today, auth):
+    client = auth.as_role(Role.PROMOTOR)
     training_id = _training(app, make, today)
     response = client.post(
         f"/trainings/{training_id}/certificates",
@@ -105,8 +104,8 @@ def test_a_huge_id_in_a_form_is_not_found(app, make, today):
 # --- 3. Line breaks in one-line values --------------------------------------------------------
 
 
-def test_a_line_break_in_a_project_number_is_refused_in_the_form_and_the_operation(app, make):
-    client = log_in(app, Role.PROMOTOR, make, english=True)
+def test_a_line_break_in_a_project_number_is_refused_in_the_form_and_the_operation(app, make, auth):
+    client = auth.as_role(Role.PROMOTOR, english=True)
     response = client.post(
         "/projects", data={"name": "Excel", "number": "ESF-1\r\nX", "branch": "Gent"}
     )
@@ -118,8 +117,8 @@ def test_a_line_break_in_a_project_number_is_refused_in_the_form_and_the_operati
         assert refused.value.code == "line_break"
 
 
-def test_an_import_row_with_a_line_break_in_the_name_is_reported(app, make):
-    client = log_in(app, Role.PROMOTOR, make, english=True)
+def test_an_import_row_with_a_line_break_in_the_name_is_reported(app, make, auth):
+    client = auth.as_role(Role.PROMOTOR, english=True)
     data = b'name,email\n"An\nPeeters",an@example.org\nBo,bo@example.org\n'
     page = client.post(
         "/participants/import",
@@ -136,8 +135,8 @@ def test_an_import_row_with_a_line_break_in_the_name_is_reported(app, make):
 EVIL = '=HYPERLINK("http://evil.example/","klik")'
 
 
-def test_a_formula_in_a_name_is_inert_in_every_csv_and_xlsx(app, make, today):
-    client = log_in(app, Role.PROMOTOR, make)
+def test_a_formula_in_a_name_is_inert_in_every_csv_and_xlsx(app, make, today, auth):
+    client = auth.as_role(Role.PROMOTOR)
     session_id = make.session(today)
     person = make.participant(name=EVIL)
     make.enrol(session_id, person)
@@ -205,9 +204,9 @@ def test_the_language_switch_never_redirects_off_the_site(client):
 # --- 7. Sessions end at logout, password change and deactivation -----------------------------
 
 
-def _copied_session(app, make, role=Role.PROMOTOR):  # type: ignore[no-untyped-def]
+def _copied_session(app, auth, role=Role.PROMOTOR):  # type: ignore[no-untyped-def]
     """A logged-in client, a second client holding a copy of its session cookie, the user id."""
-    client = log_in(app, role, make, email="copy@example.org")
+    client = auth.as_role(role, email="copy@example.org")
     cookie = client.get_cookie("session")
     assert cookie is not None
     thief = app.test_client()
@@ -218,16 +217,16 @@ def _copied_session(app, make, role=Role.PROMOTOR):  # type: ignore[no-untyped-d
     return client, thief, user_id
 
 
-def test_logout_ends_a_copied_session_cookie(app, make):
-    client, thief, _ = _copied_session(app, make)
+def test_logout_ends_a_copied_session_cookie(app, auth):
+    client, thief, _ = _copied_session(app, auth)
     client.post("/logout")
     assert thief.get("/").status_code == 302
 
 
-def test_a_password_change_ends_every_session(app, make):
+def test_a_password_change_ends_every_session(app, auth):
     from app.auth.operations import set_password
 
-    client, thief, user_id = _copied_session(app, make)
+    client, thief, user_id = _copied_session(app, auth)
     with app.app_context():
         set_password(Actor(None), db.session.get(User, user_id), "a brand new passphrase")
         db.session.commit()
@@ -235,17 +234,17 @@ def test_a_password_change_ends_every_session(app, make):
     assert client.get("/").status_code == 302
 
 
-def test_deactivation_ends_every_session(app, make):
-    _, thief, user_id = _copied_session(app, make)
-    admin = log_in(app, Role.ADMIN, make, branch=None)
+def test_deactivation_ends_every_session(app, auth):
+    _, thief, user_id = _copied_session(app, auth)
+    admin = auth.as_role(Role.ADMIN, branch=None)
     assert admin.post(f"/admin/users/{user_id}/active/0").status_code == 302
     assert thief.get("/").status_code == 302
     with app.app_context():
         assert db.session.get(User, user_id).active is False
 
 
-def test_the_set_password_command_ends_sessions(app, make):
-    _, thief, _ = _copied_session(app, make)
+def test_the_set_password_command_ends_sessions(app, auth):
+    _, thief, _ = _copied_session(app, auth)
     result = app.test_cli_runner().invoke(
         args=["set-password", "copy@example.org", "--password", "another long passphrase"]
     )
@@ -288,14 +287,14 @@ def _page_after(client, response) -> str:  # type: ignore[no-untyped-def]
     return client.get(response.headers["Location"]).get_data(as_text=True)
 
 
-def test_a_national_number_of_another_branch_is_answered_as_a_free_one(app, make):
+def test_a_national_number_of_another_branch_is_answered_as_a_free_one(app, make, auth):
     """Issue 18 (9): a refusal for a number held in another branch told its promotor that the
     number exists somewhere. Now the answer is that of a free number (the same redirect, the
     same masked digits); the record waits for central support, and nothing names the other."""
     other = make.participant(
         branch="Antwerpen", name="Anke Elders", national_number="85.07.30-033.28"
     )
-    client = log_in(app, Role.PROMOTOR, make, english=True)
+    client = auth.as_role(Role.PROMOTOR, english=True)
     free = _page_after(client, _add(client, "Free", "free@example.org", "90.02.15-123.70"))
     held = _page_after(client, _add(client, "Jan", "jan@example.org", "85.07.30-033.28"))
     for page in (free, held):
@@ -316,21 +315,21 @@ def test_a_national_number_of_another_branch_is_answered_as_a_free_one(app, make
     assert f"/participants/{other}" not in again
 
 
-def test_central_support_sees_and_resolves_a_number_held_in_two_branches(app, make):
+def test_central_support_sees_and_resolves_a_number_held_in_two_branches(app, make, auth):
     other = make.participant(
         branch="Antwerpen", name="Anke Elders", national_number="85.07.30-033.28"
     )
-    promotor = log_in(app, Role.PROMOTOR, make, english=True)
+    promotor = auth.as_role(Role.PROMOTOR, english=True)
     _add(promotor, "Jan", "jan@example.org", "85.07.30-033.28")
     with app.app_context():
         jan = db.session.scalars(select(Participant.id).where(Participant.name == "Jan")).one()
-    support = log_in(app, Role.ADMIN, make, branch=None, english=True)
+    support = auth.as_role(Role.ADMIN, branch=None, english=True)
     listing = support.get("/participants/").get_data(as_text=True)
     assert 'id="held-elsewhere"' in listing and f"/participants/{jan}" in listing
     page = support.get(f"/participants/{jan}").get_data(as_text=True)
     assert 'id="number-held-elsewhere"' in page and f"/participants/{other}" in page
     # Nobody else is told: not the promotor, not the branch's own support.
-    local_support = log_in(app, Role.ADMIN, make, branch="Gent", english=True)
+    local_support = auth.as_role(Role.ADMIN, branch="Gent", english=True)
     for client in (promotor, local_support):
         assert 'id="number-held-elsewhere"' not in client.get(f"/participants/{jan}").get_data(
             as_text=True
@@ -345,10 +344,12 @@ def test_central_support_sees_and_resolves_a_number_held_in_two_branches(app, ma
     assert 'id="held-elsewhere"' not in support.get("/participants/").get_data(as_text=True)
 
 
-def test_a_number_held_elsewhere_is_taken_on_a_correction_too_and_named_to_central_users(app, make):
+def test_a_number_held_elsewhere_is_taken_on_a_correction_too_and_named_to_central_users(
+    app, make, auth
+):
     make.participant(branch="Antwerpen", national_number="85.07.30-033.28")
     jan = make.participant(branch="Gent", name="Jan", email="jan@example.org")
-    promotor = log_in(app, Role.PROMOTOR, make, english=True)
+    promotor = auth.as_role(Role.PROMOTOR, english=True)
     response = promotor.post(
         f"/participants/{jan}/edit",
         data={"edit-name": "Jan", "edit-email": "jan@example.org",
@@ -358,15 +359,15 @@ def test_a_number_held_elsewhere_is_taken_on_a_correction_too_and_named_to_centr
     with app.app_context():
         assert db.session.get(Participant, jan).national_number_conflict_index
     # A central promotor sees every branch: the other record may be named to them.
-    central = log_in(app, Role.PROMOTOR, make, branch=None, english=True)
+    central = auth.as_role(Role.PROMOTOR, branch=None, english=True)
     page = _add(central, "Piet", "piet@example.org", "85.07.30-033.28").get_data(as_text=True)
     assert "already exists" in page
 
 
-def test_a_document_is_served_with_the_extension_of_what_it_is(app, make):
+def test_a_document_is_served_with_the_extension_of_what_it_is(app, make, auth):
     from datetime import timedelta
 
-    from tests.integration.conftest import PAST, reopen
+    from tests.helpers.web import PAST, reopen
 
     session_id = make.session(PAST)
     person = make.participant()
@@ -374,7 +375,7 @@ def test_a_document_is_served_with_the_extension_of_what_it_is(app, make):
     reopen(app, session_id)
     with app.app_context():
         training_id = db.session.get(Session, session_id).training_id
-    client = log_in(app, Role.ADMIN, make, branch=None)
+    client = auth.as_role(Role.ADMIN, branch=None)
     response = client.post(
         f"/trainings/{training_id}/participants/{person}/justifications",
         data={
@@ -445,13 +446,13 @@ class TestLoginLimits:
             assert response.status_code == 302
 
 
-def test_a_merge_carries_a_number_held_elsewhere_to_the_kept_record_still_waiting(app, make):
+def test_a_merge_carries_a_number_held_elsewhere_to_the_kept_record_still_waiting(app, make, auth):
     from datetime import UTC, datetime
 
     from app.participants.operations.merging import merge_participants
 
     make.participant(branch="Antwerpen", national_number="85.07.30-033.28")
-    promotor = log_in(app, Role.PROMOTOR, make, english=True)
+    promotor = auth.as_role(Role.PROMOTOR, english=True)
     _add(promotor, "Jan", "jan@example.org", "85.07.30-033.28")
     kept_id = make.participant(branch="Gent", name="Jan Peeters", email="jan.p@example.org")
     support_id = make.user(Role.ADMIN, None, email="central@example.org")

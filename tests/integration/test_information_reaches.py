@@ -11,14 +11,12 @@ from app.attendance.operations import RollCallLine, confirm_roll_call
 from app.audit import Actor
 from app.extensions import db
 from app.models import Role, Session
-from tests.integration.test_portal_absences import held_session, send
-from tests.integration.test_selfreports import portal_client
-from tests.integration.test_web_planning import log_in
+from tests.helpers.portal import held_session, portal_client, send
 
 REMARK = "ziek gemeld, briefje volgt"
 
 
-def test_the_trainers_remark_reaches_the_promotor_handling_justifications(app, make, today):
+def test_the_trainers_remark_reaches_the_promotor_handling_justifications(app, make, today, auth):
     session_id, person = held_session(app, make, today)
     with app.app_context():
         session = db.session.get(Session, session_id)
@@ -27,7 +25,7 @@ def test_the_trainers_remark_reaches_the_promotor_handling_justifications(app, m
             Actor(None), session, [RollCallLine(person, False, REMARK)], datetime.now(UTC)
         )
         db.session.commit()
-    promotor = log_in(app, Role.PROMOTOR, make)
+    promotor = auth.as_role(Role.PROMOTOR)
     page = promotor.get(f"/trainings/{training_id}/participants/{person}").get_data(as_text=True)
     assert "Opmerkingen bij de aanwezigheden" in page and REMARK in page
     send(portal_client(app, "an@example.org"), session_id)
@@ -38,11 +36,11 @@ def test_the_trainers_remark_reaches_the_promotor_handling_justifications(app, m
     assert other.count(REMARK) == 1
 
 
-def test_no_remark_no_box(app, make, today):
+def test_no_remark_no_box(app, make, today, auth):
     session_id, person = held_session(app, make, today)
     with app.app_context():
         training_id = db.session.get(Session, session_id).training_id
-    promotor = log_in(app, Role.PROMOTOR, make)
+    promotor = auth.as_role(Role.PROMOTOR)
     page = promotor.get(f"/trainings/{training_id}/participants/{person}").get_data(as_text=True)
     assert "Opmerkingen bij de aanwezigheden" not in page
 
@@ -59,7 +57,9 @@ def _closure_days(app):  # type: ignore[no-untyped-def]
         return sorted(db.session.scalars(select(ClosureDay.day)))
 
 
-def test_a_closure_day_on_planned_sessions_warns_names_them_and_cancels_them(app, make, today):
+def test_a_closure_day_on_planned_sessions_warns_names_them_and_cancels_them(
+    app, make, today, auth
+):
     from datetime import time, timedelta
 
     day = today + timedelta(days=20)
@@ -67,7 +67,7 @@ def test_a_closure_day_on_planned_sessions_warns_names_them_and_cancels_them(app
     make.enrol(session_id, make.participant(name="An Peeters"))
     with app.app_context():
         training = db.session.get(Session, session_id).training.name
-    client = log_in(app, Role.ADMIN, make, branch=None)
+    client = auth.as_role(Role.ADMIN, branch=None)
     data = {"day": day.isoformat(), "label": "Pedagogische studiedag"}
     warned = " ".join(client.post("/admin/closure-days", data=data).get_data(as_text=True).split())
     assert "Op deze dagen is 1 sessie gepland:" in warned
@@ -84,12 +84,14 @@ def test_a_closure_day_on_planned_sessions_warns_names_them_and_cancels_them(app
         assert session.cancelled and session.cancel_reason == "Pedagogische studiedag"
 
 
-def test_support_may_keep_the_sessions_and_enter_a_school_holiday_as_a_range(app, make, today):
+def test_support_may_keep_the_sessions_and_enter_a_school_holiday_as_a_range(
+    app, make, today, auth
+):
     from datetime import time, timedelta
 
     first = today + timedelta(days=30)
     session_id = make.session(first + timedelta(days=2), time(9), time(12))
-    client = log_in(app, Role.ADMIN, make, branch=None)
+    client = auth.as_role(Role.ADMIN, branch=None)
     data = {
         "day": first.isoformat(),
         "until": (first + timedelta(days=13)).isoformat(),
@@ -116,7 +118,7 @@ def test_support_may_keep_the_sessions_and_enter_a_school_holiday_as_a_range(app
 # --- The front desk enrols a walk-in in today's session ---------------------------------------
 
 
-def test_the_front_desk_looks_up_a_walk_in_and_enrols_them_today(app, make, today):
+def test_the_front_desk_looks_up_a_walk_in_and_enrols_them_today(app, make, today, auth):
     from datetime import time
 
     from sqlalchemy import select
@@ -126,7 +128,7 @@ def test_the_front_desk_looks_up_a_walk_in_and_enrols_them_today(app, make, toda
     session_id = make.session(today, time(0, 0), time(23, 59))
     walk_in = make.participant(name="Karel Vandamme", email="karel@voorbeeld.be")
     make.participant(name="Other Branch", email="other@voorbeeld.be", branch="Brugge")
-    desk = log_in(app, Role.FRONTDESK, make)
+    desk = auth.as_role(Role.FRONTDESK)
     page = desk.get("/frontdesk?q=vandamme").get_data(as_text=True)
     assert "Karel Vandamme" in page and "Vandaag inschrijven" in page
     assert "Other Branch" not in desk.get("/frontdesk?q=other").get_data(as_text=True)
@@ -156,7 +158,7 @@ def test_the_front_desk_looks_up_a_walk_in_and_enrols_them_today(app, make, toda
         ).status_code
         == 404
     )
-    trainer = log_in(app, Role.TRAINER, make)
+    trainer = auth.as_role(Role.TRAINER)
     assert trainer.post(
         "/frontdesk/enrol", data={"participant_id": walk_in, "session_id": session_id}
     ).status_code in (403, 404)
@@ -168,7 +170,7 @@ def timedelta_days(n: int):  # type: ignore[no-untyped-def]
     return timedelta(days=n)
 
 
-def test_the_front_desk_reminds_the_trainer_with_a_button_recorded(app, make, today):
+def test_the_front_desk_reminds_the_trainer_with_a_button_recorded(app, make, today, auth):
     from datetime import time
 
     from sqlalchemy import select
@@ -178,7 +180,7 @@ def test_the_front_desk_reminds_the_trainer_with_a_button_recorded(app, make, to
     tom = make.user(Role.TRAINER, email="tom@voorbeeld.be")
     session_id = make.session(today, time(0, 0), time(0, 2), trainer_id=tom)
     make.enrol(session_id, make.participant(name="An Peeters"))
-    desk = log_in(app, Role.FRONTDESK, make)
+    desk = auth.as_role(Role.FRONTDESK)
     page = desk.get("/frontdesk").get_data(as_text=True)
     assert "Opleider herinneren per mail" in page  # past its end, nothing registered
     done = desk.post(f"/frontdesk/sessions/{session_id}/remind", follow_redirects=True)
@@ -204,7 +206,7 @@ def test_the_front_desk_reminds_the_trainer_with_a_button_recorded(app, make, to
             )
             == 1
         )
-    trainer = log_in(app, Role.TRAINER, make)
+    trainer = auth.as_role(Role.TRAINER)
     assert trainer.post(f"/frontdesk/sessions/{session_id}/remind").status_code in (403, 404)
 
 
@@ -215,7 +217,7 @@ def test_a_supervisor_is_told_by_mail_when_linked_with_a_link_to_the_portal(app,
     from sqlalchemy import select
 
     from app.models import OutboxMail
-    from tests.integration.test_selfreports import link_supervisor
+    from tests.helpers.portal import link_supervisor
 
     an = make.participant(name="An Peeters", email="an@voorbeeld.be")
     link_supervisor(app, an, "Sara Baas", "sara@voorbeeld.be")
@@ -245,7 +247,7 @@ def test_a_supervisor_gets_one_mail_a_day_when_hours_wait(app, make, today):
 
     from app.models import OutboxMail
     from app.supervision.daily import send_waiting_mails
-    from tests.integration.test_selfreports import elearning_training, link_supervisor, report
+    from tests.helpers.portal import elearning_training, link_supervisor, report
 
     an = make.participant(name="An Peeters", email="an@voorbeeld.be")
     ben = make.participant(name="Ben Claes", email="ben@voorbeeld.be")

@@ -7,7 +7,6 @@ import email
 import email.policy
 import threading
 from datetime import UTC, datetime, timedelta
-from email.message import EmailMessage
 
 import pytest
 from sqlalchemy import select
@@ -17,6 +16,7 @@ from app.extensions import db
 from app.jobs import runner
 from app.mail import outbox
 from app.models import Job, OutboxMail
+from tests.helpers.jobs import queue_mails
 from tests.processes import Relay, free_port
 
 LEASE = timedelta(seconds=30)
@@ -33,20 +33,6 @@ def relay():  # type: ignore[no-untyped-def]
     relay = Relay(SMTP_PORT).start()
     yield relay
     relay.stop()
-
-
-def queue_mails(app, count: int) -> list[int]:  # type: ignore[no-untyped-def]
-    """``count`` mails in one transaction; returns their jobs' ids."""
-    with app.app_context():
-        ids = []
-        for number in range(count):
-            message = EmailMessage()
-            message["Subject"], message["From"] = f"Mail {number}", app.config["MAIL_FROM"]
-            message["To"] = f"person{number}@example.org"
-            message.set_content(f"Hello {number}")
-            ids.append(outbox.queue(message).job_id)
-        db.session.commit()
-        return ids
 
 
 def claim(app, owner: str, now: datetime, limit: int = 10) -> list[int]:  # type: ignore[no-untyped-def]
@@ -224,12 +210,11 @@ def test_a_job_of_an_unknown_kind_waits_with_its_reason_and_one_that_cannot_succ
         db.session.rollback()
 
 
-def test_the_outbox_page_shows_a_mail_being_sent_and_hides_its_retry_button(app, make):
+def test_the_outbox_page_shows_a_mail_being_sent_and_hides_its_retry_button(app, make, auth):
     from app.models import Role
-    from tests.integration.test_web_planning import log_in
 
     queue_mails(app, 1)
     claim(app, "busy-worker", datetime.now(UTC))
-    client = log_in(app, Role.ADMIN, make, branch=None, english=True)
+    client = auth.as_role(Role.ADMIN, branch=None, english=True)
     page = client.get("/admin/outbox").get_data(as_text=True)
     assert "being sent" in page and "Retry now" not in page

@@ -2,17 +2,9 @@
 
 from __future__ import annotations
 
-import email
-import email.policy
-import socket
-import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
-import cv2
-import numpy as np
 import pytest
-import zxingcpp
 from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
@@ -21,52 +13,17 @@ from app.mail.outbox import deliver_pending
 from app.models import OutboxMail
 from app.security import qr_public_key
 from qr import verify_code
-
-
-class Inbox:
-    def __init__(self) -> None:
-        self.messages: list[email.message.EmailMessage] = []
-        self.received = threading.Event()
-
-    async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]
-        self.messages.append(
-            email.message_from_bytes(envelope.content, policy=email.policy.default)
-        )
-        self.received.set()
-        return "250 OK"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-SMTP_PORT = free_port()
+from tests.helpers.mail import MAIL_TO_INBOX, SMTP_PORT, Inbox, decode_png
 
 
 @pytest.fixture
 def app_config() -> dict:
-    return {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": SMTP_PORT, "MAIL_RETRY_SECONDS": 1}
-
-
-@pytest.fixture
-def inbox() -> Iterator[Inbox]:
-    handler = Inbox()
-    controller = Controller(handler, hostname="127.0.0.1", port=SMTP_PORT)
-    controller.start()
-    yield handler
-    controller.stop()
+    return MAIL_TO_INBOX
 
 
 def deliver(app, now: datetime | None = None) -> tuple[int, int]:  # type: ignore[no-untyped-def]
     with app.app_context():
         return deliver_pending(now)
-
-
-def decode_png(png: bytes) -> list[str]:
-    image = cv2.imdecode(np.frombuffer(png, np.uint8), cv2.IMREAD_GRAYSCALE)
-    return [result.text for result in zxingcpp.read_barcodes(image)]
 
 
 def test_two_enrolments_of_one_person_send_exactly_one_mail_with_a_valid_code(

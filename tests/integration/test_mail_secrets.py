@@ -29,9 +29,8 @@ from app.mail import outbox
 from app.models import Branch, Job, OutboxMail, PasswordReset, Role, User
 from app.models.base import Base
 from tests.builders import PASSWORD
-from tests.integration.test_mail import SMTP_PORT, Inbox
-from tests.integration.test_selfreports import link_supervisor
-from tests.integration.test_web_planning import log_in
+from tests.helpers.mail import MAIL_TO_INBOX
+from tests.helpers.portal import link_supervisor
 
 TOKEN = re.compile(r"/(?:password/reset|portal/link)/([A-Za-z0-9_.\-]+)")
 NEW = "fiets gracht tulp molen"
@@ -39,18 +38,7 @@ NEW = "fiets gracht tulp molen"
 
 @pytest.fixture
 def app_config() -> dict:
-    return {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": SMTP_PORT, "MAIL_RETRY_SECONDS": 1}
-
-
-@pytest.fixture(name="inbox")
-def smtp_inbox():  # type: ignore[no-untyped-def]
-    from aiosmtpd.controller import Controller
-
-    handler = Inbox()
-    controller = Controller(handler, hostname="127.0.0.1", port=SMTP_PORT)
-    controller.start()
-    yield handler
-    controller.stop()
+    return MAIL_TO_INBOX
 
 
 def make_asked_mails(app) -> None:  # type: ignore[no-untyped-def]
@@ -186,19 +174,19 @@ def world(app, make, today):  # type: ignore[no-untyped-def]
     }
 
 
-def staff_clients(app, make) -> dict:  # type: ignore[no-untyped-def]
+def staff_clients(auth) -> dict:  # type: ignore[no-untyped-def]
     return {
-        "support central": log_in(app, Role.ADMIN, make, branch=None),
-        "support Gent": log_in(app, Role.ADMIN, make, branch="Gent"),
-        "promotor central": log_in(app, Role.PROMOTOR, make, branch=None),
-        "promotor Gent": log_in(app, Role.PROMOTOR, make, branch="Gent"),
-        "trainer Gent": log_in(app, Role.TRAINER, make, branch="Gent"),
-        "front desk Gent": log_in(app, Role.FRONTDESK, make, branch="Gent"),
+        "support central": auth.as_role(Role.ADMIN, branch=None),
+        "support Gent": auth.as_role(Role.ADMIN, branch="Gent"),
+        "promotor central": auth.as_role(Role.PROMOTOR, branch=None),
+        "promotor Gent": auth.as_role(Role.PROMOTOR, branch="Gent"),
+        "trainer Gent": auth.as_role(Role.TRAINER, branch="Gent"),
+        "front desk Gent": auth.as_role(Role.FRONTDESK, branch="Gent"),
     }
 
 
-def test_no_page_shows_a_live_one_time_secret(app, make, world, inbox):
-    clients = staff_clients(app, make)
+def test_no_page_shows_a_live_one_time_secret(app, make, world, inbox, auth):
+    clients = staff_clients(auth)
     public = app.test_client()
     # Every kind of mail with a one-time link: asked for on the login page and the portal (for
     # a trainer, for support's own address, for a participant and a supervisor), and sent by
@@ -240,8 +228,10 @@ def test_no_page_shows_a_live_one_time_secret(app, make, world, inbox):
     )
 
 
-def test_a_personal_mail_says_it_exists_to_whom_and_its_state_but_not_its_link(app, make, world):
-    support = log_in(app, Role.ADMIN, make, branch=None)
+def test_a_personal_mail_says_it_exists_to_whom_and_its_state_but_not_its_link(
+    app, make, world, auth
+):
+    support = auth.as_role(Role.ADMIN, branch=None)
     app.test_client().post("/password/forgotten", data={"email": "tom@example.org"})
     make_asked_mails(app)
     with app.app_context():
@@ -263,13 +253,13 @@ def outbox_ids(client) -> set[int]:  # type: ignore[no-untyped-def]
     return {int(n) for n in re.findall(r'href="/admin/outbox/(\d+)"', page)}
 
 
-def test_who_sees_which_mail(app, make, today, world):
+def test_who_sees_which_mail(app, make, today, world, auth):
     """docs/security.md, "Who sees which mail"."""
     brugge_session = make.session(today + timedelta(days=4), branch="Brugge")
     ben = make.participant(branch="Brugge", name="Ben", email="ben@example.org")
     make.enrol(brugge_session, ben)
     make.user(Role.TRAINER, "Brugge", email="bram@example.org")
-    clients = staff_clients(app, make)
+    clients = staff_clients(auth)
     public = app.test_client()
     for address in ("tom@example.org", "bram@example.org", "support@example.org"):
         public.post("/password/forgotten", data={"email": address})
@@ -304,8 +294,8 @@ def test_who_sees_which_mail(app, make, today, world):
     assert reset_support not in outbox_ids(clients["promotor central"])  # the way to support
 
 
-def test_a_promotor_sees_their_own_account_mail(app, make, world):
-    client = log_in(app, Role.PROMOTOR, make, branch=None, email="piet@example.org")
+def test_a_promotor_sees_their_own_account_mail(app, make, world, auth):
+    client = auth.as_role(Role.PROMOTOR, branch=None, email="piet@example.org")
     app.test_client().post("/password/forgotten", data={"email": "piet@example.org"})
     app.test_client().post("/password/forgotten", data={"email": "tom@example.org"})
     make_asked_mails(app)
@@ -317,8 +307,8 @@ def test_a_promotor_sees_their_own_account_mail(app, make, world):
     assert own in outbox_ids(client) and len(outbox_ids(client) - {own}) == 2
 
 
-def test_send_again_mails_a_new_link_to_the_addressee(app, make, world, inbox):
-    support = log_in(app, Role.ADMIN, make, branch=None)
+def test_send_again_mails_a_new_link_to_the_addressee(app, make, world, inbox, auth):
+    support = auth.as_role(Role.ADMIN, branch=None)
     app.test_client().post("/password/forgotten", data={"email": "tom@example.org"})
     make_asked_mails(app)
     [old_tokens] = waiting_tokens(app).values()
@@ -437,9 +427,9 @@ class TestAccountExistence:
 
 
 def test_a_reset_link_sent_before_a_deactivation_fails_after_a_reactivation(
-    app, make, world, inbox
+    app, make, world, inbox, auth
 ):
-    support = log_in(app, Role.ADMIN, make, branch=None)
+    support = auth.as_role(Role.ADMIN, branch=None)
     client = app.test_client()
     client.post("/password/forgotten", data={"email": "tom@example.org"})
     deliver(app)
@@ -472,7 +462,7 @@ def test_the_migration_empties_the_links_stored_in_plain_text(tmp_path):
     from sqlalchemy import text
 
     from app import create_app
-    from tests.conftest import BASE_CONFIG
+    from tests.helpers.config import BASE_CONFIG
 
     app = create_app(
         {**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'old.db'}"},

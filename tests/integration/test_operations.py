@@ -16,8 +16,9 @@ from app import create_app
 from app.extensions import db
 from app.jobs.worker import Worker
 from app.models import Job
-from tests.conftest import BASE_CONFIG, TEST_DATABASE_URL
-from tests.integration.test_jobs import queue_mails
+from tests.helpers.config import BASE_CONFIG, TEST_DATABASE_URL
+from tests.helpers.jobs import queue_mails
+from tests.helpers.preconditions import by_design
 
 # --- health ----------------------------------------------------------------------------------
 
@@ -229,7 +230,7 @@ def empty_database(request, tmp_path):  # type: ignore[no-untyped-def]
         yield f"sqlite:///{tmp_path}/migration.db"
         return
     if not TEST_DATABASE_URL:
-        pytest.skip("PostgreSQL is not configured (TEST_DATABASE_URL)")
+        by_design("the PostgreSQL variant runs only when TEST_DATABASE_URL is set")
     base, name = TEST_DATABASE_URL.rsplit("/", 1)
     url, admin = (
         f"{base}/{name}_migration",

@@ -8,8 +8,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.mail.outbox import deliver_pending
 from app.models import AuditRecord, Job, OutboxMail, Role
-from tests.integration.test_mail import SMTP_PORT
-from tests.integration.test_web_planning import log_in
+from tests.helpers.mail import SMTP_PORT
 
 
 def _mail_of(app, address: str) -> OutboxMail:  # type: ignore[no-untyped-def]
@@ -29,12 +28,12 @@ def _finished(app, mail_id: int) -> tuple[object, str | None]:  # type: ignore[n
         return job.finished_at, job.last_error
 
 
-def test_a_promotor_withdraws_a_waiting_mail_and_it_is_never_sent(app, make, today):
+def test_a_promotor_withdraws_a_waiting_mail_and_it_is_never_sent(app, make, today, auth):
     session_id = make.session(today)
     participant = make.participant(email="wrong@example.org")
     make.enrol(session_id, participant)
     mail = _mail_of(app, "wrong@example.org")
-    promotor = log_in(app, Role.PROMOTOR, make)
+    promotor = auth.as_role(Role.PROMOTOR)
 
     page = promotor.get(f"/admin/outbox/{mail.id}")
     assert b'id="withdraw-mail"' in page.data
@@ -56,22 +55,22 @@ def test_a_promotor_withdraws_a_waiting_mail_and_it_is_never_sent(app, make, tod
     assert "niet meer ingetrokken" in again.get_data(as_text=True)
 
 
-def test_another_branch_cannot_withdraw_the_mail(app, make, today):
+def test_another_branch_cannot_withdraw_the_mail(app, make, today, auth):
     session_id = make.session(today)
     participant = make.participant(email="an@example.org")
     make.enrol(session_id, participant)
     mail = _mail_of(app, "an@example.org")
-    other = log_in(app, Role.PROMOTOR, make, branch="Brugge")
+    other = auth.as_role(Role.PROMOTOR, branch="Brugge")
     assert other.post(f"/admin/outbox/{mail.id}/withdraw").status_code == 404
     assert _finished(app, mail.id) == (None, None)
 
 
-def test_correcting_the_address_withdraws_the_mail_waiting_for_the_old_one(app, make, today):
+def test_correcting_the_address_withdraws_the_mail_waiting_for_the_old_one(app, make, today, auth):
     session_id = make.session(today)
     participant = make.participant(name="An Peeters", email="an.peters@example.org")
     make.enrol(session_id, participant)
     old = _mail_of(app, "an.peters@example.org")
-    promotor = log_in(app, Role.PROMOTOR, make)
+    promotor = auth.as_role(Role.PROMOTOR)
 
     answer = promotor.post(
         f"/participants/{participant}/edit",
@@ -82,12 +81,12 @@ def test_correcting_the_address_withdraws_the_mail_waiting_for_the_old_one(app, 
     assert finished_at is not None and reason == "withdrawn: the address was corrected"
 
 
-def test_a_correction_of_the_name_alone_leaves_the_waiting_mail(app, make, today):
+def test_a_correction_of_the_name_alone_leaves_the_waiting_mail(app, make, today, auth):
     session_id = make.session(today)
     participant = make.participant(name="An Peters", email="an@example.org")
     make.enrol(session_id, participant)
     mail = _mail_of(app, "an@example.org")
-    promotor = log_in(app, Role.PROMOTOR, make)
+    promotor = auth.as_role(Role.PROMOTOR)
     promotor.post(
         f"/participants/{participant}/edit",
         data={"edit-name": "An Peeters", "edit-email": "an@example.org"},

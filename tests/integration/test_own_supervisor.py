@@ -7,7 +7,6 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Participant, Role, Supervisor
-from tests.integration.test_web_planning import log_in
 
 
 def supervisor_of(app, participant_id: int):  # type: ignore[no-untyped-def]
@@ -15,9 +14,9 @@ def supervisor_of(app, participant_id: int):  # type: ignore[no-untyped-def]
         return db.session.get(Participant, participant_id).supervisor_id
 
 
-def test_the_web_form_refuses_the_participants_own_address(app, make):
+def test_the_web_form_refuses_the_participants_own_address(app, make, auth):
     an = make.participant(name="An Peeters", email="an@example.org")
-    promotor = log_in(app, Role.PROMOTOR, make)
+    promotor = auth.as_role(Role.PROMOTOR)
     answer = promotor.post(
         f"/participants/{an}/supervisor",
         data={"supervisor-supervisor_name": "An", "supervisor-supervisor_email": "AN@Example.org"},
@@ -38,15 +37,15 @@ def test_the_web_form_refuses_the_participants_own_address(app, make):
     assert supervisor_of(app, an) is not None
 
 
-def test_the_address_of_a_record_merged_into_theirs_is_refused(app, make):
+def test_the_address_of_a_record_merged_into_theirs_is_refused(app, make, auth):
     kept = make.participant(name="An Peeters", email="an@example.org")
     duplicate = make.participant(name="An Peters", email="an.peters@example.org")
-    support = log_in(app, Role.ADMIN, make, branch=None)
+    support = auth.as_role(Role.ADMIN, branch=None)
     assert (
         support.post(f"/participants/{kept}/merge", data={"merge-duplicate": duplicate}).status_code
         == 302
     )
-    promotor = log_in(app, Role.PROMOTOR, make)
+    promotor = auth.as_role(Role.PROMOTOR)
     promotor.post(
         f"/participants/{kept}/supervisor",
         data={

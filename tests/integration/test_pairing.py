@@ -17,19 +17,12 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import ApiToken, AuditRecord, PairingToken, Role
 from qr.pairing import parse_pairing_text
-from tests.builders import PASSWORD
-
-
-def log_in(app, email: str):  # type: ignore[no-untyped-def]
-    client = app.test_client()
-    client.post("/login", data={"email": email, "password": PASSWORD})
-    return client
 
 
 @pytest.fixture
-def trainer(app, make):  # type: ignore[no-untyped-def]
+def trainer(make, auth):  # type: ignore[no-untyped-def]
     make.user(Role.TRAINER, "Gent", email="tom@example.org")
-    return log_in(app, "tom@example.org")
+    return auth.log_in("tom@example.org")
 
 
 def shown_code(page: str) -> str:
@@ -160,11 +153,11 @@ def test_the_page_lists_scanners_with_their_last_use_and_revokes_one(app, traine
         )
 
 
-def test_another_users_scanner_is_not_found(app, make, trainer):
+def test_another_users_scanner_is_not_found(app, make, trainer, auth):
     page = trainer.post("/tokens/pair").get_data(as_text=True)
     exchange(app.test_client(), parse_pairing_text(shown_code(page)).token)
     make.user(Role.TRAINER, "Gent", email="other@example.org")
-    other = log_in(app, "other@example.org")
+    other = auth.log_in("other@example.org")
     with app.app_context():
         token_id = db.session.scalars(select(ApiToken.id)).one()
     assert other.post(f"/tokens/{token_id}/revoke").status_code == 404
@@ -180,9 +173,9 @@ def test_a_bad_scanner_name_is_refused_at_the_field(app, trainer, name):
         assert db.session.scalar(select(func.count()).select_from(PairingToken)) == 0
 
 
-def test_the_configured_public_address_goes_into_the_code(app, make):
+def test_the_configured_public_address_goes_into_the_code(app, make, auth):
     app.config["PUBLIC_URL"] = "https://aanwezig.example.org/"
     make.user(Role.TRAINER, "Gent", email="tom@example.org")
-    client = log_in(app, "tom@example.org")
+    client = auth.log_in("tom@example.org")
     code = parse_pairing_text(shown_code(client.post("/tokens/pair").get_data(as_text=True)))
     assert code.url == "https://aanwezig.example.org"

@@ -13,8 +13,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import AuditRecord, OutboxMail, PasswordReset, Role, User
 from tests.builders import PASSWORD
-from tests.integration.test_mail import SMTP_PORT, Inbox
-from tests.integration.test_web_planning import log_in
+from tests.helpers.mail import MAIL_TO_INBOX, Inbox, deliver
 
 NEW = "fiets gracht tulp molen"
 RESET = re.compile(r"https?://[^/\s]+(/password/reset/[A-Za-z0-9_.\-]+)")
@@ -22,25 +21,7 @@ RESET = re.compile(r"https?://[^/\s]+(/password/reset/[A-Za-z0-9_.\-]+)")
 
 @pytest.fixture
 def app_config() -> dict:
-    return {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": SMTP_PORT, "MAIL_RETRY_SECONDS": 1}
-
-
-@pytest.fixture(name="inbox")
-def smtp_inbox():  # type: ignore[no-untyped-def]
-    from aiosmtpd.controller import Controller
-
-    handler = Inbox()
-    controller = Controller(handler, hostname="127.0.0.1", port=SMTP_PORT)
-    controller.start()
-    yield handler
-    controller.stop()
-
-
-def deliver(app) -> None:  # type: ignore[no-untyped-def]
-    from app.mail.outbox import deliver_pending
-
-    with app.app_context():
-        deliver_pending()
+    return MAIL_TO_INBOX
 
 
 def reset_path(app, inbox: Inbox, email: str) -> str:  # type: ignore[no-untyped-def]
@@ -126,9 +107,9 @@ def test_a_new_password_voids_the_reset_links_not_used_yet(app, make, inbox):
     assert client.get(path).status_code == 410
 
 
-def test_support_mails_a_reset_link_and_never_sees_it(app, make, inbox):
+def test_support_mails_a_reset_link_and_never_sees_it(app, make, inbox, auth):
     user_id = make.user(Role.TRAINER, email="tom@example.org")
-    support = log_in(app, Role.ADMIN, make, branch=None)
+    support = auth.as_role(Role.ADMIN, branch=None)
     answer = support.post(f"/admin/users/{user_id}/reset-link", follow_redirects=True)
     page = answer.get_data(as_text=True)
     assert "tom@example.org" in page and "/password/reset/" not in page
@@ -147,8 +128,8 @@ def test_support_mails_a_reset_link_and_never_sees_it(app, make, inbox):
     assert client.post(path, data={"password": NEW, "confirm": NEW}).status_code == 302
 
 
-def test_a_user_created_with_an_initial_password_chooses_their_own_first(app, make):
-    support = log_in(app, Role.ADMIN, make, branch=None)
+def test_a_user_created_with_an_initial_password_chooses_their_own_first(app, make, auth):
+    support = auth.as_role(Role.ADMIN, branch=None)
     initial = "tijdelijk wachtwoord 7"
     with app.app_context():
         from app.models import Branch

@@ -10,59 +10,14 @@ import pytest
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.mail.outbox import deliver_pending
 from app.models import AuditRecord, OutboxMail, PortalSignIn, Role
-from tests.integration.test_mail import SMTP_PORT, Inbox, decode_png
-from tests.integration.test_web_planning import log_in
-
-LINK = re.compile(r"https?://[^\s\"<>]+/portal/link/[A-Za-z0-9_.\-]+")
+from tests.helpers.mail import MAIL_TO_INBOX, SMTP_PORT, decode_png
+from tests.helpers.portal import ask_link, deliver, mailed_link, sign_in
 
 
 @pytest.fixture
 def app_config() -> dict:
-    return {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": SMTP_PORT, "MAIL_RETRY_SECONDS": 1}
-
-
-@pytest.fixture(name="inbox")
-def smtp_inbox():  # type: ignore[no-untyped-def]
-    """A real SMTP server (aiosmtpd) for the test, as in test_mail."""
-    from aiosmtpd.controller import Controller
-
-    handler = Inbox()
-    controller = Controller(handler, hostname="127.0.0.1", port=SMTP_PORT)
-    controller.start()
-    yield handler
-    controller.stop()
-
-
-def deliver(app) -> tuple[int, int]:  # type: ignore[no-untyped-def]
-    with app.app_context():
-        return deliver_pending()
-
-
-def ask_link(client, email: str):  # type: ignore[no-untyped-def]
-    return client.post("/portal/sign-in", data={"email": email})
-
-
-def mailed_link(app, inbox: Inbox, email: str) -> str:  # type: ignore[no-untyped-def]
-    inbox.messages.clear()
-    deliver(app)
-    found = [
-        link
-        for m in inbox.messages
-        if m["To"] == email
-        for link in LINK.findall(m.get_body(preferencelist=("plain",)).get_content())
-    ]
-    assert len(found) == 1, found
-    return re.sub(r"^https?://[^/]+", "", found[0])
-
-
-def sign_in(app, client, inbox: Inbox, email: str) -> None:  # type: ignore[no-untyped-def]
-    ask_link(client, email)
-    path = mailed_link(app, inbox, email)
-    assert client.get(path).status_code == 200
-    response = client.post(path)
-    assert response.status_code == 302 and response.headers["Location"].endswith("/portal/")
+    return MAIL_TO_INBOX
 
 
 @pytest.fixture
@@ -152,7 +107,7 @@ def test_the_answer_is_the_same_for_an_unknown_address_which_gets_no_mail(
 
 
 def test_another_participants_pages_answer_404(app, client, enrolled, inbox, make, today):
-    from tests.integration.test_selfreports import elearning_training
+    from tests.helpers.portal import elearning_training
 
     sign_in(app, client, inbox, "an@example.org")
     ben = enrolled["ben"]
@@ -176,9 +131,9 @@ def test_the_qr_code_mail_links_to_the_portal(app, enrolled, inbox):
 
 
 def test_a_staff_login_opens_no_portal_page_and_a_portal_session_no_staff_page(
-    app, make, enrolled, inbox
+    app, make, enrolled, inbox, auth
 ):
-    staff = log_in(app, Role.PROMOTOR, make, email="an@example.org")  # same address
+    staff = auth.as_role(Role.PROMOTOR, email="an@example.org")  # same address
     assert staff.get("/portal/").status_code == 302
     assert staff.get(f"/portal/qr/{enrolled['an']}.png").status_code == 302
     portal = app.test_client()

@@ -4,46 +4,14 @@ participant reads the outcome and the reason (both audited)."""
 
 from __future__ import annotations
 
-from datetime import time, timedelta
-
 from sqlalchemy import select
 
 from app.extensions import db
 from app.models import AuditRecord, Justification, JustificationRequest, Role
-from tests.integration.test_selfreports import portal_client
-from tests.integration.test_web_planning import log_in
-
-PDF = b"%PDF-1.4\n% a doctor's note\n"
+from tests.helpers.portal import PDF, held_session, portal_client, send
 
 
-def held_session(app, make, today, days_ago: int = 2, person=None):  # type: ignore[no-untyped-def]
-    from tests.integration.conftest import reopen
-
-    session_id = make.session(today - timedelta(days=days_ago), time(0, 0), time(0, 1))
-    person = person or make.participant(name="An Peeters", email="an@example.org")
-    make.enrol(session_id, person)
-    reopen(app, session_id)
-    return session_id, person
-
-
-def send(client, session_id: int, data: bytes = PDF, name: str = "briefje.pdf"):  # type: ignore[no-untyped-def]
-    import io
-
-    # follow_redirects: only then does the test client close a body it spooled to a file.
-    return client.post(
-        "/portal/absences",
-        data={
-            "kind": "doctor",
-            "sessions": [session_id],
-            "note": "griep",
-            "document": (io.BytesIO(data), name),
-        },
-        content_type="multipart/form-data",
-        follow_redirects=True,
-    )
-
-
-def test_a_document_waits_until_the_promotor_accepts_it(app, make, today):
+def test_a_document_waits_until_the_promotor_accepts_it(app, make, today, auth):
     session_id, _person = held_session(app, make, today)
     portal = portal_client(app, "an@example.org")
     assert "Je document is verstuurd" in send(portal, session_id).get_data(as_text=True)
@@ -51,7 +19,7 @@ def test_a_document_waits_until_the_promotor_accepts_it(app, make, today):
         request = db.session.scalars(select(JustificationRequest)).one()
         assert request.state.value == "waiting" and request.handed_in_on == today
         assert db.session.scalars(select(Justification)).all() == []
-    promotor = log_in(app, Role.PROMOTOR, make)
+    promotor = auth.as_role(Role.PROMOTOR)
     inbox = promotor.get("/from-participants").get_data(as_text=True)
     assert "An Peeters" in inbox and "briefje.pdf" in inbox
     document = promotor.get(f"/from-participants/documents/{request.id}")
@@ -70,11 +38,11 @@ def test_a_document_waits_until_the_promotor_accepts_it(app, make, today):
     assert "aanvaard" in page
 
 
-def test_a_rejected_document_tells_the_participant_why(app, make, today):
+def test_a_rejected_document_tells_the_participant_why(app, make, today, auth):
     session_id, _person = held_session(app, make, today)
     portal = portal_client(app, "an@example.org")
     send(portal, session_id)
-    promotor = log_in(app, Role.PROMOTOR, make)
+    promotor = auth.as_role(Role.PROMOTOR)
     with app.app_context():
         request_id = db.session.scalars(select(JustificationRequest.id)).one()
     refused = promotor.post(f"/from-participants/documents/{request_id}/reject")
@@ -115,11 +83,11 @@ def test_the_same_types_size_and_deadline_as_the_promotors_form(app, make, today
         assert db.session.scalars(select(JustificationRequest)).all() == []
 
 
-def test_another_branch_cannot_decide_or_read_the_document(app, make, today):
+def test_another_branch_cannot_decide_or_read_the_document(app, make, today, auth):
     session_id, _person = held_session(app, make, today)
     send(portal_client(app, "an@example.org"), session_id)
     with app.app_context():
         request_id = db.session.scalars(select(JustificationRequest.id)).one()
-    other = log_in(app, Role.PROMOTOR, make, branch="Brugge")
+    other = auth.as_role(Role.PROMOTOR, branch="Brugge")
     assert other.get(f"/from-participants/documents/{request_id}").status_code == 404
     assert other.post(f"/from-participants/documents/{request_id}/accept").status_code == 404

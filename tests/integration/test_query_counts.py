@@ -42,8 +42,7 @@ from app.models import (
     TrainingMode,
     User,
 )
-from app.timing import forget_closure_days
-from tests.integration.test_web_planning import log_in
+from tests.helpers.queries import queries
 
 PAST = date(2026, 1, 5)
 
@@ -175,26 +174,6 @@ def build_world(app, n: int, tag: str) -> World:  # type: ignore[no-untyped-def]
         return World(project.id, main.id, sessions[0].id, people[0].id, days[0], days[-1])
 
 
-def queries(app, client, path: str) -> int:  # type: ignore[no-untyped-def]
-    """The statements the database runs for one GET of ``path`` (which must answer 200)."""
-    with app.app_context():
-        forget_closure_days()  # a cache must not hide a query per day
-        engine = db.engine
-    count = 0
-
-    def seen(*_args) -> None:  # type: ignore[no-untyped-def]
-        nonlocal count
-        count += 1
-
-    event.listen(engine, "before_cursor_execute", seen)
-    try:
-        response = client.get(path)
-    finally:
-        event.remove(engine, "before_cursor_execute", seen)
-    assert response.status_code == 200, (path, response.status_code)
-    return count
-
-
 def heavy(world: World) -> list[str]:
     t, p = world.training, world.project
     span = f"start={world.first_day}&end={world.last_day + timedelta(days=400)}"
@@ -232,8 +211,8 @@ def lists(world: World) -> list[str]:
 
 
 @pytest.fixture
-def promotor(app, make):  # type: ignore[no-untyped-def]
-    return log_in(app, Role.PROMOTOR, make)
+def promotor(app, make, auth):  # type: ignore[no-untyped-def]
+    return auth.as_role(Role.PROMOTOR)
 
 
 def test_heavy_pages_and_downloads_run_the_same_queries_for_2_and_for_20_rows(app, promotor):

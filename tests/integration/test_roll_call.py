@@ -15,9 +15,9 @@ from app.errors import Refusal
 from app.extensions import db
 from app.frontdesk.operations import frontdesk_lines
 from app.models import Registration, Role, RollCallMark, Session, User
-from tests.integration.conftest import PAST, reopen
-from tests.integration.test_attendance_corrections import at, call, effective, run
-from tests.integration.test_web_planning import log_in
+from tests.helpers.attendance import at, call, effective, run
+from tests.helpers.preconditions import by_design
+from tests.helpers.web import PAST, reopen
 
 
 @pytest.fixture
@@ -64,8 +64,8 @@ def test_the_check_in_is_never_in_the_future(app, held):
     assert effective(app, held["session"], held["Ben"]) == [("in", time(9, 25), "manual")]
 
 
-def test_the_page_shows_the_saved_state_again(app, make, held):
-    client = log_in(app, Role.ADMIN, make, branch=None)
+def test_the_page_shows_the_saved_state_again(app, make, held, auth):
+    client = auth.as_role(Role.ADMIN, branch=None)
     present = [held["An"], held["Cis"]]
     data = {"step": "confirm", "present": present, f"remark-{held['Ben']}": "ziek"}
     assert client.post(f"/sessions/{held['session']}/roll-call", data=data).status_code == 302
@@ -130,17 +130,17 @@ def test_closing_at_a_given_time_before_a_check_in_is_refused(app, held):
 
 
 def test_present_now_is_one_number_on_the_session_page_the_roll_call_and_the_front_desk(
-    app, make, today
+    app, make, today, auth
 ):
     now = datetime.now(UTC).astimezone(BRUSSELS)
     if now.time() < time(0, 30):
-        pytest.skip("needs a session that started at least half an hour ago today")
+        by_design("before 00:30 Brussels time no session of today started half an hour ago")
     start = (now - timedelta(minutes=30)).time().replace(second=0, microsecond=0)
     session_id = make.session(today, start, time(23, 59))
     people = [make.participant(name=n) for n in ("An", "Ben", "Cis")]
     for person in people:
         make.enrol(session_id, person)
-    client = log_in(app, Role.PROMOTOR, make)
+    client = auth.as_role(Role.PROMOTOR)
     data = {"step": "confirm", "present": people[:2]}
     assert client.post(f"/sessions/{session_id}/roll-call", data=data).status_code == 302
     session_page = client.get(f"/sessions/{session_id}").get_data(as_text=True)

@@ -31,10 +31,9 @@ from app.models import (
     TrainingMode,
 )
 from app.supervision.operations import selfreports
-from tests.integration.conftest import PAST, reopen, scan
-from tests.integration.test_certificates import pdf_text
-from tests.integration.test_selfreports import link_supervisor, portal_client
-from tests.integration.test_web_planning import log_in
+from tests.helpers.courses import pdf_text
+from tests.helpers.portal import link_supervisor, portal_client
+from tests.helpers.web import PAST, reopen, scan
 
 MONDAYS = [PAST + timedelta(days=7 * week) for week in range(4)]  # 5, 12, 19, 26 January 2026
 NAME = "Chloé Janssens"
@@ -186,8 +185,8 @@ def from_certificate(app, client, training: int, person: int) -> dict:  # type: 
         return {**certificate.figures["attendance"], "text": pdf_text(certificate.pdf)}
 
 
-def test_every_page_file_and_certificate_shows_the_same_hours(app, make, chloe):
-    promotor = log_in(app, Role.PROMOTOR, make)
+def test_every_page_file_and_certificate_shows_the_same_hours(app, make, chloe, auth):
+    promotor = auth.as_role(Role.PROMOTOR)
     training, person = chloe["training"], chloe["participant"]
     # Present: 2 h 25 + 2 h 15 + 2 h 45 + 2 h e-learning = 9 h 25; justified 2 h 45;
     # unjustified 20 + 30 min = 50 min.
@@ -223,8 +222,8 @@ def test_every_page_file_and_certificate_shows_the_same_hours(app, make, chloe):
     assert "Aanwezige uren: de geregistreerde tijd" in " ".join(certificate["text"].split())
 
 
-def test_whole_lessons_change_the_hours_everywhere_alike(app, make, chloe):
-    promotor = log_in(app, Role.PROMOTOR, make)
+def test_whole_lessons_change_the_hours_everywhere_alike(app, make, chloe, auth):
+    promotor = auth.as_role(Role.PROMOTOR)
     training, person = chloe["training"], chloe["participant"]
     with app.app_context():
         db.session.get(Training, training).hours_method = "lessons"
@@ -252,10 +251,10 @@ def test_whole_lessons_change_the_hours_everywhere_alike(app, make, chloe):
     assert "Aanwezige uren per les" in " ".join(certificate["text"].split())
 
 
-def test_the_hours_method_is_set_on_the_training_form_and_in_the_api(app, make, chloe):
+def test_the_hours_method_is_set_on_the_training_form_and_in_the_api(app, make, chloe, auth):
     from app.models import AuditRecord
 
-    promotor = log_in(app, Role.PROMOTOR, make)
+    promotor = auth.as_role(Role.PROMOTOR)
     training = chloe["training"]
     page = promotor.get(f"/trainings/{training}").get_data(as_text=True)
     assert "uren aanwezig: geregistreerde tijd" in page  # the default, said on the training
@@ -296,9 +295,9 @@ def test_the_hours_method_is_set_on_the_training_form_and_in_the_api(app, make, 
     assert refused.status_code == 400 and refused.get_json()["field"] == "hours_method"
 
 
-def test_paid_leave_periods_only_for_participants_on_paid_leave(app, make, chloe):
+def test_paid_leave_periods_only_for_participants_on_paid_leave(app, make, chloe, auth):
     training = chloe["training"]
-    promotor = log_in(app, Role.PROMOTOR, make)
+    promotor = auth.as_role(Role.PROMOTOR)
     page = promotor.get(f"/trainings/{training}/participants/{chloe['participant']}")
     # On leave, under its regime's name (betaald educatief verlof: the default).
     assert "Betaald educatief verlof per lesperiode" in page.get_data(as_text=True)

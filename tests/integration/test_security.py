@@ -9,7 +9,8 @@ from app.config import DefaultConfig
 from app.extensions import db
 from app.models import ApiToken, Role, User
 from tests.builders import PASSWORD
-from tests.conftest import TEST_REDIS_URL
+from tests.helpers.config import TEST_REDIS_URL
+from tests.helpers.preconditions import missing
 
 
 @pytest.fixture
@@ -76,9 +77,7 @@ def test_login_limits_can_live_in_redis(make, database_url, tmp_path):
     try:
         store.flushdb()
     except redis.ConnectionError:
-        import pytest
-
-        pytest.skip("no Redis on 127.0.0.1:6379")
+        missing(f"Redis at {TEST_REDIS_URL}", "sudo apt-get install redis-server")
     config = {
         "TESTING": True,
         "WTF_CSRF_ENABLED": False,

@@ -15,13 +15,7 @@ from app.domain.thresholds import AttendanceFigures
 from app.extensions import db
 from app.models import Participant, Training
 from app.supervision.operations import selfreports
-from tests.integration.test_selfreports import (
-    EVENING,
-    MONDAY,
-    elearning_training,
-    link_supervisor,
-    report,
-)
+from tests.helpers.portal import EVENING, MONDAY, elearning_training, link_supervisor, report
 
 H = timedelta(hours=1)
 

@@ -5,7 +5,7 @@ reminds; a supervisor sees only their own participants."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -18,94 +18,21 @@ from app.models import (
     AuditRecord,
     OutboxMail,
     Participant,
-    PortalSignIn,
     Role,
     SelfReport,
     SelfReportDecision,
     Training,
-    TrainingEnrolment,
-    TrainingMode,
 )
 from app.supervision.operations import selfreports
-from app.supervision.operations import supervisors as supervisors_ops
-from tests.integration.test_web_planning import log_in
-
-MONDAY = date(2026, 1, 5)  # a working day long past: operations get their own ``now``
-EVENING = datetime.combine(MONDAY, time(20), tzinfo=BRUSSELS)
-
-
-def elearning_training(app, make, today, participant_ids, branch="Gent", code="EL-7") -> int:  # type: ignore[no-untyped-def]
-    """An e-learning training without sessions; the participants enrolled since long ago."""
-    from app.participants.operations.enrolling import enrol_in_elearning
-    from app.planning.operations import create_project, create_training
-    from tests.builders import _planner
-
-    with app.app_context():
-        planner = Actor(_planner(branch))
-        project = create_project(planner, "E-project", f"ESF-EL-{code}", branch)
-        training = create_training(planner, project, "Excel online", code, TrainingMode.ELEARNING)
-        for pid in participant_ids:
-            enrol_in_elearning(planner, training, db.session.get(Participant, pid))
-        for enrolment in db.session.scalars(
-            select(TrainingEnrolment).where(TrainingEnrolment.training_id == training.id)
-        ):
-            enrolment.enrolled_on = MONDAY - timedelta(days=30)
-        db.session.commit()
-        return training.id
-
-
-def link_supervisor(app, participant_id: int, name: str, email: str) -> int:  # type: ignore[no-untyped-def]
-    with app.app_context():
-        supervisor = supervisors_ops.set_supervisor(
-            Actor(None), db.session.get(Participant, participant_id), name, email
-        )
-        db.session.commit()
-        return supervisor.id
-
-
-def report(
-    app,
-    training_id,
-    participant_id,
-    day=MONDAY,
-    start=time(9),
-    end=time(11),
-    minutes=None,
-    now=EVENING,
-    replaces=None,
-):  # type: ignore[no-untyped-def]
-    """Report through the operation the portal calls; the refusal (if any) is raised."""
-    with app.app_context():
-        made = selfreports.report_hours(
-            Actor(None),
-            db.session.get(Training, training_id),
-            db.session.get(Participant, participant_id),
-            day,
-            start,
-            end,
-            minutes,
-            "Module 3: formules",
-            now,
-            replaces=db.session.get(SelfReport, replaces) if replaces else None,
-        )
-        db.session.commit()
-        return made.id
-
-
-def portal_client(app, email: str):  # type: ignore[no-untyped-def]
-    """A client signed in to the portal as ``email`` (the mailed link is tested in test_portal)."""
-    with app.app_context():
-        now = datetime.now(UTC)
-        sign_in = PortalSignIn(
-            email=email, nonce_hash=email, requested_at=now, expires_at=now, used_at=now
-        )
-        db.session.add(sign_in)
-        db.session.commit()
-        sign_in_id = sign_in.id
-    client = app.test_client()
-    with client.session_transaction() as session:
-        session["portal_sign_in"] = sign_in_id
-    return client
+from tests.helpers.portal import (
+    EVENING,
+    MONDAY,
+    elearning_training,
+    link_supervisor,
+    portal_client,
+    report,
+)
+from tests.helpers.preconditions import by_design
 
 
 @pytest.fixture
@@ -284,7 +211,7 @@ def test_an_approved_report_is_never_changed_a_correction_replaces_it_once_appro
 def test_the_participant_reports_in_the_portal_and_reads_the_refusal(app, course):
     now = datetime.now(UTC).astimezone(BRUSSELS)
     if now.hour < 1:
-        pytest.skip("just after midnight there is no hour of today to report yet")
+        by_design("before 01:00 Brussels time there is no hour of today to report yet")
     client = portal_client(app, "an@example.org")
     page = client.get("/portal/hours").get_data(as_text=True)
     assert "Excel online (EL-7)" in page
@@ -305,9 +232,11 @@ def test_the_participant_reports_in_the_portal_and_reads_the_refusal(app, course
     assert "wacht op goedkeuring" in training_page
 
 
-def test_the_promotor_sees_what_waits_since_when_and_reminds_the_supervisor(app, make, course):
+def test_the_promotor_sees_what_waits_since_when_and_reminds_the_supervisor(
+    app, make, course, auth
+):
     waiting = report(app, course["training"], course["an"])
-    client = log_in(app, Role.PROMOTOR, make)
+    client = auth.as_role(Role.PROMOTOR)
     page = client.get(f"/trainings/{course['training']}/self-reports").get_data(as_text=True)
     assert "An Peeters" in page and "Sara Baas" in page and "dagen" in page
     with app.app_context():
@@ -337,8 +266,8 @@ def test_the_promotor_sees_what_waits_since_when_and_reminds_the_supervisor(app,
     assert "Excel online" in inbox
 
 
-def test_another_branch_sees_neither_the_reports_nor_the_supervisor(app, make, course):
-    client = log_in(app, Role.PROMOTOR, make, branch="Brugge")
+def test_another_branch_sees_neither_the_reports_nor_the_supervisor(app, make, course, auth):
+    client = auth.as_role(Role.PROMOTOR, branch="Brugge")
     assert client.get(f"/trainings/{course['training']}/self-reports").status_code == 404
 
 
@@ -389,9 +318,9 @@ def test_the_api_creates_a_supervisor_and_links_participants(app, make, course):
     assert other.get(f"/supervisors/{body['id']}").status_code == 404
 
 
-def test_the_portal_and_the_staffs_new_pages_are_dutch_throughout(app, make, course):
+def test_the_portal_and_the_staffs_new_pages_are_dutch_throughout(app, make, course, auth):
     """As the crawl in test_translations: no English interface word on the new pages."""
-    from tests.integration.test_translations import ENGLISH, _visible_words
+    from tests.helpers.translations import ENGLISH, _visible_words
 
     report(app, course["training"], course["an"])
     link_supervisor(app, course["ben"], "An Peeters", "an@example.org")  # both roles
@@ -405,7 +334,7 @@ def test_the_portal_and_the_staffs_new_pages_are_dutch_throughout(app, make, cou
         assert response.status_code == 200, path
         words = _visible_words(response.get_data(as_text=True))
         assert not words & ENGLISH, (path, sorted(words & ENGLISH))
-    staff = log_in(app, Role.ADMIN, make, branch=None)
+    staff = auth.as_role(Role.ADMIN, branch=None)
     for path in (
         "/from-participants",
         f"/trainings/{course['training']}/self-reports",

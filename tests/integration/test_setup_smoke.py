@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from app import create_app
-from tests.conftest import ClosingClient
+from tests.helpers.config import ClosingClient
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -16,7 +16,7 @@ from sqlalchemy.exc import OperationalError
 from app.extensions import db
 from app.models import AuditRecord, Participant, Role
 from tests.concurrency import same_time
-from tests.integration.test_web_planning import log_in
+from tests.helpers.preconditions import by_design
 
 
 def csv(prefix: str, n: int) -> bytes:
@@ -37,7 +37,9 @@ def participants(app) -> int:  # type: ignore[no-untyped-def]
         return db.session.scalar(select(func.count()).select_from(Participant))
 
 
-def test_an_import_that_fails_after_some_rows_stores_none_of_them(app, make, today, monkeypatch):
+def test_an_import_that_fails_after_some_rows_stores_none_of_them(
+    app, make, today, monkeypatch, auth
+):
     """The 503 says "nothing was saved": the rows before the failure, their enrolments and
     their QR-code mails are rolled back too (on SQLite each row's savepoint used to commit on
     its own, as the issue's import that stored 2 participants, 26 enrolments and 2 mails)."""
@@ -60,7 +62,7 @@ def test_an_import_that_fails_after_some_rows_stores_none_of_them(app, make, tod
         return real(*args, **kwargs)
 
     monkeypatch.setattr(importing, "create_participant", failing_third)
-    client = log_in(app, Role.PROMOTOR, make)
+    client = auth.as_role(Role.PROMOTOR)
     before = participants(app)
     answer = client.post(
         "/participants/import",
@@ -88,7 +90,7 @@ def other_writer(app, database_url):  # type: ignore[no-untyped-def]
     """Another process's writer (the embedded worker, a scanner): holds SQLite's write lock
     for 50 ms at a time, again and again, until the test ends."""
     if not database_url.startswith("sqlite"):
-        pytest.skip("SQLite's write lock only")
+        by_design("SQLite's write lock; PostgreSQL has none to wait for")
     path = database_url.removeprefix("sqlite:///")
     stop = threading.Event()
     rounds: list[int] = []
@@ -111,8 +113,8 @@ def other_writer(app, database_url):  # type: ignore[no-untyped-def]
     thread.join(10)
 
 
-def test_imports_at_once_while_another_connection_writes_all_succeed(app, make, other_writer):
-    promotors = [log_in(app, Role.PROMOTOR, make) for _ in range(4)]
+def test_imports_at_once_while_another_connection_writes_all_succeed(app, make, other_writer, auth):
+    promotors = [auth.as_role(Role.PROMOTOR) for _ in range(4)]
     before = participants(app)
     answers = same_time(4, lambda i: import_file(promotors[i], csv(f"P{i}x", 10)))
     assert [a.status_code for a in answers] == [200] * 4
@@ -122,7 +124,7 @@ def test_imports_at_once_while_another_connection_writes_all_succeed(app, make, 
 
 
 def test_pages_that_read_and_write_meanwhile_never_answer_database_is_locked(
-    app, make, today, other_writer
+    app, make, today, other_writer, auth
 ):
     """A GET reads without the write lock and takes it only to write (here: an API token's last
     use, written with the request); POSTs take it at their start."""
@@ -130,7 +132,7 @@ def test_pages_that_read_and_write_meanwhile_never_answer_database_is_locked(
 
     session_id = make.session(today + timedelta(days=3))
     people = [make.participant(name=f"Deelnemer {i}") for i in range(6)]
-    promotors = [log_in(app, Role.PROMOTOR, make) for _ in range(6)]
+    promotors = [auth.as_role(Role.PROMOTOR) for _ in range(6)]
     apis = [make.api() for _ in range(6)]
 
     def work(i: int):  # type: ignore[no-untyped-def]
@@ -149,16 +151,18 @@ def test_pages_that_read_and_write_meanwhile_never_answer_database_is_locked(
         assert db.session.scalar(select(func.count()).select_from(Enrolment)) == 6
 
 
-def test_a_page_that_only_reads_does_not_wait_for_the_write_lock(app, make, today, database_url):
+def test_a_page_that_only_reads_does_not_wait_for_the_write_lock(
+    app, make, today, database_url, auth
+):
     """While another connection holds SQLite's write lock (a long import, the worker), pages
     that only read answer at once; a form that writes waits for the lock instead of failing."""
     if not database_url.startswith("sqlite"):
-        pytest.skip("SQLite's write lock only")
+        by_design("SQLite's write lock; PostgreSQL has none to wait for")
     from datetime import timedelta
 
     session_id = make.session(today + timedelta(days=3))
     an = make.participant(name="An")
-    promotor = log_in(app, Role.PROMOTOR, make)
+    promotor = auth.as_role(Role.PROMOTOR)
     holder = sqlite3.connect(
         database_url.removeprefix("sqlite:///"), isolation_level=None, check_same_thread=False
     )

@@ -9,6 +9,8 @@ from pathlib import Path
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
+from tests.helpers.translations import ENGLISH, _visible_words
+
 ROOT = Path(__file__).resolve().parents[2]
 CATALOG = ROOT / "app" / "translations" / "nl" / "LC_MESSAGES"
 
@@ -56,21 +58,7 @@ def test_dutch_by_default_and_english_on_request(client):
     assert "Log in" in client.get("/login").get_data(as_text=True)
 
 
-ENGLISH = {"the", "and", "with", "yes", "no", "save", "cancel", "delete", "none", "from",
-           "until", "back", "submit", "required", "invalid", "error", "please", "hours",
-           "present", "absent", "participants", "sessions", "enrolled", "change", "not"}  # fmt: skip
-
-
-def _visible_words(html: str) -> set[str]:
-    import re
-
-    html = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S | re.I)
-    text = re.sub(r"<[^>]+>", " ", html)
-    text = re.sub(r"\S+@\S+|https?://\S+", " ", text)  # addresses are data, not interface
-    return {w.lower() for w in re.findall(r"[A-Za-z]+", text)}
-
-
-def test_every_page_speaks_dutch_and_writes_hours_with_a_decimal_comma(app, make):
+def test_every_page_speaks_dutch_and_writes_hours_with_a_decimal_comma(app, make, auth):
     """A crawl of the pages in Dutch: no English interface word on any of them, and hours with
     a decimal comma (the catalogue test above proves each marked string is translated; this
     one finds strings that were never marked)."""
@@ -78,8 +66,7 @@ def test_every_page_speaks_dutch_and_writes_hours_with_a_decimal_comma(app, make
 
     from app.extensions import db
     from app.models import Role, Session
-    from tests.integration.conftest import PAST, reopen, scan
-    from tests.integration.test_web_planning import log_in
+    from tests.helpers.web import PAST, reopen, scan
 
     session_id = make.session(PAST, time(9), time(12), time(10, 15), time(10, 30))
     person = make.participant(name="Anneke Peeters", email="anneke@voorbeeld.be")
@@ -98,7 +85,7 @@ def test_every_page_speaks_dutch_and_writes_hours_with_a_decimal_comma(app, make
         session.location = "Lokaal 1"
         training_id, project_id = session.training_id, session.training.project_id
         db.session.commit()
-    client = log_in(app, Role.ADMIN, make, branch=None)
+    client = auth.as_role(Role.ADMIN, branch=None)
     pages = [
         "/", "/?month=", "/archive", "/projects", f"/projects/{project_id}",
         f"/trainings/{training_id}", f"/trainings/{training_id}/series",
@@ -179,7 +166,7 @@ def dutch_problems(text: str, phrases: set[str]) -> list[str]:
     return found
 
 
-def test_dutch_formats_on_every_page_file_mail_and_exchange_state(app, make):
+def test_dutch_formats_on_every_page_file_mail_and_exchange_state(app, make, auth):
     """Roll call with the software's own reasons, the export's registrations, the outbox with a
     withdrawn mail and its date, the exchange page with a waiting event and its codes mapping,
     self-reported hours (portal and promotor), a justification's session, the paper list PDF:
@@ -206,14 +193,8 @@ def test_dutch_formats_on_every_page_file_mail_and_exchange_state(app, make):
         Session,
     )
     from app.participants.operations.codes import reissue_code
-    from tests.integration.conftest import PAST, reopen
-    from tests.integration.test_selfreports import (
-        elearning_training,
-        link_supervisor,
-        portal_client,
-        report,
-    )
-    from tests.integration.test_web_planning import log_in
+    from tests.helpers.portal import elearning_training, link_supervisor, portal_client, report
+    from tests.helpers.web import PAST, reopen
 
     phrases = _english_phrases()
     assert "left at the end" in phrases and "in this period; lost above" in phrases
@@ -253,7 +234,7 @@ def test_dutch_formats_on_every_page_file_mail_and_exchange_state(app, make):
     report(app, elearning, el, start=time(9), end=time(10, 30))
     report(app, elearning, el, start=None, end=None, minutes=45)
     # An exchange connection whose event waits behind an earlier one that could not go out.
-    client = log_in(app, Role.ADMIN, make, branch=None)
+    client = auth.as_role(Role.ADMIN, branch=None)
     with app.app_context():
         gent = db.session.scalar(select(Branch.id).where(Branch.name == "Gent"))
     client.post(
@@ -321,7 +302,7 @@ def test_dutch_formats_on_every_page_file_mail_and_exchange_state(app, make):
     assert "1,50" in texts["/portal/hours"]
 
 
-def test_counts_agree_with_their_noun_and_a_typed_time_is_no_scan(app, make, today):
+def test_counts_agree_with_their_noun_and_a_typed_time_is_no_scan(app, make, today, auth):
     """ "1 sessie", never "1 sessies"; enrolling a class counts the sessions that take them
     (not a cancelled one); a late arrival typed in the future is refused without speaking of
     a scan."""
@@ -331,7 +312,6 @@ def test_counts_agree_with_their_noun_and_a_typed_time_is_no_scan(app, make, tod
     from app.extensions import db
     from app.models import Role, Session
     from app.planning.operations import cancel_session
-    from tests.integration.test_web_planning import log_in
 
     later = today + timedelta(days=14)
     first = make.session(later, time(9), time(12))
@@ -344,7 +324,7 @@ def test_counts_agree_with_their_noun_and_a_typed_time_is_no_scan(app, make, tod
         cancel_session(Actor(None), db.session.get(Session, cancelled), "ziek", datetime.now(UTC))
         db.session.commit()
     person = make.participant(name="Anneke Peeters")
-    client = log_in(app, Role.PROMOTOR, make)
+    client = auth.as_role(Role.PROMOTOR)
     page = " ".join(client.get(f"/trainings/{training_id}").get_data(as_text=True).split())
     assert "ingeschreven voor de 1 sessie;" in page and "1 sessies" not in page
     done = client.post(
@@ -363,7 +343,7 @@ def test_counts_agree_with_their_noun_and_a_typed_time_is_no_scan(app, make, tod
         return
     now_session = make.session(today, time(0, 0), time(23, 59))
     make.enrol(now_session, person)
-    trainer = log_in(app, Role.ADMIN, make, branch=None)
+    trainer = auth.as_role(Role.ADMIN, branch=None)
     answer = trainer.post(
         f"/sessions/{now_session}/late-arrival",
         data={"late-participant": str(person), "late-arrived": "23:58"},

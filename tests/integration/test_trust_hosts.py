@@ -18,9 +18,8 @@ from flask import Flask
 from app import create_app
 from app.links import external_url
 from app.models import Role
-from tests.conftest import BASE_CONFIG
-from tests.integration.test_mail import SMTP_PORT, Inbox
-from tests.integration.test_passwords import deliver
+from tests.helpers.config import BASE_CONFIG
+from tests.helpers.mail import MAIL_TO_INBOX, SMTP_PORT, Inbox, deliver
 from tests.processes import ROOT, free_port
 
 HOSTILE = "evil.example"
@@ -29,18 +28,7 @@ LINK = re.compile(r"https?://[^\s\"<>]+/(?:password/reset|portal/link)/[A-Za-z0-
 
 @pytest.fixture
 def app_config() -> dict:
-    return {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": SMTP_PORT, "MAIL_RETRY_SECONDS": 1}
-
-
-@pytest.fixture(name="inbox")
-def smtp_inbox():  # type: ignore[no-untyped-def]
-    from aiosmtpd.controller import Controller
-
-    handler = Inbox()
-    controller = Controller(handler, hostname="127.0.0.1", port=SMTP_PORT)
-    controller.start()
-    yield handler
-    controller.stop()
+    return MAIL_TO_INBOX
 
 
 def links_mailed(app: Flask, inbox: Inbox) -> list[str]:
@@ -205,12 +193,7 @@ def test_a_production_app_needs_a_public_address(database_url, tmp_path):
 
 def _unit_env(tmp_path: Path, **changes: str | None) -> dict[str, str]:
     """deploy/aanwezig.env.example with the units' own settings, on SQLite in ``tmp_path``."""
-    from tests.integration.test_two_servers import (
-        DEPLOY,
-        read_env_file,
-        unit_commands,
-        with_unit_environment,
-    )
+    from tests.helpers.deploy import DEPLOY, read_env_file, unit_commands, with_unit_environment
 
     env = {**os.environ, **read_env_file(DEPLOY / "aanwezig.env.example")}
     env.update(
@@ -230,7 +213,7 @@ def _unit_env(tmp_path: Path, **changes: str | None) -> dict[str, str]:
 
 
 def _unit_command(unit: str, key: str) -> list[str]:
-    from tests.integration.test_two_servers import unit_commands
+    from tests.helpers.deploy import unit_commands
 
     return unit_commands(unit)[key][0]
 

@@ -15,9 +15,7 @@ from __future__ import annotations
 
 import os
 import re
-import shlex
 import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -31,60 +29,23 @@ import pytest
 import requests
 from sqlalchemy import create_engine, text
 
-from tests.conftest import TEST_DATABASE_URL, TEST_REDIS_URL
+from tests.helpers.config import TEST_DATABASE_URL, TEST_REDIS_URL
+from tests.helpers.deploy import BIN, DEPLOY, read_env_file, unit_commands, with_unit_environment
+from tests.helpers.preconditions import by_design_reason, missing
 from tests.processes import ROOT, Relay, free_port, wait_until
 
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(
-        not TEST_DATABASE_URL, reason="the two-server test needs PostgreSQL (TEST_DATABASE_URL)"
+        not TEST_DATABASE_URL,
+        reason=by_design_reason("the two-server test runs on PostgreSQL (TEST_DATABASE_URL)"),
     ),
 ]
-DEPLOY = ROOT / "deploy"
-BIN = str(Path(sys.executable).parent)
 PEOPLE = 60
 PASSWORD = "long enough password"
 
 
 # --- what deploy/ says, read from its files -----------------------------------------------------
-
-
-def read_env_file(path: Path) -> dict[str, str]:
-    """KEY=VALUE lines as systemd's EnvironmentFile= reads them (comments and blanks skipped)."""
-    values = {}
-    for line in path.read_text().splitlines():
-        line = line.strip()
-        if line and not line.startswith("#"):
-            key, _, value = line.partition("=")
-            values[key.strip()] = value.strip()
-    return values
-
-
-def unit_commands(unit: str) -> dict[str, list[list[str]]]:
-    """A unit's ExecStartPre/ExecStart command lines and Environment= settings, with the
-    checkout's path (/opt/aanwezig) and its venv put where this test runs from."""
-    found: dict[str, list[list[str]]] = {"ExecStartPre": [], "ExecStart": [], "Environment": []}
-    for line in (DEPLOY / "systemd" / unit).read_text().splitlines():
-        key, _, value = line.partition("=")
-        if key in found:
-            value = value.replace("/opt/aanwezig/.venv/bin", BIN).replace(
-                "/opt/aanwezig", str(ROOT)
-            )
-            found[key].append(shlex.split(value))
-    return found
-
-
-def with_unit_environment(
-    env: dict[str, str], unit: dict[str, list[list[str]]], run: Path
-) -> dict[str, str]:
-    """``env`` with the unit's own Environment= settings added, as systemd starts its commands
-    (AANWEZIG_PRODUCTION among them: a production start); its runtime folder put in ``run``."""
-    found = dict(env)
-    for setting in unit["Environment"]:
-        key, _, value = setting[0].partition("=")
-        found[key] = value.replace("/run/aanwezig-web", str(run))
-    (run / "metrics").mkdir(parents=True, exist_ok=True)
-    return found
 
 
 # The name users reach the servers at (AANWEZIG_PUBLIC_URL), the only host they answer to.
@@ -573,7 +534,7 @@ def proxy(cluster: Cluster, tmp_path_factory: pytest.TempPathFactory) -> Iterato
         "/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None
     )
     if nginx is None:
-        pytest.skip("nginx is not installed (make test installs it: apt-get install nginx)")
+        missing("nginx", "sudo apt-get install nginx (make proxy)")
     folder = tmp_path_factory.mktemp("nginx")
     cert, key = _self_signed(folder)
     found = Proxy(free_port(), free_port(), cert)

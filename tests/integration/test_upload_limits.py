@@ -10,8 +10,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import JustificationRequest
 from tests.concurrency import same_time
-from tests.integration.test_portal_absences import PDF, held_session, send
-from tests.integration.test_selfreports import portal_client
+from tests.helpers.portal import PDF, held_session, portal_client, send
 
 
 def stored(app) -> int:  # type: ignore[no-untyped-def]

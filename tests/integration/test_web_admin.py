@@ -9,11 +9,10 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Branch, ClosureDay, OutboxMail, Role, User
 from tests.builders import PASSWORD, future_monday
-from tests.integration.test_web_planning import log_in
 
 
-def test_support_creates_changes_and_deactivates_a_user(app, make):
-    client = log_in(app, Role.ADMIN, make, branch=None)
+def test_support_creates_changes_and_deactivates_a_user(app, make, auth):
+    client = auth.as_role(Role.ADMIN, branch=None)
     make.user(Role.PROMOTOR, "Gent")  # makes the branch
     with app.app_context():
         gent = db.session.scalar(select(Branch.id).where(Branch.name == "Gent"))
@@ -41,14 +40,14 @@ def test_support_creates_changes_and_deactivates_a_user(app, make):
     assert refused.status_code == 200  # a deactivated user cannot log in
 
 
-def test_only_support_manages_users(app, make):
-    client = log_in(app, Role.PROMOTOR, make)
+def test_only_support_manages_users(app, make, auth):
+    client = auth.as_role(Role.PROMOTOR)
     assert client.get("/admin/users").status_code == 403
     assert client.get("/admin/closure-days").status_code == 403
 
 
-def test_a_duplicate_user_is_refused_on_the_form(app, make):
-    client = log_in(app, Role.ADMIN, make, branch=None, email="boss@example.org")
+def test_a_duplicate_user_is_refused_on_the_form(app, make, auth):
+    client = auth.as_role(Role.ADMIN, branch=None, email="boss@example.org")
     response = client.post(
         "/admin/users",
         data={
@@ -61,8 +60,8 @@ def test_a_duplicate_user_is_refused_on_the_form(app, make):
     assert response.status_code == 200 and "bestaat al" in response.get_data(as_text=True)
 
 
-def test_branches_and_closure_days(app, make):
-    client = log_in(app, Role.ADMIN, make, branch=None)
+def test_branches_and_closure_days(app, make, auth):
+    client = auth.as_role(Role.ADMIN, branch=None)
     client.post("/admin/branches", data={"name": "Brugge"})
     monday = future_monday()
     tuesday = monday + timedelta(days=1)
@@ -75,11 +74,11 @@ def test_branches_and_closure_days(app, make):
     assert (monday + timedelta(days=2)).strftime("%d/%m/%Y") + " 10:00" in page
 
 
-def test_the_outbox_shows_the_mail_and_its_qr_code(app, make, today):
+def test_the_outbox_shows_the_mail_and_its_qr_code(app, make, today, auth):
     session_id = make.session(today)
     participant = make.participant(email="an@example.org")
     make.enrol(session_id, participant)
-    client = log_in(app, Role.PROMOTOR, make)
+    client = auth.as_role(Role.PROMOTOR)
     assert "an@example.org" in client.get("/admin/outbox").get_data(as_text=True)
     with app.app_context():
         mail_id = db.session.scalar(select(OutboxMail.id))
@@ -87,7 +86,7 @@ def test_the_outbox_shows_the_mail_and_its_qr_code(app, make, today):
     assert "Je lessen" in page
     image = client.get(f"/admin/outbox/{mail_id}/image.png")
     assert image.status_code == 200 and image.data.startswith(b"\x89PNG")
-    other = log_in(app, Role.PROMOTOR, make, branch="Brugge")
+    other = auth.as_role(Role.PROMOTOR, branch="Brugge")
     assert other.get(f"/admin/outbox/{mail_id}").status_code == 404
 
 

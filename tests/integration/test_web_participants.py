@@ -11,7 +11,6 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import AuditRecord, OutboxMail, Participant, Role
 from app.participants.importing import parse_rows
-from tests.integration.test_web_planning import log_in
 
 
 def count(app, model) -> int:  # type: ignore[no-untyped-def]
@@ -60,8 +59,8 @@ def add(client, **fields):  # type: ignore[no-untyped-def]
         ({"branch": "Nowhere"}, "branch", ""),
     ],
 )
-def test_a_bad_participant_is_refused_next_to_the_field(app, make, fields, field, message):
-    client = log_in(app, Role.PROMOTOR, make, english=True)
+def test_a_bad_participant_is_refused_next_to_the_field(app, make, fields, field, message, auth):
+    client = auth.as_role(Role.PROMOTOR, english=True)
     response = add(client, **fields)
     assert response.status_code == 200
     page = response.get_data(as_text=True)
@@ -69,9 +68,9 @@ def test_a_bad_participant_is_refused_next_to_the_field(app, make, fields, field
     assert count(app, Participant) == 0
 
 
-def test_a_duplicate_national_number_is_refused_and_the_form_stays_filled(app, make):
+def test_a_duplicate_national_number_is_refused_and_the_form_stays_filled(app, make, auth):
     make.participant(national_number="85.07.30-033.28")
-    client = log_in(app, Role.PROMOTOR, make, english=True)
+    client = auth.as_role(Role.PROMOTOR, english=True)
     response = add(client, name="An Twee", national_number="85073003328")
     page = response.get_data(as_text=True)
     assert response.status_code == 200 and "already exists" in page
@@ -79,8 +78,8 @@ def test_a_duplicate_national_number_is_refused_and_the_form_stays_filled(app, m
     assert count(app, Participant) == 1
 
 
-def test_a_participant_is_added_and_shown_masked(app, make):
-    client = log_in(app, Role.PROMOTOR, make, english=True)
+def test_a_participant_is_added_and_shown_masked(app, make, auth):
+    client = auth.as_role(Role.PROMOTOR, english=True)
     response = add(client, national_number="85.07.30-033.28")
     assert response.status_code == 302
     page = client.get(response.headers["Location"]).get_data(as_text=True)
@@ -91,9 +90,9 @@ def test_a_participant_is_added_and_shown_masked(app, make):
 # --- Importing ---------------------------------------------------------------------------------
 
 
-def test_a_csv_import_reports_every_bad_line_and_keeps_the_good_rows(app, make):
+def test_a_csv_import_reports_every_bad_line_and_keeps_the_good_rows(app, make, auth):
     make.participant(national_number="85.07.30-033.28")
-    client = log_in(app, Role.PROMOTOR, make, english=True)
+    client = auth.as_role(Role.PROMOTOR, english=True)
     csv_text = (
         "Name,E-mail,National number\n"
         "Ann,ann@example.org,90.02.15-123.70\n"
@@ -114,8 +113,8 @@ def test_a_csv_import_reports_every_bad_line_and_keeps_the_good_rows(app, make):
     assert names(app) == ["Ann", "Eva", "Participant 1"]
 
 
-def test_an_xlsx_import_puts_back_the_leading_zero_of_a_number_typed_as_a_number(app, make):
-    client = log_in(app, Role.PROMOTOR, make, english=True)
+def test_an_xlsx_import_puts_back_the_leading_zero_of_a_number_typed_as_a_number(app, make, auth):
+    client = auth.as_role(Role.PROMOTOR, english=True)
     data = xlsx(
         ("naam", "email", "rijksregisternummer"),
         ("Lotte", "lotte@example.org", 2031512304),  # 02.03.15-123.04 typed as a number
@@ -138,8 +137,8 @@ def test_an_xlsx_import_puts_back_the_leading_zero_of_a_number_typed_as_a_number
         ("people.csv", b"\x00\x01\x02name", "not a readable CSV file"),
     ],
 )
-def test_an_unreadable_file_is_refused_next_to_the_file_field(app, make, name, data, message):
-    client = log_in(app, Role.PROMOTOR, make, english=True)
+def test_an_unreadable_file_is_refused_next_to_the_file_field(app, make, name, data, message, auth):
+    client = auth.as_role(Role.PROMOTOR, english=True)
     response = upload(client, name, data)
     page = response.get_data(as_text=True)
     assert response.status_code == 200
@@ -147,9 +146,9 @@ def test_an_unreadable_file_is_refused_next_to_the_file_field(app, make, name, d
     assert count(app, Participant) == 0
 
 
-def test_a_file_for_another_branch_is_refused(app, make):
+def test_a_file_for_another_branch_is_refused(app, make, auth):
     make.user(Role.PROMOTOR, "Brugge")
-    client = log_in(app, Role.PROMOTOR, make, english=True)
+    client = auth.as_role(Role.PROMOTOR, english=True)
     response = upload(client, "people.csv", b"name,email\nAn,an@example.org\n", branch="Brugge")
     assert response.status_code == 200 and 'id="import-branch-errors"' in response.get_data(
         as_text=True
@@ -178,11 +177,11 @@ def test_parse_rows_is_pure_and_reads_each_dialect():
 # --- The participant page ----------------------------------------------------------------------
 
 
-def test_resend_and_reissue_queue_mail_and_are_audited(app, make, today):
+def test_resend_and_reissue_queue_mail_and_are_audited(app, make, today, auth):
     session_id = make.session(today)
     person = make.participant(email="an@example.org")
     make.enrol(session_id, person)
-    client = log_in(app, Role.PROMOTOR, make, english=True)
+    client = auth.as_role(Role.PROMOTOR, english=True)
     page = client.get(f"/participants/{person}").get_data(as_text=True)
     assert "data-confirm" in page and f"/participants/{person}/reissue" in page
     assert count(app, OutboxMail) == 1
@@ -205,22 +204,22 @@ def test_resend_and_reissue_queue_mail_and_are_audited(app, make, today):
     assert "participant.code_resend" in actions and "participant.code_reissue" in actions
 
 
-def test_revealing_is_for_planners_and_is_not_cached(app, make):
+def test_revealing_is_for_planners_and_is_not_cached(app, make, auth):
     person = make.participant(national_number="85.07.30-033.28")
-    client = log_in(app, Role.ADMIN, make, branch=None)
+    client = auth.as_role(Role.ADMIN, branch=None)
     response = client.post(f"/participants/{person}/reveal")
     assert "85.07.30-033.28" in response.get_data(as_text=True)
     assert response.headers["Cache-Control"] == "no-store"
-    frontdesk = log_in(app, Role.FRONTDESK, make)
+    frontdesk = auth.as_role(Role.FRONTDESK)
     assert frontdesk.post(f"/participants/{person}/reveal").status_code == 403
     assert frontdesk.get(f"/participants/{person}/qr.png").status_code == 403
 
 
-def test_the_list_searches_on_name_and_email(app, make):
+def test_the_list_searches_on_name_and_email(app, make, auth):
     make.participant(name="An Peeters", email="an@example.org")
     make.participant(name="Ben Claes", email="ben@example.org")
     make.participant(name="Cis Brugge", branch="Brugge")
-    client = log_in(app, Role.PROMOTOR, make)
+    client = auth.as_role(Role.PROMOTOR)
     page = client.get("/participants/?q=peet").get_data(as_text=True)
     assert "An Peeters" in page and "Ben Claes" not in page
     page = client.get("/participants/?q=BEN@").get_data(as_text=True)
@@ -228,17 +227,17 @@ def test_the_list_searches_on_name_and_email(app, make):
     assert "Cis Brugge" not in client.get("/participants/").get_data(as_text=True)
 
 
-def test_a_search_takes_underscore_and_percent_as_typed(app, make):
+def test_a_search_takes_underscore_and_percent_as_typed(app, make, auth):
     make.participant(name="Jan Peeters", email="jan_peeters@example.org")
     make.participant(name="Jos Aerts", email="janXpeeters@example.org")
-    client = log_in(app, Role.PROMOTOR, make)
+    client = auth.as_role(Role.PROMOTOR)
     page = client.get("/participants/?q=jan_p").get_data(as_text=True)
     assert "Jan Peeters" in page and "Jos Aerts" not in page
     assert "Jan Peeters" not in client.get("/participants/?q=%25").get_data(as_text=True)
 
 
-def test_a_row_with_a_control_character_is_reported_and_the_rest_imported(app, make):
-    client = log_in(app, Role.PROMOTOR, make, english=True)
+def test_a_row_with_a_control_character_is_reported_and_the_rest_imported(app, make, auth):
+    client = auth.as_role(Role.PROMOTOR, english=True)
     csv_text = "name,email\nA\x01n,an@example.org\nBo,bo@example.org\n"  # a NUL would refuse the whole file
     page = upload(client, "people.csv", csv_text.encode()).get_data(as_text=True)
     assert "Line 2: Remove the invisible control characters from this field." in page

@@ -14,23 +14,6 @@ from app.models import Enrolment, Participant, Project, Role, Session, Training
 from tests.builders import PASSWORD
 
 
-def log_in(  # type: ignore[no-untyped-def]
-    app, role: Role, make, branch: str | None = "Gent", email: str | None = None, english=False
-):
-    """A test client logged in as a new user; ``english`` switches the interface to English."""
-    user_id = make.user(role, branch, email=email)
-    client = app.test_client()
-    with app.app_context():
-        from app.models import User
-
-        address = db.session.get(User, user_id).email
-    response = client.post("/login", data={"email": address, "password": PASSWORD})
-    assert response.status_code == 302
-    if english:
-        client.post("/language/en", data={"next": "/"})
-    return client
-
-
 def count(app, model) -> int:  # type: ignore[no-untyped-def]
     with app.app_context():
         return db.session.scalar(select(func.count()).select_from(model))
@@ -63,16 +46,16 @@ def plan(app, client, today: date) -> tuple[int, int, int]:  # type: ignore[no-u
     return project_id, training_id, session_id
 
 
-def test_a_promotor_plans_a_project_training_and_session(app, make, today):
-    client = log_in(app, Role.PROMOTOR, make)
+def test_a_promotor_plans_a_project_training_and_session(app, make, today, auth):
+    client = auth.as_role(Role.PROMOTOR)
     _, training_id, session_id = plan(app, client, today)
     page = client.get(f"/trainings/{training_id}").get_data(as_text=True)
     assert "Excel 1" in page and "09:00" in page
     assert client.get(f"/sessions/{session_id}").status_code == 200
 
 
-def test_an_overlapping_session_is_refused_with_the_other_named(app, make, today):
-    client = log_in(app, Role.PROMOTOR, make)
+def test_an_overlapping_session_is_refused_with_the_other_named(app, make, today, auth):
+    client = auth.as_role(Role.PROMOTOR)
     _, training_id, session_id = plan(app, client, today)
     response = client.post(
         f"/trainings/{training_id}",
@@ -83,8 +66,8 @@ def test_an_overlapping_session_is_refused_with_the_other_named(app, make, today
     assert count(app, Session) == 1
 
 
-def test_adding_a_participant_with_a_bad_national_number_says_so(app, make):
-    client = log_in(app, Role.PROMOTOR, make)
+def test_adding_a_participant_with_a_bad_national_number_says_so(app, make, auth):
+    client = auth.as_role(Role.PROMOTOR)
     response = client.post(
         "/participants/",
         data={
@@ -109,8 +92,8 @@ def test_adding_a_participant_with_a_bad_national_number_says_so(app, make):
     assert "**.**.**-***.28" in client.get("/participants/").get_data(as_text=True)
 
 
-def test_a_csv_import_keeps_the_good_rows_and_names_the_bad_line(app, make):
-    client = log_in(app, Role.PROMOTOR, make)
+def test_a_csv_import_keeps_the_good_rows_and_names_the_bad_line(app, make, auth):
+    client = auth.as_role(Role.PROMOTOR)
     csv_text = "name;email;national_number\nAn;an@example.org;85.07.30-033.28\nBen;not-an-email;\nCis;cis@example.org;\n"
     response = client.post(
         "/participants/import",
@@ -127,8 +110,8 @@ def test_a_csv_import_keeps_the_good_rows_and_names_the_bad_line(app, make):
     assert count(app, Participant) == 2
 
 
-def test_an_xlsx_import(app, make):
-    client = log_in(app, Role.PROMOTOR, make)
+def test_an_xlsx_import(app, make, auth):
+    client = auth.as_role(Role.PROMOTOR)
     book = Workbook()
     sheet = book.active
     sheet.append(["name", "email", "national_number"])
@@ -146,8 +129,8 @@ def test_an_xlsx_import(app, make):
     assert count(app, Participant) == 1
 
 
-def test_enrolling_in_every_session_of_a_training(app, make, today):
-    client = log_in(app, Role.PROMOTOR, make)
+def test_enrolling_in_every_session_of_a_training(app, make, today, auth):
+    client = auth.as_role(Role.PROMOTOR)
     _, training_id, _ = plan(app, client, today)
     client.post(
         f"/trainings/{training_id}",
@@ -169,11 +152,11 @@ def test_enrolling_in_every_session_of_a_training(app, make, today):
     assert "Jan" in client.get(f"/sessions/{session_id}").get_data(as_text=True)
 
 
-def test_another_branch_gets_404_for_every_page(app, make, today):
-    gent = log_in(app, Role.PROMOTOR, make)
+def test_another_branch_gets_404_for_every_page(app, make, today, auth):
+    gent = auth.as_role(Role.PROMOTOR)
     project_id, training_id, session_id = plan(app, gent, today)
     participant = make.participant()
-    brugge = log_in(app, Role.PROMOTOR, make, branch="Brugge")
+    brugge = auth.as_role(Role.PROMOTOR, branch="Brugge")
     for path in (
         f"/projects/{project_id}",
         f"/trainings/{training_id}",
@@ -202,9 +185,9 @@ def test_a_trainer_sees_only_their_own_sessions(app, make, today):
     assert client.get("/projects").status_code == 403
 
 
-def test_support_reopens_a_locked_session_only_with_a_reason(app, make):
+def test_support_reopens_a_locked_session_only_with_a_reason(app, make, auth):
     session_id = make.session(date(2026, 1, 5), time(9), time(12))
-    client = log_in(app, Role.ADMIN, make, branch=None)
+    client = auth.as_role(Role.ADMIN, branch=None)
     client.post(f"/sessions/{session_id}/reopen", data={"reopen-reason": ""})
     with app.app_context():
         assert db.session.get(Session, session_id).reopened_at is None
@@ -218,18 +201,18 @@ def test_support_reopens_a_locked_session_only_with_a_reason(app, make):
     assert "05/01/2026" in page and "Scanner broke, paper list" in page
 
 
-def test_a_promotor_cannot_reopen(app, make):
+def test_a_promotor_cannot_reopen(app, make, auth):
     session_id = make.session(date(2026, 1, 5), time(9), time(12))
-    client = log_in(app, Role.PROMOTOR, make)
+    client = auth.as_role(Role.PROMOTOR)
     assert (
         client.post(f"/sessions/{session_id}/reopen", data={"reopen-reason": "x"}).status_code
         == 403
     )
 
 
-def test_revealing_the_national_number_is_recorded(app, make):
+def test_revealing_the_national_number_is_recorded(app, make, auth):
     participant = make.participant(national_number="85.07.30-033.28")
-    client = log_in(app, Role.PROMOTOR, make)
+    client = auth.as_role(Role.PROMOTOR)
     page = client.get(f"/participants/{participant}").get_data(as_text=True)
     assert "85.07.30-033.28" not in page and "**.**.**-***.28" in page
     page = client.post(f"/participants/{participant}/reveal").get_data(as_text=True)
@@ -253,8 +236,8 @@ class TestCsrf:
         assert response.status_code == 400
 
 
-def test_a_training_records_the_data_its_certificates_need(app, make):
-    client = log_in(app, Role.PROMOTOR, make)
+def test_a_training_records_the_data_its_certificates_need(app, make, auth):
+    client = auth.as_role(Role.PROMOTOR)
     client.post("/projects", data={"name": "Excel", "number": "ESF-7", "branch": "Gent"})
     with app.app_context():
         project_id = db.session.scalar(select(Project.id))
@@ -275,13 +258,15 @@ def test_a_training_records_the_data_its_certificates_need(app, make):
         )
 
 
-def test_the_certificate_data_can_be_changed_later_and_the_change_is_audited(app, make, today):
+def test_the_certificate_data_can_be_changed_later_and_the_change_is_audited(
+    app, make, today, auth
+):
     from app.models import AuditRecord, TrainingKind
 
     session_id = make.session(today)
     with app.app_context():
         training_id = db.session.get(Session, session_id).training_id
-    client = log_in(app, Role.PROMOTOR, make)
+    client = auth.as_role(Role.PROMOTOR)
     response = client.post(
         f"/trainings/{training_id}/details",
         data={
@@ -307,7 +292,7 @@ def test_the_certificate_data_can_be_changed_later_and_the_change_is_audited(app
     assert bad.status_code == 200
     with app.app_context():
         assert db.session.get(Training, training_id).exam_date == date(2026, 6, 30)
-    trainer = log_in(app, Role.TRAINER, make)
+    trainer = auth.as_role(Role.TRAINER)
     assert trainer.post(
         f"/trainings/{training_id}/details", data={"details-kind": "vocational"}
     ).status_code in (403, 404)

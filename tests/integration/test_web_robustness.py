@@ -11,7 +11,6 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import Project, Role, Session
 from tests.builders import PASSWORD
-from tests.integration.test_web_planning import log_in
 
 GARBAGE = [
     "",
@@ -92,8 +91,8 @@ def world(app, make, today):  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize("role", [Role.ADMIN, Role.PROMOTOR])
-def test_every_form_takes_garbage_without_a_server_error(app, make, world, role):
-    client = log_in(app, role, make, branch=None if role == Role.ADMIN else "Gent")
+def test_every_form_takes_garbage_without_a_server_error(app, make, world, role, auth):
+    client = auth.as_role(role, branch=None if role == Role.ADMIN else "Gent")
     projects_before = _count(app, Project)
     for path, fields in FORMS.items():
         url = path.format(**world)
@@ -112,8 +111,8 @@ def test_every_form_takes_garbage_without_a_server_error(app, make, world, role)
     assert _count(app, Project) == projects_before  # no garbage project made it in
 
 
-def test_the_get_pages_take_odd_query_strings(app, make, world):
-    client = log_in(app, Role.ADMIN, make, branch=None)
+def test_the_get_pages_take_odd_query_strings(app, make, world, auth):
+    client = auth.as_role(Role.ADMIN, branch=None)
     for path in (
         "/?filter=%00",
         "/archive?page=-5&filter=%ff",
@@ -139,8 +138,8 @@ def test_the_get_pages_take_odd_query_strings(app, make, world):
         "/sessions/-1",
     ],
 )
-def test_a_bad_id_answers_404(app, make, path):
-    client = log_in(app, Role.ADMIN, make, branch=None)
+def test_a_bad_id_answers_404(app, make, path, auth):
+    client = auth.as_role(Role.ADMIN, branch=None)
     assert client.get(path).status_code == 404
 
 
@@ -162,13 +161,13 @@ def test_a_bad_id_answers_404(app, make, path):
         "/admin/outbox/999999/renew",
     ],
 )
-def test_a_bad_id_answers_404_on_post(app, make, path):
-    client = log_in(app, Role.ADMIN, make, branch=None)
+def test_a_bad_id_answers_404_on_post(app, make, path, auth):
+    client = auth.as_role(Role.ADMIN, branch=None)
     assert client.post(path).status_code == 404
 
 
-def test_another_branch_gets_404_on_every_action(app, make, world):
-    brugge = log_in(app, Role.PROMOTOR, make, branch="Brugge")
+def test_another_branch_gets_404_on_every_action(app, make, world, auth):
+    brugge = auth.as_role(Role.PROMOTOR, branch="Brugge")
     for path in (
         "/trainings/{training}/enrol",
         "/trainings/{training}/details",
@@ -226,8 +225,8 @@ class TestCsrf:
         assert _count(app, Project) == 2
 
 
-def test_a_nul_character_is_refused_next_to_the_field_and_nothing_is_stored(app, make):
-    client = log_in(app, Role.PROMOTOR, make, branch="Gent")
+def test_a_nul_character_is_refused_next_to_the_field_and_nothing_is_stored(app, make, auth):
+    client = auth.as_role(Role.PROMOTOR, branch="Gent")
     before = _count(app, Project)
     response = client.post(
         "/projects", data={"name": "Excel\x00", "number": "ESF-1", "branch": "Gent"}
@@ -237,13 +236,13 @@ def test_a_nul_character_is_refused_next_to_the_field_and_nothing_is_stored(app,
     assert _count(app, Project) == before
 
 
-def test_the_api_refuses_control_characters_by_field(make):
+def test_the_api_refuses_control_characters_by_field(make, auth):
     api = make.api(Role.PROMOTOR)
     response = api.post("/participants", json={"name": "An\x00", "email": "an@example.org"})
     assert response.status_code == 400
     body = response.get_json()
     assert body["error"] == "invalid_request" and "name" in body["message"]
-    search = log_in(make.app, Role.PROMOTOR, make, branch="Gent").get("/participants/?q=An%00")
+    search = auth.as_role(Role.PROMOTOR, branch="Gent").get("/participants/?q=An%00")
     assert search.status_code == 200
 
 
@@ -274,8 +273,8 @@ def _said_what_is_wrong(client, response) -> bool:  # type: ignore[no-untyped-de
 
 
 @pytest.mark.parametrize("kind", sorted(REFUSED_EVERYWHERE))
-def test_every_form_says_what_is_wrong(app, make, world, kind):
-    client = log_in(app, Role.ADMIN, make, branch=None)
+def test_every_form_says_what_is_wrong(app, make, world, kind, auth):
+    client = auth.as_role(Role.ADMIN, branch=None)
     value = REFUSED_EVERYWHERE[kind]
     projects_before = _count(app, Project)
     for path, fields in FORMS.items():
@@ -288,14 +287,16 @@ def test_every_form_says_what_is_wrong(app, make, world, kind):
     assert _count(app, Project) == projects_before
 
 
-def test_no_out_of_range_date_or_number_is_stored_and_every_page_still_opens(app, make, world):
+def test_no_out_of_range_date_or_number_is_stored_and_every_page_still_opens(
+    app, make, world, auth
+):
     from datetime import date as date_type
 
     from sqlalchemy import Date, inspect
 
     from app.domain.limits import EARLIEST_DAY, LATEST_DAY
 
-    client = log_in(app, Role.ADMIN, make, branch=None)
+    client = auth.as_role(Role.ADMIN, branch=None)
     for path, fields in FORMS.items():
         url = path.format(**world)
         for value in OUT_OF_RANGE:
@@ -324,8 +325,8 @@ def test_no_out_of_range_date_or_number_is_stored_and_every_page_still_opens(app
         assert client.get(page.format(**world)).status_code == 200, page
 
 
-def test_raw_bytes_of_a_lone_surrogate_in_a_form_are_no_error(app, make):
-    client = log_in(app, Role.PROMOTOR, make, branch="Gent")
+def test_raw_bytes_of_a_lone_surrogate_in_a_form_are_no_error(app, make, auth):
+    client = auth.as_role(Role.PROMOTOR, branch="Gent")
     response = client.post(
         "/projects",
         data=b"name=Ex%ED%A0%80cel&number=ESF-%ED%A0%80&branch=Gent",
@@ -395,7 +396,7 @@ def test_every_number_field_refuses_an_absurd_number_with_a_message(app, form_pa
 
 def test_a_huge_number_of_minutes_in_the_portal_is_refused_in_dutch(app, make):
     from app.models import SelfReport
-    from tests.integration.test_selfreports import elearning_training, portal_client
+    from tests.helpers.portal import elearning_training, portal_client
 
     an = make.participant(name="An Peeters", email="an@example.org")
     training = elearning_training(app, make, None, [an])
@@ -416,10 +417,10 @@ def test_a_huge_number_of_minutes_in_the_portal_is_refused_in_dutch(app, make):
     assert _count(app, SelfReport) == 0
 
 
-def test_a_huge_number_of_exempted_minutes_is_refused_in_dutch(app, make, past_training):
+def test_a_huge_number_of_exempted_minutes_is_refused_in_dutch(app, make, past_training, auth):
     from app.models import Exemption
 
-    client = log_in(app, Role.PROMOTOR, make)
+    client = auth.as_role(Role.PROMOTOR)
     for value in HUGE_NUMBERS:
         response = client.post(
             f"/trainings/{past_training['training']}/participants/{past_training['ben']}/exemptions",
@@ -441,8 +442,8 @@ def test_a_huge_number_of_exempted_minutes_is_refused_in_dutch(app, make, past_t
      "/trainings/99999999999999999999999/attendance", "/portal/qr/99999999999999999999999.png",
      "/archive?page=" + "9" * 400, "/admin/users?edit=" + "9" * 400],
 )  # fmt: skip
-def test_a_huge_number_in_an_address_is_not_an_error(app, make, path):
-    client = log_in(app, Role.ADMIN, make, branch=None)
+def test_a_huge_number_in_an_address_is_not_an_error(app, make, path, auth):
+    client = auth.as_role(Role.ADMIN, branch=None)
     assert client.get(path).status_code in (200, 302, 404), path
 
 

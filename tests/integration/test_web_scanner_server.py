@@ -13,7 +13,6 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import ApiToken, AuditRecord, Role
-from tests.builders import PASSWORD
 
 ROOT = Path(__file__).resolve().parents[2]
 VENDOR = ROOT / "app" / "static" / "vendor" / "zxing-wasm"
@@ -24,24 +23,16 @@ def app_config() -> dict:
     return {"WTF_CSRF_ENABLED": True}
 
 
-def log_in(app, email: str):  # type: ignore[no-untyped-def]
-    client = app.test_client()
-    page = client.get("/login").get_data(as_text=True)
-    token = page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
-    client.post("/login", data={"email": email, "password": PASSWORD, "csrf_token": token})
-    return client
-
-
 def csrf(client) -> str:  # type: ignore[no-untyped-def]
     account = client.get("/scan/account")
     assert account.headers["Cache-Control"] == "no-store"
     return account.get_json()["csrf_token"]
 
 
-def test_the_signed_in_trainer_gives_the_page_its_own_scanner_token(app, make, today):
+def test_the_signed_in_trainer_gives_the_page_its_own_scanner_token(app, make, today, auth):
     trainer = make.user(Role.TRAINER, "Gent", email="tom@example.org")
     session_id = make.session(today, time(9), time(12), trainer_id=trainer)
-    client = log_in(app, "tom@example.org")
+    client = auth.log_in("tom@example.org")
     assert client.get("/scan/account").get_json()["name"]
 
     # Without the CSRF token (another site's page posting with the trainer's cookie): refused.
@@ -79,12 +70,12 @@ def test_the_signed_in_trainer_gives_the_page_its_own_scanner_token(app, make, t
     assert "Telefoon deur A" in scanners
 
 
-def test_nobody_signed_in_and_the_front_desk_get_no_token(app, make):
+def test_nobody_signed_in_and_the_front_desk_get_no_token(app, make, auth):
     make.user(Role.FRONTDESK, "Gent", email="balie@example.org")
     anonymous = app.test_client()
     assert anonymous.get("/scan/account").get_json() == {"signed_in": False}
     assert anonymous.post("/scan/device", json={}).status_code in (400, 401)
-    desk = log_in(app, "balie@example.org")
+    desk = auth.log_in("balie@example.org")
     account = desk.get("/scan/account").get_json()
     assert account["may_scan"] is False
     refused = desk.post("/scan/device", json={}, headers={"X-CSRFToken": account["csrf_token"]})
@@ -113,7 +104,7 @@ def test_only_the_decoder_worker_may_compile_webassembly(client):
 
 
 def test_a_sessions_scan_page_needs_a_login_and_opens_the_scanner_on_that_session(
-    app, make, client, today
+    app, make, client, today, auth
 ):
     tom = make.user(Role.TRAINER, "Gent", email="tom@example.org")
     other = make.user(Role.TRAINER, "Gent", email="eva@example.org")
@@ -122,11 +113,11 @@ def test_a_sessions_scan_page_needs_a_login_and_opens_the_scanner_on_that_sessio
     theirs = make.session(today, time(13), time(16), trainer_id=other)
     assert "/login" in client.get(f"/sessions/{mine}/scan").headers["Location"]
     assert client.get("/scan").status_code in (301, 308)
-    trainer = log_in(app, "tom@example.org")
+    trainer = auth.log_in("tom@example.org")
     assert trainer.get(f"/sessions/{mine}/scan").headers["Location"] == f"/scan/?session={mine}"
     assert trainer.get(f"/sessions/{theirs}/scan").status_code == 404
     assert trainer.get("/sessions/99999999999/scan").status_code == 404
-    assert log_in(app, "balie@example.org").get(f"/sessions/{mine}/scan").status_code == 403
+    assert auth.log_in("balie@example.org").get(f"/sessions/{mine}/scan").status_code == 403
 
 
 def test_the_vendored_decoder_is_the_one_its_checksums_name():

@@ -9,8 +9,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import AuditRecord, Enrolment, OutboxMail, Role, Session
 from tests.builders import PASSWORD
-from tests.integration.conftest import scan
-from tests.integration.test_web_planning import log_in
+from tests.helpers.web import scan
 
 PAST = date(2026, 1, 5)  # a Monday, long locked
 
@@ -24,13 +23,13 @@ def text(response) -> str:  # type: ignore[no-untyped-def]
     return response.get_data(as_text=True)
 
 
-def test_the_session_page_shows_times_deadline_status_and_live_state(app, make, today):
+def test_the_session_page_shows_times_deadline_status_and_live_state(app, make, today, auth):
     session_id = make.session(today, time(0, 0), time(23, 59), time(12), time(12, 30))
     an, ben = make.participant(name="An Peeters"), make.participant(name="Ben Claes")
     make.enrol(session_id, an)
     make.enrol(session_id, ben)
     scan(make.api(), session_id, make.code(an), datetime.now(UTC))
-    client = log_in(app, Role.PROMOTOR, make, english=True)
+    client = auth.as_role(Role.PROMOTOR, english=True)
     page = text(client.get(f"/sessions/{session_id}"))
     assert "00:00–23:59" in page and "12:00–12:30" in page and "Room 1" in page
     assert "Registration deadline" in page and "10:00" in page
@@ -43,10 +42,10 @@ def test_the_session_page_shows_times_deadline_status_and_live_state(app, make, 
     assert states == {an: "in", ben: "out"}
 
 
-def test_submitting_before_the_deadline_is_refused_with_a_clear_message(app, make, today):
+def test_submitting_before_the_deadline_is_refused_with_a_clear_message(app, make, today, auth):
     open_session = make.session(today)
     past_session = make.session(PAST, time(9), time(12))
-    client = log_in(app, Role.PROMOTOR, make, english=True)
+    client = auth.as_role(Role.PROMOTOR, english=True)
     page = text(client.post(f"/sessions/{open_session}/submit", follow_redirects=True))
     assert "can be submitted once its registration deadline has passed" in page
     page = text(client.post(f"/sessions/{past_session}/submit", follow_redirects=True))
@@ -58,9 +57,11 @@ def test_submitting_before_the_deadline_is_refused_with_a_clear_message(app, mak
     assert "already submitted" in page
 
 
-def test_reopening_needs_a_reason_shown_next_to_the_field_then_support_closes_again(app, make):
+def test_reopening_needs_a_reason_shown_next_to_the_field_then_support_closes_again(
+    app, make, auth
+):
     session_id = make.session(PAST, time(9), time(12))
-    client = log_in(app, Role.ADMIN, make, branch=None, english=True)
+    client = auth.as_role(Role.ADMIN, branch=None, english=True)
     response = client.post(f"/sessions/{session_id}/reopen", data={"reopen-reason": "   "})
     assert response.status_code == 200
     page = text(response)
@@ -86,9 +87,9 @@ def test_reopening_needs_a_reason_shown_next_to_the_field_then_support_closes_ag
     assert "session.reopen" in actions and "session.close" in actions
 
 
-def test_an_open_session_cannot_be_reopened(app, make, today):
+def test_an_open_session_cannot_be_reopened(app, make, today, auth):
     session_id = make.session(today)
-    client = log_in(app, Role.ADMIN, make, branch=None, english=True)
+    client = auth.as_role(Role.ADMIN, branch=None, english=True)
     page = text(
         client.post(
             f"/sessions/{session_id}/reopen", data={"reopen-reason": "x"}, follow_redirects=True
@@ -97,10 +98,10 @@ def test_an_open_session_cannot_be_reopened(app, make, today):
     assert "This session is not locked." in page
 
 
-def test_only_support_reopens_and_closes(app, make):
+def test_only_support_reopens_and_closes(app, make, auth):
     session_id = make.session(PAST, time(9), time(12))
     for role in (Role.PROMOTOR, Role.TRAINER, Role.FRONTDESK):
-        client = log_in(app, role, make)
+        client = auth.as_role(role)
         assert (
             client.post(f"/sessions/{session_id}/reopen", data={"reopen-reason": "x"}).status_code
             == 403
@@ -108,13 +109,13 @@ def test_only_support_reopens_and_closes(app, make):
         assert client.post(f"/sessions/{session_id}/close").status_code == 403
 
 
-def test_enrolling_from_the_session_page_mails_the_code_once(app, make, today):
+def test_enrolling_from_the_session_page_mails_the_code_once(app, make, today, auth):
     first = make.session(today)
     with app.app_context():
         training_id = db.session.get(Session, first).training_id
     second = make.session(today + timedelta(days=7), training_id=training_id)
     an, ben = make.participant(name="An"), make.participant(name="Ben")
-    client = log_in(app, Role.PROMOTOR, make, english=True)
+    client = auth.as_role(Role.PROMOTOR, english=True)
     page = text(
         client.post(
             f"/sessions/{first}/enrol",
@@ -134,10 +135,12 @@ def test_enrolling_from_the_session_page_mails_the_code_once(app, make, today):
     assert f'value="{ben}"' in page and f'value="{an}"' not in page
 
 
-def test_enrolling_nobody_or_someone_of_another_branch_is_refused_on_the_form(app, make, today):
+def test_enrolling_nobody_or_someone_of_another_branch_is_refused_on_the_form(
+    app, make, today, auth
+):
     session_id = make.session(today)
     stranger = make.participant(branch="Brugge")
-    client = log_in(app, Role.ADMIN, make, branch=None, english=True)
+    client = auth.as_role(Role.ADMIN, branch=None, english=True)
     response = client.post(f"/sessions/{session_id}/enrol", data={})
     assert response.status_code == 200
     assert "Choose at least one participant." in text(response)
@@ -150,12 +153,14 @@ def test_enrolling_nobody_or_someone_of_another_branch_is_refused_on_the_form(ap
     assert count(app, Enrolment) == 0
 
 
-def test_the_archive_lists_past_sessions_and_filters_the_reopened_and_unsubmitted(app, make, today):
+def test_the_archive_lists_past_sessions_and_filters_the_reopened_and_unsubmitted(
+    app, make, today, auth
+):
     plain = make.session(PAST, time(9), time(12))
     reopened = make.session(PAST + timedelta(days=1), time(9), time(12))
     submitted = make.session(PAST + timedelta(days=2), time(9), time(12))
     upcoming = make.session(today + timedelta(days=1))
-    client = log_in(app, Role.ADMIN, make, branch=None, english=True)
+    client = auth.as_role(Role.ADMIN, branch=None, english=True)
     client.post(f"/sessions/{reopened}/reopen", data={"reopen-reason": "Forgotten scan"})
     client.post(f"/sessions/{submitted}/submit")
 
@@ -171,7 +176,7 @@ def test_the_archive_lists_past_sessions_and_filters_the_reopened_and_unsubmitte
     assert shown("/archive?page=99") == {plain, reopened, submitted}
 
 
-def test_the_archive_pages(app, make):
+def test_the_archive_pages(app, make, auth):
     from app.planning.routes.dashboard import ARCHIVE_PAGE_SIZE
 
     first = make.session(PAST, time(8), time(9))
@@ -179,7 +184,7 @@ def test_the_archive_pages(app, make):
         training_id = db.session.get(Session, first).training_id
     for offset in range(1, ARCHIVE_PAGE_SIZE + 1):
         make.session(PAST - timedelta(days=offset), time(8), time(9), training_id=training_id)
-    client = log_in(app, Role.PROMOTOR, make, english=True)
+    client = auth.as_role(Role.PROMOTOR, english=True)
     assert "Page 1 of 2" in text(client.get("/archive"))
     page = text(client.get("/archive?page=2"))
     assert (
@@ -224,10 +229,10 @@ def test_a_trainer_sees_the_roster_but_plans_nothing(app, make, today):
     assert client.get(f"/participants/{person}").status_code == 403
 
 
-def test_the_session_times_are_brussels_wall_clock(app, make):
+def test_the_session_times_are_brussels_wall_clock(app, make, auth):
     """A summer session: the page shows the planned local times, the deadline in local time."""
     day = date(2026, 7, 2)  # a Thursday in summer time
     session_id = make.session(day, time(9), time(12))
-    client = log_in(app, Role.PROMOTOR, make, english=True)
+    client = auth.as_role(Role.PROMOTOR, english=True)
     page = text(client.get(f"/sessions/{session_id}"))
     assert "09:00–12:00" in page and "03/07/2026 10:00" in page

@@ -9,7 +9,6 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import AuditRecord, Branch, OutboxMail, Role, User
-from tests.integration.test_web_planning import log_in
 
 # Closure days may not lie in the past: one that stays in the future.
 CHRISTMAS_EVE = f"{datetime.now(UTC).year + 1}-12-24"
@@ -30,8 +29,8 @@ def new_user(branch: int, email: str = "new@example.org", password: str = "long 
     }
 
 
-def test_user_form_errors_are_shown_next_to_the_fields(app, make):
-    client = log_in(app, Role.ADMIN, make, branch=None, english=True)
+def test_user_form_errors_are_shown_next_to_the_fields(app, make, auth):
+    client = auth.as_role(Role.ADMIN, branch=None, english=True)
     response = client.post(
         "/admin/users", data={"email": "nope", "role": "boss", "branch": "99", "password": "short"}
     )
@@ -44,10 +43,10 @@ def test_user_form_errors_are_shown_next_to_the_fields(app, make):
         assert db.session.scalar(select(User.id).where(User.email == "nope")) is None
 
 
-def test_a_local_administrator_manages_only_their_own_branch(app, make):
+def test_a_local_administrator_manages_only_their_own_branch(app, make, auth):
     brugge_user = make.user(Role.TRAINER, "Brugge", email="bruno@example.org")
     gent_user = make.user(Role.TRAINER, "Gent", email="greet@example.org")
-    client = log_in(app, Role.ADMIN, make, branch="Gent", english=True)
+    client = auth.as_role(Role.ADMIN, branch="Gent", english=True)
     page = client.get("/admin/users").get_data(as_text=True)
     assert "greet@example.org" in page and "bruno@example.org" not in page
     assert "(all branches" not in page  # cannot make central users
@@ -104,8 +103,8 @@ def test_changes_to_users_are_audited_and_support_cannot_lock_itself_out(app, ma
     assert "user.deactivate" in actions and "user.activate" in actions
 
 
-def test_branch_and_closure_day_errors(app, make):
-    client = log_in(app, Role.ADMIN, make, branch=None, english=True)
+def test_branch_and_closure_day_errors(app, make, auth):
+    client = auth.as_role(Role.ADMIN, branch=None, english=True)
     client.post("/admin/branches", data={"name": "Brugge"})
     page = client.post("/admin/branches", data={"name": "Brugge"}).get_data(as_text=True)
     assert 'id="name-errors"' in page and "already exists" in page
@@ -125,8 +124,8 @@ def mail(app, make, today):  # type: ignore[no-untyped-def]
         return db.session.scalar(select(OutboxMail.id))
 
 
-def test_the_mail_view_shows_headers_text_and_the_qr_image(app, make, mail):
-    client = log_in(app, Role.PROMOTOR, make, english=True)
+def test_the_mail_view_shows_headers_text_and_the_qr_image(app, make, mail, auth):
+    client = auth.as_role(Role.PROMOTOR, english=True)
     page = client.get(f"/admin/outbox/{mail}").get_data(as_text=True)
     assert "an@example.org" in page and "noreply@aanwezig.local" in page
     assert "Subject" in page and "Beste An Peeters" in page
@@ -135,7 +134,7 @@ def test_the_mail_view_shows_headers_text_and_the_qr_image(app, make, mail):
     assert image.status_code == 200 and image.data.startswith(b"\x89PNG")
     assert client.get("/admin/outbox/999999").status_code == 404
     assert client.get("/admin/outbox/999999/image.png").status_code == 404
-    trainer = log_in(app, Role.TRAINER, make)
+    trainer = auth.as_role(Role.TRAINER)
     assert trainer.get(f"/admin/outbox/{mail}").status_code == 403
 
 
@@ -144,13 +143,13 @@ class TestRetry:
     def app_config(self) -> dict:
         return {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": 9}
 
-    def test_retry_now_makes_an_unsent_mail_due(self, app, make, mail):
+    def test_retry_now_makes_an_unsent_mail_due(self, app, make, mail, auth):
         with app.app_context():
             job = db.session.get(OutboxMail, mail).job
             job.due_at = datetime.now(UTC) + timedelta(hours=1)
             job.attempts, job.last_error = 3, "ConnectionRefusedError: [Errno 111]"
             db.session.commit()
-        client = log_in(app, Role.PROMOTOR, make, english=True)
+        client = auth.as_role(Role.PROMOTOR, english=True)
         page = client.get("/admin/outbox").get_data(as_text=True)
         assert "Retry now" in page and "ConnectionRefusedError" in page
         assert "next attempt" in page and "1 mail waits to be sent" in page
@@ -170,12 +169,12 @@ class TestRetry:
             as_text=True
         )
         assert "already sent" in page
-        other = log_in(app, Role.PROMOTOR, make, branch="Brugge")
+        other = auth.as_role(Role.PROMOTOR, branch="Brugge")
         assert other.post(f"/admin/outbox/{mail}/retry").status_code == 404
 
 
-def test_without_a_mail_server_there_is_nothing_to_retry(app, make, mail):
-    client = log_in(app, Role.PROMOTOR, make, english=True)
+def test_without_a_mail_server_there_is_nothing_to_retry(app, make, mail, auth):
+    client = auth.as_role(Role.PROMOTOR, english=True)
     page = client.get("/admin/outbox").get_data(as_text=True)
     assert "No mail server is configured" in page and "Retry now" not in page
     page = client.post(f"/admin/outbox/{mail}/retry", follow_redirects=True).get_data(as_text=True)

@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Job, OutboxMail, WorkerHeartbeat
-from tests.integration.test_jobs import queue_mails
+from tests.helpers.jobs import queue_mails
 from tests.processes import Relay, WorkerProcess, wait_until, worker_env
 
 pytestmark = pytest.mark.slow
@@ -138,7 +138,7 @@ def test_sigterm_finishes_the_mail_in_hand_and_gives_back_the_others(app, relay,
 def test_the_embedded_worker_thread_delivers_mail_in_the_web_process(database_url, tmp_path, relay):
     """The embedded default (make run): no worker process, a thread of the web server."""
     from app import create_app
-    from tests.conftest import BASE_CONFIG
+    from tests.helpers.config import BASE_CONFIG
 
     app = create_app(
         {

@@ -9,7 +9,7 @@ import numpy as np
 
 from scanner import cameras, cli
 from scanner.config import Settings
-from tests.scanner.conftest import run_scanner
+from tests.helpers.scanner import run_scanner
 
 
 def test_list_cameras_says_plainly_when_there_is_none(tmp_path):

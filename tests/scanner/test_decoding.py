@@ -12,7 +12,8 @@ import pytest
 import zxingcpp
 
 from scanner.decoding import FALLBACKS, FrameDecoder, decode, grey, pyzbar_decoder, zxing_decoder
-from tests.scanner.conftest import ROOT, SHARED
+from tests.helpers.preconditions import by_design_reason
+from tests.helpers.scanner import ROOT, SHARED
 from tests.scanner.frames import HARD_KINDS, degraded, empty_frames, hard_frames, hard_texts
 
 SAMPLES = SHARED / "qr-samples"
@@ -33,7 +34,8 @@ def samples() -> list[tuple[Path, str]]:
 
 
 @pytest.mark.skipif(
-    not SAMPLES.exists(), reason="../shared/qr-samples is not beside the repository"
+    not SAMPLES.exists(),
+    reason=by_design_reason("the photos in ../shared/qr-samples are not beside the repository"),
 )
 def test_real_photos_decode_at_least_as_well_as_zxing_cpp_alone():
     ours = baseline = 0

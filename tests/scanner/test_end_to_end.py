@@ -13,7 +13,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from tests.scanner.conftest import PYTHON, ROOT, LiveServer, run_scanner
+from tests.helpers.scanner import PYTHON, ROOT, LiveServer, run_scanner
 from tests.scanner.frames import code_image, on_background
 
 FPS = 10

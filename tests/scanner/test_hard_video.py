@@ -7,7 +7,7 @@ import cv2
 import numpy as np
 
 from scanner.decoding import grey, zxing_decoder
-from tests.scanner.conftest import run_scanner
+from tests.helpers.scanner import run_scanner
 from tests.scanner.frames import code_image, hard_low_light, on_background
 
 

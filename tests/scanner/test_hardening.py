@@ -5,7 +5,6 @@ and skipped without losing what comes after it."""
 from __future__ import annotations
 
 import json
-import re
 import resource
 import sqlite3
 import struct
@@ -17,27 +16,14 @@ from pathlib import Path
 
 import cv2
 
-from tests.scanner.conftest import PYTHON, ROOT, LiveServer, csrf, run_scanner
+from tests.helpers.scanner import (
+    PYTHON,
+    ROOT,
+    revoke_on_the_tokens_page,
+    run_scanner,
+    states,
+)
 from tests.scanner.frames import code_image, on_background
-
-
-def states(data: Path) -> list[tuple[str, str | None]]:
-    with sqlite3.connect(data / "journal.sqlite3") as db:
-        return db.execute("SELECT state, error FROM scans ORDER BY id").fetchall()
-
-
-def revoke_on_the_tokens_page(server: LiveServer) -> None:
-    """The trainer revokes every token the scanner might use, the way they would: on the
-    tokens page."""
-    web = server.web()
-    page = web.get(server.url + "/tokens", timeout=10).text
-    ids = re.findall(r'action="/tokens/(\d+)/revoke"', page)
-    assert ids, page
-    for token_id in ids:
-        web.post(
-            f"{server.url}/tokens/{token_id}/revoke", data={"csrf_token": csrf(page)}, timeout=10
-        ).raise_for_status()
-    assert "/revoke" not in web.get(server.url + "/tokens", timeout=10).text
 
 
 def test_scans_refused_for_a_revoked_token_wait_and_go_out_with_a_new_token(live_server, tmp_path):

@@ -18,9 +18,15 @@ import pytest
 import zxingcpp
 
 from scanner.address import AddressProblem, check_server
-from tests.scanner.conftest import LiveServer, csrf, free_port, run_scanner
+from tests.helpers.scanner import (
+    LiveServer,
+    csrf,
+    free_port,
+    revoke_on_the_tokens_page,
+    run_scanner,
+    states,
+)
 from tests.scanner.frames import on_background
-from tests.scanner.test_hardening import revoke_on_the_tokens_page, states
 
 
 def pairing_image(server: LiveServer, path: Path, name: str = "Laptop zaal 2") -> Path:

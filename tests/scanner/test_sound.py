@@ -12,7 +12,7 @@ import numpy as np
 
 from scanner.sound import RATE, SOUNDS, Device, WaveFile, choose_player
 from scanner.ui import GREEN, ORANGE, RED, Display
-from tests.scanner.conftest import run_scanner
+from tests.helpers.scanner import run_scanner
 
 
 def loudest(samples: np.ndarray) -> float:

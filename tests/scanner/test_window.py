@@ -14,20 +14,17 @@ import cv2
 import numpy as np
 import pytest
 
-from tests.scanner.conftest import PYTHON, ROOT, scanner_env
+from tests.helpers.preconditions import missing
+from tests.helpers.scanner import PYTHON, ROOT, scanner_env
 from tests.scanner.frames import on_background
 
 DATA = Path(__file__).parent / "data"
-REQUIRED = os.environ.get("AANWEZIG_REQUIRE_BROWSER") == "1"  # CI: every test tool must be there
 
 
 def need(tool: str) -> str:
     found = shutil.which(tool)
     if found is None:
-        message = f"{tool} is not installed (make test installs it: scripts/system-packages.sh)"
-        if REQUIRED:
-            pytest.fail(message)
-        pytest.skip(message)
+        missing(tool, "sudo apt-get install xvfb xdotool (make display)")
     return found
 
 

@@ -221,3 +221,57 @@ def test_no_two_areas_import_each_other():
         uses[area].add(name.split(".")[1])
     circles = {(a, b) for a in AREAS for b in uses[a] if a < b and a in uses[b]}
     assert circles == set(), "two areas import each other: move what they share under both"
+
+
+def _imported_test_modules(source: str, package: str) -> list[str]:
+    """The test modules and conftests that ``source``, a module of ``package``, imports."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            modules = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parent = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join([*parent, base] if base else parent)
+            # ``from tests.integration import test_mail`` imports a module by its name.
+            modules = [base, *(f"{base}.{alias.name}" for alias in node.names)]
+        else:
+            continue
+        found += [
+            module
+            for module in modules
+            if module.split(".")[-1].startswith("test_") or module.split(".")[-1] == "conftest"
+        ]
+    return found
+
+
+def test_no_test_module_imports_from_another_test_module_or_a_conftest():
+    """What tests share lives in fixtures (conftest.py, found by pytest) or in tests/helpers/:
+    a test module imported by another runs its module-level code twice and ties the two files
+    together, and a conftest imported by name is a second copy of the one pytest loaded."""
+    offending = {
+        str(path.relative_to(ROOT)): modules
+        for path in sorted((ROOT / "tests").rglob("*.py"))
+        if (
+            modules := _imported_test_modules(
+                path.read_text(), ".".join(path.relative_to(ROOT).parent.parts)
+            )
+        )
+    }
+    assert offending == {}
+
+
+def test_the_import_check_sees_each_way_of_importing_a_test_module():
+    cases = {
+        "from tests.integration.test_mail import Inbox": ["tests.integration.test_mail"],
+        "from .test_mail import Inbox": ["tests.integration.test_mail"],
+        "from . import test_mail": ["tests.integration.test_mail"],
+        "import tests.integration.test_mail": ["tests.integration.test_mail"],
+        "from tests.conftest import BASE_CONFIG": ["tests.conftest"],
+        "from ..conftest import BASE_CONFIG": ["tests.conftest"],
+        "from tests.helpers.mail import Inbox": [],
+        "from tests.builders import PASSWORD": [],
+    }
+    for line, expected in cases.items():
+        assert _imported_test_modules(line, "tests.integration") == expected, line

@@ -3,62 +3,11 @@ say so, any name renders, the paper list ("Paper list") keeps its shape with man
 
 from __future__ import annotations
 
-import io
 from copy import deepcopy
-
-from pypdf import PdfReader
 
 from app.certificates.pdf import diligence_pdf, latin, regular_enrolment_pdf
 from app.exports.pdf import LESSONS_PER_PAGE, Lesson, PaperList, paper_list_pdf
-
-
-def pages(data: bytes) -> list[str]:
-    return [" ".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(data)).pages]
-
-
-DILIGENCE = {
-    "schema": 1,
-    "kind": "diligence",
-    "training": {
-        "id": 7,
-        "name": "Boekhouding",
-        "code": "BH-2",
-        "kind": "vocational",
-        "recognition_number": "",
-        "joint_committee": "200",
-        "joint_committee_date": "2025-06-30",
-        "per_school_year": True,
-    },
-    "organisation": {"branch": "Antwerpen", "project": "Werk in zicht", "project_number": "ESF-9"},
-    "participant": {"id": 3, "name": "Zoë Maes", "national_number": "**.**.**-***.28"},
-    "schedule": {
-        "lesson_days": ["dinsdag 18:00-21:30 (pauze 19:30-19:45)", "donderdag 18:00-21:00"],
-        "start_date": "2025-09-02",
-        "end_date": "2026-06-18",
-        "last_exam_date": "2026-06-25",
-    },
-    "issued_on": "2026-01-06",
-    "correction": None,
-    "period": ["2025-09-02", "2025-12-31"],
-    "hours": {
-        "A": "180.50",
-        "B": "12.00",
-        "C": "162.50",
-        "D": "6.00",
-        "span": ["2025-09-02", "2026-06-18"],
-        "basis": "A omvat de lesuren van het schooljaar 2025-2026.",
-    },
-    "attendance": {
-        "theoretical": "60.25",
-        "given": "57.75",
-        "present": "48.00",
-        "justified": "3.25",
-        "unjustified": "6.50",
-        "exempted": "0.00",
-        "late_enrolment": "0.00",
-    },
-    "early_termination": None,
-}
+from tests.helpers.courses import DILIGENCE, pages
 
 
 def test_the_diligence_certificate_prints_every_field_of_rule_10():

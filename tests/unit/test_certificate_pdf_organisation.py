@@ -16,7 +16,7 @@ from app.certificates.pdf import (
     resit_notice_pdf,
     resit_participation_pdf,
 )
-from tests.unit.test_certificate_pdf import DILIGENCE, pages
+from tests.helpers.courses import DILIGENCE, pages
 
 ORGANISATION = {
     "branch": "Antwerpen",

@@ -14,6 +14,18 @@ the message is chosen in ``fields``, when the answer is written.
 The views use the package as one namespace (``from app.api import schemas as s``).
 """
 
+from app.api.schemas.absences import (
+    DocumentField,
+    FormIdList,
+    JustificationCreate,
+    JustificationFilter,
+    JustificationList,
+    JustificationOut,
+    JustificationRequestFilter,
+    JustificationRequestList,
+    JustificationRequestOut,
+    JustificationRequestReject,
+)
 from app.api.schemas.attendance import (
     AttendanceOut,
     AttendanceRowOut,
@@ -108,6 +120,11 @@ from app.api.schemas.registrations import (
     ScannedParticipant,
     ScanOut,
 )
+from app.api.schemas.rollcall import (
+    RollCallMarkFilter,
+    RollCallMarkList,
+    RollCallMarkOut,
+)
 from app.api.schemas.sessions import (
     RegistrationFilter,
     RosterEntryOut,
@@ -150,6 +167,7 @@ __all__ = [
     "CountField",
     "CountOut",
     "DayField",
+    "DocumentField",
     "EnrolmentCreate",
     "EnrolmentOut",
     "Error",
@@ -161,9 +179,18 @@ __all__ = [
     "ExemptionCreate",
     "ExemptionOut",
     "Flag",
+    "FormIdList",
     "IdField",
     "IdList",
     "IncompleteResolve",
+    "JustificationCreate",
+    "JustificationFilter",
+    "JustificationList",
+    "JustificationOut",
+    "JustificationRequestFilter",
+    "JustificationRequestList",
+    "JustificationRequestOut",
+    "JustificationRequestReject",
     "MomentField",
     "MomentQuery",
     "OptionalChoice",
@@ -192,7 +219,10 @@ __all__ = [
     "RegistrationsWritten",
     "Request",
     "RollCallIn",
+    "RollCallMarkFilter",
     "RollCallMarkIn",
+    "RollCallMarkList",
+    "RollCallMarkOut",
     "RosterEntryOut",
     "RosterOut",
     "ScanCreate",

@@ -66,6 +66,10 @@ class AttendanceOut(Answer):
     # break; "lessons": a lesson counted present gives its planned hours (docs/rules.md).
     hours_method: HoursMethod
     items: list[AttendanceRowOut]
+    # Paged (see Paging): the participants in all pages, and this page.
+    total: int = 0
+    page: int = 1
+    per_page: int = 0
 
 
 class PublicKeyOut(Answer):

@@ -29,6 +29,7 @@ from app.domain.limits import (
     has_control_characters,
     has_line_breaks,
 )
+from app.domain.refusals import BY_CODE
 from app.errors import Refusal
 
 # Each a function of the problem's context, so the message is translated when it is answered.
@@ -499,6 +500,7 @@ class Error(BaseModel):
 
     model_config = ConfigDict(extra="allow")
 
-    error: str
+    # One of the catalogue's codes (app.domain.refusals), each with one status everywhere.
+    error: Annotated[str, WithJsonSchema({"type": "string", "enum": sorted(BY_CODE)})]
     message: str
     field: str | None = None

@@ -68,6 +68,10 @@ class SupervisorList(Answer):
 
 class SelfReportList(Answer):
     items: list[SelfReportOut]
+    # Paged lists (see Paging): the number of items in all pages, and this page.
+    total: int = 0
+    page: int = 1
+    per_page: int = 0
 
 
 _LISTS: dict[type[BaseModel], type[BaseModel]] = {

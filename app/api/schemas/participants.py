@@ -148,6 +148,8 @@ class TrainingEnrolmentOut(Answer):
     participant_id: int
     sessions: int
     created: int
+    # Cancelled sessions take nobody: left out of the enrolment and named here.
+    skipped_session_ids: list[int] = []
 
 
 class EnrolmentOut(Answer):

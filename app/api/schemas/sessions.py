@@ -110,4 +110,8 @@ class RosterEntryOut(Answer):
 
 class RosterOut(Answer):
     session: SessionOut
+    # One page of the roster (see Paging): the participants in all pages, and this page.
     participants: list[RosterEntryOut]
+    total: int = 0
+    page: int = 1
+    per_page: int = 0

@@ -4,6 +4,7 @@ a training, and e-learning without sessions."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -15,6 +16,7 @@ from app.audit import Actor
 from app.db import lock_people
 from app.domain.certificates import LeaveRegime
 from app.domain.cutoff import BRUSSELS
+from app.domain.enrolment import EnrolmentRefusal, enrolment_refusal, skipped_in_bulk
 from app.errors import Refusal
 from app.extensions import db
 from app.mail import messages
@@ -35,19 +37,14 @@ def enrol(
 
     Returns the enrolment and whether it is new (enrolling twice is harmless, not an error).
     """
-    if participant.branch_id != session.training.project.branch_id:
-        raise Refusal("other_branch", _l("This participant belongs to another branch."), status=403)
-    if session.cancelled:
-        raise Refusal("cancelled", _l("This session was cancelled."), status=409)
     # Two enrolments at once: the second waits, then finds the first's enrolment, training
     # enrolment and code mail (the row is read again for its end and its code's mail).
     db.session.flush()  # a refresh would drop this request's unflushed changes to the row
     lock_people([participant.id])
     db.session.refresh(participant, ["ended_at", "code_sent_at"])
-    if participant.ended_at is not None:
-        raise Refusal(
-            "participant_ended", _l("This participant record was ended or merged."), status=409
-        )
+    refusal = _refusal_of(participant, session, ended=participant.ended_at is not None)
+    if refusal is not None:
+        raise _refused(refusal)
     existing = db.session.scalars(
         select(Enrolment).where(
             Enrolment.session_id == session.id, Enrolment.participant_id == participant.id
@@ -63,6 +60,28 @@ def enrol(
     if notify and participant.code_sent_at is None:
         messages.queue_code_mail(participant)
     return enrolment, True
+
+
+# What each refusal of ``app.domain.enrolment.enrolment_refusal`` says, and its status.
+REFUSALS = {
+    EnrolmentRefusal.OTHER_BRANCH: (_l("This participant belongs to another branch."), 403),
+    EnrolmentRefusal.PARTICIPANT_ENDED: (_l("This participant record was ended or merged."), 409),
+    EnrolmentRefusal.CANCELLED: (_l("This session was cancelled."), 409),
+}
+
+
+def _refusal_of(participant: Participant, session: Session, ended: bool) -> EnrolmentRefusal | None:
+    return enrolment_refusal(
+        participant_branch_id=participant.branch_id,
+        session_branch_id=session.training.project.branch_id,
+        participant_ended=ended,
+        session_cancelled=session.cancelled,
+    )
+
+
+def _refused(refusal: EnrolmentRefusal) -> Refusal:
+    message, status = REFUSALS[refusal]
+    return Refusal(refusal.value, message, status=status)
 
 
 def _enrol_in_training(actor: Actor, training: Training, participant: Participant) -> None:
@@ -89,14 +108,25 @@ def enrol_in_training(actor: Actor, sessions: list[Session], participant: Partic
 
     The first-enrolment mail is composed after all of them, so it lists every session.
     """
-    return enrol_all(actor, sessions, [participant])
+    return enrol_all(actor, sessions, [participant]).created
+
+
+@dataclass(frozen=True)
+class Enrolled:
+    """What enrolling many people at once did: how many enrolments are new, and the cancelled
+    sessions left out (nobody was enrolled in them), to be told to the user."""
+
+    created: int
+    skipped: tuple[Session, ...] = ()
 
 
 def enrol_all(
     actor: Actor, sessions: Sequence[Session], participants: Sequence[Participant]
-) -> int:
-    """Enrol every participant in every session (a class in a whole training); returns how many
-    enrolments are new. Enrolling twice is harmless, as with :func:`enrol`.
+) -> Enrolled:
+    """Enrol every participant in every session (a class in a whole training). Enrolling twice
+    is harmless, as with :func:`enrol`, and the same rule decides who may be enrolled where
+    (``app.domain.enrolment``): a cancelled session is left out and named in the answer; any
+    other refusal refuses the whole request.
 
     What :func:`enrol` does for one, in a fixed number of statements whatever the number of
     people and sessions: the enrolments, the training enrolments (the first session enrolment
@@ -104,26 +134,33 @@ def enrol_all(
     inserted in one statement (per thousand rows), and whoever is enrolled for the first time
     ever gets their QR code mail once, listing all their sessions.
     """
-    # A cancelled session is given to nobody: enrolling a class in a training skips it.
-    sessions = list({s.id: s for s in sessions if not s.cancelled}.values())
+    sessions = list({s.id: s for s in sessions}.values())
     participants = list({p.id: p for p in participants}.values())
     if not sessions or not participants:
-        return 0
+        return Enrolled(0)
     lock_people(p.id for p in participants)  # as in enrol: one request at a time per person
     # Read again after the lock: a merge at the same moment may have ended one.
     db.session.flush()
-    ended = db.session.scalars(
-        select(Participant.id).where(
-            Participant.id.in_([p.id for p in participants]), Participant.ended_at.is_not(None)
+    ended = set(
+        db.session.scalars(
+            select(Participant.id).where(
+                Participant.id.in_([p.id for p in participants]),
+                Participant.ended_at.is_not(None),
+            )
         )
-    ).first()
-    if ended is not None:
-        raise Refusal(
-            "participant_ended", _l("This participant record was ended or merged."), status=409
-        )
-    branch_of = {s.training_id: s.training.project.branch_id for s in sessions}
-    if any(p.branch_id != branch for p in participants for branch in branch_of.values()):
-        raise Refusal("other_branch", _l("This participant belongs to another branch."), status=403)
+    )
+    left_out: dict[int, Session] = {}
+    for participant in participants:
+        for session in sessions:
+            refusal = _refusal_of(participant, session, ended=participant.id in ended)
+            if skipped_in_bulk(refusal):
+                left_out[session.id] = session
+            elif refusal is not None:
+                raise _refused(refusal)
+    skipped = tuple(sorted(left_out.values(), key=lambda s: (s.day, s.start, s.id)))
+    sessions = [s for s in sessions if s.id not in left_out]
+    if not sessions:
+        return Enrolled(0, skipped)
     existing = set(
         db.session.execute(
             select(Enrolment.session_id, Enrolment.participant_id).where(
@@ -141,7 +178,7 @@ def enrol_all(
         if (s.id, p.id) not in existing
     ]  # fmt: skip
     if not new:
-        return 0
+        return Enrolled(0, skipped)
     training_of = {s.id: s.training_id for s in sessions}
     _enrol_all_in_trainings(
         actor, {(training_of[row["session_id"]], row["participant_id"]) for row in new}, now
@@ -157,7 +194,7 @@ def enrol_all(
         )
     )
     messages.queue_code_mails([p for p in participants if p.id in unsent])
-    return len(new)
+    return Enrolled(len(new), skipped)
 
 
 def _enrol_all_in_trainings(actor: Actor, pairs: set[tuple[int, int]], now: datetime) -> None:
@@ -245,7 +282,7 @@ def enrol_in_elearning(actor: Actor, training: Training, participant: Participan
     return True
 
 
-def enrol_training_participants(actor: Actor, session: Session) -> int:
+def enrol_training_participants(actor: Actor, session: Session) -> Enrolled:
     """Enrol the training's participants (those still active) in one of its sessions."""
     people = db.session.scalars(
         select(Participant)

@@ -3,10 +3,12 @@ their forms."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime
 
+from flask import flash
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import Select, select
 from sqlalchemy.orm import contains_eager, selectinload
@@ -125,3 +127,18 @@ def _trainer_free_or_confirmed(
     ]
     form.confirm_trainer.flags.shown = True
     return False
+
+
+def _flash_skipped(skipped: Sequence[Session]) -> None:
+    """Say which cancelled sessions an enrolment left out, by date: never dropped silently."""
+    if not skipped:
+        return
+    flash(
+        ngettext(
+            "Nobody was enrolled in the cancelled session of %(sessions)s.",
+            "Nobody was enrolled in the %(num)d cancelled sessions of %(sessions)s.",
+            len(skipped),
+            sessions=", ".join(f"{s.day:%d/%m/%Y} {s.start:%H:%M}" for s in skipped),
+        ),
+        "warning",
+    )

@@ -69,7 +69,7 @@ def series(training_id: int) -> ResponseReturnValue:
                 enrolled = 0
                 if form.enrol_all.data:
                     enrolled = sum(
-                        enrolling.enrol_training_participants(actor(), session)
+                        enrolling.enrol_training_participants(actor(), session).created
                         for session in created
                     )
                 flash(

@@ -13,7 +13,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from app import scoping
-from app.errors import Refusal
+from app.domain.sessions import may_override_registrations_outside
 from app.extensions import db
 from app.forms import ConfirmForm
 from app.models import (
@@ -36,6 +36,7 @@ from app.planning.forms import (
 from app.planning.routes.common import (
     _can_plan,
     _enrol_form,
+    _flash_skipped,
     _now,
     _trainer_choices,
     _trainer_free_or_confirmed,
@@ -152,7 +153,7 @@ def edit_session(session_id: int) -> ResponseReturnValue:
         "planning/session_edit.html",
         session=session,
         form=form,
-        is_admin=current_user.role == Role.ADMIN,
+        may_override=may_override_registrations_outside(current_user.role.value),
     )
 
 
@@ -201,13 +202,17 @@ def enrol_training_participants(session_id: int) -> ResponseReturnValue:
     session = _session(session_id)
     if ConfirmForm().validate_on_submit():
         with refusals_shown():
-            created = enrolling_ops.enrol_training_participants(actor(), session)
-            flash(
-                ngettext(
-                    "%(num)d participant enrolled.", "%(num)d participants enrolled.", created
-                ),
-                "success",
-            )
+            enrolled = enrolling_ops.enrol_training_participants(actor(), session)
+            _flash_skipped(enrolled.skipped)
+            if not enrolled.skipped:
+                flash(
+                    ngettext(
+                        "%(num)d participant enrolled.",
+                        "%(num)d participants enrolled.",
+                        enrolled.created,
+                    ),
+                    "success",
+                )
     return redirect(url_for("planning.session_detail", session_id=session.id))
 
 
@@ -229,10 +234,10 @@ def enrol_session(session_id: int) -> ResponseReturnValue:
         scoping.participants(current_user).where(Participant.id.in_(form.participants.data))
     ).all()
     with refusals_shown():
-        if session.cancelled:
-            raise Refusal("cancelled", _("This session was cancelled."), status=409)
-        created = enrolling_ops.enrol_all(actor(), [session], chosen)
-        flash(_("%(n)s participants enrolled.", n=created), "success")
+        enrolled = enrolling_ops.enrol_all(actor(), [session], chosen)
+        _flash_skipped(enrolled.skipped)
+        if not enrolled.skipped:
+            flash(_("%(n)s participants enrolled.", n=enrolled.created), "success")
     return redirect(url_for("planning.session_detail", session_id=session.id))
 
 

@@ -32,6 +32,7 @@ from app.planning.forms import (
 from app.planning.routes.common import (
     _can_plan,
     _enrol_form,
+    _flash_skipped,
     _listed,
     _now,
     _trainer_choices,
@@ -231,9 +232,9 @@ def enrol_training(training_id: int) -> ResponseReturnValue:
     if not training.sessions:
         flash(_("Plan a session first: this training has no sessions yet."), "error")
         return redirect(url_for("planning.training", training_id=training.id))
-    # A cancelled session takes nobody (enrol_all skips it): the count says what was done.
-    open_sessions = [s for s in training.sessions if not s.cancelled]
     with refusals_shown():
-        created = enrolling_ops.enrol_all(actor(), open_sessions, chosen)
-        flash(_enrolled_text(len(chosen), len(open_sessions), created), "success")
+        enrolled = enrolling_ops.enrol_all(actor(), training.sessions, chosen)
+        given = len(training.sessions) - len(enrolled.skipped)
+        flash(_enrolled_text(len(chosen), given, enrolled.created), "success")
+        _flash_skipped(enrolled.skipped)
     return redirect(url_for("planning.training", training_id=training.id))

@@ -12,6 +12,7 @@ const DEBOUNCE_MS = 3000; // the same code held in view stays one scan (the lapt
 const BURST_MIN = 8; // a hand scanner: 8 or more characters, then Enter,
 const BURST_MS = 40; // at under 40 ms a key on average (no person types that fast)
 const SEND_TIMEOUT_MS = 8000;
+const ROSTER_PAGE = 1000; // the most the server gives in one page of a list
 
 function say(key, values = {}) {
   return (MESSAGES[key] || key).replace(/\{(\w+)\}/g, (_, name) => String(values[name] ?? ""));
@@ -444,6 +445,19 @@ async function loadSessions(day) {
   await chooseSession(chosen ? chosen.id : null);
 }
 
+// The server pages the roster; offline checks need all of it, so every page is read.
+async function wholeRoster(id) {
+  let whole = null;
+  for (let page = 1; ; page += 1) {
+    const answer = await api("GET", `/sessions/${id}/roster?page=${page}&per_page=${ROSTER_PAGE}`);
+    if (answer.status !== 200) return answer;
+    const people = answer.data.participants;
+    whole = whole ? { ...whole, participants: whole.participants.concat(people) } : answer.data;
+    const total = answer.data.total ?? whole.participants.length;
+    if (!people.length || whole.participants.length >= total) return { ...answer, data: whole };
+  }
+}
+
 async function chooseSession(id) {
   state.sessionId = id;
   await state.store.set("session_id", id);
@@ -451,7 +465,7 @@ async function chooseSession(id) {
   if (!id) return;
   state.record = await state.store.roster(id);
   try {
-    const answer = await api("GET", `/sessions/${id}/roster`);
+    const answer = await wholeRoster(id);
     if (answer.status === 200) {
       state.record = offline.rosterRecord(id, answer.data);
       await state.store.saveRoster(state.record);

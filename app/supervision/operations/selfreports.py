@@ -141,7 +141,7 @@ def elearning_enrolment(training: Training, participant: Participant) -> Trainin
         )
     ).first()
     if enrolment is None or participant.ended_at is not None:
-        raise Refusal("not_enrolled", _l("You are not enrolled in this training."), status=404)
+        raise Refusal("not_enrolled", _l("You are not enrolled in this training."))
     return enrolment
 
 

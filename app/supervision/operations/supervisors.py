@@ -99,7 +99,6 @@ def link_participants(
             raise Refusal(
                 "other_branch",
                 _l("This participant belongs to another branch than the supervisor."),
-                status=409,
                 participant_id=participant.id,
             )
         if participant.ended_at is not None:

@@ -42,15 +42,18 @@ run: $(STAMP) system-packages
 	$(BIN)/flask --app wsgi demo-data
 	$(BIN)/flask --app wsgi run --host 127.0.0.1 --port 5000
 
-# Lint first: a change that breaks the code's shape fails the build like a failing test.
+# Lint and type-check first: a change that breaks the code's shape or its types fails the build
+# like a failing test (mypy reads what to check and how strictly from setup.cfg).
 test: $(STAMP) system-packages browser display proxy
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 bench: $(STAMP)
 	$(BIN)/python bench/scan_load.py

@@ -82,7 +82,7 @@ def _init_inputs(app: Flask, clock: Clock | None) -> None:
 
 def _route_ids(app: Flask) -> None:
     """``<int:...>`` in a route takes only ids the database can hold: a larger one is a 404."""
-    from werkzeug.routing import IntegerConverter
+    from werkzeug.routing import IntegerConverter, Map
 
     from app.domain.limits import MAX_ID
 
@@ -91,9 +91,15 @@ def _route_ids(app: Flask) -> None:
         # converters, so a POST to /x/<too large>/y, whose GET rule also exists, would be a 405.
         regex = _numbers_up_to(MAX_ID)
 
-        def __init__(self, url_map, *args, **kwargs):  # type: ignore[no-untyped-def]
-            kwargs.setdefault("max", MAX_ID)
-            super().__init__(url_map, *args, **kwargs)
+        def __init__(
+            self,
+            url_map: Map,
+            fixed_digits: int = 0,
+            min: int | None = None,
+            max: int | None = MAX_ID,
+            signed: bool = False,
+        ) -> None:
+            super().__init__(url_map, fixed_digits, min, max, signed)
 
     app.url_map.converters["int"] = IdConverter
 

@@ -137,12 +137,14 @@ def send_mail_command(loop: bool) -> None:
     if loop:
         # With the links asked for on the login and portal pages: making them is making mail.
         kinds = [*MAKERS, KIND]
+        # current_app is typed as the Flask it stands for, not as the werkzeug proxy it is;
+        # the proxy's own method hands over the real app (the worker outlives this context).
         _run_worker(current_app._get_current_object(), kinds=kinds)  # type: ignore[attr-defined]
         return
     from app.clock import clock_of
     from app.settings import settings
 
-    sent, failed = deliver_pending(clock_of(current_app), settings())  # type: ignore[arg-type]
+    sent, failed = deliver_pending(clock_of(current_app), settings())
     click.echo(f"sent {sent}, failed {failed}")
 
 
@@ -176,10 +178,18 @@ def worker_command(batch: int | None, poll: float | None) -> None:
     """
     from flask import current_app
 
+    # current_app is typed as the Flask it stands for, not as the werkzeug proxy it is;
+    # the proxy's own method hands over the real app (the worker outlives this context).
     _run_worker(current_app._get_current_object(), batch=batch, poll=poll)  # type: ignore[attr-defined]
 
 
-def _run_worker(app: Flask, **options: object) -> None:
+def _run_worker(
+    app: Flask,
+    *,
+    kinds: list[str] | None = None,
+    poll: float | None = None,
+    batch: int | None = None,
+) -> None:
     import logging
     import signal
 
@@ -191,7 +201,7 @@ def _run_worker(app: Flask, **options: object) -> None:
         configure_json_logging(level)
     else:
         logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    worker = Worker(app, **options)  # type: ignore[arg-type]
+    worker = Worker(app, kinds=kinds, poll=poll, batch=batch)
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: worker.stop())
     click.echo(f"worker {worker.name} running; SIGTERM or Ctrl-C stops it", err=True)

@@ -59,10 +59,10 @@ def init_clock(app: Flask, clock: Clock | None) -> None:
 
 
 def clock_of(app: Flask) -> Clock:
-    return app.extensions[EXTENSION]  # type: ignore[no-any-return]
+    return app.extensions[EXTENSION]
 
 
 def now() -> datetime:
     """The current moment by the application's clock: for entry points only (a route, a CLI
     command, a job), which pass it down."""
-    return clock_of(current_app).now()  # type: ignore[arg-type]
+    return clock_of(current_app).now()

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterable
 
 from flask import Flask, Response, current_app, g, has_request_context, request
 from flask.typing import ResponseReturnValue
-from sqlalchemy import bindparam, event, func, select, text
-from sqlalchemy.engine import Engine
+from sqlalchemy import Delete, Update, bindparam, event, func, select, text
+from sqlalchemy.engine import Connection, CursorResult, Engine, ExecutionContext
+from sqlalchemy.pool import ConnectionPoolEntry
 
 from app.extensions import db
 
@@ -86,7 +88,14 @@ _READS = frozenset({"GET", "HEAD", "OPTIONS"})
 _WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE", "SAVEPOINT", "CREATE", "DROP", "ALTER", "WITH")
 
 
-def _sqlite_begin(connection, cursor, statement, parameters, context, executemany) -> None:  # type: ignore[no-untyped-def]
+def _sqlite_begin(
+    connection: Connection,
+    cursor: sqlite3.Cursor,
+    statement: str,
+    parameters: object,
+    context: ExecutionContext | None,
+    executemany: bool,
+) -> None:
     dbapi_connection = cursor.connection
     if dbapi_connection.in_transaction:
         return
@@ -95,7 +104,9 @@ def _sqlite_begin(connection, cursor, statement, parameters, context, executeman
         dbapi_connection.execute("BEGIN IMMEDIATE")
 
 
-def _sqlite_pragmas(dbapi_connection, connection_record) -> None:  # type: ignore[no-untyped-def]
+def _sqlite_pragmas(
+    dbapi_connection: sqlite3.Connection, connection_record: ConnectionPoolEntry
+) -> None:
     dbapi_connection.isolation_level = None  # the driver begins nothing: _sqlite_begin does
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -105,7 +116,7 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:  # type: ignor
     cursor.close()
 
 
-def sqlite_engine_options() -> dict:
+def sqlite_engine_options() -> dict[str, dict[str, int]]:
     return {"connect_args": {"timeout": 15}}
 
 
@@ -149,4 +160,16 @@ def lock_key(space: int, key: str | int) -> None:
         db.session.execute(text("UPDATE participants SET key_version = key_version WHERE 0"))
 
 
-__all__ = ["Application", "Engine", "init_db", "lock_key", "lock_people"]
+def changed_rows(statement: Update | Delete) -> int:
+    """Run an UPDATE or DELETE in the session: the number of rows it changed.
+
+    ``Session.execute`` is typed as answering any ``Result``; for these statements SQLAlchemy
+    answers a ``CursorResult``, the kind that carries the driver's row count.
+    """
+    result = db.session.execute(statement)
+    if not isinstance(result, CursorResult):
+        raise TypeError(f"{type(result).__name__} carries no row count")
+    return result.rowcount
+
+
+__all__ = ["Application", "Engine", "changed_rows", "init_db", "lock_key", "lock_people"]

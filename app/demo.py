@@ -13,7 +13,7 @@ from app.audit import Actor
 from app.auth.operations import create_user, get_or_create_branch
 from app.domain.cutoff import BRUSSELS
 from app.extensions import db
-from app.models import Participant, Role, TrainingMode, User
+from app.models import Branch, Participant, Role, Training, TrainingMode, User
 from app.participants.operations.creating import create_participant
 from app.participants.operations.enrolling import enrol
 from app.planning.operations import create_project, create_session, create_training
@@ -38,8 +38,8 @@ def _credentials_file() -> Path:
     return Path(current_app.instance_path) / "demo_logins.txt"
 
 
-def _organisation(  # type: ignore[no-untyped-def]
-    actor: Actor, branch, training, people: list[Participant], now: datetime
+def _organisation(
+    actor: Actor, branch: Branch, training: Training, people: list[Participant], now: datetime
 ) -> None:
     """The organisation printed on the certificates, and two participants on paid leave: one
     under each regime (Vlaams opleidingsverlof and betaald educatief verlof)."""

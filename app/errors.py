@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, jsonify, render_template, request
+from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -65,13 +66,13 @@ def register_error_handlers(app: Flask) -> None:
     """JSON answers under /api, friendly pages elsewhere; never a bare 500 page."""
 
     @app.errorhandler(Refusal)
-    def refusal(error: Refusal):  # type: ignore[no-untyped-def]
+    def refusal(error: Refusal) -> ResponseReturnValue:
         if _wants_json():
             return jsonify(error.as_json()), error.status
         return render_template("error.html", message=error.message), error.status
 
     @app.errorhandler(IntegrityError)
-    def conflict(error: IntegrityError):  # type: ignore[no-untyped-def]
+    def conflict(error: IntegrityError) -> ResponseReturnValue:
         # Two requests changed the same thing at once and the database kept the first: the
         # request was rolled back (app.db.Application), nothing of it is stored.
         app.logger.warning("conflict at commit: %s", error.orig)
@@ -84,7 +85,7 @@ def register_error_handlers(app: Flask) -> None:
         )
 
     @app.errorhandler(OperationalError)
-    def unavailable(error: OperationalError):  # type: ignore[no-untyped-def]
+    def unavailable(error: OperationalError) -> ResponseReturnValue:
         app.logger.error("database unavailable: %s", error.orig)
         return refusal(
             Refusal(
@@ -95,14 +96,14 @@ def register_error_handlers(app: Flask) -> None:
         )
 
     @app.errorhandler(CSRFError)
-    def csrf_error(error: CSRFError):  # type: ignore[no-untyped-def]
+    def csrf_error(error: CSRFError) -> ResponseReturnValue:
         message = _l("The form expired or was sent from elsewhere. Please try again.")
         if _wants_json():
             return jsonify({"error": "csrf", "message": str(message)}), 400
         return render_template("error.html", message=message), 400
 
     @app.errorhandler(HTTPException)
-    def http_error(error: HTTPException):  # type: ignore[no-untyped-def]
+    def http_error(error: HTTPException) -> ResponseReturnValue:
         codes = {
             400: "invalid_request",
             401: "unauthorized",
@@ -112,10 +113,11 @@ def register_error_handlers(app: Flask) -> None:
             413: "too_large",
             429: "rate_limited",
         }
-        code = codes.get(error.code or 500, "error")
-        message = MESSAGES.get(error.code or 500, error.description)
+        status = error.code or 500
+        code = codes.get(status, "error")
+        message = MESSAGES.get(status, error.description)
         # The headers the exception carries (Allow on a 405, Retry-After on a 429), not its body.
         headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
         if _wants_json():
-            return jsonify({"error": code, "message": str(message)}), error.code, headers
-        return render_template("error.html", message=message), error.code, headers
+            return jsonify({"error": code, "message": str(message)}), status, headers
+        return render_template("error.html", message=message), status, headers

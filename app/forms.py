@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from decimal import Decimal
+from typing import Any
 
 from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
@@ -24,6 +25,10 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms import (
+    Form as BaseForm,
+)
+from wtforms.fields.core import UnboundField
 from wtforms.validators import DataRequired, Length, StopValidation, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -80,7 +85,9 @@ class Form(FlaskForm):
     """Every form derives from this one (see the module's doc)."""
 
     class Meta(FlaskForm.Meta):
-        def bind_field(self, form, unbound_field, options):  # type: ignore[no-untyped-def]
+        def bind_field(
+            self, form: BaseForm, unbound_field: UnboundField, options: dict[str, Any]
+        ) -> Field:
             field = super().bind_field(form, unbound_field, options)
             # On the bound field: the unbound one is shared by every instance of the form.
             extra = []

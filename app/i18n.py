@@ -10,7 +10,7 @@ def select_locale() -> str:
     if not has_request_context():  # CLI, mail worker: the default language
         return current_app.config["BABEL_DEFAULT_LOCALE"]
     chosen = session.get("lang")
-    if chosen in current_app.config["LANGUAGES"]:
+    if isinstance(chosen, str) and chosen in current_app.config["LANGUAGES"]:
         return chosen
     if getattr(current_user, "is_authenticated", False) and current_user.language:
         return current_user.language

@@ -51,7 +51,10 @@ def nonce_hash(nonce: str) -> str:
 
 
 def _serializer(purpose: str) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.secret_key, salt=f"aanwezig.{purpose}")  # type: ignore[arg-type]
+    key = current_app.secret_key
+    if key is None:  # app.security sets it when the app is made
+        raise RuntimeError("SECRET_KEY is not set")
+    return URLSafeTimedSerializer(key, salt=f"aanwezig.{purpose}")
 
 
 def make_token(purpose: str, key: LinkKey) -> str:

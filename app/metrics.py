@@ -21,6 +21,7 @@ from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 
 from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
+from flask.typing import ResponseReturnValue
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     REGISTRY,
@@ -120,7 +121,7 @@ def allowed() -> bool:
 
 
 @bp.get("/metrics")
-def metrics():  # type: ignore[no-untyped-def]
+def metrics() -> ResponseReturnValue:
     if not allowed():
         return jsonify({"error": "forbidden", "message": "metrics are not served to you"}), 403
     output = generate_latest(_process_registry()) + generate_latest(_database_registry())

@@ -102,8 +102,9 @@ def source_text(source: object) -> str:
     return str(SOURCE_LABELS.get(value, value))
 
 
-# How a justification's kind reads (its stored value is the enum's).
-KIND_LABELS = {
+# How a justification's kind reads (its stored value is the enum's). Not KIND_LABELS: that name
+# is the registrations' kinds above, which kind_text reads.
+JUSTIFICATION_KIND_LABELS = {
     JustificationKind.DOCTOR: _l("Doctor's note"),
     JustificationKind.EMPLOYER: _l("Employer's certificate"),
     JustificationKind.KLEIN_VERLET: _l("Klein verlet"),

@@ -8,10 +8,11 @@ without a branch (central support) sees everything.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol, TypeVar
+from typing import TYPE_CHECKING, ClassVar, Protocol, TypeVar
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, or_, select
+from sqlalchemy import ColumnElement, Select, SQLColumnExpression, or_, select
+from sqlalchemy.orm import InstrumentedAttribute
 
 from app.domain.limits import id_in_range
 from app.errors import Forbidden, NotFound
@@ -30,7 +31,14 @@ from app.models.planning import training_trainers
 if TYPE_CHECKING:
     from app.audit import Actor
 
-T = TypeVar("T")
+
+class _WithId(Protocol):
+    """A mapped class with an integer ``id`` column (every model looked up by id)."""
+
+    id: ClassVar[InstrumentedAttribute[int]]
+
+
+T = TypeVar("T", bound=_WithId)
 
 PLANNERS = (Role.ADMIN, Role.PROMOTOR)
 
@@ -57,16 +65,18 @@ class Principal:
     token_id: int
 
 
-def _branch_filter(user: Viewer, column):  # type: ignore[no-untyped-def]
+def _branch_filter(
+    user: Viewer, column: SQLColumnExpression[int | None]
+) -> ColumnElement[bool] | None:
     return None if user.branch_id is None else column == user.branch_id
 
 
-def _trainer_session_filter(user: Viewer):  # type: ignore[no-untyped-def]
+def _trainer_session_filter(user: Viewer) -> ColumnElement[bool]:
     taught = select(training_trainers.c.training_id).where(training_trainers.c.user_id == user.id)
     return or_(Session.trainer_id == user.id, Session.training_id.in_(taught))
 
 
-def projects(user: User) -> Select[tuple[Project]]:
+def projects(user: User) -> Select[Project]:
     query = select(Project)
     if (branch := _branch_filter(user, Project.branch_id)) is not None:
         query = query.where(branch)
@@ -80,7 +90,7 @@ def projects(user: User) -> Select[tuple[Project]]:
     return query
 
 
-def trainings(user: User) -> Select[tuple[Training]]:
+def trainings(user: User) -> Select[Training]:
     query = select(Training).join(Project, Training.project_id == Project.id)
     if (branch := _branch_filter(user, Project.branch_id)) is not None:
         query = query.where(branch)
@@ -90,7 +100,7 @@ def trainings(user: User) -> Select[tuple[Training]]:
     return query
 
 
-def sessions(user: Viewer) -> Select[tuple[Session]]:
+def sessions(user: Viewer) -> Select[Session]:
     query = (
         select(Session)
         .join(Training, Session.training_id == Training.id)
@@ -103,7 +113,7 @@ def sessions(user: Viewer) -> Select[tuple[Session]]:
     return query
 
 
-def participants(user: User) -> Select[tuple[Participant]]:
+def participants(user: User) -> Select[Participant]:
     query = select(Participant)
     if (branch := _branch_filter(user, Participant.branch_id)) is not None:
         query = query.where(branch)
@@ -117,11 +127,11 @@ def participants(user: User) -> Select[tuple[Participant]]:
     return query
 
 
-def get_one(query: Select[tuple[T]], model: type[T], object_id: object, what: str) -> T:
+def get_one(query: Select[T], model: type[T], object_id: object, what: str) -> T:
     """The object with ``object_id`` inside ``query``'s scope, or a 404."""
     if not isinstance(object_id, int) or isinstance(object_id, bool) or not id_in_range(object_id):
         raise NotFound(what)
-    found = db.session.scalars(query.where(model.id == object_id)).first()  # type: ignore[attr-defined]
+    found = db.session.scalars(query.where(model.id == object_id)).first()
     if found is None:
         raise NotFound(what)
     return found

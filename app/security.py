@@ -11,6 +11,7 @@ import hmac
 import os
 import secrets
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from cryptography.fernet import Fernet
@@ -20,7 +21,7 @@ from flask import Flask, current_app
 import qr
 
 
-def _read_or_create(path: Path, make: callable) -> bytes:  # type: ignore[valid-type]
+def _read_or_create(path: Path, make: Callable[[], bytes]) -> bytes:
     if path.exists():
         return path.read_bytes()
     path.parent.mkdir(parents=True, exist_ok=True)

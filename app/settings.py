@@ -72,9 +72,9 @@ def init_settings(app: Flask) -> None:
 
 
 def settings_of(app: Flask) -> Settings:
-    return app.extensions[EXTENSION]  # type: ignore[no-any-return]
+    return app.extensions[EXTENSION]
 
 
 def settings() -> Settings:
     """The application's settings: for entry points only, which pass them down."""
-    return settings_of(current_app)  # type: ignore[arg-type]
+    return settings_of(current_app)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
+from types import TracebackType
 from urllib.parse import urlsplit
 
 from flask import flash, url_for
@@ -39,8 +39,7 @@ def actor() -> Actor:
     return Actor(current_user._get_current_object())
 
 
-@contextmanager
-def refusals_shown(form: Form | None = None, field: str | None = None) -> Iterator[None]:
+class refusals_shown:
     """Show a refusal raised inside the block to the user instead of an error page.
 
     The request's changes so far are rolled back at once, so the page shown next reflects
@@ -48,16 +47,34 @@ def refusals_shown(form: Form | None = None, field: str | None = None) -> Iterat
     typed), on top of ``form``, or into a flashed message; the view then carries on after the
     block, typically rendering the form again. A success is committed once, at the end of the
     request (``app.db.Application``).
+
+    A class, not a ``@contextmanager`` generator: its ``__exit__`` answers ``bool``, which tells
+    mypy that a refusal may end the block and the code after it runs.
     """
-    try:
-        yield
-    except Refusal as refusal:
+
+    def __init__(self, form: Form | None = None, field: str | None = None) -> None:
+        self.form = form
+        self.field = field
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        refusal: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> bool:
+        if not isinstance(refusal, Refusal):
+            return False
         db.session.rollback()
         message = _with_link(refusal)
+        form = self.form
         if form is None:
             flash(message, "error")
-            return
+            return True
         # The field the refusal names, when the form has it; else the one the view chose.
+        field = self.field
         named = refusal.details.get("field")
         if isinstance(named, str) and isinstance(getattr(form, named, None), Field):
             field = named
@@ -66,6 +83,7 @@ def refusals_shown(form: Form | None = None, field: str | None = None) -> Iterat
             target.errors = [*target.errors, message]
         else:
             form.form_errors.append(message)
+        return True
 
 
 def _with_link(refusal: Refusal) -> str:

@@ -16,6 +16,7 @@ from app.clock import now as clock_now
 from app.domain.attendance import hours
 from app.domain.national_number import masked
 from app.domain.sessions import SessionStatus
+from app.domain.thresholds import PeriodLeave, SessionAttendance
 from app.reasons import reason_text
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
@@ -99,7 +100,7 @@ def short_hours(duration: timedelta) -> str:
     return str(_l("%(hours)s h", hours=format_decimal(hours(duration), "#,##0.##")))
 
 
-def leave_line(leave) -> str:  # type: ignore[no-untyped-def]
+def leave_line(leave: PeriodLeave) -> str:
     """Paid leave in one period in words a participant understands: the verdict, the
     unjustified hours against the whole period (lessons still to come included, the base the
     verdict uses) and where it is lost, e.g. "tot nu toe behouden: 0,75 u ongewettigd van 25 u
@@ -119,7 +120,7 @@ def leave_words(state: str, unjustified: timedelta, total: timedelta, limit: tim
     return f"{LEAVE_STATE_LABELS.get(state, state)}: {detail}"
 
 
-def attendance_label(attendance) -> str:  # type: ignore[no-untyped-def]
+def attendance_label(attendance: SessionAttendance) -> str:
     label = str(ATTENDANCE_LABELS[attendance.status])
     if attendance.status == "absent":
         label += " (" + str(_l("justified") if attendance.justified else _l("unjustified")) + ")"
@@ -164,6 +165,8 @@ def _trust_proxies(app: Flask) -> None:
     if count > 0:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
+        # Wrapping wsgi_app is Flask's documented way to add middleware; mypy sees a method
+        # replaced on the instance.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)  # type: ignore[method-assign]
 
 

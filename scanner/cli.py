@@ -24,7 +24,7 @@ import time
 from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, NoReturn
 
 import cv2
 import numpy as np
@@ -59,8 +59,8 @@ class DutchParser(argparse.ArgumentParser):
     """argparse speaking Dutch: its headings, its help option and its errors (argparse has no
     Dutch catalogue of its own, and a trainer should not meet English at the door)."""
 
-    def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        super().__init__(*args, add_help=False, **kwargs)
+    def __init__(self, prog: str | None = None, description: str | None = None) -> None:
+        super().__init__(prog=prog, description=description, add_help=False)
         self._positionals.title = "argumenten"
         self._optionals.title = "opties"
         self.add_argument("-h", "--help", action="help", help="toon deze hulp en stop")
@@ -71,7 +71,7 @@ class DutchParser(argparse.ArgumentParser):
     def format_help(self) -> str:
         return super().format_help().replace("usage:", "gebruik:", 1)
 
-    def error(self, message: str):  # type: ignore[no-untyped-def]
+    def error(self, message: str) -> NoReturn:
         self.print_usage(sys.stderr)
         self.exit(2, f"{self.prog}: fout: {_dutch_error(message)}\n")
 
@@ -295,7 +295,7 @@ class LiveDecoder:
             with self._ready:
                 while self._frame is None and not self._stop:
                     self._ready.wait()
-                if self._stop:
+                if self._stop or self._frame is None:
                     return
                 frame, self._frame = self._frame, None
             found = self._decode(frame)
@@ -352,8 +352,8 @@ def open_frames(args: argparse.Namespace, settings: Settings, window: bool = Fal
             raise Stop(f"Kan {args.video} niet lezen als video.")
         return Frames(capture, live=False, decoder=args.decoder, paced=window)
     index = args.camera if args.camera is not None else (settings.camera or 0)
-    capture = cameras.open_camera(index)
-    if capture is None:
+    camera = cameras.open_camera(index)
+    if camera is None:
         others = [c for c in cameras.list_cameras() if c.index != index]
         raise Stop(
             f"Camera {index} geeft geen beeld. "
@@ -367,7 +367,7 @@ def open_frames(args: argparse.Namespace, settings: Settings, window: bool = Fal
     if settings.camera != index:
         settings.camera = index  # the window remembers the camera that worked
         settings.save()
-    return Frames(capture, live=True, decoder=args.decoder)
+    return Frames(camera, live=True, decoder=args.decoder)
 
 
 # Pairing: from the camera (or a video), an image file, or a hand scanner's line.
@@ -627,7 +627,9 @@ def scan(
     frames: Callable[[], Frames],
 ) -> int:
     journal = Journal(data_dir(args.data_dir) / "journal.sqlite3")
-    client = Client(settings.server, settings.token)  # type: ignore[arg-type]
+    if not settings.server or not settings.token:  # settle_settings pairs when one is missing
+        raise Stop("Geen server of token: koppel de scanner opnieuw met --pair.")
+    client = Client(settings.server, settings.token)
     session, key, roster = load_session(client, journal, args.session)
     log.info(
         "sessie %s: %s %s %s-%s, %s deelnemers",

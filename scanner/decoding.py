@@ -32,7 +32,7 @@ import numpy as np
 import zxingcpp
 
 Decoder = Callable[[np.ndarray], list[str]]
-QR = zxingcpp.BarcodeFormat.QRCode
+QR = zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)
 _CLAHE = cv2.createCLAHE(clipLimit=3.0, tileGridSize=(8, 8))
 UPSCALE_MAX_SIDE = 1000  # above this a whole-frame 2x upscale costs more than a frame has
 FRAME_BUDGET_MS = 15.0  # of the 33 ms a 30 fps camera gives: half is left for capture and window
@@ -49,8 +49,10 @@ def grey(image: np.ndarray) -> np.ndarray:
     return cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
 
 
-def zxing_decoder(image: np.ndarray, **options: object) -> list[str]:
-    results = zxingcpp.read_barcodes(image, formats=QR, **options)  # type: ignore[arg-type]
+def zxing_decoder(
+    image: np.ndarray, binarizer: zxingcpp.Binarizer = zxingcpp.Binarizer.LocalAverage
+) -> list[str]:
+    results = zxingcpp.read_barcodes(image, formats=QR, binarizer=binarizer)
     return [r.text for r in results if r.valid and r.text]
 
 

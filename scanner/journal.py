@@ -77,7 +77,9 @@ class Journal:
                 (nonce, server, session_id, code, direction, scanned_at.isoformat()),
             )
             row_id = cursor.lastrowid
-        return self.get(row_id)  # type: ignore[arg-type]
+        if row_id is None:  # sqlite3 gives the rowid of every successful INSERT
+            raise RuntimeError("the journal's insert returned no row id")
+        return self.get(row_id)
 
     def get(self, scan_id: int) -> JournalledScan:
         with self._lock:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from checkin import scan_direction
+from checkin import Direction, Requested, scan_direction
 from qr import InvalidCode, load_public_key, verify_code
 
 MESSAGES = {
@@ -30,7 +30,7 @@ class Verdict:
     ok: bool
     participant_id: int | None = None
     name: str | None = None
-    direction: str | None = None  # predicted "in" / "out"
+    direction: Direction | None = None  # predicted
     repeat: bool = False
     reason: str | None = None  # refusal code
 
@@ -59,7 +59,7 @@ class OfflineVerifier:
         self.key = load_public_key(public_key_pem)
         self.people = {p["id"]: p for p in roster["participants"]}
         self.repeat_interval = repeat_interval
-        self.state: dict[int, tuple[str, datetime | None]] = {
+        self.state: dict[int, tuple[Direction, datetime | None]] = {
             p["id"]: (
                 p["state"],
                 datetime.fromisoformat(p["last_at"]) if p.get("last_at") else None,
@@ -67,7 +67,7 @@ class OfflineVerifier:
             for p in roster["participants"]
         }
 
-    def check(self, text: str, at: datetime, requested: str = "auto") -> Verdict:
+    def check(self, text: str, at: datetime, requested: Requested = "auto") -> Verdict:
         try:
             signed = verify_code(self.key, text)
         except InvalidCode:
@@ -83,14 +83,14 @@ class OfflineVerifier:
         # The server's own rule (the shared ``checkin`` package), so the prediction the trainer
         # sees offline is the direction the server will record.
         direction, repeat = scan_direction(
-            requested,  # type: ignore[arg-type]
-            state,  # type: ignore[arg-type]
+            requested,
+            state,
             last_at,
             at,
             self.repeat_interval,
         )
         return Verdict(True, person["id"], person["name"], direction, repeat)
 
-    def apply(self, participant_id: int, direction: str, at: datetime) -> None:
+    def apply(self, participant_id: int, direction: Direction, at: datetime) -> None:
         """Remember a registration (predicted or confirmed) for the next prediction."""
         self.state[participant_id] = (direction, at)

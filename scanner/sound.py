@@ -53,7 +53,11 @@ SOUNDS: dict[Kind, np.ndarray] = {
 
 def kind_for(colour: str) -> Kind:
     """The sound for a banner: green a registration, orange a repeat, red a refusal."""
-    return {"green": "success", "orange": "repeat"}.get(colour, "refusal")  # type: ignore[return-value]
+    if colour == "green":
+        return "success"
+    if colour == "orange":
+        return "repeat"
+    return "refusal"
 
 
 class Player(Protocol):

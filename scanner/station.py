@@ -9,6 +9,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from checkin import Requested
 from scanner.client import Client, Refused
 from scanner.journal import Journal, JournalledScan
 from scanner.offline import MESSAGES, OfflineVerifier, Verdict
@@ -16,7 +17,7 @@ from scanner.sync import Sender, about_credentials
 from scanner.ui import GREEN, ORANGE, RED, Display
 
 log = logging.getLogger("aanwezig.scanner")
-DIRECTIONS = ("auto", "in", "out")
+DIRECTIONS: tuple[Requested, ...] = ("auto", "in", "out")
 ANSWER_WAIT = 0.6  # seconds to wait for the server before showing the local verdict
 DEADLINE_WARNING = timedelta(minutes=30)
 TOKEN_REFUSED = (
@@ -61,7 +62,7 @@ class Station:
         session: dict[str, Any],
         verifier: OfflineVerifier,
         display: Display,
-        direction: str = "auto",
+        direction: Requested = "auto",
         debounce: float = 3.0,
         pairing: Callable[[str], bool] | None = None,
     ):
@@ -72,7 +73,7 @@ class Station:
         self.display = display
         self.direction = direction
         self.debouncer = Debouncer(debounce)
-        self._answers: dict[int, tuple[dict | None, Refused | None]] = {}
+        self._answers: dict[int, tuple[dict[str, Any] | None, Refused | None]] = {}
         self._answered = threading.Condition()
         self.pairing = pairing  # takes a pairing code shown to the scanner; True if it was one
         self.sender = Sender(client, journal, self._on_result, self._on_credentials)
@@ -89,7 +90,7 @@ class Station:
         self.sender.wait_idle(flush_timeout)
         self.sender.stop()
 
-    def cycle_direction(self) -> str:
+    def cycle_direction(self) -> Requested:
         self.direction = DIRECTIONS[(DIRECTIONS.index(self.direction) + 1) % len(DIRECTIONS)]
         log.info("richting: %s", {"auto": "automatisch", "in": "in", "out": "uit"}[self.direction])
         return self.direction
@@ -122,7 +123,7 @@ class Station:
             self._show_local(verdict, at)
         self._warn_if_late()
 
-    def _wait_answer(self, scan_id: int) -> tuple[dict | None, Refused | None]:
+    def _wait_answer(self, scan_id: int) -> tuple[dict[str, Any] | None, Refused | None]:
         deadline = time.monotonic() + ANSWER_WAIT
         with self._answered:
             while (
@@ -135,7 +136,7 @@ class Station:
             return self._answers.pop(scan_id, (None, None))
 
     def _on_result(
-        self, scan: JournalledScan, answer: dict | None, refusal: Refused | None
+        self, scan: JournalledScan, answer: dict[str, Any] | None, refusal: Refused | None
     ) -> None:
         if answer is not None:
             at = datetime.fromisoformat(answer["at"])
@@ -161,7 +162,7 @@ class Station:
             RED,
         )
 
-    def _show_answer(self, answer: dict) -> None:
+    def _show_answer(self, answer: dict[str, Any]) -> None:
         name = answer["participant"]["name"]
         local = datetime.fromisoformat(answer["at"]).astimezone().strftime("%H:%M")
         word = "in" if answer["direction"] == "in" else "uit"
@@ -184,7 +185,9 @@ class Station:
         if verdict.repeat:
             self.display.show(f"{verdict.name}: al gescand ({word}) [{why}]", ORANGE)
         else:
-            self.verifier.apply(verdict.participant_id, verdict.direction, at)  # type: ignore[arg-type]
+            # An accepted verdict names both (OfflineVerifier.check).
+            if verdict.participant_id is not None and verdict.direction is not None:
+                self.verifier.apply(verdict.participant_id, verdict.direction, at)
             self.display.show(f"{verdict.name}: {word} {local} [{why}, {waiting} wachtend]", GREEN)
 
     def _warn_if_late(self) -> None:

@@ -14,12 +14,13 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from typing import Any
 
 from scanner.client import Client, Refused, Unreachable
 from scanner.journal import Journal, JournalledScan
 
 log = logging.getLogger("aanwezig.scanner")
-Listener = Callable[[JournalledScan, dict | None, Refused | None], None]
+Listener = Callable[[JournalledScan, dict[str, Any] | None, Refused | None], None]
 CredentialsListener = Callable[[Refused], None]
 CREDENTIAL_STATUSES = (401, 403)
 RETRY_REFUSED_TOKEN = 60.0  # seconds
@@ -132,7 +133,9 @@ class Sender:
             except Exception:  # the display must never stop the sender
                 log.exception("fout bij het tonen van een geweigerd token")
 
-    def _notify(self, scan: JournalledScan, answer: dict | None, refusal: Refused | None) -> None:
+    def _notify(
+        self, scan: JournalledScan, answer: dict[str, Any] | None, refusal: Refused | None
+    ) -> None:
         if self.on_result is not None:
             try:
                 self.on_result(scan, answer, refusal)

@@ -200,7 +200,7 @@ class Display:
             cv2.resizeWindow(WINDOW, picture.shape[1], picture.shape[0])
             self._sized = True
         cv2.imshow(WINDOW, picture)
-        keys = []
+        keys: list[int] = []
         key = cv2.waitKey(1)
         while key != -1 and len(keys) < 100:
             keys.append(key & 0xFFFF)

@@ -2,7 +2,15 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
-from wtforms import DateField, EmailField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms import (
+    DateField,
+    EmailField,
+    Field,
+    PasswordField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
@@ -95,7 +103,7 @@ class ClosureForm(Form):
         validators=[Optional()],
     )
 
-    def validate_until(self, field):  # type: ignore[no-untyped-def]
+    def validate_until(self, field: Field) -> None:
         if field.data and self.day.data and field.data < self.day.data:
             raise ValidationError(_l("The last day cannot come before the first."))
 

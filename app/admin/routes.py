@@ -10,12 +10,14 @@ from datetime import datetime
 from email.message import EmailMessage
 
 from flask import Response, after_this_request, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user, login_required
-from sqlalchemy import and_, func, or_, select, union
+from sqlalchemy import Select, and_, func, or_, select, union
 from sqlalchemy.orm import selectinload
+from wtforms.fields.choices import SelectChoice
 
 from app import scoping
 from app.admin import bp
@@ -64,11 +66,11 @@ bp.add_app_template_global(role_label, "role_label")
 ROLES_BY_POWER = (Role.FRONTDESK, Role.TRAINER, Role.PROMOTOR, Role.ADMIN)
 
 
-def _role_choices():  # type: ignore[no-untyped-def]
+def _role_choices() -> list[SelectChoice]:
     return choices((r.value, role_label(r)) for r in ROLES_BY_POWER)
 
 
-def _branch_choices():  # type: ignore[no-untyped-def]
+def _branch_choices() -> list[SelectChoice]:
     """All branches for central support; a local administrator only has their own."""
     query = select(Branch).order_by(Branch.name)
     if current_user.branch_id is not None:
@@ -85,14 +87,14 @@ def _branch(branch_id: int | None) -> Branch | None:
     return db.session.get(Branch, branch_id) if branch_id else None
 
 
-def _users_query():  # type: ignore[no-untyped-def]
+def _users_query() -> Select[User]:
     query = select(User)
     if current_user.branch_id is not None:
         query = query.where(User.branch_id == current_user.branch_id)
     return query
 
 
-def _users_page(form: UserForm):  # type: ignore[no-untyped-def]
+def _users_page(form: UserForm) -> str:
     items = db.session.scalars(_users_query().order_by(User.active.desc(), User.email)).all()
     return render_template(
         "admin/users.html",
@@ -106,7 +108,7 @@ def _users_page(form: UserForm):  # type: ignore[no-untyped-def]
 
 @bp.route("/users", methods=["GET", "POST"])
 @login_required
-def users():  # type: ignore[no-untyped-def]
+def users() -> ResponseReturnValue:
     scoping.require_admin(current_user)
     form = UserForm()
     form.role.choices = _role_choices()
@@ -146,7 +148,7 @@ def _user(user_id: int) -> User:
 
 @bp.post("/users/<int:user_id>")
 @login_required
-def change_user(user_id: int):  # type: ignore[no-untyped-def]
+def change_user(user_id: int) -> ResponseReturnValue:
     user = _user(user_id)
     form = UserEditForm()
     form.role.choices = _role_choices()
@@ -163,7 +165,7 @@ def change_user(user_id: int):  # type: ignore[no-untyped-def]
     return redirect(url_for("admin.users"))
 
 
-def _partner_choices():  # type: ignore[no-untyped-def]
+def _partner_choices() -> list[SelectChoice]:
     partners = db.session.scalars(select(PartnerOrganisation).order_by(PartnerOrganisation.name))
     return choices(
         [(0, _("(the organisation itself: internal)")), *((p.id, p.name) for p in partners)]
@@ -172,7 +174,7 @@ def _partner_choices():  # type: ignore[no-untyped-def]
 
 @bp.route("/users/<int:user_id>/edit", methods=["GET", "POST"])
 @login_required
-def edit_user(user_id: int):  # type: ignore[no-untyped-def]
+def edit_user(user_id: int) -> ResponseReturnValue:
     """Change a user's name, email, role, branch and employer."""
     user = _user(user_id)
     form = UserDetailsForm(obj=user)
@@ -203,7 +205,7 @@ def edit_user(user_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/partners", methods=["GET", "POST"])
 @login_required
-def partners():  # type: ignore[no-untyped-def]
+def partners() -> ResponseReturnValue:
     """Partner organisations (employers of external trainers) and their work relations."""
     scoping.require_admin(current_user)
     chosen = request.args.get("edit", type=int)
@@ -248,7 +250,7 @@ def partners():  # type: ignore[no-untyped-def]
 
 @bp.post("/branches/<int:branch_id>")
 @login_required
-def rename_branch(branch_id: int):  # type: ignore[no-untyped-def]
+def rename_branch(branch_id: int) -> ResponseReturnValue:
     scoping.require_admin(current_user)
     branch = db.session.get(Branch, branch_id)
     if branch is None:
@@ -266,7 +268,7 @@ def rename_branch(branch_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/closure-days/<int:closure_id>/remove")
 @login_required
-def remove_closure_day(closure_id: int):  # type: ignore[no-untyped-def]
+def remove_closure_day(closure_id: int) -> ResponseReturnValue:
     scoping.require_admin(current_user)
     closure = db.session.get(ClosureDay, closure_id)
     if closure is None:
@@ -286,7 +288,7 @@ def remove_closure_day(closure_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/users/<int:user_id>/active/<int:active>")
 @login_required
-def set_active(user_id: int, active: int):  # type: ignore[no-untyped-def]
+def set_active(user_id: int, active: int) -> ResponseReturnValue:
     user = _user(user_id)
     if ConfirmForm().validate_on_submit():
         with refusals_shown():
@@ -302,7 +304,7 @@ def set_active(user_id: int, active: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/users/<int:user_id>/reset-link")
 @login_required
-def send_reset_link(user_id: int):  # type: ignore[no-untyped-def]
+def send_reset_link(user_id: int) -> ResponseReturnValue:
     """Support mails a user a link to choose a new password; support never sees either."""
     from app.auth.operations import send_reset_link as send
 
@@ -321,7 +323,7 @@ def send_reset_link(user_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/branches", methods=["GET", "POST"])
 @login_required
-def branches():  # type: ignore[no-untyped-def]
+def branches() -> ResponseReturnValue:
     scoping.require_admin(current_user)
     form = BranchForm()
     if form.validate_on_submit():
@@ -345,7 +347,7 @@ def branches():  # type: ignore[no-untyped-def]
 
 @bp.route("/closure-days", methods=["GET", "POST"])
 @login_required
-def closure_days():  # type: ignore[no-untyped-def]
+def closure_days() -> ResponseReturnValue:
     scoping.require_admin(current_user)
     form = ClosureForm()
     planned: list[Session] = []
@@ -381,7 +383,7 @@ def closure_days():  # type: ignore[no-untyped-def]
     return _closure_page(form, planned)
 
 
-def _closure_page(form: ClosureForm, planned: list[Session]):  # type: ignore[no-untyped-def]
+def _closure_page(form: ClosureForm, planned: list[Session]) -> str:
     items = db.session.scalars(select(ClosureDay).order_by(ClosureDay.day.desc())).all()
     return render_template(
         "admin/closure_days.html",
@@ -418,7 +420,9 @@ def _cancel_for_closure(sessions: list[Session], reason: str, now: datetime) -> 
 # --- The organisation on the certificates ------------------------------------------------------
 
 
-def _organisation_page(form: OrganisationForm | None = None, stamp_form: StampForm | None = None):  # type: ignore[no-untyped-def]
+def _organisation_page(
+    form: OrganisationForm | None = None, stamp_form: StampForm | None = None
+) -> str:
     record = support.organisation()
     if form is None:
         form = OrganisationForm(formdata=None, obj=record)
@@ -441,7 +445,7 @@ def _organisation_page(form: OrganisationForm | None = None, stamp_form: StampFo
 
 @bp.route("/organisation", methods=["GET", "POST"])
 @login_required
-def organisation():  # type: ignore[no-untyped-def]
+def organisation() -> ResponseReturnValue:
     """The organisation's data printed on every certificate: central support edits it."""
     scoping.require_admin(current_user)
     if request.method == "POST":
@@ -467,7 +471,7 @@ def organisation():  # type: ignore[no-untyped-def]
 
 @bp.post("/organisation/stamp")
 @login_required
-def organisation_stamp():  # type: ignore[no-untyped-def]
+def organisation_stamp() -> ResponseReturnValue:
     scoping.require_admin(current_user)
     scoping.require_central(actor())
     form = StampForm()
@@ -482,7 +486,7 @@ def organisation_stamp():  # type: ignore[no-untyped-def]
 
 @bp.post("/organisation/stamp/remove")
 @login_required
-def organisation_stamp_remove():  # type: ignore[no-untyped-def]
+def organisation_stamp_remove() -> ResponseReturnValue:
     scoping.require_admin(current_user)
     scoping.require_central(actor())
     if ConfirmForm().validate_on_submit():
@@ -494,7 +498,7 @@ def organisation_stamp_remove():  # type: ignore[no-untyped-def]
 
 @bp.get("/organisation/stamp.png")
 @login_required
-def organisation_stamp_image():  # type: ignore[no-untyped-def]
+def organisation_stamp_image() -> ResponseReturnValue:
     scoping.require_admin(current_user)
     record = support.organisation()
     if not record.stamp:
@@ -506,7 +510,7 @@ def organisation_stamp_image():  # type: ignore[no-untyped-def]
 
 @bp.post("/organisation/branches/<int:branch_id>/address")
 @login_required
-def branch_address(branch_id: int):  # type: ignore[no-untyped-def]
+def branch_address(branch_id: int) -> ResponseReturnValue:
     scoping.require_admin(current_user)
     scoping.require_central(actor())
     branch = db.session.get(Branch, branch_id) if id_in_range(branch_id) else None
@@ -527,7 +531,7 @@ def branch_address(branch_id: int):  # type: ignore[no-untyped-def]
 # --- The outbox ---------------------------------------------------------------------------------
 
 
-def _outbox_query():  # type: ignore[no-untyped-def]
+def _outbox_query() -> Select[OutboxMail]:
     """The mail in the user's scope (docs/security.md, "Who sees which mail"):
 
     - a mail about a participant: as the participant (a branch's staff: their branch's);
@@ -558,7 +562,7 @@ def _outbox_query():  # type: ignore[no-untyped-def]
 
 @bp.get("/outbox")
 @login_required
-def outbox():  # type: ignore[no-untyped-def]
+def outbox() -> ResponseReturnValue:
     """The stored mail: what was sent, what waits; without SMTP, the demo reads mail here."""
     scoping.require_planner(current_user)
     mails = db.session.scalars(
@@ -589,14 +593,15 @@ def _mail(mail_id: int) -> OutboxMail:
 
 
 def _parsed(mail: OutboxMail) -> EmailMessage:
-    return email.message_from_bytes(mail.message, policy=email.policy.default)  # type: ignore[return-value]
+    return email.message_from_bytes(mail.message, policy=email.policy.default)
 
 
-def _png_part(message: EmailMessage):  # type: ignore[no-untyped-def]
+def _png_part(message: EmailMessage) -> EmailMessage | None:
     """The QR image: the inline one shown in the HTML part, else any attached PNG."""
     pngs = [p for p in message.walk() if p.get_content_type() == "image/png"]
     inline = [p for p in pngs if p.get_content_disposition() == "inline"]
-    return (inline or pngs or [None])[0]
+    found = inline or pngs
+    return found[0] if found else None
 
 
 HEADERS = {
@@ -621,7 +626,7 @@ def _header_text(name: str, value: object) -> str:
 
 @bp.get("/outbox/<int:mail_id>")
 @login_required
-def outbox_mail(mail_id: int):  # type: ignore[no-untyped-def]
+def outbox_mail(mail_id: int) -> ResponseReturnValue:
     mail = _mail(mail_id)
     if mail.personal:
         # Its one-time link is for the addressee alone: no page shows its content.
@@ -656,7 +661,7 @@ def outbox_mail(mail_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/outbox/<int:mail_id>/image.png")
 @login_required
-def outbox_image(mail_id: int):  # type: ignore[no-untyped-def]
+def outbox_image(mail_id: int) -> ResponseReturnValue:
     mail = _mail(mail_id)
     part = None if mail.personal else _png_part(_parsed(mail))
     if part is None:
@@ -668,7 +673,7 @@ def outbox_image(mail_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/outbox/<int:mail_id>/retry")
 @login_required
-def outbox_retry(mail_id: int):  # type: ignore[no-untyped-def]
+def outbox_retry(mail_id: int) -> ResponseReturnValue:
     """Make an unsent mail due now; a worker sends it within seconds."""
     mail = _mail(mail_id)
     if ConfirmForm().validate_on_submit():
@@ -689,7 +694,7 @@ def outbox_retry(mail_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/outbox/<int:mail_id>/withdraw")
 @login_required
-def outbox_withdraw(mail_id: int):  # type: ignore[no-untyped-def]
+def outbox_withdraw(mail_id: int) -> ResponseReturnValue:
     """Finish a waiting mail unsent (a mail to a wrong address, or one no longer needed)."""
     mail = _mail(mail_id)
     if ConfirmForm().validate_on_submit():
@@ -711,7 +716,7 @@ RENEWABLE = ("password_reset", "portal_sign_in")
 
 @bp.post("/outbox/<int:mail_id>/renew")
 @login_required
-def outbox_renew(mail_id: int):  # type: ignore[no-untyped-def]
+def outbox_renew(mail_id: int) -> ResponseReturnValue:
     """Send a new one-time link to the addressee of a personal mail; a waiting old one is
     withdrawn. Nobody but the addressee receives or sees the link."""
     mail = _mail(mail_id)

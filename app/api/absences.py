@@ -11,7 +11,7 @@ Each endpoint finds its objects in the caller's scope (another branch's particip
 
 from __future__ import annotations
 
-from flask import send_file
+from flask import Response, send_file
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, select
 from sqlalchemy.orm import selectinload
@@ -42,7 +42,7 @@ from app.web import file_response
 DOCUMENT_TYPES = tuple(kind for kind, _extension in attendance.DOCUMENT_TYPES.values())
 
 
-def _justifications() -> Select[tuple[Justification]]:
+def _justifications() -> Select[Justification]:
     """The justified absences of the participants in the caller's scope (planners only, as on
     the web)."""
     user = _user()
@@ -183,7 +183,7 @@ def get_justification(justification_id: int) -> s.JustificationOut:
     summary="The justification's document (a 404 when it has none)",
     refuses=PLANNERS_ONLY,
 )
-def justification_document(justification_id: int):  # type: ignore[no-untyped-def]
+def justification_document(justification_id: int) -> Response:
     justification = _justification(justification_id)
     if justification.document_path is None:
         raise NotFound("document")
@@ -225,7 +225,7 @@ def revoke_justification(justification_id: int) -> s.JustificationOut:
 # --- Documents participants sent from the portal: the promotor accepts or rejects them --------
 
 
-def _requests() -> Select[tuple[JustificationRequest]]:
+def _requests() -> Select[JustificationRequest]:
     user = _user()
     scoping.require_planner(user)
     return select(JustificationRequest).where(
@@ -301,7 +301,7 @@ def get_justification_request(request_id: int) -> s.JustificationRequestOut:
     summary="The document a participant sent",
     refuses=PLANNERS_ONLY,
 )
-def justification_request_document(request_id: int):  # type: ignore[no-untyped-def]
+def justification_request_document(request_id: int) -> Response:
     request_ = _request(request_id)
     path = attendance.upload_folder() / request_.document_path
     if not path.is_file():

@@ -99,7 +99,7 @@ def _items(entries: list[history.Entry]) -> list[s.AuditRecordOut]:
             id=e.id,
             at=e.at,
             who=e.who,
-            who_kind=e.who_kind,  # type: ignore[arg-type]
+            who_kind=e.who_kind,
             user_id=e.user_id,
             action=e.action,
             object_type=e.object_type,

@@ -152,7 +152,7 @@ def create_closure_days(body: s.ClosureCreate) -> s.ClosureCreated:
 def delete_closure_day(closure_id: int) -> s.ClosureDayOut:
     scoping.require_admin(_user())
     actor = current_actor()
-    closures.require_central(actor)
+    scoping.require_central(actor)
     closure = db.session.get(ClosureDay, closure_id)
     if closure is None:
         raise NotFound("closure day")

@@ -8,7 +8,7 @@ codes and audit records. ``app.api.editing`` makes the version check and the wri
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from flask_babel import lazy_gettext as _l
 
@@ -35,6 +35,9 @@ EDIT_REFUSALS = {
 }
 
 
+T = TypeVar("T")
+
+
 def _given(body: Any, *required: str) -> set[str]:
     """The fields the patch names; a field that cannot be emptied given as null is a 400."""
     given = set(body.model_fields_set) - {"version"}
@@ -42,6 +45,12 @@ def _given(body: Any, *required: str) -> set[str]:
         if name in given and getattr(body, name) is None:
             raise s.invalid(name, s.MESSAGES["required"](field=name))
     return given
+
+
+def _kept(value: T | None, current: T) -> T:
+    """A field ``_given`` requires: the patch's value, or the current one when it is not given
+    (left out it is None, the default; given as null it was refused)."""
+    return current if value is None else value
 
 
 @bp.patch("/projects/<int:project_id>")
@@ -60,8 +69,8 @@ def patch_project(project_id: int, body: s.ProjectPatch) -> s.ProjectOut:
     planning.update_project(
         current_actor(),
         project,
-        body.name if "name" in given else project.name,
-        body.number if "number" in given else project.number,
+        _kept(body.name, project.name),
+        _kept(body.number, project.number),
         body.branch if "branch" in given and body.branch else None,
     )
     return s.ProjectOut.of(project)
@@ -85,9 +94,9 @@ def patch_training(training_id: int, body: s.TrainingPatch) -> s.TrainingOut:
         planning.update_training(
             actor,
             training,
-            body.name if "name" in given else training.name,
+            _kept(body.name, training.name),
             (body.code or "") if "code" in given else training.code,
-            body.mode if "mode" in given else training.mode,
+            _kept(body.mode, training.mode),
             _trainers(body.trainers, "trainers") if "trainers" in given else training.trainers,
         )
     if "hours_method" in given and body.hours_method != training.hours_method:
@@ -117,9 +126,9 @@ def patch_session(session_id: int, body: s.SessionPatch) -> s.SessionOut:
         trainer = (
             _trainers([body.trainer_email], "trainer_email")[0] if body.trainer_email else None
         )
-    day = body.date if "date" in given else session.day
-    start = body.start if "start" in given else session.start
-    end = body.end if "end" in given else session.end
+    day = _kept(body.date, session.day)
+    start = _kept(body.start, session.start)
+    end = _kept(body.end, session.end)
     if trainer is not None and not body.confirm_trainer:
         clashes = planning.trainer_clashes(trainer, day, start, end, session.id)
         if clashes:
@@ -219,8 +228,8 @@ def patch_participant(participant_id: int, body: s.ParticipantPatch) -> s.Partic
     changed = editing.update_participant(
         actor,
         participant,
-        body.name if "name" in given else participant.name,
-        body.email if "email" in given else participant.email,
+        _kept(body.name, participant.name),
+        _kept(body.email, participant.email),
         body.national_number if "national_number" in given else None,
         (body.external_id or "") if "external_id" in given else None,
         now=_now(),

@@ -2,7 +2,7 @@
 participant's page (``POST /participants/{id}/merge`` on the web).
 
 The kept record and the duplicate are found in the caller's scope (another branch's is a
-404); ``app.participants.operations.merge_participants`` does the rest as for the web: its
+404); ``app.participants.operations.merging.merge_participants`` does the rest as for the web: its
 checks, its locks on both records and its audit records.
 """
 
@@ -19,7 +19,7 @@ from app.api.routes import _participant, _user
 from app.clock import now as _now
 from app.extensions import db
 from app.models import AuditRecord
-from app.participants import operations as people
+from app.participants.operations import merging
 
 
 @bp.post("/participants/<int:participant_id>/merge")
@@ -44,7 +44,7 @@ def merge_participants(participant_id: int, body: s.MergeIn) -> s.MergeOut:
     kept = _participant(participant_id)
     duplicate = _participant(body.duplicate_id)
     now = _now()
-    people.merge_participants(current_actor(), kept, duplicate, now)
+    merging.merge_participants(current_actor(), kept, duplicate, now)
     record = db.session.scalars(
         select(AuditRecord)
         .where(

@@ -27,6 +27,7 @@ from app.extensions import db
 from app.models import (
     Enrolment,
     Exemption,
+    Participant,
     Role,
     Session,
     Training,
@@ -59,7 +60,7 @@ def _session_to_register(session_id: int) -> Session:
     return _session(session_id)
 
 
-def _enrolled_participant(participant_id: int):  # type: ignore[no-untyped-def]
+def _enrolled_participant(participant_id: int) -> Participant:
     return _participant(participant_id)
 
 

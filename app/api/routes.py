@@ -7,10 +7,12 @@ Lists run a fixed number of queries whatever their length (tests count them).
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from typing import Any, ClassVar, Protocol, TypeVar
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, func, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy.orm import InstrumentedAttribute, joinedload, selectinload
+from sqlalchemy.sql.base import ExecutableOption
 
 from app import metrics, scoping
 from app.api import bp, cursor
@@ -136,18 +138,33 @@ _WITH_TRAINING_AND_TRAINER = (joinedload(Session.training), joinedload(Session.t
 # --- Paging ----------------------------------------------------------------------------------
 
 
-def _changed_since(model: type, since: datetime):  # type: ignore[no-untyped-def]
+T = TypeVar("T")
+
+
+class _Audited(Protocol):
+    """A model whose changes the audit records name by table and id."""
+
+    id: ClassVar[InstrumentedAttribute[int]]
+    __tablename__: str
+
+
+def _changed_since(model: type[_Audited], since: datetime) -> ColumnElement[bool]:
     """Objects created or changed from ``since``: those with an audit record from then (on
     the audit records' (object, time) index)."""
-    return model.id.in_(  # type: ignore[attr-defined]
+    return model.id.in_(
         select(AuditRecord.object_id).where(
-            AuditRecord.object_type == model.__tablename__,  # type: ignore[attr-defined]
+            AuditRecord.object_type == model.__tablename__,
             AuditRecord.at >= since,
         )
     )
 
 
-def _page(query, paging, order: tuple, *options):  # type: ignore[no-untyped-def]
+def _page(
+    query: Select[T],
+    paging: s.Paging,
+    order: tuple[Any, ...],
+    *options: ExecutableOption,
+) -> tuple[list[T], dict[str, Any]]:
     """One page of ``query`` in ``order`` and the total: two queries whatever the size.
 
     With a ``cursor`` (``CursorPaging``) the page is the rows after the one it names, on
@@ -175,13 +192,13 @@ def _page(query, paging, order: tuple, *options):  # type: ignore[no-untyped-def
     )
     more = len(items) > paging.per_page
     items = items[: paging.per_page]
-    page = {"total": total or 0, "page": paging.page, "per_page": paging.per_page}
+    page: dict[str, Any] = {"total": total or 0, "page": paging.page, "per_page": paging.per_page}
     if hasattr(paging, "cursor"):
         page["next_cursor"] = cursor.make(paging, order, items[-1]) if more else None
     return items, page
 
 
-def _slice(items: list, paging: s.Paging) -> tuple[list, dict]:  # type: ignore[type-arg]
+def _slice(items: list[T], paging: s.Paging) -> tuple[list[T], dict[str, Any]]:
     """One page of a list built whole (a roster, a training's figures), and its page facts:
     the same ``page``/``per_page``/``total`` as a list paged in the database."""
     start = (paging.page - 1) * paging.per_page
@@ -441,7 +458,7 @@ def enrol(session_id: int, body: s.EnrolmentCreate) -> tuple[s.EnrolmentOut, int
     return answer, 201 if created else 200
 
 
-def _participants_in_scope() -> Select[tuple[Participant]]:
+def _participants_in_scope() -> Select[Participant]:
     """The caller's participants. Front desk accounts see no participant records, as on the
     web (names, addresses and external ids are for those who plan and teach)."""
     user = _user()
@@ -602,7 +619,8 @@ def _supervisors_out(supervisors: list[Supervisor]) -> list[s.SupervisorOut]:
             .where(Participant.supervisor_id.in_(ids), Participant.ended_at.is_(None))
             .order_by(Participant.id)
         ):
-            linked[supervisor_id].append(participant_id)
+            if supervisor_id is not None:  # the query asks for linked ones only
+                linked[supervisor_id].append(participant_id)
     return [
         s.SupervisorOut(
             id=supervisor.id,
@@ -615,7 +633,7 @@ def _supervisors_out(supervisors: list[Supervisor]) -> list[s.SupervisorOut]:
     ]
 
 
-def _supervisors_in_scope():  # type: ignore[no-untyped-def]
+def _supervisors_in_scope() -> Select[Supervisor]:
     user = _user()
     scoping.require_planner(user)
     query = select(Supervisor).options(joinedload(Supervisor.branch))
@@ -744,7 +762,7 @@ def training_self_reports(training_id: int, query: s.Paging) -> s.SelfReportList
                 minutes=r.minutes,
                 hours=round(r.minutes / 60, 2),
                 description=r.description,
-                state=state.state,  # type: ignore[arg-type]
+                state=state.state,
                 replaces_id=r.replaces_id,
                 sent_at=r.created_at,
                 decided_at=decision.decided_at if decision else None,

@@ -20,14 +20,14 @@ to that participant and present (see ``docs/rules.md``).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
 
-from sqlalchemy import Row, func, select, true
+from sqlalchemy import ColumnElement, Row, SQLColumnExpression, func, select, true
 
 from app.attendance.selfreported import SelfReportLine, approved_lines
+from app.domain.attendance import Kind as Direction
 from app.domain.attendance import Span, planned_time, presence, span
 from app.domain.participation import before_enrolment, held, session_status, takes_part
 from app.domain.periods import lesson_periods
@@ -56,6 +56,7 @@ from app.models import (
     Participant,
     Registration,
     Session,
+    Source,
     Training,
     TrainingEnrolment,
 )
@@ -66,7 +67,9 @@ from app.timing import SessionTimes, is_locked, session_times
 Period = tuple[date, date]
 # An effective registration as a plain row: ``id``, ``kind``, ``at`` and ``source`` (and its
 # ``session_id`` and ``participant_id``), what the pages and exports show of it.
-RegistrationRow = Row[Any]
+RegistrationRow = Row[int, int, int, Kind | None, datetime | None, Source]
+# The rules' own words for a registration's kind (the model's StrEnum is another type).
+DIRECTION: dict[Kind, Direction] = {Kind.IN: "in", Kind.OUT: "out"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,7 +92,7 @@ class SessionLine:
 def method_of(training: Training) -> HoursMethod:
     """The training's hours method (an unknown stored value falls back to the default)."""
     value = training.hours_method
-    return value if value in HOURS_METHODS else DEFAULT_HOURS_METHOD  # type: ignore[return-value]
+    return value if value in HOURS_METHODS else DEFAULT_HOURS_METHOD
 
 
 @dataclass(frozen=True)
@@ -244,7 +247,7 @@ class _Facts:
     enrolled: dict[tuple[int, int], set[int]]  # (training, participant): session ids
     participants: dict[int, Participant]
     registrations: dict[tuple[int, int], list[RegistrationRow]]  # (session, participant)
-    pairs: dict[tuple[int, int], list[tuple[Kind, datetime]]]  # the same as the rules take them
+    pairs: dict[tuple[int, int], list[tuple[Direction, datetime]]]  # as the rules take them
     exempt_sessions: set[tuple[int, int]]  # (participant, session)
     exempt_minutes: dict[tuple[int, int], int]  # (training, participant)
     justified: set[tuple[int, int]]  # (participant, session)
@@ -357,7 +360,7 @@ class _Facts:
     ) -> None:
         only = _only(person)
         registrations: dict[tuple[int, int], list[RegistrationRow]] = defaultdict(list)
-        pairs: dict[tuple[int, int], list[tuple[Kind, datetime]]] = defaultdict(list)
+        pairs: dict[tuple[int, int], list[tuple[Direction, datetime]]] = defaultdict(list)
         query = effective_registrations(ids, [person.id] if person is not None else None)
         for row in (
             db.session.connection()
@@ -376,7 +379,7 @@ class _Facts:
             session_id, participant_id, _id, kind, at, _source = row
             registrations[(session_id, participant_id)].append(row)
             if kind is not None and at is not None:
-                pairs[(session_id, participant_id)].append((kind, at))
+                pairs[(session_id, participant_id)].append((DIRECTION[kind], at))
         self.registrations = registrations
         self.pairs = pairs
         for pid, sid, tid, minutes in db.session.execute(
@@ -508,7 +511,9 @@ def _lesson_spans(training_ids: list[int]) -> dict[int, tuple[date, date]]:
     }
 
 
-def _only(person: Participant | None):  # type: ignore[no-untyped-def]
+def _only(
+    person: Participant | None,
+) -> Callable[[SQLColumnExpression[int]], ColumnElement[bool]]:
     """A filter on a participant id column: that person's rows, or everyone's."""
     return lambda column: (column == person.id) if person is not None else true()
 
@@ -530,7 +535,7 @@ def closure_days_for(sessions: Iterable[Session]) -> list[date]:
 def _line(
     timed: _Timed,
     registrations: Sequence[RegistrationRow],
-    pairs: Sequence[tuple[Kind, datetime]],
+    pairs: Sequence[tuple[Direction, datetime]],
     now: datetime,
     exempt: bool,
     justified: bool,
@@ -538,7 +543,7 @@ def _line(
     method: HoursMethod,
 ) -> SessionLine:
     """``late``: the session's day is before the participant's enrolment in the training."""
-    found = presence(timed.span, pairs)  # Kind is a StrEnum: equal to "in" and "out"
+    found = presence(timed.span, pairs)
     status = session_status(
         ends_at=timed.times.end,
         now=now,

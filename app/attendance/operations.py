@@ -40,7 +40,7 @@ from app.models import (
     TrainingEnrolment,
 )
 from app.reasons import LATE_ARRIVAL, LEFT_AT_END, LEFT_EARLY
-from app.scanning.roster import roster
+from app.scanning.roster import RosterEntry, roster
 from app.scanning.service import check_window, refuse, register
 from app.timing import SessionTimes, session_times
 
@@ -356,7 +356,7 @@ def late_arrival(
     )
 
 
-def incomplete(session: Session) -> list:  # type: ignore[type-arg]
+def incomplete(session: Session) -> list[RosterEntry]:
     """Roster entries still checked in: a check-in without a check-out after it."""
     return [e for e in roster(session) if e.state == "in"]
 

@@ -3,12 +3,16 @@ exemptions and justified absences, the front desk dashboard and the reports."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from flask import flash, redirect, render_template, request, send_file, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
+from wtforms.fields.choices import SelectChoice
 
 from app import scoping
 from app.attendance import bp
@@ -40,8 +44,8 @@ from app.models import (
     Training,
     TrainingEnrolment,
 )
-from app.reasons import KIND_LABELS
-from app.scanning.roster import roster
+from app.reasons import JUSTIFICATION_KIND_LABELS
+from app.scanning.roster import RosterEntry, roster
 from app.settings import settings
 from app.timing import session_times
 from app.views import actor, choices, refusals_shown
@@ -55,11 +59,19 @@ def _session(session_id: int) -> Session:
     return session
 
 
-def _participant_choices(session: Session):  # type: ignore[no-untyped-def]
+def _participant_choices(session: Session) -> list[SelectChoice]:
     return choices((e.participant.id, e.participant.name) for e in roster(session))
 
 
-def _roll_call_lines(entries) -> list[ops.RollCallLine]:  # type: ignore[no-untyped-def]
+def _chosen(participant_id: int) -> Participant:
+    """The participant picked on the session's roster (the form offers only those)."""
+    found = db.session.get(Participant, participant_id)
+    if found is None:
+        raise NotFound("participant")
+    return found
+
+
+def _roll_call_lines(entries: Iterable[RosterEntry]) -> list[ops.RollCallLine]:
     """What the trainer ticked and typed, for the participants on the roll call."""
     present = {int(i) for i in request.form.getlist("present") if i.isdigit() and len(i) < 10}
     return [
@@ -74,7 +86,7 @@ def _roll_call_lines(entries) -> list[ops.RollCallLine]:  # type: ignore[no-unty
 
 @bp.route("/sessions/<int:session_id>/roll-call", methods=["GET", "POST"])
 @login_required
-def roll_call(session_id: int):  # type: ignore[no-untyped-def]
+def roll_call(session_id: int) -> ResponseReturnValue:
     """Everyone present by default; untick the absent, save, then confirm (seed 000).
 
     Opened again, it shows what was saved: marks and remarks, and the registrations.
@@ -146,12 +158,12 @@ def roll_call(session_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/sessions/<int:session_id>/late-arrival")
 @login_required
-def late_arrival(session_id: int):  # type: ignore[no-untyped-def]
+def late_arrival(session_id: int) -> ResponseReturnValue:
     session = _session(session_id)
     form = LateArrivalForm(prefix="late")
     form.participant.choices = _participant_choices(session)
     if form.validate_on_submit():
-        participant = db.session.get(Participant, form.participant.data)
+        participant = _chosen(form.participant.data)
         arrived = local_datetime(session.day, form.arrived.data)
         with refusals_shown():
             ops.late_arrival(
@@ -165,12 +177,12 @@ def late_arrival(session_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/sessions/<int:session_id>/left-early")
 @login_required
-def left_early(session_id: int):  # type: ignore[no-untyped-def]
+def left_early(session_id: int) -> ResponseReturnValue:
     session = _session(session_id)
     form = LeftEarlyForm(prefix="early")
     form.participant.choices = _participant_choices(session)
     if form.validate_on_submit():
-        participant = db.session.get(Participant, form.participant.data)
+        participant = _chosen(form.participant.data)
         left_at = local_datetime(session.day, form.left_at.data)
         with refusals_shown():
             ops.left_early(
@@ -184,7 +196,7 @@ def left_early(session_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/sessions/<int:session_id>/close-registrations")
 @login_required
-def close_registrations(session_id: int):  # type: ignore[no-untyped-def]
+def close_registrations(session_id: int) -> ResponseReturnValue:
     """After the end: everyone still in left at the end, or at the time the trainer gives."""
     session = _session(session_id)
     form = CloseSessionForm(prefix="close")
@@ -205,13 +217,13 @@ def close_registrations(session_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/sessions/<int:session_id>/incomplete", methods=["GET", "POST"])
 @login_required
-def incomplete(session_id: int):  # type: ignore[no-untyped-def]
+def incomplete(session_id: int) -> ResponseReturnValue:
     session = _session(session_id)
     open_entries = ops.incomplete(session)
     form = ResolveForm()
     form.participant.choices = choices((e.participant.id, e.participant.name) for e in open_entries)
     if form.validate_on_submit():
-        participant = db.session.get(Participant, form.participant.data)
+        participant = _chosen(form.participant.data)
         left_at = local_datetime(session.day, form.left_at.data)
         with refusals_shown(form, "left_at"):
             ops.resolve_incomplete(
@@ -243,7 +255,7 @@ def _training(training_id: int) -> Training:
 
 @bp.get("/trainings/<int:training_id>/attendance")
 @login_required
-def report(training_id: int):  # type: ignore[no-untyped-def]
+def report(training_id: int) -> ResponseReturnValue:
     training = _training(training_id)
     figures = training_figures(training, _now())
     return render_template(
@@ -253,7 +265,7 @@ def report(training_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/trainings/<int:training_id>/attendance.<fmt>")
 @login_required
-def report_file(training_id: int, fmt: str):  # type: ignore[no-untyped-def]
+def report_file(training_id: int, fmt: str) -> ResponseReturnValue:
     training = _training(training_id)
     figures = training_figures(training, _now())
     name = f"aanwezigheden-{training.code or training.id}"
@@ -319,21 +331,21 @@ def _enrolment_form(enrolment: TrainingEnrolment, posted: bool = False) -> Enrol
 
 def _justification_form(sessions: list[Session], posted: bool = False) -> JustificationForm:
     form = JustificationForm(prefix="justify", **({} if posted else {"formdata": None}))
-    form.kind.choices = choices((k.value, label) for k, label in KIND_LABELS.items())
+    form.kind.choices = choices((k.value, label) for k, label in JUSTIFICATION_KIND_LABELS.items())
     form.sessions.choices = choices((s.id, _session_label(s)) for s in sessions)
     return form
 
 
 @bp.get("/trainings/<int:training_id>/participants/<int:participant_id>")
 @login_required
-def participant(training_id: int, participant_id: int):  # type: ignore[no-untyped-def]
+def participant(training_id: int, participant_id: int) -> ResponseReturnValue:
     """One participant in one training: per-session detail, exemptions, enrolment data, absences."""
     return _participant_page(*_participant_records(training_id, participant_id))
 
 
 @bp.post("/trainings/<int:training_id>/participants/<int:participant_id>/exemptions")
 @login_required
-def add_exemption(training_id: int, participant_id: int):  # type: ignore[no-untyped-def]
+def add_exemption(training_id: int, participant_id: int) -> ResponseReturnValue:
     """Exempt the participant from a session they are enrolled in, or from a number of hours."""
     scoping.require_planner(current_user)
     training, person, enrolment, sessions = _participant_records(training_id, participant_id)
@@ -351,7 +363,7 @@ def add_exemption(training_id: int, participant_id: int):  # type: ignore[no-unt
 
 @bp.post("/trainings/<int:training_id>/participants/<int:participant_id>/enrolment")
 @login_required
-def update_enrolment(training_id: int, participant_id: int):  # type: ignore[no-untyped-def]
+def update_enrolment(training_id: int, participant_id: int) -> ResponseReturnValue:
     """Change the enrolment data: enrolled on, paid educational leave and its regime, ended on."""
     scoping.require_planner(current_user)
     training, person, enrolment, sessions = _participant_records(training_id, participant_id)
@@ -373,7 +385,7 @@ def update_enrolment(training_id: int, participant_id: int):  # type: ignore[no-
 
 @bp.post("/trainings/<int:training_id>/participants/<int:participant_id>/justifications")
 @login_required
-def record_justification(training_id: int, participant_id: int):  # type: ignore[no-untyped-def]
+def record_justification(training_id: int, participant_id: int) -> ResponseReturnValue:
     """Record a justified absence for some of the participant's sessions, with its document."""
     scoping.require_planner(current_user)
     training, person, enrolment, sessions = _participant_records(training_id, participant_id)
@@ -407,7 +419,7 @@ def _participant_url(training: Training, person: Participant) -> str:
     return url_for("attendance.participant", training_id=training.id, participant_id=person.id)
 
 
-def _participant_page(  # type: ignore[no-untyped-def]
+def _participant_page(
     training: Training,
     person: Participant,
     enrolment: TrainingEnrolment,
@@ -416,7 +428,7 @@ def _participant_page(  # type: ignore[no-untyped-def]
     exemption_form: ExemptionForm | None = None,
     enrolment_form: EnrolmentForm | None = None,
     justification_form: JustificationForm | None = None,
-):
+) -> str:
     return render_template(
         "attendance/participant.html",
         training=training,
@@ -441,7 +453,7 @@ def _participant_page(  # type: ignore[no-untyped-def]
         enrolment_form=enrolment_form or _enrolment_form(enrolment),
         justification_form=justification_form or _justification_form(sessions),
         confirm=ConfirmForm(),
-        kind_labels=KIND_LABELS,
+        kind_labels=JUSTIFICATION_KIND_LABELS,
         remarks=_roll_call_remarks(training, person),
     )
 
@@ -462,7 +474,7 @@ def _roll_call_remarks(training: Training, person: Participant) -> list[tuple[Se
             )
             .order_by(Session.day, Session.start)
         ).all()
-    )  # type: ignore[arg-type]
+    )
 
 
 def _enrolled_session_ids(participant_id: int) -> set[int]:
@@ -475,7 +487,7 @@ def _enrolled_session_ids(participant_id: int) -> set[int]:
 
 @bp.post("/exemptions/<int:exemption_id>/revoke")
 @login_required
-def revoke_exemption(exemption_id: int):  # type: ignore[no-untyped-def]
+def revoke_exemption(exemption_id: int) -> ResponseReturnValue:
     scoping.require_planner(current_user)
     exemption = db.session.get(Exemption, exemption_id)
     if exemption is None:
@@ -496,7 +508,7 @@ def revoke_exemption(exemption_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/justifications/<int:justification_id>/document")
 @login_required
-def justification_document(justification_id: int):  # type: ignore[no-untyped-def]
+def justification_document(justification_id: int) -> ResponseReturnValue:
     """The uploaded document, only for planners who can see the participant."""
     scoping.require_planner(current_user)
     justification = db.session.get(Justification, justification_id)
@@ -522,7 +534,7 @@ def justification_document(justification_id: int):  # type: ignore[no-untyped-de
 
 @bp.post("/justifications/<int:justification_id>/revoke")
 @login_required
-def revoke_justification(justification_id: int):  # type: ignore[no-untyped-def]
+def revoke_justification(justification_id: int) -> ResponseReturnValue:
     """Withdraw a justification recorded by mistake (audited; the record stays)."""
     scoping.require_planner(current_user)
     justification = db.session.get(Justification, justification_id)

@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import Select, exists, select
+from sqlalchemy import Exists, Select, exists, select
 from sqlalchemy.orm import aliased
 
 from app.domain.thresholds import SessionAttendance
@@ -31,7 +31,7 @@ _later = aliased(SelfReport)
 _later_decision = aliased(SelfReportDecision)
 
 
-def _voided_by_approved():  # type: ignore[no-untyped-def]
+def _voided_by_approved() -> Exists:
     """An approved correction takes this report's place."""
     return exists().where(
         _later.voids_id == SelfReport.id,
@@ -40,7 +40,7 @@ def _voided_by_approved():  # type: ignore[no-untyped-def]
     )
 
 
-def counting_reports() -> Select[tuple[SelfReport]]:
+def counting_reports() -> Select[SelfReport]:
     """The reports whose hours count: approved, and not replaced by an approved correction."""
     return (
         select(SelfReport)

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from flask_babel import gettext as _
 from sqlalchemy import Select, func, or_, select
@@ -59,12 +59,14 @@ OBJECT_TYPES = {
     "user": "users",
 }
 
+WhoKind = Literal["user", "token", "portal", "package", "system"]
+
 
 def may_read(viewer: Viewer) -> bool:
     return viewer.role in (Role.ADMIN, Role.PROMOTOR)
 
 
-def scoped(viewer: Viewer) -> Select[tuple[AuditRecord]]:
+def scoped(viewer: Viewer) -> Select[AuditRecord]:
     """The records ``viewer`` may read (403 for those who may read none)."""
     if not may_read(viewer):
         raise Forbidden()
@@ -157,7 +159,7 @@ class Entry:
     id: int
     at: datetime
     who: str
-    who_kind: str  # user, token, portal, package, system
+    who_kind: WhoKind
     user_id: int | None
     action: str
     object_type: str
@@ -276,7 +278,7 @@ class _Names:
         )
         self.registrations = _by_id(Registration, voided)
 
-    def who(self, r: AuditRecord) -> tuple[str, str]:
+    def who(self, r: AuditRecord) -> tuple[str, WhoKind]:
         user = self.users.get(r.user_id) if r.user_id else None
         token = self.tokens.get(r.token_id) if r.token_id else None
         if user is not None and token is not None:

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from datetime import date, datetime
 
 from flask import Response, render_template, request, stream_with_context
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -111,11 +112,11 @@ def _subject(wanted: history.Filter) -> str | None:
 
 @bp.get("/")
 @login_required
-def index():  # type: ignore[no-untyped-def]
+def index() -> ResponseReturnValue:
     _require_reader()
     wanted, problems = parse_filter(request.args.to_dict())
-    page_number = request.args.get("page", "1")
-    page_number = int(page_number) if page_number.isdigit() and len(page_number) < 7 else 1
+    asked = request.args.get("page", "1")
+    page_number = int(asked) if asked.isdigit() and len(asked) < 7 else 1
     page = history.read_page(current_user, wanted, page_number)
     args = {k: v for k, v in request.args.to_dict().items() if k != "page" and v}
     return render_template(
@@ -136,7 +137,7 @@ CSV_HEADER = ("id", "time", "who", "action", "object", "object_id", "summary", "
 
 @bp.get("/audit.csv")
 @login_required
-def export_csv():  # type: ignore[no-untyped-def]
+def export_csv() -> ResponseReturnValue:
     """Every record the filter finds, streamed in batches: a year of a branch is a large file,
     and is written without holding it in memory."""
     _require_reader()

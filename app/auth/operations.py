@@ -19,6 +19,7 @@ from werkzeug.security import generate_password_hash as _werkzeug_hash
 
 from app import audit, jobs, links
 from app.audit import Actor
+from app.db import changed_rows
 from app.domain.passwords import MAX_LENGTH, MIN_LENGTH, password_problem
 from app.errors import Refusal
 from app.extensions import db
@@ -269,12 +270,12 @@ def reset_password(token: str, password: str, now: datetime) -> User:
     reset = find_reset(token, now)
     check_password(password, reset.user.email, reset.user.name)
     # Claimed in one statement: of two requests with the same link, one sets the password.
-    claimed = db.session.execute(
+    claimed = changed_rows(
         update(PasswordReset)
         .where(PasswordReset.id == reset.id, PasswordReset.used_at.is_(None))
         .values(used_at=now)
     )
-    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+    if claimed != 1:
         raise Refusal("link_used", _l("This link was used already."), status=410)
     set_password(Actor(reset.user), reset.user, password, now, chosen=True)
     return reset.user

@@ -13,6 +13,7 @@ from flask import (
     session,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -43,7 +44,7 @@ from app.devices.operations import issue_pairing, scanners_and_tokens
 from app.domain.pairing import PAIRING_VALID
 from app.errors import NotFound, Refusal
 from app.extensions import db, limiter
-from app.models import ApiToken, Role
+from app.models import ApiToken, Role, User
 from app.views import local_target, refusals_shown
 from qr.images import code_png
 from qr.pairing import pairing_text
@@ -72,7 +73,7 @@ def _failed(response: Response) -> bool:
 @limiter.limit(
     _account_limit, methods=["POST"], key_func=_login_account, deduct_when=_failed, scope="account"
 )
-def login():  # type: ignore[no-untyped-def]
+def login() -> ResponseReturnValue:
     if current_user.is_authenticated:
         return redirect(url_for("planning.home"))
     form = LoginForm()
@@ -95,7 +96,7 @@ def login():  # type: ignore[no-untyped-def]
 
 @bp.post("/logout")
 @login_required
-def logout():  # type: ignore[no-untyped-def]
+def logout() -> ResponseReturnValue:
     """End this session and every other session of the user (a copied cookie included)."""
     end_sessions(current_user._get_current_object())
     logout_user()
@@ -104,7 +105,7 @@ def logout():  # type: ignore[no-untyped-def]
 
 
 @bp.post("/language/<code>")
-def language(code: str):  # type: ignore[no-untyped-def]
+def language(code: str) -> ResponseReturnValue:
     if code in current_app.config["LANGUAGES"]:
         session["lang"] = code
     return redirect(local_target(request.form.get("next")) or url_for("planning.home"))
@@ -131,7 +132,7 @@ def _tokens_page(form: TokenForm, pairing_form: PairingForm, **shown: object) ->
 
 @bp.route("/tokens", methods=["GET", "POST"])
 @login_required
-def tokens():  # type: ignore[no-untyped-def]
+def tokens() -> ResponseReturnValue:
     form = TokenForm()
     plain = None
     if form.validate_on_submit():
@@ -142,7 +143,7 @@ def tokens():  # type: ignore[no-untyped-def]
 
 @bp.post("/tokens/pair")
 @login_required
-def pair():  # type: ignore[no-untyped-def]
+def pair() -> ResponseReturnValue:
     """A pairing code for a scanner: shown once as a QR code, never stored in plain text."""
     pairing_form = PairingForm()
     if not pairing_form.validate_on_submit():
@@ -166,7 +167,7 @@ def pair():  # type: ignore[no-untyped-def]
 
 @bp.post("/tokens/<int:token_id>/revoke")
 @login_required
-def revoke(token_id: int):  # type: ignore[no-untyped-def]
+def revoke(token_id: int) -> ResponseReturnValue:
     token = db.session.get(ApiToken, token_id)
     if token is None or token.user_id != current_user.id:
         raise NotFound("token")
@@ -202,7 +203,7 @@ _FIRST_LOGIN_OPEN = {"auth.change_password", "auth.logout", "auth.language", "st
 
 
 @bp.before_app_request
-def _require_own_password():  # type: ignore[no-untyped-def]
+def _require_own_password() -> ResponseReturnValue | None:
     """A user given an initial password chooses their own before anything else."""
     if request.blueprint == "api" or request.endpoint in _FIRST_LOGIN_OPEN:
         return None
@@ -213,7 +214,7 @@ def _require_own_password():  # type: ignore[no-untyped-def]
 
 @bp.route("/password", methods=["GET", "POST"])
 @login_required
-def change_password():  # type: ignore[no-untyped-def]
+def change_password() -> ResponseReturnValue:
     """Change one's own password (the current one required); other sessions end."""
     form = ChangePasswordForm()
     if form.validate_on_submit():
@@ -244,7 +245,7 @@ DIGEST_ROLES = (Role.PROMOTOR, Role.TRAINER)
 
 @bp.post("/account/digest")
 @login_required
-def digest_setting():  # type: ignore[no-untyped-def]
+def digest_setting() -> ResponseReturnValue:
     """Switch one's own daily digest mail on or off (on the account/password page)."""
     user = current_user._get_current_object()
     form = DigestForm()
@@ -260,7 +261,7 @@ def digest_setting():  # type: ignore[no-untyped-def]
     return _password_page(ChangePasswordForm(formdata=None), form), 400
 
 
-def _log_in_again(user) -> None:  # type: ignore[no-untyped-def]
+def _log_in_again(user: User) -> None:
     """The password change ended every session (a new generation): this one starts again."""
     session.clear()
     login_user(user)
@@ -269,7 +270,7 @@ def _log_in_again(user) -> None:  # type: ignore[no-untyped-def]
 @bp.route("/password/forgotten", methods=["GET", "POST"])
 @limiter.limit(_link_limit, methods=["POST"])
 @limiter.limit(_link_address_limit, methods=["POST"], key_func=_link_address, scope="link")
-def forgot_password():  # type: ignore[no-untyped-def]
+def forgot_password() -> ResponseReturnValue:
     """Ask for a reset link. The answer is the same, and as fast, whether the address has an
     account: the page stores the request, the worker looks the address up."""
     form = ForgotPasswordForm()
@@ -280,7 +281,7 @@ def forgot_password():  # type: ignore[no-untyped-def]
 
 
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
-def reset_password(token: str):  # type: ignore[no-untyped-def]
+def reset_password(token: str) -> ResponseReturnValue:
     """Choose a new password with a mailed link (once, before it expires)."""
     now = clock_now()
     try:

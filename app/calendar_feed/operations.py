@@ -122,7 +122,7 @@ def _changed(sessions: list[Session]) -> dict[int, datetime]:
     )
     found: dict[int, datetime] = {}
     for session_id, at in rows:
-        if at is not None:
+        if session_id is not None and at is not None:
             # max() of the column comes back naive on SQLite: the column holds naive UTC.
             found[session_id] = at if at.tzinfo else at.replace(tzinfo=UTC)
     return found

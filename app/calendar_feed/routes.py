@@ -4,6 +4,7 @@ address, made or renewed on request and shown once; and the feed itself, public 
 from __future__ import annotations
 
 from flask import Response, render_template
+from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
 from app.calendar_feed import bp
@@ -19,7 +20,7 @@ from app.views import actor
 
 @bp.route("/", methods=["GET", "POST"])
 @login_required
-def mine():  # type: ignore[no-untyped-def]
+def mine() -> ResponseReturnValue:
     form = ConfirmForm()
     address = None
     if form.validate_on_submit():
@@ -39,7 +40,7 @@ def mine():  # type: ignore[no-untyped-def]
 # On the portal's blueprint: its pages share the portal's frame and identity.
 @portal_bp.route("/calendar", methods=["GET", "POST"])
 @portal_required
-def portal_calendar(who: PortalIdentity):  # type: ignore[no-untyped-def]
+def portal_calendar(who: PortalIdentity) -> ResponseReturnValue:
     form = ConfirmForm()
     address = None
     if form.validate_on_submit():

@@ -44,7 +44,7 @@ from app.domain.certificates import (
 from app.domain.cutoff import BRUSSELS
 from app.domain.periods import lesson_periods
 from app.errors import Refusal
-from app.models import Organisation, Participant, Training
+from app.models import Organisation, Participant, Training, TrainingEnrolment
 
 # 2: the organisation's data, box C from the lessons after the period, the new kinds.
 SCHEMA = 2
@@ -330,7 +330,9 @@ def attendance(
     }
 
 
-def _resit_enrolment(training: Training, participant: Participant, now: datetime):  # type: ignore[no-untyped-def]
+def _resit_enrolment(
+    training: Training, participant: Participant, now: datetime
+) -> TrainingEnrolment:
     whole = _figures(training, participant, now, None)
     if whole.enrolment is None or not whole.enrolment.second_sitting:
         raise Refusal(

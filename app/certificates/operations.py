@@ -13,7 +13,8 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import event, inspect, select
+from sqlalchemy import Connection, event, inspect, select
+from sqlalchemy.orm import Mapper
 
 from app import audit, checks
 from app.attendance.figures import Lessons, training_lessons
@@ -68,7 +69,9 @@ class CertificateImmutable(RuntimeError):
 
 
 @event.listens_for(Certificate, "before_update")
-def _refuse_update(_mapper, connection, target: Certificate) -> None:  # type: ignore[no-untyped-def]
+def _refuse_update(
+    _mapper: Mapper[Certificate], connection: Connection, target: Certificate
+) -> None:
     """The only change ever allowed: filling in the empty PDF right after the number is known
     (the number is the id, and it is printed on the PDF)."""
     changed = {a.key for a in inspect(target).attrs if a.history.has_changes()}
@@ -82,7 +85,9 @@ def _refuse_update(_mapper, connection, target: Certificate) -> None:  # type: i
 
 
 @event.listens_for(Certificate, "before_delete")
-def _refuse_delete(_mapper, _connection, target: Certificate) -> None:  # type: ignore[no-untyped-def]
+def _refuse_delete(
+    _mapper: Mapper[Certificate], _connection: Connection, target: Certificate
+) -> None:
     raise CertificateImmutable(f"certificate {target.id} was issued and cannot be deleted")
 
 
@@ -348,14 +353,14 @@ def _lines_of(
             enrolled_on,
         )
     )
-    for period, present in in_period.items():
+    for covered, present in in_period.items():
         if pid in present:
             wanted.append(
                 (
                     CertificateKind.DILIGENCE,
-                    period,
-                    certificate_due(period[1]),
-                    period[1] + timedelta(days=1),
+                    covered,
+                    certificate_due(covered[1]),
+                    covered[1] + timedelta(days=1),
                 )
             )
     if enrolment is not None and enrolment.second_sitting:

@@ -18,6 +18,7 @@ from typing import Any
 
 from fpdf import FPDF
 from fpdf.fonts import FontFace
+from fpdf.util import Padding
 
 FONT = "Helvetica"
 KINDS = {"general": "algemene opleiding", "vocational": "beroepsopleiding"}
@@ -102,7 +103,9 @@ class Document(FPDF):
         self.multi_cell(0, 4.2, text, align="L", new_x="LMARGIN", new_y="NEXT")
         self.set_font(FONT, "", 10)
 
-    def grid(self, header: Sequence[str], rows: Sequence[Sequence[str]], widths: Sequence[int]):  # type: ignore[no-untyped-def]
+    def grid(
+        self, header: Sequence[str], rows: Sequence[Sequence[str]], widths: Sequence[int]
+    ) -> None:
         """A bordered table, the header bold on grey, the cells centred."""
         self.set_font(FONT, "", 9)
         with self.table(
@@ -133,7 +136,7 @@ class Document(FPDF):
             f"Dit attest vervangt attest nr. {correction['number']} van "
             f"{day(correction['issued_on'])}: {correction['reason']}",
             border=1,
-            padding=1.5,
+            padding=Padding.new(1.5),
             align="L",
             new_x="LMARGIN",
             new_y="NEXT",
@@ -428,7 +431,7 @@ def attendance_pdf(c: dict[str, Any], number_: int, stamp: bytes | None = None) 
     return doc.output_bytes()
 
 
-def _method_note(a: dict) -> str:  # type: ignore[type-arg]
+def _method_note(a: dict[str, Any]) -> str:
     """How the hours present were counted (the training's hours method), said on the
     certificate as on every figure; certificates issued before the setting say nothing."""
     method = a.get("method")

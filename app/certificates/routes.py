@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date
 
 from flask import flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
@@ -57,7 +58,7 @@ def _second_sitting_forms(training: Training) -> list[tuple[Participant, SecondS
     return rows
 
 
-def _page(training: Training, sittings: SittingsForm | None = None):  # type: ignore[no-untyped-def]
+def _page(training: Training, sittings: SittingsForm | None = None) -> str:
     lines = ops.due_list(training, _now())
     if sittings is None:
         sittings = SittingsForm(formdata=None, obj=training)
@@ -78,13 +79,13 @@ def _page(training: Training, sittings: SittingsForm | None = None):  # type: ig
 
 @bp.get("/trainings/<int:training_id>/certificates")
 @login_required
-def index(training_id: int):  # type: ignore[no-untyped-def]
+def index(training_id: int) -> ResponseReturnValue:
     return _page(_training(training_id))
 
 
 @bp.post("/trainings/<int:training_id>/certificates/sittings")
 @login_required
-def sittings(training_id: int):  # type: ignore[no-untyped-def]
+def sittings(training_id: int) -> ResponseReturnValue:
     """The end dates of the first and the second sitting."""
     training = _training(training_id)
     form = SittingsForm()
@@ -100,7 +101,7 @@ def sittings(training_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/trainings/<int:training_id>/certificates/second-sitting/<int:participant_id>")
 @login_required
-def second_sitting(training_id: int, participant_id: int):  # type: ignore[no-untyped-def]
+def second_sitting(training_id: int, participant_id: int) -> ResponseReturnValue:
     """Whether a participant takes part in the second sitting, and their exam dates."""
     training = _training(training_id)
     participant = scoping.get_one(
@@ -122,7 +123,7 @@ def second_sitting(training_id: int, participant_id: int):  # type: ignore[no-un
 
 @bp.post("/trainings/<int:training_id>/certificates")
 @login_required
-def issue(training_id: int):  # type: ignore[no-untyped-def]
+def issue(training_id: int) -> ResponseReturnValue:
     training = _training(training_id)
     if ConfirmForm().validate_on_submit():
         participant = scoping.get_one(
@@ -146,7 +147,7 @@ def issue(training_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/trainings/<int:training_id>/certificates/issue-due")
 @login_required
-def issue_due(training_id: int):  # type: ignore[no-untyped-def]
+def issue_due(training_id: int) -> ResponseReturnValue:
     """Every due and overdue certificate at once; the count the page showed must still hold
     (the confirmation named it), or nothing is issued and the page shows the new count."""
     training = _training(training_id)
@@ -176,7 +177,7 @@ def issue_due(training_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/certificates/<int:certificate_id>/correct")
 @login_required
-def correct(certificate_id: int):  # type: ignore[no-untyped-def]
+def correct(certificate_id: int) -> ResponseReturnValue:
     old = _certificate(certificate_id)
     form = ReasonForm(prefix="correct")
     if form.validate_on_submit():
@@ -197,7 +198,7 @@ def correct(certificate_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/certificates/<int:certificate_id>.pdf")
 @login_required
-def download(certificate_id: int):  # type: ignore[no-untyped-def]
+def download(certificate_id: int) -> ResponseReturnValue:
     """The stored bytes, never rendered again: an issued certificate does not change."""
     certificate = _certificate(certificate_id)
     name = ops.FILE_NAMES.get(certificate.kind, "attest")

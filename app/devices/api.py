@@ -56,15 +56,16 @@ class PairingResult(s.Answer):
     },
 )
 def pair(body: PairingRequest) -> PairingResult:
-    token, plain = exchange_pairing(body.token, body.device_name, clock_now())
+    exchanged = exchange_pairing(body.token, body.device_name, clock_now())
 
     @after_this_request
     def _private(response: Response) -> Response:
         response.headers["Cache-Control"] = "no-store"  # the answer holds a secret
         return response
 
+    user = exchanged.token.user
     return PairingResult(
-        token=plain,
-        device_name=token.device_name,
-        user=PairedUser(name=token.user.display_name, email=token.user.email),
+        token=exchanged.secret,
+        device_name=exchanged.device_name,
+        user=PairedUser(name=user.display_name, email=user.email),
     )

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime
+from typing import NamedTuple
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, select, update
 
 from app import audit
 from app.audit import Actor
+from app.db import changed_rows
 from app.domain.pairing import pairing_expires_at, pairing_refusal
 from app.errors import Refusal
 from app.extensions import db
@@ -67,7 +69,15 @@ def issue_pairing(actor: Actor, user: User, name: str, now: datetime) -> tuple[P
 _PAIRING = select(PairingToken).where(PairingToken.token_hash == bindparam("token_hash"))
 
 
-def exchange_pairing(plain: str, device_name: str, now: datetime) -> tuple[ApiToken, str]:
+class Exchanged(NamedTuple):
+    """A pairing exchanged: the scanner's token, its secret (shown once) and the device name."""
+
+    token: ApiToken
+    secret: str
+    device_name: str
+
+
+def exchange_pairing(plain: str, device_name: str, now: datetime) -> Exchanged:
     """The scanner's own token for a pairing token, which is used up by it.
 
     Claimed with a conditional update, so two scanners sending the same pairing token at once
@@ -79,13 +89,13 @@ def exchange_pairing(plain: str, device_name: str, now: datetime) -> tuple[ApiTo
     reason = pairing_refusal(pairing.expires_at, pairing.used_at, now)
     if reason is not None:
         raise refuse(reason)
-    claimed = db.session.execute(
+    claimed = changed_rows(
         update(PairingToken)
         .where(PairingToken.id == pairing.id, PairingToken.used_at.is_(None))
         .values(used_at=now)
         .execution_options(synchronize_session=False)
     )
-    if claimed.rowcount != 1:
+    if claimed != 1:
         raise refuse("pairing_used")
     name = pairing.name or device_name.strip() or str(_l("Scanner"))
     token_plain = new_api_token()
@@ -119,7 +129,7 @@ def exchange_pairing(plain: str, device_name: str, now: datetime) -> tuple[ApiTo
         token,
         after={"user_id": pairing.user_id, "label": token.label, "device_name": name},
     )
-    return token, token_plain
+    return Exchanged(token, token_plain, name)
 
 
 def scanners_and_tokens(user: User) -> tuple[list[ApiToken], list[ApiToken]]:

@@ -73,6 +73,8 @@ def certificate_lines(
     due list (its states and deadlines), for this training."""
     lines = []
     for line in due_list(training, now):
+        if line.due is None:  # no deadline (optional): nothing to warn about
+            continue
         attention = rules.certificate_attention(line.state, line.due, today, closures)
         if attention is not None:
             lines.append(

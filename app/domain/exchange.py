@@ -113,7 +113,7 @@ def event_id(namespace: str, source: str, source_id: int, session_id: int | None
     return "evt_" + hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
-def mapping_problems(mapping: Mapping[str, str]) -> list[str]:
+def mapping_problems(mapping: Mapping[str, object]) -> list[str]:
     """What is wrong with a codes mapping: a state without a code, an unknown state, a code that
     is empty, too long or holds spaces, a code used for two states (it could not travel back)."""
     problems = [f"missing:{state}" for state in STATES if state not in mapping]

@@ -14,18 +14,20 @@ connections, never back to the peer it came from. Nothing is ever overwritten in
 from __future__ import annotations
 
 import base64
-from datetime import UTC, timedelta
-from typing import Any
+from datetime import UTC, time, timedelta
 
 from flask import current_app, g, request
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql.dml import ReturningInsert
 from standardwebhooks.webhooks import Webhook
 
 from app import audit, json_strict
 from app.api import bp
 from app.api import schemas as s
 from app.api.openapi import endpoint
+from app.api.schemas.exchange import ExchangeOutcome
 from app.audit import Actor
 from app.clock import now as clock_now
 from app.domain import exchange as rules
@@ -144,7 +146,7 @@ def held_stamp(connection_id: int, participant_id: int, moment: rules.Moment) ->
     return rules.latest(rules.Stamp(at, eid) for at, eid in rows)
 
 
-def _sessions_in(participant_id: int, moment: rules.Moment, split_at) -> list[int]:  # type: ignore[no-untyped-def]
+def _sessions_in(participant_id: int, moment: rules.Moment, split_at: time) -> list[int]:
     rows = db.session.execute(
         select(Session.id, Session.day, Session.start)
         .join(Enrolment, Enrolment.session_id == Session.id)
@@ -168,24 +170,30 @@ MESSAGES = {
 }
 
 
-def _ack(event_id: str, outcome: str, sessions: list[int]) -> s.ExchangeAck:
+def _ack(event_id: str, outcome: ExchangeOutcome, sessions: list[int]) -> s.ExchangeAck:
     return s.ExchangeAck(
         event_id=event_id,
-        outcome=outcome,  # type: ignore[arg-type]
+        outcome=outcome,
         applied=outcome == "applied",
         message=str(MESSAGES[outcome]),
         sessions=sessions,
     )
 
 
-def _insert_ignoring_duplicates(values: dict) -> Any:
+def _insert_ignoring_duplicates(values: dict[str, object]) -> ReturningInsert[int]:
     """INSERT .. ON CONFLICT DO NOTHING RETURNING id, on PostgreSQL and SQLite alike."""
     if db.session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
+        return (
+            postgresql.insert(ExchangeEvent)
+            .values(**values)
+            .on_conflict_do_nothing()
+            .returning(ExchangeEvent.id)
+        )
     return (
-        insert(ExchangeEvent).values(**values).on_conflict_do_nothing().returning(ExchangeEvent.id)
+        sqlite.insert(ExchangeEvent)
+        .values(**values)
+        .on_conflict_do_nothing()
+        .returning(ExchangeEvent.id)
     )
 
 
@@ -235,9 +243,10 @@ def exchange_events(connection_id: int, body: s.ExchangeEventIn) -> s.ExchangeAc
             status=422,
             field="code",
         )
-    moment = rules.Moment(data.date, data.part)  # type: ignore[arg-type]
+    moment = rules.Moment(data.date, data.part)
     incoming = rules.Stamp(registered_at, data.event_id)
     sessions: list[int] = []
+    outcome: ExchangeOutcome
     if not rules.wins(incoming, held_stamp(connection.id, participant.id, moment)):
         outcome = "older"
     else:

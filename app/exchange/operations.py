@@ -8,6 +8,7 @@ import binascii
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, select, update
@@ -156,7 +157,7 @@ def create_connection(
     return connection, secret
 
 
-def _audited(connection: ExchangeConnection) -> dict:
+def _audited(connection: ExchangeConnection) -> dict[str, Any]:
     return {**audit.snapshot(connection, AUDITED), "secret": f"…{connection.secret_last4}"}
 
 
@@ -364,6 +365,8 @@ def _decisive_changes(
             Exemption.session_id.in_(session_ids), Exemption.revoked_at.is_(None)
         )
     ):
+        if e.session_id is None:  # minutes off the training, not a session (not asked for)
+            continue
         found[(e.session_id, e.participant_id)] = (
             "exemption",
             e.id,

@@ -200,8 +200,8 @@ def changed(
 
 
 def registration_state(session: Session, participant_id: int) -> str:
+    from app.domain.sessions import local_datetime
     from app.scanning.service import effective_registrations
-    from app.timing import local_datetime
 
     registrations = db.session.scalars(effective_registrations(session.id, [participant_id])).all()
     return rules.state_from_registrations(

@@ -7,10 +7,12 @@ only that branch's connections. Views parse a form, call one operation, render.
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import case, func, select
+from sqlalchemy import Select, case, func, select
+from wtforms.fields.choices import SelectChoice
 
 from app import scoping
 from app.clock import now as _now
@@ -30,7 +32,7 @@ bp = Blueprint("exchange", __name__, template_folder="templates", url_prefix="/a
 EVENTS_SHOWN = 200
 
 
-def _scoped():  # type: ignore[no-untyped-def]
+def _scoped() -> Select[ExchangeConnection]:
     query = select(ExchangeConnection)
     if current_user.branch_id is not None:
         query = query.where(ExchangeConnection.branch_id == current_user.branch_id)
@@ -45,7 +47,7 @@ def _connection(connection_id: int) -> ExchangeConnection:
     return found
 
 
-def _branch_choices():  # type: ignore[no-untyped-def]
+def _branch_choices() -> list[SelectChoice]:
     query = select(Branch).order_by(Branch.name)
     if current_user.branch_id is not None:
         query = query.where(Branch.id == current_user.branch_id)
@@ -75,7 +77,7 @@ def _input(form: ConnectionForm) -> ops.ConnectionInput:
 
 @bp.get("/")
 @login_required
-def connections():  # type: ignore[no-untyped-def]
+def connections() -> ResponseReturnValue:
     scoping.require_admin(current_user)
     items = db.session.scalars(_scoped().order_by(ExchangeConnection.name)).all()
     counts = _counts([c.id for c in items])
@@ -109,7 +111,7 @@ def _counts(connection_ids: list[int]) -> dict[int, dict[str, int]]:
 
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
-def new_connection():  # type: ignore[no-untyped-def]
+def new_connection() -> ResponseReturnValue:
     scoping.require_admin(current_user)
     form = ConnectionForm()
     form.branch.choices = _branch_choices()
@@ -133,7 +135,7 @@ def new_connection():  # type: ignore[no-untyped-def]
 
 @bp.route("/<int:connection_id>", methods=["GET", "POST"])
 @login_required
-def connection(connection_id: int):  # type: ignore[no-untyped-def]
+def connection(connection_id: int) -> ResponseReturnValue:
     found = _connection(connection_id)
     form = ConnectionForm(obj=None if request.method == "POST" else found)
     form.branch.choices = choices([(found.branch_id, _branch_names().get(found.branch_id, ""))])
@@ -153,7 +155,7 @@ def connection(connection_id: int):  # type: ignore[no-untyped-def]
     return _page(found, form, PushForm(formdata=None))
 
 
-def _page(found: ExchangeConnection, form: ConnectionForm, push_form: PushForm):  # type: ignore[no-untyped-def]
+def _page(found: ExchangeConnection, form: ConnectionForm, push_form: PushForm) -> str:
     today = _now().astimezone(BRUSSELS).date()
     if push_form.date_from.data is None:
         push_form.date_from.data, push_form.date_to.data = ops.school_year(today)
@@ -196,7 +198,7 @@ def _page(found: ExchangeConnection, form: ConnectionForm, push_form: PushForm):
 
 @bp.post("/<int:connection_id>/switch")
 @login_required
-def switch(connection_id: int):  # type: ignore[no-untyped-def]
+def switch(connection_id: int) -> ResponseReturnValue:
     found = _connection(connection_id)
     form = ConfirmForm()
     if form.validate_on_submit():
@@ -209,7 +211,7 @@ def switch(connection_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/<int:connection_id>/push")
 @login_required
-def push(connection_id: int):  # type: ignore[no-untyped-def]
+def push(connection_id: int) -> ResponseReturnValue:
     found = _connection(connection_id)
     push_form = PushForm()
     if push_form.validate_on_submit():
@@ -236,7 +238,7 @@ def push(connection_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/events/<int:event_id>/retry")
 @login_required
-def retry(event_id: int):  # type: ignore[no-untyped-def]
+def retry(event_id: int) -> ResponseReturnValue:
     scoping.require_admin(current_user)
     event = db.session.get(ExchangeEvent, event_id)
     if event is None:

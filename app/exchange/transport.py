@@ -22,7 +22,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, NewConnectionError
-from urllib3.util.connection import _DEFAULT_TIMEOUT
+from urllib3.util.timeout import _DEFAULT_TIMEOUT
 
 from app.domain import peer_address
 from app.domain.peer_address import Allowance, BadPeerUrl, PeerUrl
@@ -112,16 +112,11 @@ def guarded_connect(
     raise error
 
 
-class _Guarded:
-    """``_new_conn`` of urllib3's connections, through ``guarded_connect``."""
+class _Guarded(HTTPConnection):
+    """``_new_conn`` of urllib3's connections, through ``guarded_connect`` (a mixin: the
+    classes below put it before urllib3's HTTP or HTTPS connection)."""
 
     allowed: Allowance = Allowance()
-    host: str
-    _dns_host: str
-    port: int
-    timeout: Any
-    source_address: Any
-    socket_options: Any
 
     def _new_conn(self) -> socket.socket:
         try:
@@ -134,11 +129,11 @@ class _Guarded:
                 self.socket_options,
             )
         except socket.gaierror as exc:
-            raise NameResolutionError(self.host, self, exc) from exc  # type: ignore[arg-type]
+            raise NameResolutionError(self.host, self, exc) from exc
         except TimeoutError as exc:
             raise ConnectTimeoutError(self, f"Connection to {self.host} timed out.") from exc
         except OSError as exc:
-            raise NewConnectionError(self, f"Failed to establish a connection: {exc}") from exc  # type: ignore[arg-type]
+            raise NewConnectionError(self, f"Failed to establish a connection: {exc}") from exc
 
 
 class GuardedAdapter(HTTPAdapter):

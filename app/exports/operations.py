@@ -19,6 +19,7 @@ from sqlalchemy.orm import contains_eager
 
 from app import audit, scoping, spreadsheet, xlsx
 from app.attendance.figures import (
+    DIRECTION,
     SessionLine,
     closure_days_for,
     training_figures,
@@ -67,7 +68,9 @@ def paper_list_data(training: Training, period: Period, now: datetime) -> PaperL
             totals.append(
                 (
                     person.participant.name,
-                    *(_comma(value) for value in (f.present, f.justified, f.unjustified)),
+                    _comma(f.present),
+                    _comma(f.justified),
+                    _comma(f.unjustified),
                     _comma(person.self_reported),
                 )
             )
@@ -261,7 +264,9 @@ def _presence(line: SessionLine, as_hours: dict[timedelta, Decimal]) -> str:
     """Each stay from a check-in to its check-out with the hours it proves: clipped to the
     session and minus the break (``app.domain.attendance.present_time``), as the total is."""
     times = line.times
-    pairs = [(kind, at) for _s, _p, _i, kind, at, _src in line.registrations if kind and at]
+    pairs = [
+        (DIRECTION[kind], at) for _s, _p, _i, kind, at, _src in line.registrations if kind and at
+    ]
     parts = []
     for begin, finish in presence_intervals(pairs):
         proved = present_time(
@@ -296,7 +301,9 @@ def national_numbers(user: User, participant_ids: set[int]) -> dict[int, str]:
         )
         .with_only_columns(Participant.id, Participant.national_number_encrypted)
     ).all()
-    return {pid: formatted(decrypt_national_number(token)) for pid, token in found}
+    return {
+        pid: formatted(decrypt_national_number(token)) for pid, token in found if token is not None
+    }
 
 
 def audited_export(

@@ -5,9 +5,11 @@ Always through the user's scope: another branch's training or project answers 40
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 
 from flask import flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
@@ -20,7 +22,7 @@ from app.errors import Forbidden, NotFound
 from app.exports import bp
 from app.exports import operations as ops
 from app.forms import ConfirmForm
-from app.models import Project, Role, Training
+from app.models import Project, Role, Session, Training
 from app.views import actor, refusals_shown
 from app.web import file_response
 
@@ -32,7 +34,7 @@ def _project(project_id: int) -> Project:
     return scoping.get_one(scoping.projects(current_user), Project, project_id, "project")
 
 
-def _range(values) -> tuple[date, date] | None:  # type: ignore[no-untyped-def]
+def _range(values: Mapping[str, str]) -> tuple[date, date] | None:
     try:
         start = date.fromisoformat(values.get("start", ""))
         end = date.fromisoformat(values.get("end", ""))
@@ -45,7 +47,7 @@ def _range(values) -> tuple[date, date] | None:  # type: ignore[no-untyped-def]
 
 @bp.get("/trainings/<int:training_id>/paper-list/<int:index>.pdf")
 @login_required
-def paper_list(training_id: int, index: int):  # type: ignore[no-untyped-def]
+def paper_list(training_id: int, index: int) -> ResponseReturnValue:
     """The paper list of the training's ``index``-th lesson period (trainers print it too)."""
     if current_user.role not in (Role.ADMIN, Role.PROMOTOR, Role.TRAINER, Role.FRONTDESK):
         raise Forbidden()
@@ -63,7 +65,7 @@ def paper_list(training_id: int, index: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/projects/<int:project_id>/submission")
 @login_required
-def submission(project_id: int):  # type: ignore[no-untyped-def]
+def submission(project_id: int) -> ResponseReturnValue:
     project = _project(project_id)
     chosen = _range(request.args)
     if request.args.get("start") and chosen is None:
@@ -80,7 +82,7 @@ def submission(project_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/projects/<int:project_id>/submission.<any(csv, xlsx):fmt>")
 @login_required
-def download(project_id: int, fmt: str):  # type: ignore[no-untyped-def]
+def download(project_id: int, fmt: str) -> ResponseReturnValue:
     project = _project(project_id)
     chosen = _range(request.args)
     if chosen is None:
@@ -97,7 +99,7 @@ def download(project_id: int, fmt: str):  # type: ignore[no-untyped-def]
 
 @bp.post("/projects/<int:project_id>/submission")
 @login_required
-def submit(project_id: int):  # type: ignore[no-untyped-def]
+def submit(project_id: int) -> ResponseReturnValue:
     project = _project(project_id)
     chosen = _range(request.form)
     if not ConfirmForm().validate_on_submit() or chosen is None:
@@ -126,5 +128,5 @@ def submit(project_id: int):  # type: ignore[no-untyped-def]
     )
 
 
-def _label(session) -> str:  # type: ignore[no-untyped-def]
+def _label(session: Session) -> str:
     return f"{session.training.name} {session.day:%d/%m/%Y} {session.start:%H:%M}"

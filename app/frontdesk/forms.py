@@ -14,6 +14,6 @@ class WalkInForm(ParticipantForm):
     The same fields and checks as a promotor's form, without the branch (the session gives it)
     and the package's id (a promotor's matter)."""
 
-    branch = None  # type: ignore[assignment]
-    external_id = None  # type: ignore[assignment]
+    branch = None
+    external_id = None
     session_id = SelectField(_l("Session"), coerce=int)

@@ -69,7 +69,7 @@ def frontdesk_lines(user: User, now: datetime) -> tuple[date, list[FrontdeskLine
         ).all()
     )
     # A roll call writes the check-out at the planned end: only what has happened counts as "in".
-    last_kind: dict[tuple[int, int], Kind] = {}
+    last_kind: dict[tuple[int, int], Kind | None] = {}  # never None: effective ones have a kind
     for session_id, participant_id, kind in db.session.execute(
         effective_registrations(ids)
         .where(Registration.at <= now)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func
@@ -25,7 +26,7 @@ from app.views import actor, refusals_shown
 
 @bp.get("/frontdesk")
 @login_required
-def frontdesk():  # type: ignore[no-untyped-def]
+def frontdesk() -> ResponseReturnValue:
     """Today's sessions: has anyone registered yet, how many are in, who needs a reminder."""
     _require_frontdesk()
     return _page(_now())
@@ -72,7 +73,7 @@ def _require_frontdesk() -> None:
 
 @bp.post("/frontdesk/sessions/<int:session_id>/remind")
 @login_required
-def frontdesk_remind(session_id: int):  # type: ignore[no-untyped-def]
+def frontdesk_remind(session_id: int) -> ResponseReturnValue:
     """Mail the trainer of one of today's sessions that nothing is registered yet."""
     _require_frontdesk()
     today = _now().astimezone(BRUSSELS).date()
@@ -88,7 +89,7 @@ def frontdesk_remind(session_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/frontdesk/enrol")
 @login_required
-def frontdesk_enrol():  # type: ignore[no-untyped-def]
+def frontdesk_enrol() -> ResponseReturnValue:
     """Enrol a walk-in in one of today's sessions (scoped: the front desk's branch)."""
     _require_frontdesk()
     today = _now().astimezone(BRUSSELS).date()
@@ -132,7 +133,7 @@ def _walk_in_form(open_today: list[Session]) -> WalkInForm:
 
 @bp.post("/frontdesk/new")
 @login_required
-def frontdesk_new():  # type: ignore[no-untyped-def]
+def frontdesk_new() -> ResponseReturnValue:
     """Add a walk-in who has no record yet and enrol them in one of today's sessions: the
     first enrolment mails their QR code, and they can be scanned at once."""
     _require_frontdesk()

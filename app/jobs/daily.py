@@ -70,6 +70,8 @@ def register_daily(daily: Daily) -> Daily:
 def schedule_due(now: datetime, kinds: list[str] | None = None) -> list[str]:
     """Enqueue the daily jobs whose time has come today and that nobody scheduled yet; returns
     the kinds this call scheduled. Commits (its own short transaction per job)."""
+    # current_app is typed as the Flask it stands for, not as the werkzeug proxy it is;
+    # the proxy's own method hands over the real app (the work outlives this context).
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     local = now.astimezone(BRUSSELS)
     today = local.date()

@@ -19,8 +19,9 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, and_, or_, select, update
 
+from app.db import changed_rows
 from app.extensions import db
-from app.jobs import KINDS, Claimed, Permanent, Run
+from app.jobs import KINDS, Claimed, JobKind, Permanent, Run
 from app.models import Job
 from app.settings import Settings
 
@@ -67,7 +68,7 @@ def claim(
     except BaseException:
         db.session.rollback()
         raise
-    rows.sort(key=lambda row: (row.due_at, row.id))
+    rows = sorted(rows, key=lambda row: (row.due_at, row.id))
     return [Claimed(r.id, r.kind, r.payload or {}, r.attempts, r.created_at) for r in rows]
 
 
@@ -98,21 +99,21 @@ def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"[:ERROR_LENGTH]
 
 
-def _backoff(job: Claimed, kind: object, settings: Settings) -> timedelta:
-    base = kind.retry_seconds(settings) if kind is not None else settings.job_retry_seconds  # type: ignore[attr-defined]
+def _backoff(job: Claimed, kind: JobKind | None, settings: Settings) -> timedelta:
+    base = kind.retry_seconds(settings) if kind is not None else settings.job_retry_seconds
     return min(timedelta(seconds=base) * 2 ** max(job.attempts - 1, 0), MAX_BACKOFF)
 
 
 def _finish(job: Claimed, owner: str, now: datetime, error: str | None = None) -> None:
     """Mark done with the job's own changes, in one transaction."""
-    result = db.session.execute(
+    finished = changed_rows(
         update(Job)
         .where(Job.id == job.id, Job.finished_at.is_(None))
         .values(finished_at=now, lease_owner=None, lease_expires_at=None, last_error=error)
         .execution_options(synchronize_session=False)
     )
     _commit()
-    if result.rowcount != 1:
+    if finished != 1:
         # The lease ran out while we worked and another worker did the job too: for a mail, the
         # stable Message-ID lets the recipient's mail client fold the two copies.
         log.warning(
@@ -135,14 +136,14 @@ def release(jobs: Iterable[Claimed], owner: str) -> int:
     ids = [job.id for job in jobs]
     if not ids:
         return 0
-    result = db.session.execute(
+    released = changed_rows(
         update(Job)
         .where(Job.id.in_(ids), Job.lease_owner == owner, Job.finished_at.is_(None))
         .values(lease_owner=None, lease_expires_at=None, attempts=Job.attempts - 1)
         .execution_options(synchronize_session=False)
     )
     _commit()
-    return result.rowcount
+    return released
 
 
 def _commit() -> None:

@@ -21,6 +21,7 @@ from sqlalchemy import delete, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.clock import clock_of
+from app.db import changed_rows
 from app.extensions import db
 from app.jobs import EMBEDDED_WORKER, Run, enabled_kinds
 from app.jobs.daily import schedule_due
@@ -63,6 +64,7 @@ class Worker:
         self._last_beat: datetime | None = None
         self._last_schedule: datetime | None = None
         self.done = self.failed = 0
+        self.thread: threading.Thread | None = None  # the embedded worker's own thread
 
     # --- control (any thread, or a signal handler) -------------------------------------------
     def stop(self) -> None:
@@ -134,11 +136,11 @@ class Worker:
         if self._last_beat is not None and now - self._last_beat < self.heartbeat_every:
             return
         kinds = ",".join(self.kinds if self.kinds is not None else enabled_kinds(self.app))
-        updated = db.session.execute(
+        updated = changed_rows(
             update(WorkerHeartbeat)
             .where(WorkerHeartbeat.name == self.name)
             .values(beat_at=now, kinds=kinds[:300])
-        ).rowcount
+        )
         if not updated:
             db.session.execute(
                 delete(WorkerHeartbeat).where(
@@ -187,6 +189,6 @@ def start_embedded_worker(app: Flask) -> None:
             if EMBEDDED_WORKER not in app.extensions:
                 worker = Worker(app)
                 thread = threading.Thread(target=worker.run, name="jobs", daemon=True)
-                worker.thread = thread  # type: ignore[attr-defined]
+                worker.thread = thread
                 app.extensions[EMBEDDED_WORKER] = worker
                 thread.start()

@@ -101,10 +101,11 @@ def code_message(participant: Participant, sessions: list[Session]) -> EmailMess
         message["To"] = participant.email
         message.set_content(render_template("mail/qr_code.txt", **context))
         message.add_alternative(render_template("mail/qr_code.html", **context), subtype="html")
-    html_part = message.get_payload()[1]
-    html_part.add_related(
-        png, "image", "png", cid=cid, filename="qr-code.png", disposition="inline"
-    )
+    for part in message.iter_parts():
+        if part.get_content_type() == "text/html":  # the picture travels inside the HTML part
+            part.add_related(
+                png, "image", "png", cid=cid, filename="qr-code.png", disposition="inline"
+            )
     message.add_attachment(png, maintype="image", subtype="png", filename="aanwezig-qr-code.png")
     return message
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -144,7 +145,7 @@ class Certificate(Base):
     participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id"), index=True)
     period_start: Mapped[date | None]
     period_end: Mapped[date | None]
-    figures: Mapped[dict] = mapped_column(JSON)
+    figures: Mapped[dict[str, Any]] = mapped_column(JSON)
     pdf: Mapped[bytes] = mapped_column(LargeBinary)
     issued_at: Mapped[datetime] = mapped_column(default=utcnow)
     issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
@@ -39,8 +40,8 @@ class AuditRecord(Base):
     action: Mapped[str] = mapped_column(String(60))
     object_type: Mapped[str] = mapped_column(String(60))
     object_id: Mapped[int | None]
-    before: Mapped[dict | None] = mapped_column(JSON)
-    after: Mapped[dict | None] = mapped_column(JSON)
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     branch_id: Mapped[int | None]
     participant_id: Mapped[int | None]
     session_id: Mapped[int | None]

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING, ClassVar
 
-from sqlalchemy import DateTime, MetaData
+from sqlalchemy import DateTime, MetaData, Table
 from sqlalchemy.orm import DeclarativeBase, registry
 from sqlalchemy.types import TypeDecorator
 
@@ -40,6 +41,11 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 
 class Base(DeclarativeBase):
+    if TYPE_CHECKING:
+        # Every model here maps one table (no joins, no selects), so its __table__ is a Table,
+        # with the Table's own columns and inserts (DeclarativeBase allows any FromClause).
+        __table__: ClassVar[Table]
+
     registry = registry(
         metadata=MetaData(naming_convention=NAMING_CONVENTION),
         type_annotation_map={datetime: UTCDateTime()},

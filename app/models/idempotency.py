@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -25,5 +26,5 @@ class IdempotencyKey(Base):
     # SHA-256 of the method, path and body: the same key with another request is refused.
     request_digest: Mapped[str] = mapped_column(String(64))
     status: Mapped[int | None]
-    response: Mapped[dict | None] = mapped_column(JSON)
+    response: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

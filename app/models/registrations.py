@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import JSON, Enum, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -78,7 +79,7 @@ class ScanReceipt(Base):
     session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id"), index=True)
     participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id"))
     registration_id: Mapped[int | None] = mapped_column(ForeignKey("registrations.id"))
-    response: Mapped[dict] = mapped_column(JSON)
+    response: Mapped[dict[str, Any]] = mapped_column(JSON)
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
     request_digest: Mapped[str | None] = mapped_column(String(64))  # as Registration's
 

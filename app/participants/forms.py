@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import EmailField, SelectField, StringField
+from wtforms import EmailField, Field, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from app.errors import Refusal
@@ -34,7 +34,7 @@ class ParticipantForm(Form):
     )
     branch = SelectField(_l("Branch"), coerce=str)
 
-    def validate_national_number(self, field):  # type: ignore[no-untyped-def]
+    def validate_national_number(self, field: Field) -> None:
         try:
             clean_national_number(field.data)
         except Refusal as refusal:

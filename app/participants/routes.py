@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Response, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
@@ -29,12 +30,16 @@ from qr.images import code_png
 LIST_LIMIT = 500
 
 
-def _branch(name: str) -> Branch | None:
-    return (
+def _branch(name: str) -> Branch:
+    """One of the branches the user may add participants to (the form offers only those)."""
+    found = (
         db.session.scalars(select(Branch).where(Branch.name == name)).first()
         if name in dict(branch_choices(current_user))
         else None
     )
+    if found is None:
+        raise Forbidden()
+    return found
 
 
 def _forms() -> tuple[ParticipantForm, ImportForm]:
@@ -47,7 +52,9 @@ def _forms() -> tuple[ParticipantForm, ImportForm]:
     return form, import_form
 
 
-def _index_page(form: ParticipantForm, import_form: ImportForm, report: ImportResult | None = None):  # type: ignore[no-untyped-def]
+def _index_page(
+    form: ParticipantForm, import_form: ImportForm, report: ImportResult | None = None
+) -> str:
     search = without_control_characters(request.args.get("q") or "").strip()[:100]
     query = scoping.participants(current_user).where(Participant.ended_at.is_(None))
     if search:
@@ -106,7 +113,7 @@ def _held_elsewhere() -> list[Participant]:
 
 @bp.route("/", methods=["GET", "POST"])
 @login_required
-def index():  # type: ignore[no-untyped-def]
+def index() -> ResponseReturnValue:
     scoping.require_planner(current_user)
     form, import_form = _forms()
     if form.validate_on_submit():
@@ -126,7 +133,7 @@ def index():  # type: ignore[no-untyped-def]
 
 @bp.post("/import")
 @login_required
-def import_file():  # type: ignore[no-untyped-def]
+def import_file() -> ResponseReturnValue:
     """Import a file; the page then shows how many were added and each refused line."""
     scoping.require_planner(current_user)
     form, import_form = _forms()
@@ -191,7 +198,7 @@ def _detail_page(
     edit_form: ParticipantEditForm | None = None,
     merge_form: MergeForm | None = None,
     email_changed: bool = False,
-):  # type: ignore[no-untyped-def]
+) -> str:
     # Imported here: app.supervision's routes import the attendance area, which imports this one.
     from app.supervision.forms import SupervisorForm
 
@@ -242,7 +249,7 @@ def _merge_form(participant: Participant) -> MergeForm:
 
 @bp.post("/<int:participant_id>/edit")
 @login_required
-def edit(participant_id: int):  # type: ignore[no-untyped-def]
+def edit(participant_id: int) -> ResponseReturnValue:
     """Correct a participant's name, email or national register number."""
     participant = _participant(participant_id)
     form = ParticipantEditForm(prefix="edit")
@@ -266,7 +273,7 @@ def edit(participant_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/<int:participant_id>/merge")
 @login_required
-def merge(participant_id: int):  # type: ignore[no-untyped-def]
+def merge(participant_id: int) -> ResponseReturnValue:
     """Support merges a duplicate record into this one; the duplicate ends."""
     scoping.require_admin(current_user)
     kept = _participant(participant_id)
@@ -289,7 +296,7 @@ def merge(participant_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/<int:participant_id>/sessions/<int:session_id>/unenrol")
 @login_required
-def unenrol_session(participant_id: int, session_id: int):  # type: ignore[no-untyped-def]
+def unenrol_session(participant_id: int, session_id: int) -> ResponseReturnValue:
     participant = _participant(participant_id)
     session = scoping.get_one(scoping.sessions(current_user), Session, session_id, "session")
     if ConfirmForm().validate_on_submit():
@@ -303,7 +310,7 @@ def unenrol_session(participant_id: int, session_id: int):  # type: ignore[no-un
 
 @bp.post("/<int:participant_id>/trainings/<int:training_id>/unenrol")
 @login_required
-def unenrol_training(participant_id: int, training_id: int):  # type: ignore[no-untyped-def]
+def unenrol_training(participant_id: int, training_id: int) -> ResponseReturnValue:
     participant = _participant(participant_id)
     training = scoping.get_one(scoping.trainings(current_user), Training, training_id, "training")
     if ConfirmForm().validate_on_submit():
@@ -323,13 +330,13 @@ def unenrol_training(participant_id: int, training_id: int):  # type: ignore[no-
 
 @bp.get("/<int:participant_id>")
 @login_required
-def detail(participant_id: int):  # type: ignore[no-untyped-def]
+def detail(participant_id: int) -> ResponseReturnValue:
     return _detail_page(_participant(participant_id))
 
 
 @bp.post("/<int:participant_id>/reveal")
 @login_required
-def reveal(participant_id: int):  # type: ignore[no-untyped-def]
+def reveal(participant_id: int) -> ResponseReturnValue:
     """Show the full national register number once, and record who looked."""
     participant = _participant(participant_id)
     if not ConfirmForm().validate_on_submit() or participant.national_number_encrypted is None:
@@ -343,7 +350,7 @@ def reveal(participant_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/<int:participant_id>/national-number/keep")
 @login_required
-def keep_national_number(participant_id: int):  # type: ignore[no-untyped-def]
+def keep_national_number(participant_id: int) -> ResponseReturnValue:
     """Central support: the same person in two branches, each record keeps the number."""
     if not _central_support():
         raise Forbidden()
@@ -357,7 +364,7 @@ def keep_national_number(participant_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/<int:participant_id>/resend")
 @login_required
-def resend(participant_id: int):  # type: ignore[no-untyped-def]
+def resend(participant_id: int) -> ResponseReturnValue:
     participant = _participant(participant_id)
     if ConfirmForm().validate_on_submit():
         with refusals_shown():
@@ -371,7 +378,7 @@ def resend(participant_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/<int:participant_id>/reissue")
 @login_required
-def reissue(participant_id: int):  # type: ignore[no-untyped-def]
+def reissue(participant_id: int) -> ResponseReturnValue:
     participant = _participant(participant_id)
     if ConfirmForm().validate_on_submit():
         with refusals_shown():
@@ -388,7 +395,7 @@ def reissue(participant_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/<int:participant_id>/qr.png")
 @login_required
-def qr_image(participant_id: int):  # type: ignore[no-untyped-def]
+def qr_image(participant_id: int) -> ResponseReturnValue:
     participant = _participant(participant_id)
     response = Response(code_png(participant_code(participant)), mimetype="image/png")
     response.headers["Cache-Control"] = "private, no-store"

@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
     DateField,
+    Field,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -19,7 +20,7 @@ from app.forms import Form, MultiCheckboxField
 from app.models import TrainingKind
 
 
-def _required(message=None):  # type: ignore[no-untyped-def]
+def _required(message: str | None = None) -> DataRequired:
     return DataRequired(message or _l("This field is required."))
 
 
@@ -117,11 +118,11 @@ class SessionForm(Form):
     )
 
     # The operation checks the times again; these put the reason next to the field concerned.
-    def validate_end(self, field):  # type: ignore[no-untyped-def]
+    def validate_end(self, field: Field) -> None:
         if self.start.data and field.data and field.data <= self.start.data:
             raise ValidationError(_l("The end must be after the start."))
 
-    def validate_break_end(self, field):  # type: ignore[no-untyped-def]
+    def validate_break_end(self, field: Field) -> None:
         begin, finish = self.break_start.data, field.data
         if (begin is None) != (finish is None):
             raise ValidationError(_l("Give both the start and the end of the break, or neither."))

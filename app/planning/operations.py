@@ -7,7 +7,7 @@ from datetime import date, datetime, time, timedelta
 
 from flask_babel import format_datetime, format_time
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 
 from app import audit, checks
 from app.audit import Actor
@@ -91,7 +91,7 @@ def _check_number_free(number: str, project_id: int | None = None) -> None:
         )
 
 
-def _has_registrations(*conditions: object) -> bool:
+def _has_registrations(*conditions: ColumnElement[bool]) -> bool:
     """Whether any registration (a correction included) exists for the sessions matched."""
     query = select(Registration.id).join(Session, Registration.session_id == Session.id)
     return db.session.scalars(query.where(*conditions).limit(1)).first() is not None
@@ -383,11 +383,13 @@ def update_session(
     checks.text(location or "", "location")
     if trainer is not None and trainer.id != session.trainer_id:
         check_trainer(trainer, session.training)
-    registered = db.session.scalars(
-        select(Registration.at).where(
-            Registration.session_id == session.id, Registration.at.is_not(None)
+    registered = [
+        at
+        for at in db.session.scalars(
+            select(Registration.at).where(Registration.session_id == session.id)
         )
-    ).all()
+        if at is not None  # a registration without a time has nothing to compare
+    ]
     outside = registrations_outside(
         local_datetime(day, start),
         local_datetime(day, end),

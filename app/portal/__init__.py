@@ -5,13 +5,15 @@ kept under its own session key and checked against its stored sign-in on every r
 pages never see it, and a staff login opens no portal page.
 """
 
+from typing import Any
+
 from flask import Blueprint
 
 bp = Blueprint("portal", __name__, url_prefix="/portal", template_folder="templates")
 
 
 @bp.context_processor
-def _portal_globals() -> dict:
+def _portal_globals() -> dict[str, Any]:
     from app.attendance.reports import percent
     from app.portal import identity
 

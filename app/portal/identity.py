@@ -89,14 +89,14 @@ def portal_required(view: Callable[..., Any]) -> Callable[..., Any]:
     return wrapped
 
 
-def own_participants(identity: PortalIdentity) -> Select[tuple[Participant]]:
+def own_participants(identity: PortalIdentity) -> Select[Participant]:
     """The signed-in person's own participant records (one per branch they are enrolled in)."""
     return select(Participant).where(
         func.lower(Participant.email) == identity.email, Participant.ended_at.is_(None)
     )
 
 
-def supervised_participants(identity: PortalIdentity) -> Select[tuple[Participant]]:
+def supervised_participants(identity: PortalIdentity) -> Select[Participant]:
     """The participants whose supervisor has the signed-in address."""
     return (
         select(Participant)

@@ -20,6 +20,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 
 from app import audit, jobs, links
+from app.db import changed_rows
 from app.errors import Refusal
 from app.extensions import db
 from app.mail import asked, outbox
@@ -138,12 +139,12 @@ def find_link(token: str, now: datetime) -> PortalSignIn:
 def use_link(token: str, now: datetime) -> PortalSignIn:
     """Sign in with a link, once: of two uses (even at the same moment) one succeeds."""
     sign_in = find_link(token, now)
-    claimed = db.session.execute(
+    claimed = changed_rows(
         update(PortalSignIn)
         .where(PortalSignIn.id == sign_in.id, PortalSignIn.used_at.is_(None))
         .values(used_at=now)
     )
-    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+    if claimed != 1:
         raise _used()
     db.session.refresh(sign_in)
     audit.record(

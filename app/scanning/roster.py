@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+from app.domain.attendance import Kind as Direction
 from app.extensions import db
 from app.models import Enrolment, Kind, Participant, Registration, Session
 from app.scanning.service import effective_registrations
@@ -15,7 +16,7 @@ from app.scanning.service import effective_registrations
 @dataclass(frozen=True, slots=True)
 class RosterEntry:
     participant: Participant
-    state: str  # "in" or "out"
+    state: Direction
     last_at: datetime | None
     registrations: tuple[Registration, ...]
 

@@ -16,7 +16,10 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
+    Insert,
     Integer,
+    Row,
+    Select,
     and_,
     bindparam,
     cast,
@@ -103,7 +106,9 @@ class ScanRequest:
         return hashlib.sha256(text.encode()).hexdigest()
 
 
-def effective_registrations(session_ids: int | list[int], participant_ids: list[int] | None = None):  # type: ignore[no-untyped-def]
+def effective_registrations(
+    session_ids: int | list[int], participant_ids: list[int] | None = None
+) -> Select[Registration]:
     """Registrations that count: with a kind and time, and not voided by a later correction."""
     voider = aliased(Registration)
     if isinstance(session_ids, int):
@@ -192,7 +197,7 @@ _PARTICIPANT_COLUMNS = (
 
 
 @lru_cache(maxsize=512)
-def _facts_query(caller: Principal):  # type: ignore[no-untyped-def]
+def _facts_query(caller: Principal) -> Select[*tuple[Any, ...]]:
     """Everything a scan needs to know, in one round trip (built once per caller).
 
     A row only while the caller's token stands and their user is active with the same role and
@@ -252,8 +257,10 @@ _LOCK = {
 }
 
 
-def _scan_facts(caller: Principal, session_id: int, participant_id: int, nonce: str):  # type: ignore[no-untyped-def]
-    parameters = {"person": participant_id}
+def _scan_facts(
+    caller: Principal, session_id: int, participant_id: int, nonce: str
+) -> Row[*tuple[Any, ...]] | None:
+    parameters: dict[str, int | str] = {"person": participant_id}
     if db.engine.dialect.name == "postgresql":
         parameters["nonce"] = nonce
     db.session.execute(_LOCK[db.engine.dialect.name], parameters)
@@ -275,7 +282,9 @@ _REGISTERED = (
 )
 
 
-def _answer(direction: str, participant_id: int, name: str, at: datetime, repeat: bool) -> dict:
+def _answer(
+    direction: str, participant_id: int, name: str, at: datetime, repeat: bool
+) -> dict[str, Any]:
     return {
         "direction": direction,
         "participant": {"id": participant_id, "name": name},
@@ -487,7 +496,7 @@ _SCAN_FIELDS = (
 )
 
 
-def _registration_with_audit():  # type: ignore[no-untyped-def]
+def _registration_with_audit() -> Insert:
     """PostgreSQL: the registration and its audit record in one statement (one round trip).
 
     The audit record's ``after`` is the registration as given plus the id it received. For a

@@ -66,7 +66,9 @@ def send_waiting_mails(now: datetime) -> int:
     return queued
 
 
-def _message(supervisor: Supervisor, items: list[tuple[SelfReport, Participant, Training]]):  # type: ignore[no-untyped-def]
+def _message(
+    supervisor: Supervisor, items: list[tuple[SelfReport, Participant, Training]]
+) -> EmailMessage:
     with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
         lines = [
             f"- {participant.name}, {training.name}: {report.day.strftime('%d/%m/%Y')}"

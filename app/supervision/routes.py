@@ -4,6 +4,7 @@ support, always through their scope (another branch's participant or training an
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import exists, func, select
@@ -25,7 +26,7 @@ from app.models import (
     Training,
     TrainingMode,
 )
-from app.reasons import KIND_LABELS
+from app.reasons import JUSTIFICATION_KIND_LABELS
 from app.supervision import bp
 from app.supervision.forms import RejectForm, SupervisorForm
 from app.supervision.operations import documents as documents_ops
@@ -49,7 +50,7 @@ def _training(training_id: int) -> Training:
 
 @bp.post("/participants/<int:participant_id>/supervisor")
 @login_required
-def set_supervisor(participant_id: int):  # type: ignore[no-untyped-def]
+def set_supervisor(participant_id: int) -> ResponseReturnValue:
     """The supervisor field of the participant's page."""
     participant = _participant(participant_id)
     form = SupervisorForm(prefix="supervisor")
@@ -76,7 +77,7 @@ def set_supervisor(participant_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/trainings/<int:training_id>/self-reports")
 @login_required
-def self_reports(training_id: int):  # type: ignore[no-untyped-def]
+def self_reports(training_id: int) -> ResponseReturnValue:
     """Which reported e-learning hours wait for their supervisor, since when; the decided."""
     training = _training(training_id)
     now = _now()
@@ -108,7 +109,7 @@ def self_reports(training_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/trainings/<int:training_id>/self-reports/remind/<int:supervisor_id>")
 @login_required
-def remind(training_id: int, supervisor_id: int):  # type: ignore[no-untyped-def]
+def remind(training_id: int, supervisor_id: int) -> ResponseReturnValue:
     training = _training(training_id)
     supervisor = db.session.scalars(
         select(Supervisor).where(
@@ -134,7 +135,7 @@ def remind(training_id: int, supervisor_id: int):  # type: ignore[no-untyped-def
 
 @bp.get("/from-participants")
 @login_required
-def inbox():  # type: ignore[no-untyped-def]
+def inbox() -> ResponseReturnValue:
     """Everything participants sent that waits for the staff or their supervisors."""
     scoping.require_planner(current_user)
     trainings = scoping.trainings(current_user).where(Training.mode == TrainingMode.ELEARNING)
@@ -146,7 +147,7 @@ def inbox():  # type: ignore[no-untyped-def]
             Training.id.in_(trainings.with_only_columns(Training.id)),
             ~exists().where(SelfReportDecision.report_id == SelfReport.id),
         )
-        .group_by(Training)
+        .group_by(*Training.__table__.columns)  # the training as a whole, as SQL groups it
         .order_by(func.min(SelfReport.created_at))
     ).all()
     documents = documents_ops.waiting_justifications(scoping.participants(current_user))
@@ -155,14 +156,14 @@ def inbox():  # type: ignore[no-untyped-def]
         documents=documents,
         remarks=_remarks(documents),
         trainings=waiting_counts,
-        kind_labels=KIND_LABELS,
+        kind_labels=JUSTIFICATION_KIND_LABELS,
         form=ConfirmForm(),
         reject_form=RejectForm(prefix="reject"),
         now=_now(),
     )
 
 
-def _remarks(documents) -> dict[tuple[int, int], str]:  # type: ignore[no-untyped-def]
+def _remarks(documents: list[JustificationRequest]) -> dict[tuple[int, int], str]:
     """The trainer's roll-call remark ("ziek gemeld, briefje volgt") beside each document's
     sessions, by (session, participant), in one query."""
     from app.models import RollCallMark
@@ -191,7 +192,7 @@ def _request(request_id: int) -> JustificationRequest:
 
 @bp.get("/from-participants/documents/<int:request_id>")
 @login_required
-def document(request_id: int):  # type: ignore[no-untyped-def]
+def document(request_id: int) -> ResponseReturnValue:
     request_ = _request(request_id)
     data = (upload_folder() / request_.document_path).read_bytes()
     return file_response(data, request_.document_type, request_.document_name, inline=True)
@@ -199,7 +200,7 @@ def document(request_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/from-participants/documents/<int:request_id>/accept")
 @login_required
-def accept(request_id: int):  # type: ignore[no-untyped-def]
+def accept(request_id: int) -> ResponseReturnValue:
     request_ = _request(request_id)
     if ConfirmForm().validate_on_submit():
         with refusals_shown():
@@ -213,7 +214,7 @@ def accept(request_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/from-participants/documents/<int:request_id>/reject")
 @login_required
-def reject(request_id: int):  # type: ignore[no-untyped-def]
+def reject(request_id: int) -> ResponseReturnValue:
     request_ = _request(request_id)
     form = RejectForm(prefix="reject")
     if form.validate_on_submit():

@@ -15,6 +15,7 @@ from flask import (
     send_from_directory,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -42,7 +43,7 @@ def _no_store(response: Response) -> Response:
 
 
 @bp.get("/scan/")
-def page():  # type: ignore[no-untyped-def]
+def page() -> ResponseReturnValue:
     """The scanner page. Public on purpose: it holds nothing personal (the service worker keeps
     it for offline use, and a phone may have been paired by a pairing code without any login);
     what it shows comes from the API with its own token."""
@@ -54,7 +55,7 @@ def page():  # type: ignore[no-untyped-def]
 
 @bp.get("/sessions/<int:session_id>/scan")
 @login_required
-def session_scan(session_id: int):  # type: ignore[no-untyped-def]
+def session_scan(session_id: int) -> ResponseReturnValue:
     """A session's own scan page: the scanner page with the session chosen. Only for a session
     the user may see (a 404 otherwise, as its page), and not for the front desk, which does not
     scan; the page's token is checked again by the API."""
@@ -65,7 +66,7 @@ def session_scan(session_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.get("/scan/account")
-def account():  # type: ignore[no-untyped-def]
+def account() -> ResponseReturnValue:
     """Whether someone is signed in here, so the page can offer to confirm its token."""
     if not current_user.is_authenticated:
         return _no_store(jsonify({"signed_in": False}))
@@ -83,7 +84,7 @@ def account():  # type: ignore[no-untyped-def]
 
 @bp.post("/scan/device")
 @limiter.limit("30 per minute")
-def device():  # type: ignore[no-untyped-def]
+def device() -> ResponseReturnValue:
     """The page's own scanner token, confirmed by the signed-in user (CSRF-protected by the
     app's CSRFProtect through the X-CSRFToken header)."""
     if not current_user.is_authenticated:
@@ -112,14 +113,14 @@ def device():  # type: ignore[no-untyped-def]
 
 
 @bp.get("/scan/decoder-worker.js")
-def decoder_worker():  # type: ignore[no-untyped-def]
+def decoder_worker() -> ResponseReturnValue:
     response = send_from_directory(STATIC, "decoder-worker.js", max_age=0)
     response.headers["Content-Security-Policy"] = WORKER_CSP
     return response
 
 
 @bp.get("/scan/sw.js")
-def service_worker():  # type: ignore[no-untyped-def]
+def service_worker() -> ResponseReturnValue:
     """At /scan/ so that its scope is the scanner page; checked for updates on every visit."""
     response = send_from_directory(STATIC, "sw.js", max_age=0)
     response.headers["Cache-Control"] = "no-cache"
@@ -127,7 +128,7 @@ def service_worker():  # type: ignore[no-untyped-def]
 
 
 @bp.get("/scan/manifest.webmanifest")
-def manifest():  # type: ignore[no-untyped-def]
+def manifest() -> ResponseReturnValue:
     body = {
         "name": "Aanwezig scanner",
         "short_name": _("Scan"),

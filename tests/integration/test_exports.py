@@ -361,3 +361,15 @@ def test_only_planners_see_full_national_numbers(app, make, course):
         assert national_numbers(db.session.get(User, promotor), people) == {
             course["anais"]: "85.07.30-033.28"
         }
+
+
+def test_the_registrations_column_names_their_kinds_in_the_users_language(app):
+    """The kinds' labels were once shadowed by the justification kinds' (one name for both in
+    app.reasons), so a Dutch export said "out" where it means "uit"."""
+    from flask_babel import force_locale
+
+    from app.models import Kind
+    from app.reasons import kind_text
+
+    with app.test_request_context(), force_locale("nl"):
+        assert (kind_text(Kind.IN), kind_text(Kind.OUT), kind_text("out")) == ("in", "uit", "uit")

@@ -5,7 +5,6 @@ import datetime as dt
 import re
 from typing import Annotated, Any
 
-from pydantic import PlainValidator, WithJsonSchema
 from werkzeug.datastructures import FileStorage
 
 from app.api.schemas.fields import (
@@ -57,7 +56,7 @@ def FormIdList() -> Checked:
         "minItems": 1,
         "maxItems": MAX_SESSIONS,
     }
-    return Checked(PlainValidator(check), WithJsonSchema(schema))
+    return Checked(check, schema)
 
 
 def DocumentField() -> Checked:
@@ -74,7 +73,7 @@ def DocumentField() -> Checked:
             return None
         return value.filename, value.stream.read(attendance.MAX_DOCUMENT_BYTES + 1)
 
-    return Checked(PlainValidator(check), WithJsonSchema({"type": "string", "format": "binary"}))
+    return Checked(check, {"type": "string", "format": "binary"})
 
 
 class JustificationCreate(Request):

@@ -25,7 +25,7 @@ class ExchangeEventData(Request):
     event_id: Annotated[str, Text(100)]
     participant: ExchangeParticipant
     date: Annotated[dt.date, DayField()]
-    part: Annotated[str, Choice(Literal["am", "pm"])]
+    part: Annotated[Literal["am", "pm"], Choice(Literal["am", "pm"])]
     code: Annotated[str, Text(20)]
     state: Annotated[str | None, Text(30, required=False)] = None
     remark: Annotated[str, Text(2000, required=False, one_line=False, default="")] = ""
@@ -41,13 +41,16 @@ class ExchangeEventIn(Request):
     data: ExchangeEventData
 
 
+ExchangeOutcome = Literal["applied", "older", "duplicate", "no_session"]
+
+
 class ExchangeAck(Answer):
     """What happened to an event: applied, older than what is held for that participant and
     moment (acknowledged, not applied), a duplicate of an event already received, or applied
     to no session (nothing of ours falls in that moment; remembered for the next decision)."""
 
     event_id: str
-    outcome: Literal["applied", "older", "duplicate", "no_session"]
+    outcome: ExchangeOutcome
     applied: bool
     message: str
     sessions: list[int]

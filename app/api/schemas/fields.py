@@ -105,8 +105,16 @@ class Checked(GroupedMetadata):
     ``name: Annotated[str, Text(Project.name)]``: a type mypy reads, and the check pydantic runs.
     """
 
-    validator: PlainValidator
-    schema: WithJsonSchema
+    check: Callable[[Any], Any]
+    json_schema: dict[str, Any]
+
+    @property
+    def validator(self) -> PlainValidator:
+        return PlainValidator(self.check)
+
+    @property
+    def schema(self) -> WithJsonSchema:
+        return WithJsonSchema(self.json_schema)
 
     def __iter__(self) -> Iterator[object]:
         yield self.validator
@@ -203,7 +211,7 @@ def Text(
         schema = {"type": "string", "minLength": 1, "maxLength": n, "pattern": pattern}
     else:
         schema = _nullable({"type": "string", "maxLength": n, "pattern": pattern})
-    return Checked(PlainValidator(check), WithJsonSchema(schema))
+    return Checked(check, schema)
 
 
 def _whole_number(value: Any, from_text: bool) -> int:
@@ -231,9 +239,7 @@ def IdField(*, required: bool = True, query: bool = False) -> Checked:
         return _whole_number(value, query)
 
     schema: dict[str, Any] = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
-    return Checked(
-        PlainValidator(check), WithJsonSchema(schema if required or query else _optional(schema))
-    )
+    return Checked(check, schema if required or query else _optional(schema))
 
 
 def _years(first: date, last: date) -> str:
@@ -272,7 +278,7 @@ def DayField(*, required: bool = True, query: bool = False) -> Checked:
         return _day(value)
 
     schema = _DATE_SCHEMA if required or query else _optional(_DATE_SCHEMA)
-    return Checked(PlainValidator(check), WithJsonSchema(schema))
+    return Checked(check, schema)
 
 
 def ClockField(*, required: bool = True) -> Checked:
@@ -288,7 +294,7 @@ def ClockField(*, required: bool = True) -> Checked:
         return time.fromisoformat(value).replace(second=0, microsecond=0)
 
     schema = {"type": "string", "pattern": f"^{_CLOCK}(?::[0-5][0-9])?$"}
-    return Checked(PlainValidator(check), WithJsonSchema(schema if required else _optional(schema)))
+    return Checked(check, schema if required else _optional(schema))
 
 
 def MomentField(*, required: bool = True) -> Checked:
@@ -310,7 +316,7 @@ def MomentField(*, required: bool = True) -> Checked:
         return datetime.fromisoformat(value.upper())
 
     schema = {"type": "string", "format": "date-time", "pattern": f"^{_MOMENT}$"}
-    return Checked(PlainValidator(check), WithJsonSchema(schema if required else _optional(schema)))
+    return Checked(check, schema if required else _optional(schema))
 
 
 def _values(choices: type[Enum] | Any) -> list[str]:
@@ -336,7 +342,7 @@ def Choice(choices: type[Enum] | Any, *, default: Any = None) -> Checked:
     schema: dict[str, Any] = {"type": "string", "enum": options}
     if default is not None:
         schema = {**_optional(schema), "default": str(getattr(default, "value", default))}
-    return Checked(PlainValidator(check), WithJsonSchema(schema))
+    return Checked(check, schema)
 
 
 def OptionalChoice(choices: type[Enum] | Any) -> Checked:
@@ -352,7 +358,7 @@ def OptionalChoice(choices: type[Enum] | Any) -> Checked:
         return convert(value)
 
     schema = _optional({"type": "string", "enum": options})
-    return Checked(PlainValidator(check), WithJsonSchema(schema))
+    return Checked(check, schema)
 
 
 def Flag() -> Checked:
@@ -365,9 +371,7 @@ def Flag() -> Checked:
             raise _problem("boolean")
         return value
 
-    return Checked(
-        PlainValidator(check), WithJsonSchema({"anyOf": [{"type": "boolean"}, {"type": "null"}]})
-    )
+    return Checked(check, {"anyOf": [{"type": "boolean"}, {"type": "null"}]})
 
 
 def QueryChoice(options: list[str]) -> Checked:
@@ -380,7 +384,7 @@ def QueryChoice(options: list[str]) -> Checked:
             raise _problem("choice", options=", ".join(options))
         return value
 
-    return Checked(PlainValidator(check), WithJsonSchema({"type": "string", "enum": options}))
+    return Checked(check, {"type": "string", "enum": options})
 
 
 def QueryAction() -> Checked:
@@ -394,12 +398,12 @@ def QueryAction() -> Checked:
             raise _problem("invalid")
         return value
 
-    return Checked(PlainValidator(check), WithJsonSchema({"type": "string", "pattern": pattern}))
+    return Checked(check, {"type": "string", "pattern": pattern})
 
 
 def OptionalCount(maximum: int) -> Checked:
     """In a JSON body: a whole number from 1 to ``maximum``, or left out / null (None)."""
-    inner = CountField(maximum).validator.func
+    inner = CountField(maximum).check
     schema = {"type": "integer", "minimum": 1, "maximum": maximum}
 
     def check(value: Any) -> int | None:
@@ -409,7 +413,7 @@ def OptionalCount(maximum: int) -> Checked:
             raise _problem("whole_number")
         return inner(value)
 
-    return Checked(PlainValidator(check), WithJsonSchema({"anyOf": [schema, {"type": "null"}]}))
+    return Checked(check, {"anyOf": [schema, {"type": "null"}]})
 
 
 def CountField(maximum: int) -> Checked:
@@ -424,16 +428,14 @@ def CountField(maximum: int) -> Checked:
             raise _problem("id_range", max=maximum)
         return value
 
-    return Checked(
-        PlainValidator(check), WithJsonSchema({"type": "integer", "minimum": 1, "maximum": maximum})
-    )
+    return Checked(check, {"type": "integer", "minimum": 1, "maximum": maximum})
 
 
 def TextList(max_length: Any) -> Checked:
     """A list of one-line texts (null or left out: an empty list)."""
     item = Text(max_length)
-    item_check = item.validator.func
-    item_schema = item.schema.json_schema
+    item_check = item.check
+    item_schema = item.json_schema
 
     def check(value: Any) -> list[str]:
         if _absent(value) or value == []:
@@ -443,14 +445,14 @@ def TextList(max_length: Any) -> Checked:
         return [item_check(v) for v in value]
 
     schema = _optional({"type": "array", "items": item_schema})
-    return Checked(PlainValidator(check), WithJsonSchema(schema))
+    return Checked(check, schema)
 
 
 def IdList() -> Checked:
     """A list of ids (null or left out: an empty list); each one as ``IdField`` checks it."""
     item = IdField()
-    item_check = item.validator.func
-    item_schema = item.schema.json_schema
+    item_check = item.check
+    item_schema = item.json_schema
 
     def check(value: Any) -> list[int]:
         if _absent(value) or value == []:
@@ -460,7 +462,7 @@ def IdList() -> Checked:
         return [item_check(v) for v in value]
 
     schema = _optional({"type": "array", "items": item_schema, "maxItems": 1000})
-    return Checked(PlainValidator(check), WithJsonSchema(schema))
+    return Checked(check, schema)
 
 
 # --- How answers write dates and times ---------------------------------------------------------

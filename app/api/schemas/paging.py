@@ -3,10 +3,6 @@
 import datetime as dt
 from typing import Annotated, Any
 
-from pydantic import (
-    PlainValidator,
-    WithJsonSchema,
-)
 from pydantic_core import PydanticCustomError
 
 from app.api.schemas.fields import _MOMENT, Checked, CountField, MomentField, Request
@@ -20,10 +16,8 @@ MAX_PER_PAGE = 1000
 def MomentQuery() -> Checked:
     """In a query string: an RFC 3339 date and time with its offset (``+`` written %2B)."""
     field = MomentField()
-    check = field.validator.func
     return Checked(
-        PlainValidator(check),
-        WithJsonSchema({"type": "string", "format": "date-time", "pattern": f"^{_MOMENT}$"}),
+        field.check, {"type": "string", "format": "date-time", "pattern": f"^{_MOMENT}$"}
     )
 
 
@@ -52,9 +46,7 @@ def CursorField() -> Checked:
             raise PydanticCustomError("invalid", "invalid")
         return value
 
-    return Checked(
-        PlainValidator(check), WithJsonSchema({"type": "string", "maxLength": MAX_CURSOR})
-    )
+    return Checked(check, {"type": "string", "maxLength": MAX_CURSOR})
 
 
 class CursorPaging(Paging):

@@ -4,6 +4,7 @@ from typing import Annotated
 
 from app.api.editing import version_of
 from app.api.schemas.fields import Answer, Choice, IdField, OptionalChoice, Request, Text, TextList
+from app.attendance.figures import method_of
 from app.domain.thresholds import HoursMethod
 from app.models import (
     Training,
@@ -43,7 +44,7 @@ class TrainingOut(Answer):
             code=training.code,
             mode=training.mode,
             trainers=[user.email for user in training.trainers],
-            hours_method=training.hours_method,  # type: ignore[arg-type]
+            hours_method=method_of(training),
             version=version_of(training),
         )
 

@@ -5,7 +5,7 @@ revealing it to an authorised user."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, or_, select, true
+from sqlalchemy import func, inspect, or_, select, true
 
 from app import audit, checks
 from app.audit import Actor
@@ -76,7 +76,7 @@ def _store_national_number(actor: Actor, participant: Participant, digits: str) 
                 Participant.national_number_index == index,
                 Participant.national_number_conflict_index == index,
             ),
-            Participant.id != participant.id if participant.id is not None else true(),
+            Participant.id != participant.id if inspect(participant).has_identity else true(),
         )
         .order_by(Participant.id)
     ).all()

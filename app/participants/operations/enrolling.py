@@ -182,7 +182,7 @@ def enrol_all(
             )
         ).all()
     )
-    new = [
+    new: list[dict[str, Any]] = [  # an INSERT's rows: a value per column
         {"session_id": s.id, "participant_id": p.id, "created_at": now,
          "created_by_id": actor.user_id}
         for p in participants
@@ -220,7 +220,7 @@ def _enrol_all_in_trainings(actor: Actor, pairs: set[tuple[int, int]], now: date
         ).all()
     )
     today = now.astimezone(BRUSSELS).date()
-    rows = [
+    rows: list[dict[str, Any]] = [
         {"training_id": t, "participant_id": p, "enrolled_on": today, "paid_leave": False,
          "leave_regime": LeaveRegime.BEV, "second_sitting": False, "second_sitting_exams": [],
          "terminated_on": None, "created_at": now}

@@ -65,16 +65,22 @@ def merge_participants(
         )
     _move_enrolments(actor, kept, duplicate)
     _move_training_enrolments(actor, kept, duplicate)
-    for model in (Justification, Exemption, Certificate):
-        for row in db.session.scalars(select(model).where(model.participant_id == duplicate.id)):
-            audit.record(
-                actor,
-                f"{model.__tablename__[:-1]}.move",
-                row,
-                {"participant_id": duplicate.id},
-                {"participant_id": kept.id},
-            )
-            row.participant_id = kept.id
+    owned: list[Justification | Exemption | Certificate] = [
+        *db.session.scalars(
+            select(Justification).where(Justification.participant_id == duplicate.id)
+        ),
+        *db.session.scalars(select(Exemption).where(Exemption.participant_id == duplicate.id)),
+        *db.session.scalars(select(Certificate).where(Certificate.participant_id == duplicate.id)),
+    ]
+    for row in owned:
+        audit.record(
+            actor,
+            f"{row.__tablename__[:-1]}.move",
+            row,
+            {"participant_id": duplicate.id},
+            {"participant_id": kept.id},
+        )
+        row.participant_id = kept.id
     reason = f"merged: participant #{duplicate.id} is #{kept.id}"
     voider = aliased(Registration)
     moving = db.session.scalars(
@@ -85,6 +91,10 @@ def merge_participants(
         )
     ).all()
     for old in moving:
+        if (
+            old.kind is None or old.at is None
+        ):  # the query asks for a kind; no time, nothing to carry
+            continue
         # History is carried over whatever the session's window: the original stays, voided.
         write_checked(
             actor, old.session_id, kept.id, Kind(old.kind), old.at, now, Source.CORRECTION,

@@ -3,18 +3,18 @@ their forms."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 
 from flask import flash
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import contains_eager, selectinload
 
 from app import scoping
-from app.clock import now as _now  # noqa: F401  (the pages of this package ask it)
+from app.domain.sessions import SessionStatus
 from app.extensions import db
 from app.models import (
     Participant,
@@ -43,11 +43,11 @@ def _can_plan() -> bool:
     return current_user.role in scoping.PLANNERS
 
 
-def _with_status(sessions, now: datetime):  # type: ignore[no-untyped-def]
+def _with_status(sessions: Iterable[Session], now: datetime) -> list[tuple[Session, SessionStatus]]:
     return [(s, status_of(s, now)) for s in sessions]
 
 
-def _listed(query):  # type: ignore[no-untyped-def]
+def _listed(query: Select[Session]) -> Select[Session]:
     """A scoped session query with what the session tables show of each: its training (joined
     by the scope already) and its trainer, loaded with the list, not one query per row."""
     return query.options(contains_eager(Session.training), selectinload(Session.trainer))
@@ -99,7 +99,9 @@ def _enrol_form(branch_id: int, leave_out: set[int] | None = None) -> EnrolForm:
     return form
 
 
-def _trainer_free_or_confirmed(form: SessionForm, trainer: User | None, leave_out=None) -> bool:  # type: ignore[no-untyped-def]
+def _trainer_free_or_confirmed(
+    form: SessionForm, trainer: User | None, leave_out: int | None = None
+) -> bool:
     """A trainer booked elsewhere at that time is a warning the promotor confirms."""
     clashes = planning.trainer_clashes(
         trainer, form.day.data, form.start.data, form.end.data, leave_out

@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from flask import render_template, request
+from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 
 from app import scoping
+from app.clock import now as _now
 from app.domain.limits import day_in_range
 from app.extensions import db
 from app.models import (
@@ -16,7 +18,7 @@ from app.models import (
     Session,
 )
 from app.planning import bp
-from app.planning.routes.common import _listed, _now, _today, _with_status
+from app.planning.routes.common import _listed, _today, _with_status
 
 PAST_ON_HOME = 10
 
@@ -29,7 +31,7 @@ ARCHIVE_FILTERS = ("reopened", "unsubmitted")
 
 @bp.get("/")
 @login_required
-def home():  # type: ignore[no-untyped-def]
+def home() -> ResponseReturnValue:
     """Sessions in scope: today's first, then upcoming, then the most recent past ones; or
     with ``?month=YYYY-MM`` every session of that month (the trainer's month view)."""
     now = _now()
@@ -56,7 +58,7 @@ def home():  # type: ignore[no-untyped-def]
     )
 
 
-def _month_page(scope, asked: str, today: date, now: datetime):  # type: ignore[no-untyped-def]
+def _month_page(scope: Select[Session], asked: str, today: date, now: datetime) -> str:
     try:
         first = date.fromisoformat(f"{asked}-01") if asked else today.replace(day=1)
     except ValueError:
@@ -82,7 +84,7 @@ def _month_page(scope, asked: str, today: date, now: datetime):  # type: ignore[
 
 @bp.get("/archive")
 @login_required
-def archive():  # type: ignore[no-untyped-def]
+def archive() -> ResponseReturnValue:
     """Past sessions with their status, newest first; filter on reopened or not yet submitted."""
     now = _now()
     chosen = request.args.get("filter", "")

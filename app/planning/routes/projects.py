@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
@@ -29,7 +30,7 @@ from app.views import actor, branch_choices, choices, refusals_shown
 
 @bp.route("/projects", methods=["GET", "POST"])
 @login_required
-def projects():  # type: ignore[no-untyped-def]
+def projects() -> ResponseReturnValue:
     scoping.require_planner(current_user)
     form = ProjectForm()
     form.branch.choices = choices(branch_choices(current_user))
@@ -59,7 +60,7 @@ def projects():  # type: ignore[no-untyped-def]
 
 @bp.route("/projects/<int:project_id>", methods=["GET", "POST"])
 @login_required
-def project(project_id: int):  # type: ignore[no-untyped-def]
+def project(project_id: int) -> ResponseReturnValue:
     scoping.require_planner(current_user)
     project = scoping.get_one(scoping.projects(current_user), Project, project_id, "project")
     form = TrainingForm()
@@ -83,7 +84,9 @@ def project(project_id: int):  # type: ignore[no-untyped-def]
     return _project_page(project, form)
 
 
-def _project_page(project: Project, form: TrainingForm, edit_form: ProjectForm | None = None):  # type: ignore[no-untyped-def]
+def _project_page(
+    project: Project, form: TrainingForm, edit_form: ProjectForm | None = None
+) -> str:
     form.trainers.choices = choices(_trainer_choices(project.branch_id))
     if edit_form is None:
         edit_form = ProjectForm(prefix="edit", obj=project)
@@ -114,7 +117,7 @@ def _project_page(project: Project, form: TrainingForm, edit_form: ProjectForm |
 
 @bp.post("/projects/<int:project_id>/edit")
 @login_required
-def edit_project(project_id: int):  # type: ignore[no-untyped-def]
+def edit_project(project_id: int) -> ResponseReturnValue:
     """Rename or renumber a project, or move it to another branch before anything is registered."""
     scoping.require_planner(current_user)
     project = scoping.get_one(scoping.projects(current_user), Project, project_id, "project")

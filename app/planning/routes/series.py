@@ -6,11 +6,13 @@ from __future__ import annotations
 from datetime import date
 
 from flask import flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app import scoping
+from app.clock import now as _now
 from app.extensions import db
 from app.models import (
     User,
@@ -21,13 +23,13 @@ from app.planning import operations as planning
 from app.planning.forms import (
     SeriesForm,
 )
-from app.planning.routes.common import _now, _trainer_choices, _training
+from app.planning.routes.common import _trainer_choices, _training
 from app.views import actor, choices, refusals_shown
 
 
 @bp.route("/trainings/<int:training_id>/series", methods=["GET", "POST"])
 @login_required
-def series(training_id: int):  # type: ignore[no-untyped-def]
+def series(training_id: int) -> ResponseReturnValue:
     """Plan a series in one step: the form, a preview of every date, then the confirmation."""
     scoping.require_planner(current_user)
     training = _training(training_id)

@@ -4,12 +4,14 @@ enrolling, reopening, closing and submitting."""
 from __future__ import annotations
 
 from flask import flash, jsonify, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from app import scoping
+from app.clock import now as _now
 from app.domain.cutoff import scan_opens
 from app.domain.sessions import may_override_registrations_outside
 from app.extensions import db
@@ -35,7 +37,6 @@ from app.planning.routes.common import (
     _can_plan,
     _enrol_form,
     _flash_skipped,
-    _now,
     _trainer_choices,
     _trainer_free_or_confirmed,
 )
@@ -56,7 +57,7 @@ def _session_page(
     enrol_form: EnrolForm | None = None,
     reopen_form: ReopenForm | None = None,
     cancel_form: CancelForm | None = None,
-):  # type: ignore[no-untyped-def]
+) -> str:
     now = _now()
     times = session_times(session)
     entries = roster(session)
@@ -118,14 +119,14 @@ def _edit_form(session: Session) -> SessionEditForm:
         form.trainer.data = session.trainer_id or 0
     trainers = _trainer_choices(session.training.project.branch_id)
     if session.trainer is not None and session.trainer_id not in dict(trainers):
-        trainers.append((session.trainer_id, session.trainer.display_name))  # as planned before
+        trainers.append((session.trainer.id, session.trainer.display_name))  # as planned before
     form.trainer.choices = choices([(0, _("(no trainer yet)")), *trainers])
     return form
 
 
 @bp.route("/sessions/<int:session_id>/edit", methods=["GET", "POST"])
 @login_required
-def edit_session(session_id: int):  # type: ignore[no-untyped-def]
+def edit_session(session_id: int) -> ResponseReturnValue:
     """Move a session, change its times, break, place or trainer."""
     scoping.require_planner(current_user)
     session = _session(session_id)
@@ -160,7 +161,7 @@ def edit_session(session_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/sessions/<int:session_id>/cancel")
 @login_required
-def cancel(session_id: int):  # type: ignore[no-untyped-def]
+def cancel(session_id: int) -> ResponseReturnValue:
     """Cancel a session nobody was registered in; the enrolled participants get a mail."""
     scoping.require_planner(current_user)
     session = _session(session_id)
@@ -183,7 +184,7 @@ def cancel(session_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/sessions/<int:session_id>/restore")
 @login_required
-def restore(session_id: int):  # type: ignore[no-untyped-def]
+def restore(session_id: int) -> ResponseReturnValue:
     """Undo a cancellation while nothing was registered in the session."""
     scoping.require_planner(current_user)
     session = _session(session_id)
@@ -197,7 +198,7 @@ def restore(session_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/sessions/<int:session_id>/enrol-training")
 @login_required
-def enrol_training_participants(session_id: int):  # type: ignore[no-untyped-def]
+def enrol_training_participants(session_id: int) -> ResponseReturnValue:
     """Enrol every participant of the training in this (new) session."""
     scoping.require_planner(current_user)
     session = _session(session_id)
@@ -219,13 +220,13 @@ def enrol_training_participants(session_id: int):  # type: ignore[no-untyped-def
 
 @bp.get("/sessions/<int:session_id>")
 @login_required
-def session_detail(session_id: int):  # type: ignore[no-untyped-def]
+def session_detail(session_id: int) -> ResponseReturnValue:
     return _session_page(_session(session_id))
 
 
 @bp.post("/sessions/<int:session_id>/enrol")
 @login_required
-def enrol_session(session_id: int):  # type: ignore[no-untyped-def]
+def enrol_session(session_id: int) -> ResponseReturnValue:
     scoping.require_planner(current_user)
     session = _session(session_id)
     form = _enrol_form(session.training.project.branch_id)
@@ -244,7 +245,7 @@ def enrol_session(session_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/sessions/<int:session_id>/reopen")
 @login_required
-def reopen(session_id: int):  # type: ignore[no-untyped-def]
+def reopen(session_id: int) -> ResponseReturnValue:
     """Support reopens a locked session; the reason is mandatory."""
     scoping.require_admin(current_user)
     session = _session(session_id)
@@ -263,7 +264,7 @@ def reopen(session_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/sessions/<int:session_id>/close")
 @login_required
-def close(session_id: int):  # type: ignore[no-untyped-def]
+def close(session_id: int) -> ResponseReturnValue:
     scoping.require_admin(current_user)
     session = _session(session_id)
     if ConfirmForm().validate_on_submit():
@@ -275,7 +276,7 @@ def close(session_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/sessions/<int:session_id>/submit")
 @login_required
-def submit(session_id: int):  # type: ignore[no-untyped-def]
+def submit(session_id: int) -> ResponseReturnValue:
     scoping.require_planner(current_user)
     session = _session(session_id)
     if ConfirmForm().validate_on_submit():
@@ -287,7 +288,7 @@ def submit(session_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/sessions/<int:session_id>/roster.json")
 @login_required
-def session_roster_json(session_id: int):  # type: ignore[no-untyped-def]
+def session_roster_json(session_id: int) -> ResponseReturnValue:
     """The live state the session page polls (cookie-authenticated, read-only)."""
     session = _session(session_id)
     return jsonify(

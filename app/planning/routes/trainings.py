@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
 from app import scoping
+from app.clock import now as _now
 from app.domain.cutoff import registration_deadline
 from app.extensions import db
 from app.models import (
@@ -33,7 +35,6 @@ from app.planning.routes.common import (
     _enrol_form,
     _flash_skipped,
     _listed,
-    _now,
     _trainer_choices,
     _trainer_free_or_confirmed,
     _training,
@@ -77,7 +78,7 @@ def _training_page(
     enrol_form: EnrolForm | None = None,
     details_form: TrainingDetailsForm | None = None,
     edit_form: TrainingEditForm | None = None,
-):  # type: ignore[no-untyped-def]
+) -> str:
     now = _now()
     sessions = db.session.scalars(
         _listed(scoping.sessions(current_user))
@@ -100,7 +101,7 @@ def _training_page(
 
 @bp.route("/trainings/<int:training_id>", methods=["GET", "POST"])
 @login_required
-def training(training_id: int):  # type: ignore[no-untyped-def]
+def training(training_id: int) -> ResponseReturnValue:
     training = _training(training_id)
     if request.method == "POST":
         scoping.require_planner(current_user)
@@ -161,7 +162,7 @@ def _training_edit_form(training: Training) -> TrainingEditForm:
 
 @bp.post("/trainings/<int:training_id>/edit")
 @login_required
-def edit_training(training_id: int):  # type: ignore[no-untyped-def]
+def edit_training(training_id: int) -> ResponseReturnValue:
     """Rename a training, change its code, form or trainers."""
     scoping.require_planner(current_user)
     training = _training(training_id)
@@ -186,7 +187,7 @@ def edit_training(training_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/trainings/<int:training_id>/details")
 @login_required
-def training_details(training_id: int):  # type: ignore[no-untyped-def]
+def training_details(training_id: int) -> ResponseReturnValue:
     """Change the training's certificate data, lesson periods and exam date."""
     scoping.require_planner(current_user)
     training = _training(training_id)
@@ -212,7 +213,7 @@ def _enrolled_text(people: int, sessions: int | None, new: int) -> str:
 
 @bp.post("/trainings/<int:training_id>/enrol")
 @login_required
-def enrol_training(training_id: int):  # type: ignore[no-untyped-def]
+def enrol_training(training_id: int) -> ResponseReturnValue:
     """Enrol participants in every session of a training."""
     scoping.require_planner(current_user)
     training = _training(training_id)

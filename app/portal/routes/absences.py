@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -18,14 +19,14 @@ from app.portal import bp, identity
 from app.portal.forms import JustificationUploadForm
 from app.portal.identity import PortalIdentity, portal_required
 from app.portal.routes.common import _records, _today
-from app.reasons import KIND_LABELS
+from app.reasons import JUSTIFICATION_KIND_LABELS
 from app.supervision.operations import documents as documents_ops
 from app.views import choices, refusals_shown
 
 
 def _upload_form(records: list[Participant]) -> JustificationUploadForm:
     form = JustificationUploadForm()
-    form.kind.choices = choices((k.value, KIND_LABELS[k]) for k in JustificationKind)
+    form.kind.choices = choices((k.value, JUSTIFICATION_KIND_LABELS[k]) for k in JustificationKind)
     options = documents_ops.own_absences([p.id for p in records], _today())
     form.sessions.choices = choices(
         (s.id, f"{s.day.strftime('%d/%m/%Y')} {s.start:%H:%M} {s.training.name}")
@@ -46,7 +47,7 @@ def _uploader_key() -> str:
 @bp.route("/absences", methods=["GET", "POST"])
 @limiter.limit(_upload_limit, key_func=_uploader_key, scope="portal-upload", methods=["POST"])
 @portal_required
-def absences(who: PortalIdentity):  # type: ignore[no-untyped-def]
+def absences(who: PortalIdentity) -> ResponseReturnValue:
     """Justified absences and the documents sent, with their outcome; a new document."""
     records = _records(who)
     form = _upload_form(records)
@@ -84,7 +85,7 @@ def absences(who: PortalIdentity):  # type: ignore[no-untyped-def]
     return render_template(
         "portal/absences.html",
         form=form,
-        kind_labels=KIND_LABELS,
+        kind_labels=JUSTIFICATION_KIND_LABELS,
         justifications=list(
             db.session.scalars(
                 select(Justification)

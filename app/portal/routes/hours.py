@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from app.clock import now as _now
 from app.domain.limits import id_in_range
 from app.errors import NotFound, Refusal
 from app.extensions import db
@@ -19,7 +21,7 @@ from app.models import (
 from app.portal import bp
 from app.portal.forms import HoursForm
 from app.portal.identity import PortalIdentity, portal_required
-from app.portal.routes.common import _now, _records, _trainings_of
+from app.portal.routes.common import _records, _trainings_of
 from app.supervision.operations import selfreports
 from app.views import choices, refusals_shown
 
@@ -41,7 +43,12 @@ def _hours_form(
     return form
 
 
-def _report(who: PortalIdentity, form: HoursForm, trainings, replaces: SelfReport | None):  # type: ignore[no-untyped-def]
+def _report(
+    who: PortalIdentity,
+    form: HoursForm,
+    trainings: list[tuple[Training, Participant]],
+    replaces: SelfReport | None,
+) -> SelfReport:
     chosen = {t.id: (t, p) for t, p in trainings}.get(form.training.data)
     if chosen is None:
         raise Refusal("not_found", _("Choose one of your e-learning trainings."), field="training")
@@ -62,7 +69,7 @@ def _report(who: PortalIdentity, form: HoursForm, trainings, replaces: SelfRepor
 
 @bp.route("/hours", methods=["GET", "POST"])
 @portal_required
-def hours(who: PortalIdentity):  # type: ignore[no-untyped-def]
+def hours(who: PortalIdentity) -> ResponseReturnValue:
     """Report e-learning hours; the list of one's reports with their state."""
     trainings = _elearning(who)
     form = _hours_form(trainings)
@@ -74,7 +81,12 @@ def hours(who: PortalIdentity):  # type: ignore[no-untyped-def]
     return _hours_page(who, trainings, form)
 
 
-def _hours_page(who, trainings, form, correcting=None):  # type: ignore[no-untyped-def]
+def _hours_page(
+    who: PortalIdentity,
+    trainings: list[tuple[Training, Participant]],
+    form: HoursForm,
+    correcting: SelfReport | None = None,
+) -> str:
     ids = [p.id for p in _records(who)]
     reports = (
         list(
@@ -101,7 +113,7 @@ def _hours_page(who, trainings, form, correcting=None):  # type: ignore[no-untyp
 
 @bp.route("/hours/<int:report_id>/correct", methods=["GET", "POST"])
 @portal_required
-def correct_hours(who: PortalIdentity, report_id: int):  # type: ignore[no-untyped-def]
+def correct_hours(who: PortalIdentity, report_id: int) -> ResponseReturnValue:
     """Send a corrected version of a rejected (or an approved) report: a new report."""
     ids = [p.id for p in _records(who)]
     report = db.session.get(SelfReport, report_id) if id_in_range(report_id) else None

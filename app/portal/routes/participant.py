@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import Response, current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
@@ -12,6 +13,7 @@ from sqlalchemy.orm import joinedload
 from app.attendance.figures import ParticipantFigures
 from app.certificates import operations as certificates
 from app.certificates.operations import FILE_NAMES
+from app.clock import now as _now
 from app.db import lock_people
 from app.domain.certificates import attendance_certificate_available, certificates_bind
 from app.domain.cutoff import BRUSSELS
@@ -31,7 +33,7 @@ from app.models import (
 )
 from app.portal import bp, identity
 from app.portal.identity import PortalIdentity, portal_required
-from app.portal.routes.common import _figures, _now, _record, _records, _trainings_of
+from app.portal.routes.common import _figures, _record, _records, _trainings_of
 from app.supervision.operations import selfreports
 from app.views import refusals_shown
 from app.web import file_response
@@ -40,7 +42,7 @@ from qr.images import code_png
 
 @bp.get("/")
 @portal_required
-def home(who: PortalIdentity):  # type: ignore[no-untyped-def]
+def home(who: PortalIdentity) -> ResponseReturnValue:
     records = _records(who)
     now = _now()
     trainings = _trainings_of(records)
@@ -135,7 +137,7 @@ def _certificates(records: list[Participant]) -> list[Certificate]:
 
 @bp.get("/qr/<int:participant_id>.png")
 @portal_required
-def qr_image(who: PortalIdentity, participant_id: int):  # type: ignore[no-untyped-def]
+def qr_image(who: PortalIdentity, participant_id: int) -> ResponseReturnValue:
     participant = _record(who, participant_id)
     response = Response(code_png(participant_code(participant)), mimetype="image/png")
     response.headers["Cache-Control"] = "private, no-store"
@@ -144,7 +146,7 @@ def qr_image(who: PortalIdentity, participant_id: int):  # type: ignore[no-untyp
 
 @bp.get("/qr/<int:participant_id>/print")
 @portal_required
-def qr_print(who: PortalIdentity, participant_id: int):  # type: ignore[no-untyped-def]
+def qr_print(who: PortalIdentity, participant_id: int) -> ResponseReturnValue:
     return render_template("portal/qr_print.html", participant=_record(who, participant_id))
 
 
@@ -160,7 +162,7 @@ def _signed_in_key() -> str:
 @bp.post("/qr/<int:participant_id>/mail")
 @limiter.limit(_mail_limit, key_func=_signed_in_key, scope="portal-mail")
 @portal_required
-def qr_mail(who: PortalIdentity, participant_id: int):  # type: ignore[no-untyped-def]
+def qr_mail(who: PortalIdentity, participant_id: int) -> ResponseReturnValue:
     participant = _record(who, participant_id)
     if ConfirmForm().validate_on_submit():
         from app import audit
@@ -173,7 +175,7 @@ def qr_mail(who: PortalIdentity, participant_id: int):  # type: ignore[no-untype
 
 @bp.get("/sessions")
 @portal_required
-def sessions(who: PortalIdentity):  # type: ignore[no-untyped-def]
+def sessions(who: PortalIdentity) -> ResponseReturnValue:
     """Coming sessions (date, times, place, trainer) and past ones with own times and hours."""
     records = _records(who)
     now = _now()
@@ -198,7 +200,7 @@ def _own_training(who: PortalIdentity, training_id: int) -> tuple[Training, Part
 
 @bp.get("/trainings/<int:training_id>")
 @portal_required
-def training(who: PortalIdentity, training_id: int):  # type: ignore[no-untyped-def]
+def training(who: PortalIdentity, training_id: int) -> ResponseReturnValue:
     training_, participant = _own_training(who, training_id)
     reports = list(
         db.session.scalars(
@@ -221,7 +223,9 @@ def training(who: PortalIdentity, training_id: int):  # type: ignore[no-untyped-
 
 @bp.post("/trainings/<int:training_id>/attendance-certificate/<int:participant_id>")
 @portal_required
-def attendance_certificate(who: PortalIdentity, training_id: int, participant_id: int):  # type: ignore[no-untyped-def]
+def attendance_certificate(
+    who: PortalIdentity, training_id: int, participant_id: int
+) -> ResponseReturnValue:
     """The participant gets their own deelnameattest (issued now, stored like every other
     certificate), or the one already issued."""
     participant = _record(who, participant_id)
@@ -255,7 +259,7 @@ def attendance_certificate(who: PortalIdentity, training_id: int, participant_id
 
 @bp.get("/certificates/<int:certificate_id>.pdf")
 @portal_required
-def certificate(who: PortalIdentity, certificate_id: int):  # type: ignore[no-untyped-def]
+def certificate(who: PortalIdentity, certificate_id: int) -> ResponseReturnValue:
     """An issued certificate of one's own, as the stored PDF."""
     ids = [p.id for p in _records(who)]
     found = db.session.get(Certificate, certificate_id) if id_in_range(certificate_id) else None

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from flask import current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
+from app.clock import now as _now
 from app.errors import Refusal
 from app.extensions import db, limiter
 from app.forms import ConfirmForm
 from app.portal import bp, identity, signin
 from app.portal.forms import SignInForm
-from app.portal.routes.common import _now
 from app.views import local_target
 
 
@@ -32,7 +33,7 @@ def _link_address() -> str:
 @limiter.limit(
     _link_address_limit, methods=["POST"], key_func=_link_address, scope="portal-link-address"
 )
-def sign_in():  # type: ignore[no-untyped-def]
+def sign_in() -> ResponseReturnValue:
     """Ask for a sign-in link. The answer is the same, and as fast, whether the address is
     known: the page stores the request, the worker looks the address up."""
     if identity.current_identity() is not None:
@@ -45,7 +46,7 @@ def sign_in():  # type: ignore[no-untyped-def]
     return render_template("portal/sign_in.html", form=form)
 
 
-def _refused_link(refusal: Refusal):  # type: ignore[no-untyped-def]
+def _refused_link(refusal: Refusal) -> tuple[str, int]:
     return (
         render_template("portal/link_refused.html", message=refusal.message, code=refusal.code),
         refusal.status,
@@ -53,7 +54,7 @@ def _refused_link(refusal: Refusal):  # type: ignore[no-untyped-def]
 
 
 @bp.get("/link/<token>")
-def use_link(token: str):  # type: ignore[no-untyped-def]
+def use_link(token: str) -> ResponseReturnValue:
     """The link from the mail opens a page with one button: mail scanners that follow links
     only look, so the link is still unused when the person taps the button."""
     try:
@@ -64,7 +65,7 @@ def use_link(token: str):  # type: ignore[no-untyped-def]
 
 
 @bp.post("/link/<token>")
-def confirm_link(token: str):  # type: ignore[no-untyped-def]
+def confirm_link(token: str) -> ResponseReturnValue:
     if not ConfirmForm().validate_on_submit():
         return redirect(url_for("portal.use_link", token=token))
     try:
@@ -77,7 +78,7 @@ def confirm_link(token: str):  # type: ignore[no-untyped-def]
 
 
 @bp.post("/sign-out")
-def sign_out():  # type: ignore[no-untyped-def]
+def sign_out() -> ResponseReturnValue:
     who = identity.current_identity()
     if ConfirmForm().validate_on_submit() and who is not None:
         signin.end(who.sign_in_id, _now())
@@ -87,7 +88,7 @@ def sign_out():  # type: ignore[no-untyped-def]
 
 
 @bp.post("/language/<code>")
-def language(code: str):  # type: ignore[no-untyped-def]
+def language(code: str) -> ResponseReturnValue:
     from flask import session
 
     if code in current_app.config["LANGUAGES"]:

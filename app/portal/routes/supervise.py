@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import ngettext
 from sqlalchemy.orm import joinedload
 
+from app.clock import now as _now
 from app.extensions import db
 from app.models import (
     Participant,
@@ -14,14 +16,13 @@ from app.models import (
 from app.portal import bp, identity
 from app.portal.forms import DecisionForm
 from app.portal.identity import PortalIdentity, portal_required
-from app.portal.routes.common import _now
 from app.supervision.operations import selfreports
 from app.views import choices, refusals_shown
 
 
 @bp.route("/supervise", methods=["GET", "POST"])
 @portal_required
-def supervise(who: PortalIdentity):  # type: ignore[no-untyped-def]
+def supervise(who: PortalIdentity) -> ResponseReturnValue:
     """The reports of one's participants: approve or reject several at once."""
     form = DecisionForm()
     reports = list(

@@ -254,7 +254,7 @@ def _decide(
     return request
 
 
-def waiting_justifications(participants: Select[tuple[Participant]]) -> list[JustificationRequest]:
+def waiting_justifications(participants: Select[Participant]) -> list[JustificationRequest]:
     """The documents in ``participants``' scope that wait for the promotor, oldest first."""
     scoped = participants.with_only_columns(Participant.id)
     return list(

@@ -61,17 +61,17 @@ def last_reminders(supervisor_ids: Iterable[int]) -> dict[int, datetime]:
     ids = list(supervisor_ids)
     if not ids:
         return {}
-    return dict(
-        db.session.execute(
-            select(AuditRecord.object_id, func.max(AuditRecord.at))
-            .where(
-                AuditRecord.object_type == Supervisor.__tablename__,
-                AuditRecord.action == "supervisor.remind",
-                AuditRecord.object_id.in_(ids),
-            )
-            .group_by(AuditRecord.object_id)
-        ).all()
+    rows = db.session.execute(
+        select(AuditRecord.object_id, func.max(AuditRecord.at))
+        .where(
+            AuditRecord.object_type == Supervisor.__tablename__,
+            AuditRecord.action == "supervisor.remind",
+            AuditRecord.object_id.in_(ids),
+        )
+        .group_by(AuditRecord.object_id)
     )
+    # object_id is nullable in general, never for these records (in_ matches no NULL).
+    return {supervisor_id: at for supervisor_id, at in rows if supervisor_id is not None}
 
 
 def remind(actor: Actor, training: Training, supervisor: Supervisor, now: datetime) -> int:

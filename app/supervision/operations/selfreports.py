@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
+from typing import Literal
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, exists, func, select
@@ -54,12 +55,15 @@ def _standing(participant_ids: Iterable[int], day: date) -> list[SelfReport]:
     return [*db.session.scalars(waiting), *db.session.scalars(counting)]
 
 
+Standing = Literal["waiting", "approved", "rejected", "replaced"]
+
+
 @dataclass(frozen=True)
 class ReportState:
     """What a report's reader needs: its state, and its decision and successor if any."""
 
     report: SelfReport
-    state: str  # waiting, approved, rejected, replaced (an approved correction took its place)
+    state: Standing  # replaced: an approved correction took its place
     decision: SelfReportDecision | None
     successor: SelfReport | None
 
@@ -96,6 +100,7 @@ def report_states(reports: Sequence[SelfReport]) -> list[ReportState]:
     states = []
     for report in reports:
         decision = decisions.get(report.id)
+        state: Standing
         if decision is None:
             state = "waiting"
         elif not decision.approved:
@@ -158,8 +163,8 @@ def report_hours(
     training: Training,
     participant: Participant,
     day: date,
-    start: datetime | None,
-    end: datetime | None,
+    start: time | None,
+    end: time | None,
     minutes: int | None,
     description: str,
     now: datetime,
@@ -191,7 +196,7 @@ def report_hours(
     if replaces is not None:
         _check_correctable(replaces, participant, training)
     duration = timedelta(minutes=minutes) if minutes is not None and start is None else None
-    reported = rules.Reported(day, start, end, duration)  # type: ignore[arg-type]
+    reported = rules.Reported(day, start, end, duration)
     same_person = select(Participant.id).where(
         func.lower(Participant.email) == participant.email.lower()
     )
@@ -220,8 +225,8 @@ def report_hours(
         training_id=training.id,
         participant_id=participant.id,
         day=day,
-        start=start,  # type: ignore[arg-type]
-        end=end,  # type: ignore[arg-type]
+        start=start,
+        end=end,
         minutes=int(rules.reported_time(reported) // timedelta(minutes=1)),
         description=description,
         replaces_id=replaces.id if replaces is not None else None,
@@ -271,7 +276,7 @@ def _check_correctable(report: SelfReport, participant: Participant, training: T
         )
 
 
-def supervised_reports(email: str) -> Select[tuple[SelfReport]]:
+def supervised_reports(email: str) -> Select[SelfReport]:
     """The reports of the participants whose supervisor has this address (any branch)."""
     return (
         select(SelfReport)
@@ -284,7 +289,7 @@ def supervised_reports(email: str) -> Select[tuple[SelfReport]]:
 def decide(
     actor: Actor,
     email: str,
-    report_ids: Sequence[int],
+    report_ids: Sequence[object],  # as sent: the ones that are not ids are left out
     approve: bool,
     reason: str,
     now: datetime,

@@ -31,11 +31,11 @@ from app.participants.operations import merging
     "record; each effective registration of the duplicate is carried over as a correction "
     "naming the original (registrations are never changed).",
     refuses={
-        403: "Only support merges participant records",
+        400: "Malformed; the same record twice (same_participant)",
+        403: "Only support merges participant records; records of two branches (other_branch)",
         404: "No such participant (or duplicate) in scope",
-        400: "Malformed; the same record twice (same_participant), records of two branches "
-        "(other_branch), or one already ended or merged (participant_ended)",
-        409: "Both records have registrations in the same session (both_registered)",
+        409: "One already ended or merged (participant_ended); both records have "
+        "registrations in the same session (both_registered)",
     },
     idempotent=True,
 )

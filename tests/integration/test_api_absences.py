@@ -259,7 +259,7 @@ def _sent(app, person: int, session_id: int, today) -> int:  # type: ignore[no-u
     """A document sent from the portal, on the operation the portal calls."""
     from app.audit import Actor
     from app.models import JustificationKind, Participant, Session
-    from app.supervision.operations import submit_justification
+    from app.supervision.operations.documents import submit_justification
 
     with app.app_context():
         sent = submit_justification(

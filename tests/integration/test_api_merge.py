@@ -62,7 +62,7 @@ def test_support_merges_a_duplicate_and_its_registrations_move_as_corrections(ap
     assert record.after["registrations"] == 1
     # Merged once: the ended record cannot be merged again.
     again = support.post(f"/participants/{kept}/merge", {"duplicate_id": duplicate})
-    assert again.status_code == 400 and again.get_json()["error"] == "participant_ended"
+    assert again.status_code == 409 and again.get_json()["error"] == "participant_ended"
 
 
 def test_the_webs_refusals(app, make, today):
@@ -78,7 +78,7 @@ def test_the_webs_refusals(app, make, today):
     assert same.status_code == 400 and same.get_json()["error"] == "same_participant"
     elsewhere = make.participant(branch="Brugge")
     other = support.post(f"/participants/{kept}/merge", {"duplicate_id": elsewhere})
-    assert other.status_code == 400 and other.get_json()["error"] == "other_branch"
+    assert other.status_code == 403 and other.get_json()["error"] == "other_branch"
     missing = support.post(f"/participants/{kept}/merge", {"duplicate_id": "x"})
     assert missing.status_code == 400 and missing.get_json()["field"] == "duplicate_id"
     assert _merges(app) == []
@@ -111,7 +111,7 @@ def test_one_merge_sent_several_times_at_once_merges_once(app, make):
         )
 
     answers = same_time(4, merge)
-    assert sorted(a.status_code for a in answers) == [200, 400, 400, 400], [
+    assert sorted(a.status_code for a in answers) == [200, 409, 409, 409], [
         a.get_json() for a in answers
     ]
     assert len(_merges(app)) == 1

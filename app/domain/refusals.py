@@ -38,6 +38,8 @@ class Reason(StrEnum):
         member.status = status
         return member
 
+    AFTER_SECOND_SITTING = "after_second_sitting", 400
+    AFTER_TERMINATION = "after_termination", 422
     ALREADY_CANCELLED = "already_cancelled", 409
     ALREADY_CORRECTED = "already_corrected", 409
     ALREADY_DECIDED = "already_decided", 409
@@ -61,8 +63,13 @@ class Reason(StrEnum):
     BAD_STAMP = "bad_stamp", 400
     BAD_URL = "bad_url", 400
     BEFORE_CHECK_IN = "before_check_in", 400
+    BEFORE_ENROLMENT = "before_enrolment", 422
+    BEFORE_SECOND_SITTING = "before_second_sitting", 400
     BOTH_CERTIFIED = "both_certified", 409
     BOTH_REGISTERED = "both_registered", 409
+    BREAK_END_BEFORE_START = "break_end_before_start", 400
+    BREAK_INCOMPLETE = "break_incomplete", 400
+    BREAK_OUTSIDE_SESSION = "break_outside_session", 400
     CANCELLED = "cancelled", 409
     CLOSURE_IN_PAST = "closure_in_past", 400
     CLOSURE_RANGE = "closure_range", 400
@@ -85,7 +92,9 @@ class Reason(StrEnum):
     DUPLICATE_PARTNER = "duplicate_partner", 400
     DUPLICATE_PROJECT_NUMBER = "duplicate_project_number", 409
     DUPLICATE_SUPERVISOR = "duplicate_supervisor", 409
+    DURATION_RANGE = "duration_range", 400
     EMPTY_FILE = "empty_file", 400
+    END_BEFORE_START = "end_before_start", 400
     ERROR = "error", 500
     EVENT_ID_MISMATCH = "event_id_mismatch", 400
     EXAM_DATES_REQUIRED = "exam_dates_required", 400
@@ -95,6 +104,7 @@ class Reason(StrEnum):
     EXEMPTION_MINUTES = "exemption_minutes", 400
     FIRST_SITTING_END_REQUIRED = "first_sitting_end_required", 400
     FORBIDDEN = "forbidden", 403
+    FUTURE = "future", 422
     FUTURE_TIME = "future_time", 422
     GUESSABLE_PASSWORD = "guessable_password", 400
     HANDED_IN_FUTURE = "handed_in_future", 400
@@ -112,6 +122,7 @@ class Reason(StrEnum):
     INVALID_REQUEST = "invalid_request", 400
     INVALID_TRAINER = "invalid_trainer", 400
     JUSTIFICATION_LATE = "justification_late", 422
+    LAST_BEFORE_FIRST = "last_before_first", 400
     LINE_BREAK = "line_break", 400
     LINK_EXPIRED = "link_expired", 410
     LINK_INVALID = "link_invalid", 404
@@ -121,8 +132,11 @@ class Reason(StrEnum):
     NAME_REQUIRED = "name_required", 400
     NATIONAL_NUMBER_NOT_ALLOWED = "national_number_not_allowed", 400
     NO_DAYS = "no_days", 400
+    NO_EXAM_DATES = "no_exam_dates", 400
     NO_SESSIONS = "no_sessions", 409
+    NO_TIME = "no_time", 400
     NO_TRAINER = "no_trainer", 400
+    NO_WEEKDAYS = "no_weekdays", 400
     NO_WORK_RELATION = "no_work_relation", 400
     NONCE_REUSED = "nonce_reused", 422
     NOT_CANCELLED = "not_cancelled", 409
@@ -145,7 +159,9 @@ class Reason(StrEnum):
     ONE_TRAINING = "one_training", 400
     ORGANISATION_REQUIRED = "organisation_required", 400
     OTHER_BRANCH = "other_branch", 403
+    OUT_OF_RANGE = "out_of_range", 400
     OUTSIDE_SESSION = "outside_session", 400
+    OVER_24_HOURS = "over_24_hours", 422
     OVERLAP = "overlap", 409
     OWN_ACCOUNT = "own_account", 400
     OWN_BRANCH = "own_branch", 400
@@ -168,12 +184,15 @@ class Reason(StrEnum):
     REVOKED_CODE = "revoked_code", 422
     SAME_PARTICIPANT = "same_participant", 400
     SAME_PASSWORD = "same_password", 400
+    SECOND_NOT_AFTER_FIRST = "second_not_after_first", 400
     SECOND_SITTING_END_REQUIRED = "second_sitting_end_required", 400
+    SECOND_WITHOUT_FIRST = "second_without_first", 400
     SESSIONS_PLANNED = "sessions_planned", 409
     SEVERAL_RECORDS = "several_records", 400
     STALE = "stale", 412
     TOO_EARLY = "too_early", 422
     TOO_LARGE = "too_large", 413
+    TOO_LONG = "too_long", 400
     TOO_MANY_EXAM_DATES = "too_many_exam_dates", 400
     TOO_MANY_ROWS = "too_many_rows", 413
     TRAINER_BUSY = "trainer_busy", 409

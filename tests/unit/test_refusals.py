@@ -69,3 +69,34 @@ EXPLAINED = {400, 401, 403, 404, 405, 409, 410, 412, 413, 422, 428, 429, 500, 50
 
 def test_every_status_in_the_catalogue_is_one_the_docstring_explains():
     assert {member.status for member in Reason} <= EXPLAINED
+
+
+# Modules whose message maps are not refusals: the HTTP errors' texts, the API fields' problems
+# (answered as invalid_request), the exchange's outcomes.
+NOT_REFUSALS = {"app/errors.py", "app/api/schemas/fields.py", "app/exchange/incoming.py"}
+
+
+def test_every_code_a_message_map_refuses_with_is_in_the_catalogue():
+    """Codes raised from a map of messages (a rule's problem, the scan's refusals)."""
+    missing = []
+    for path in (ROOT / "app").rglob("*.py"):
+        relative = path.relative_to(ROOT).as_posix()
+        if relative in NOT_REFUSALS:
+            continue
+        for node in ast.parse(path.read_text()).body:
+            if not isinstance(node, (ast.Assign, ast.AnnAssign)):
+                continue
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names = [t.id for t in targets if isinstance(t, ast.Name)]
+            if not any(n.endswith(("MESSAGES", "PROBLEMS", "REFUSALS")) for n in names):
+                continue
+            if not isinstance(node.value, ast.Dict):
+                continue
+            missing += [
+                f"{relative} {names[0]}: {key.value}"
+                for key in node.value.keys
+                if isinstance(key, ast.Constant)
+                and isinstance(key.value, str)
+                and key.value not in BY_CODE
+            ]
+    assert missing == []

@@ -261,7 +261,7 @@ def _refusal(problem: rules.Problem) -> Refusal:
             when=_describe(other) if other else "",
         )
         details["report_id"] = problem.other_id
-    return Refusal(problem.code, message, status=422, **details)
+    return Refusal(problem.code, message, **details)
 
 
 def _check_correctable(report: SelfReport, participant: Participant, training: Training) -> None:

@@ -42,10 +42,11 @@ from app.settings import settings
 REFUSALS_400_EXEMPTION = "Malformed, or neither or both of a session and minutes (exemption_kind)"
 REGISTERING = {
     **NO_FRONT_DESK,
-    400: "Malformed, or a time outside the session (outside_session), before the check-in "
-    "(before_check_in) or not enrolled (not_enrolled)",
+    400: "Malformed, or a time outside the session (outside_session) or before the check-in "
+    "(before_check_in)",
     409: "Already registered, not checked in, not ended yet, or the session is closed",
-    422: "Refused by a rule: in the future (future_time), too early or locked",
+    422: "Refused by a rule: not enrolled (not_enrolled), in the future (future_time), too "
+    "early or locked",
 }
 
 
@@ -179,8 +180,8 @@ def roll_call(session_id: int, body: s.RollCallIn) -> s.CountOut:
     summary="Take a participant off a session (while nothing is registered for them there)",
     refuses={
         **PLANNERS_ONLY,
-        400: "Not enrolled in this session (not_enrolled)",
         409: "Registrations exist for them there (has_registrations)",
+        422: "Not enrolled in this session (not_enrolled)",
     },
 )
 def unenrol_session(session_id: int, participant_id: int) -> s.CountOut:

@@ -684,8 +684,8 @@ def list_supervisors(query: s.CursorPaging) -> s.SupervisorList:
         **PLANNERS_ONLY,
         400: REFUSALS[400] + "; or an invalid email address (invalid_email), or an unknown branch",
         404: "A participant_id that names no participant in scope",
-        409: "The branch has a supervisor with this address (duplicate_supervisor), or a "
-        "participant of another branch (other_branch)",
+        403: PLANNERS_ONLY[403] + "; or a participant of another branch (other_branch)",
+        409: "The branch has a supervisor with this address (duplicate_supervisor)",
     },
 )
 def create_supervisor(body: s.SupervisorCreate) -> s.SupervisorOut:
@@ -716,7 +716,8 @@ def get_supervisor(supervisor_id: int) -> s.SupervisorOut:
     refuses={
         **PLANNERS_ONLY,
         404: "No such supervisor, or a participant_id that names no participant in scope",
-        409: "A participant of another branch (other_branch) or ended (participant_ended)",
+        403: PLANNERS_ONLY[403] + "; or a participant of another branch (other_branch)",
+        409: "A participant whose record ended (participant_ended)",
     },
 )
 def link_supervisor(supervisor_id: int, body: s.SupervisorLink) -> s.SupervisorOut:

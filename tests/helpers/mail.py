@@ -10,7 +10,9 @@ import cv2
 import numpy as np
 import zxingcpp
 
+from app.clock import clock_of
 from app.mail.outbox import deliver_pending
+from app.settings import settings_of
 from tests.processes import free_port
 
 
@@ -40,4 +42,4 @@ def decode_png(png: bytes) -> list[str]:
 
 def deliver(app) -> None:  # type: ignore[no-untyped-def]
     with app.app_context():
-        deliver_pending()
+        deliver_pending(clock_of(app), settings_of(app))

@@ -20,6 +20,7 @@ from app.models import (
     TrainingEnrolment,
     TrainingMode,
 )
+from app.settings import settings_of
 from app.supervision.operations import selfreports, supervisors
 from tests.helpers.mail import Inbox
 
@@ -28,7 +29,7 @@ LINK = re.compile(r"https?://[^\s\"<>]+/portal/link/[A-Za-z0-9_.\-]+")
 
 def deliver(app) -> tuple[int, int]:  # type: ignore[no-untyped-def]
     with app.app_context():
-        return deliver_pending()
+        return deliver_pending(clock_of(app), settings_of(app))
 
 
 def ask_link(client, email: str):  # type: ignore[no-untyped-def]

@@ -9,6 +9,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import select
 
 from app.audit import Actor
+from app.clock import clock_of
 from app.domain.cutoff import BRUSSELS
 from app.extensions import db
 from app.models import Participant, Role, Session, Training, TrainingEnrolment, TrainingMode
@@ -80,9 +81,9 @@ def test_a_trainings_attendance_rows_page_through(app, make, today):
 def _elearning_reports(app, make, count: int) -> int:  # type: ignore[no-untyped-def]
     """An e-learning training with ``count`` reports of one participant, on the operation the
     portal calls."""
-    from app.participants.operations import enrol_in_elearning
+    from app.participants.operations.enrolling import enrol_in_elearning
     from app.planning.operations import create_project, create_training
-    from app.supervision.operations import report_hours
+    from app.supervision.operations.selfreports import report_hours
     from tests.builders import _planner
 
     person = make.participant(name="Eva Online")
@@ -90,7 +91,9 @@ def _elearning_reports(app, make, count: int) -> int:  # type: ignore[no-untyped
         planner = Actor(_planner("Gent"))
         project = create_project(planner, "E-project", "ESF-EL-PAGES", "Gent")
         training = create_training(planner, project, "Excel online", "EL-P", TrainingMode.ELEARNING)
-        enrol_in_elearning(planner, training, db.session.get(Participant, person))
+        enrol_in_elearning(
+            planner, training, db.session.get(Participant, person), now=clock_of(app).now()
+        )
         for enrolment in db.session.scalars(
             select(TrainingEnrolment).where(TrainingEnrolment.training_id == training.id)
         ):

@@ -140,7 +140,7 @@ _WEB = {
     "own_credential": ["metrics.metrics"],  # METRICS_ALLOW networks or METRICS_TOKEN
     "staff": ["planning.home", "planning.archive", "auth.change_password", "auth.tokens",
               "auth.pair", "auth.logout", "calendar_feed.mine"],
-    "frontdesk": ["frontdesk.frontdesk", "frontdesk.frontdesk_enrol"],
+    "frontdesk": ["frontdesk.frontdesk", "frontdesk.frontdesk_enrol", "frontdesk.frontdesk_new"],
     "frontdesk_of_a": ["frontdesk.frontdesk_remind"],
     "support": [
         "admin.branches", "admin.closure_days", "admin.organisation GET", "admin.partners",

@@ -141,7 +141,7 @@ def test_the_promotor_and_the_trainer_get_the_digest_over_smtp_once_a_day(
 
 
 def test_two_runs_at_the_same_moment_send_one_digest_per_person(
-    app, make, training, fixed_now, caplog, monkeypatch
+    app, make, training, caplog, monkeypatch
 ):
     """Two workers run the day's digest at the same instant, and both read that Tom has had
     none yet before either writes (held there by a barrier, the worst interleaving). The one

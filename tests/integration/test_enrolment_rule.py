@@ -17,6 +17,9 @@ from app.participants.operations.enrolling import enrol, enrol_all
 from app.planning.operations import cancel_session
 from tests.helpers.web import log_in
 
+# Operations take the moment from their caller.
+NOW = datetime(2026, 3, 3, 8, 0, tzinfo=UTC)
+
 
 @pytest.fixture
 def training(app, make, today):  # type: ignore[no-untyped-def]
@@ -51,6 +54,7 @@ def test_one_enrolment_in_a_cancelled_session_is_refused(app, make, training):
             Actor(None),
             db.session.get(Session, training["cancelled"]),
             db.session.get(Participant, person),
+            now=NOW,
         )
     assert (refused.value.code, refused.value.status) == ("cancelled", 409)
     assert _enrolled(app, person) == []
@@ -60,7 +64,7 @@ def test_enrolling_many_leaves_the_cancelled_session_out_and_names_it(app, make,
     person = make.participant()
     with app.app_context():
         sessions = list(db.session.scalars(select(Session).order_by(Session.day)))
-        result = enrol_all(Actor(None), sessions, [db.session.get(Participant, person)])
+        result = enrol_all(Actor(None), sessions, [db.session.get(Participant, person)], now=NOW)
         assert result.created == 1
         assert [s.id for s in result.skipped] == [training["cancelled"]]
         db.session.commit()
@@ -74,7 +78,7 @@ def test_enrolling_many_refuses_what_one_enrolment_refuses_other_than_a_cancelle
     with app.app_context():
         sessions = list(db.session.scalars(select(Session)))
         with pytest.raises(Refusal) as refused:
-            enrol_all(Actor(None), sessions, [db.session.get(Participant, brugge)])
+            enrol_all(Actor(None), sessions, [db.session.get(Participant, brugge)], now=NOW)
     assert refused.value.code == "other_branch"
 
 

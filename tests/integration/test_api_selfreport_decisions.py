@@ -172,3 +172,21 @@ def test_the_pages_show_a_planners_decision(app, make, auth, course):
     assert page.status_code == 200
     text = page.get_data(as_text=True)
     assert f"{planner_name} (promotor)" in text and "Dubbel" in text
+
+
+def test_a_decision_names_exactly_one_decider(app, make, course):
+    """The CHECK constraint of the migration, on both databases."""
+    from sqlalchemy.exc import IntegrityError
+
+    planner = make.user(Role.PROMOTOR)
+    with app.app_context():
+        from app.models import Supervisor
+
+        supervisor_id = db.session.scalars(select(Supervisor.id)).one()
+        for who in ({}, {"supervisor_id": supervisor_id, "decided_by_id": planner}):
+            db.session.add(
+                SelfReportDecision(report_id=course["report"], approved=True, reason="", **who)
+            )
+            with pytest.raises(IntegrityError):
+                db.session.flush()
+            db.session.rollback()

@@ -9,7 +9,7 @@ from __future__ import annotations
 from app.api import bp
 from app.api import schemas as s
 from app.api.auth import current_actor
-from app.api.openapi import endpoint
+from app.api.openapi import REFUSALS, endpoint
 from app.api.routes import PLANNERS_ONLY, _user, self_report_out
 from app.clock import now as _now
 from app.extensions import db
@@ -49,7 +49,7 @@ def approve_self_report(report_id: int) -> s.SelfReportOut:
     s.SelfReportOut,
     body=s.SelfReportReject,
     summary="Reject a waiting self-report as a planner, saying why (the participant reads it)",
-    refuses={**PLANNERS_ONLY, **DECIDED, 400: "No reason given (reason_required)"},
+    refuses={**PLANNERS_ONLY, **DECIDED, 400: REFUSALS[400] + "; the reason is required"},
 )
 def reject_self_report(report_id: int, body: s.SelfReportReject) -> s.SelfReportOut:
     return _decide(report_id, False, body.reason)

@@ -15,6 +15,7 @@ from app.api import (  # noqa: E402,F401
     parity,
     rollcall,
     routes,
+    selfreports,
 )
 
 # The exchange's incoming endpoint is described with the API (one OpenAPI document) and added

@@ -727,13 +727,36 @@ def link_supervisor(supervisor_id: int, body: s.SupervisorLink) -> s.SupervisorO
     return _supervisors_out([supervisor])[0]
 
 
+def self_report_out(state: selfreports.ReportState) -> s.SelfReportOut:
+    """A report as the API shows it, with who decided it (a supervisor, or a planner)."""
+    r, decision = state.report, state.decision
+    return s.SelfReportOut(
+        id=r.id,
+        training_id=r.training_id,
+        participant_id=r.participant_id,
+        date=r.day,
+        start=r.start,
+        end=r.end,
+        minutes=r.minutes,
+        hours=round(r.minutes / 60, 2),
+        description=r.description,
+        state=state.state,
+        replaces_id=r.replaces_id,
+        sent_at=r.created_at,
+        decided_at=decision.decided_at if decision else None,
+        decided_by=decision.decider if decision else None,
+        reason=(decision.reason or None) if decision else None,
+    )
+
+
 @bp.get("/trainings/<int:training_id>/self-reports")
 @endpoint(
     s.SelfReportList,
     query=s.Paging,
     summary="The e-learning hours participants reported for a training, with their state, paged",
-    description="Read only: a supervisor approves or rejects reports in the portal, never "
-    "through the API. Only reports in the state `approved` count in the figures.",
+    description="A supervisor approves or rejects reports in the portal; a planner may do so "
+    "through `POST /self-reports/{id}/approve` or `/reject`, and `decided_by` names who did. "
+    "Only reports in the state `approved` count in the figures.",
     refuses=PLANNERS_ONLY,
 )
 def training_self_reports(training_id: int, query: s.Paging) -> s.SelfReportList:
@@ -749,30 +772,5 @@ def training_self_reports(training_id: int, query: s.Paging) -> s.SelfReportList
     )
     # The states need every report (a correction replaces the one it names): page after.
     states, page = _slice(selfreports.report_states(reports), query)
-    items = []
-    for state in states:
-        r, decision = state.report, state.decision
-        items.append(
-            s.SelfReportOut(
-                id=r.id,
-                training_id=r.training_id,
-                participant_id=r.participant_id,
-                date=r.day,
-                start=r.start,
-                end=r.end,
-                minutes=r.minutes,
-                hours=round(r.minutes / 60, 2),
-                description=r.description,
-                state=state.state,
-                replaces_id=r.replaces_id,
-                sent_at=r.created_at,
-                decided_at=decision.decided_at if decision else None,
-                decided_by=(
-                    f"{decision.supervisor.name} <{decision.supervisor.email}>"
-                    if decision
-                    else None
-                ),
-                reason=(decision.reason or None) if decision else None,
-            )
-        )
+    items = [self_report_out(state) for state in states]
     return s.SelfReportList(items=items, **page)

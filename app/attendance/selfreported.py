@@ -21,11 +21,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import Exists, Select, exists, select
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, joinedload
 
 from app.domain.thresholds import SessionAttendance
 from app.extensions import db
-from app.models import SelfReport, SelfReportDecision, Supervisor
+from app.models import SelfReport, SelfReportDecision
 
 _later = aliased(SelfReport)
 _later_decision = aliased(SelfReportDecision)
@@ -59,7 +59,7 @@ class SelfReportLine:
     end: time | None
     minutes: int
     description: str
-    approved_by: str  # the supervisor's name and address
+    approved_by: str  # the supervisor's name and address, or the planner's and their role
     approved_at: datetime
 
     @property
@@ -82,8 +82,10 @@ def approved_lines(
     """The counting reports by (training, participant), in time order: one query."""
     query = (
         counting_reports()
-        .add_columns(SelfReportDecision.decided_at, Supervisor.name, Supervisor.email)
-        .join(Supervisor, Supervisor.id == SelfReportDecision.supervisor_id)
+        .add_columns(SelfReportDecision)
+        .options(
+            joinedload(SelfReportDecision.supervisor), joinedload(SelfReportDecision.decided_by)
+        )
         .where(SelfReport.training_id.in_(list(training_ids)))
     )
     if period is not None:
@@ -91,7 +93,7 @@ def approved_lines(
     if participant_id is not None:
         query = query.where(SelfReport.participant_id == participant_id)
     found: dict[tuple[int, int], list[SelfReportLine]] = defaultdict(list)
-    for report, decided_at, name, email in db.session.execute(
+    for report, decision in db.session.execute(
         query.order_by(SelfReport.day, SelfReport.start, SelfReport.id)
     ):
         found[(report.training_id, report.participant_id)].append(
@@ -102,8 +104,8 @@ def approved_lines(
                 report.end,
                 report.minutes,
                 report.description,
-                f"{name} <{email}>",
-                decided_at,
+                decision.decider,
+                decision.decided_at,
             )
         )
     return dict(found)

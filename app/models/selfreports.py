@@ -6,13 +6,13 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime, time
 
-from sqlalchemy import Column, Enum, ForeignKey, String, Table, Text
+from sqlalchemy import CheckConstraint, Column, Enum, ForeignKey, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.attendance import Justification, JustificationKind
 from app.models.base import Base, utcnow
 from app.models.links import PortalSignIn
-from app.models.org import User
+from app.models.org import Role, User
 from app.models.people import Participant, Supervisor
 from app.models.planning import Session, Training
 
@@ -52,22 +52,38 @@ class SelfReport(Base):
 
 
 class SelfReportDecision(Base):
-    """The supervisor's approval or rejection of one report (a reason is required to reject).
-    Written once, never changed: a report has at most one decision."""
+    """The approval or rejection of one report (a reason is required to reject), by the
+    participant's supervisor in the portal or by a planner through the API (``decided_by``):
+    exactly one of the two is recorded. Written once, never changed: a report has at most one
+    decision."""
 
     __tablename__ = "self_report_decisions"
+    __table_args__ = (
+        CheckConstraint("(supervisor_id IS NULL) <> (decided_by_id IS NULL)", name="one_decider"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     report_id: Mapped[int] = mapped_column(ForeignKey("self_reports.id"), unique=True)
     approved: Mapped[bool]
     reason: Mapped[str] = mapped_column(Text, default="")
     decided_at: Mapped[datetime] = mapped_column(default=utcnow)
-    supervisor_id: Mapped[int] = mapped_column(ForeignKey("supervisors.id"))
+    supervisor_id: Mapped[int | None] = mapped_column(ForeignKey("supervisors.id"))
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     sign_in_id: Mapped[int | None] = mapped_column(ForeignKey("portal_sign_ins.id"))
 
     report: Mapped[SelfReport] = relationship(back_populates="decision")
-    supervisor: Mapped[Supervisor] = relationship()
+    supervisor: Mapped[Supervisor | None] = relationship()
+    decided_by: Mapped[User | None] = relationship()
     sign_in: Mapped[PortalSignIn | None] = relationship()
+
+    @property
+    def decider(self) -> str:
+        """Who decided, for a reader: the supervisor, or the planner and their role."""
+        if self.supervisor is not None:
+            return f"{self.supervisor.name} <{self.supervisor.email}>"
+        assert self.decided_by is not None
+        role = "support" if self.decided_by.role == Role.ADMIN else self.decided_by.role.value
+        return f"{self.decided_by.name} <{self.decided_by.email}> ({role})"
 
 
 class RequestState(enum.StrEnum):

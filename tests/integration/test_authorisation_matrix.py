@@ -224,7 +224,8 @@ _API = {
                            "api.create_justification", "api.get_justification_request",
                            "api.justification_request_document",
                            "api.accept_justification_request",
-                           "api.reject_justification_request", "api.due_list", "api.issue",
+                           "api.reject_justification_request", "api.approve_self_report",
+                           "api.reject_self_report", "api.due_list", "api.issue",
                            "api.issue_due", "api.correct", "api.get_certificate",
                            "api.certificate_pdf"],
     "token_teaching_a": ["api.training_attendance", "api.get_participant", "api.roll_call",
@@ -547,6 +548,7 @@ def _api_bodies(ids: dict[str, object], today: date) -> dict[str, object]:
         "api.enrol_training": {"participant_id": ids["participant_id"]},
         "api.create_exemption": {"participant_id": ids["participant_id"], "minutes": 1},
         "api.reject_justification_request": {"reason": "matrix"},
+        "api.reject_self_report": {"reason": "matrix"},
         "api.create_justification": Multipart({
             "participant_id": str(ids["participant_id"]), "session_ids": str(ids["session_id"]),
             "kind": "doctor", "handed_in": today.isoformat(), "note": "matrix",

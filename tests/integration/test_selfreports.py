@@ -285,10 +285,14 @@ def test_the_api_lists_the_reports_with_their_state_for_a_promotor_only(app, mak
         make.api(Role.TRAINER).get(f"/trainings/{course['training']}/self-reports").status_code
         == 403
     )
-    # Read only: no route under /api/v1 decides a report.
+    # Listed read only; a planner decides only through approve and reject (issue 22).
     paths = api.get("/openapi.json").get_json()["paths"]
     report_paths = {p: set(v) for p, v in paths.items() if "self-report" in p}
-    assert report_paths == {"/trainings/{training_id}/self-reports": {"get"}}
+    assert report_paths == {
+        "/trainings/{training_id}/self-reports": {"get"},
+        "/self-reports/{report_id}/approve": {"post"},
+        "/self-reports/{report_id}/reject": {"post"},
+    }
 
 
 def test_the_api_creates_a_supervisor_and_links_participants(app, make, course):

@@ -165,6 +165,7 @@ from app.api.schemas.sessions import (
 )
 from app.api.schemas.supervision import (
     SelfReportOut,
+    SelfReportReject,
     SupervisorCreate,
     SupervisorLink,
     SupervisorOut,
@@ -277,6 +278,7 @@ __all__ = [
     "ScannedParticipant",
     "SelfReportList",
     "SelfReportOut",
+    "SelfReportReject",
     "SessionCancel",
     "SessionClose",
     "SessionCreate",

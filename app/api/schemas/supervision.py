@@ -47,5 +47,12 @@ class SelfReportOut(Answer):
     replaces_id: int | None
     sent_at: OutMoment
     decided_at: OutMoment | None
-    decided_by: str | None  # the supervisor's name and address
+    decided_by: str | None  # the supervisor's name and address, or the planner's and role
     reason: str | None
+
+
+class SelfReportReject(Request):
+    """Why the hours are refused: the participant reads it in the portal."""
+
+    # The portal keeps a rejection's first 1000 characters; the API refuses more.
+    reason: Annotated[str, Text(1000, one_line=False)]

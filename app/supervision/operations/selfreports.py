@@ -20,7 +20,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, exists, func, select
 from sqlalchemy.orm import joinedload
 
-from app import audit, checks
+from app import audit, checks, scoping
 from app.attendance.selfreported import _later, _later_decision, counting_reports
 from app.audit import Actor
 from app.db import LOCK_PERSON_ADDRESS, lock_key
@@ -35,6 +35,7 @@ from app.models import (
     Training,
     TrainingEnrolment,
     TrainingMode,
+    User,
 )
 
 MAX_DESCRIPTION = 2000
@@ -82,7 +83,10 @@ def report_states(reports: Sequence[SelfReport]) -> list[ReportState]:
         d.report_id: d
         for d in db.session.scalars(
             select(SelfReportDecision)
-            .options(joinedload(SelfReportDecision.supervisor))
+            .options(
+                joinedload(SelfReportDecision.supervisor),
+                joinedload(SelfReportDecision.decided_by),
+            )
             .where(SelfReportDecision.report_id.in_(ids))
         )
     }
@@ -286,6 +290,70 @@ def supervised_reports(email: str) -> Select[SelfReport]:
     )
 
 
+def _checked_reason(approve: bool, reason: str) -> str:
+    reason = checks.text((reason or "").strip(), "reason", one_line=False)[:MAX_REASON]
+    if not approve and not reason:
+        raise Refusal("reason_required", _l("Give the reason for the rejection."), field="reason")
+    return reason
+
+
+def _chosen(report_ids: Sequence[object]) -> list[int]:
+    ids = sorted({i for i in report_ids if isinstance(i, int) and 0 < i < 2**31})
+    if not ids:
+        raise Refusal("nothing_chosen", _l("Choose the reports first."))
+    return ids
+
+
+def _decide_locked(
+    actor: Actor,
+    rows: Sequence[tuple[SelfReport, int | None, int | None]],
+    ids: Sequence[int],
+    approve: bool,
+    reason: str,
+    now: datetime,
+) -> int:
+    """The rule both deciders share, on rows already locked: every chosen report found (else
+    404) and waiting (else 409), then one decision each, by (supervisor id, planner's user id).
+
+    The caller selected the reports ``FOR UPDATE``: a supervisor and a planner deciding the same
+    report at once queue on that lock, and the second finds it decided.
+    """
+    if len(rows) != len(ids):
+        raise Refusal("not_found", _l("Not found."), status=404)
+    states = report_states([row[0] for row in rows])
+    if any(s.state != "waiting" for s in states):
+        raise Refusal(
+            "already_decided",
+            _l("One of these reports was decided already: open the list again."),
+            status=409,
+        )
+    for report, supervisor_id, decided_by_id in rows:
+        db.session.add(
+            SelfReportDecision(
+                report_id=report.id,
+                approved=approve,
+                reason=reason,
+                decided_at=now,
+                supervisor_id=supervisor_id,
+                decided_by_id=decided_by_id,
+                sign_in_id=actor.sign_in_id,
+            )
+        )
+        db.session.flush()
+        decider = (
+            {"supervisor_id": supervisor_id}
+            if supervisor_id is not None
+            else {"decided_by_id": decided_by_id}
+        )
+        audit.record(
+            actor,
+            "self_report.approve" if approve else "self_report.reject",
+            report,
+            after={"approved": approve, "reason": reason, **decider},
+        )
+    return len(rows)
+
+
 def decide(
     actor: Actor,
     email: str,
@@ -299,42 +367,49 @@ def decide(
 
     A report of someone else's participant is a 404; one decided already is refused.
     """
-    reason = checks.text((reason or "").strip(), "reason", one_line=False)[:MAX_REASON]
-    if not approve and not reason:
-        raise Refusal("reason_required", _l("Give the reason for the rejection."), field="reason")
-    ids = sorted({i for i in report_ids if isinstance(i, int) and 0 < i < 2**31})
-    if not ids:
-        raise Refusal("nothing_chosen", _l("Choose the reports first."))
+    reason = _checked_reason(approve, reason)
+    ids = _chosen(report_ids)
     rows = db.session.execute(
         supervised_reports(email)
-        .add_columns(Supervisor)
+        .add_columns(Supervisor.id)
         .where(SelfReport.id.in_(ids))
         .with_for_update(of=SelfReport)
     ).all()
-    if len(rows) != len(ids):
-        raise Refusal("not_found", _l("Not found."), status=404)
-    states = {s.report.id: s for s in report_states([row[0] for row in rows])}
-    if any(s.state != "waiting" for s in states.values()):
-        raise Refusal(
-            "already_decided",
-            _l("One of these reports was decided already: open the list again."),
-            status=409,
+    return _decide_locked(
+        actor,
+        [(report, supervisor_id, None) for report, supervisor_id in rows],
+        ids,
+        approve,
+        reason,
+        now,
+    )
+
+
+def decide_as_planner(
+    actor: Actor,
+    user: User,
+    report_ids: Sequence[object],
+    approve: bool,
+    reason: str,
+    now: datetime,
+) -> int:
+    """A planner (a promotor of the training's branch, or support) approves or rejects waiting
+    reports of trainings they may plan, for organisations that collect the supervisor's word
+    elsewhere; the decision records the planner. The rules are the supervisor's (:func:`decide`).
+
+    A report of a training out of the planner's scope is a 404.
+    """
+    scoping.require_planner(user)
+    reason = _checked_reason(approve, reason)
+    ids = _chosen(report_ids)
+    reports = db.session.scalars(
+        select(SelfReport)
+        .where(
+            SelfReport.id.in_(ids),
+            SelfReport.training_id.in_(scoping.trainings(user).with_only_columns(Training.id)),
         )
-    for report, supervisor in rows:
-        decision = SelfReportDecision(
-            report_id=report.id,
-            approved=approve,
-            reason=reason,
-            decided_at=now,
-            supervisor_id=supervisor.id,
-            sign_in_id=actor.sign_in_id,
-        )
-        db.session.add(decision)
-        db.session.flush()
-        audit.record(
-            actor,
-            "self_report.approve" if approve else "self_report.reject",
-            report,
-            after={"approved": approve, "reason": reason, "supervisor_id": supervisor.id},
-        )
-    return len(rows)
+        .with_for_update(of=SelfReport)
+    ).all()
+    return _decide_locked(
+        actor, [(report, None, user.id) for report in reports], ids, approve, reason, now
+    )

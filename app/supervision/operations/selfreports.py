@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Literal
+from typing import Any, Literal
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, exists, func, select
@@ -257,7 +257,7 @@ def _refusal(problem: rules.Problem) -> Refusal:
         "over_24_hours": "minutes",
     }[problem.code]
     message = PROBLEMS[problem.code]
-    details: dict[str, object] = {"field": field}
+    details: dict[str, Any] = {"field": field}
     if problem.code == "overlap" and problem.other_id is not None:
         other = db.session.get(SelfReport, problem.other_id)
         message = _l(

@@ -11,7 +11,7 @@ Each endpoint finds its objects in the caller's scope (another branch's particip
 
 from __future__ import annotations
 
-from flask import Response, send_file
+from flask import Response
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, select
 from sqlalchemy.orm import selectinload
@@ -23,6 +23,7 @@ from app.api.auth import current_actor
 from app.api.editing import locked
 from app.api.openapi import REFUSALS, endpoint
 from app.api.routes import PLANNERS_ONLY, _changed_since, _page, _participant, _user
+from app.attendance import downloads
 from app.attendance import operations as attendance
 from app.clock import now as _now
 from app.domain.cutoff import BRUSSELS
@@ -184,22 +185,7 @@ def get_justification(justification_id: int) -> s.JustificationOut:
     refuses=PLANNERS_ONLY,
 )
 def justification_document(justification_id: int) -> Response:
-    justification = _justification(justification_id)
-    if justification.document_path is None:
-        raise NotFound("document")
-    path = attendance.upload_folder() / justification.document_path
-    if not path.is_file():
-        raise NotFound("document")
-    response = send_file(
-        path,
-        mimetype=justification.document_type,
-        as_attachment=True,
-        download_name=attendance.document_download_name(justification),
-        max_age=0,
-    )
-    response.headers["Cache-Control"] = "private, no-store"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
+    return downloads.justification_document(_justification(justification_id))
 
 
 @bp.post("/justifications/<int:justification_id>/revoke")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from flask import flash, redirect, render_template, request, send_file, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -15,7 +15,7 @@ from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
 
 from app import scoping
-from app.attendance import bp
+from app.attendance import bp, downloads
 from app.attendance import operations as ops
 from app.attendance.figures import participant_figures, training_figures
 from app.attendance.forms import (
@@ -517,19 +517,7 @@ def justification_document(justification_id: int) -> ResponseReturnValue:
     scoping.get_one(
         scoping.participants(current_user), Participant, justification.participant_id, "participant"
     )
-    path = ops.upload_folder() / justification.document_path
-    if not path.is_file():
-        raise NotFound("document")
-    response = send_file(
-        path,
-        mimetype=justification.document_type,
-        as_attachment=True,
-        download_name=ops.document_download_name(justification),
-        max_age=0,
-    )
-    response.headers["Cache-Control"] = "private, no-store"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
+    return downloads.justification_document(justification)
 
 
 @bp.post("/justifications/<int:justification_id>/revoke")
